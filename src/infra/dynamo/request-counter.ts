@@ -1,0 +1,70 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+interface Span {
+  op: string;
+  tables: string[];
+  start: number;
+  end: number;
+}
+
+/** What one tracked unit of work (a turn) sent to DynamoDB. */
+export interface RequestTrace {
+  requests: number;
+  /** Waves of requests that did not overlap in time: the sequential round trips. */
+  roundTrips: number;
+  operations: string[];
+}
+
+/**
+ * Counts DynamoDB requests per operation and per table (process totals), and, inside `track()`,
+ * per unit of work with the number of sequential round trips (for the benchmark and tests).
+ */
+export class RequestCounter {
+  private readonly totals = new Map<string, number>();
+  private readonly scope = new AsyncLocalStorage<Span[]>();
+
+  record(op: string, tables: string[], start: number, end: number) {
+    for (const table of tables.length ? tables : ['-']) {
+      const key = `${op} ${table}`;
+      this.totals.set(key, (this.totals.get(key) ?? 0) + 1);
+    }
+    this.scope.getStore()?.push({ op, tables, start, end });
+  }
+
+  /** Totals as `{ "PutItem Locks": 3, … }`. */
+  snapshot(): Record<string, number> {
+    return Object.fromEntries([...this.totals].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  /** Sum of all requests, optionally for one operation. */
+  total(op?: string): number {
+    let n = 0;
+    for (const [key, count] of this.totals) if (!op || key.startsWith(`${op} `)) n += count;
+    return n;
+  }
+
+  reset() {
+    this.totals.clear();
+  }
+
+  /** Runs fn and reports what it sent to DynamoDB. */
+  async track<T>(fn: () => Promise<T>): Promise<{ result: T; trace: RequestTrace }> {
+    const spans: Span[] = [];
+    const result = await this.scope.run(spans, fn);
+    return { result, trace: summarise(spans) };
+  }
+}
+
+/** Pure: groups spans into waves; a span that starts after every earlier span ended opens a new wave. */
+export function summarise(spans: Span[]): RequestTrace {
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  let roundTrips = 0;
+  let waveEnd = -Infinity;
+  for (const span of sorted) {
+    if (span.start >= waveEnd) {
+      roundTrips += 1;
+      waveEnd = span.end;
+    } else waveEnd = Math.max(waveEnd, span.end);
+  }
+  return { requests: spans.length, roundTrips, operations: sorted.map((s) => s.op) };
+}

@@ -1,0 +1,69 @@
+import winston from 'winston';
+import type Transport from 'winston-transport';
+
+export type Logger = winston.Logger;
+
+/** Keys whose values are phone numbers or phone-derived ids: always masked. */
+const PHONE_KEYS = new Set(['phone', 'phoneNumber', 'sessionId', 'session_id', 'from', 'wa_id', 'to', 'recipient_id']);
+/** Keys whose values are message text: dropped unless the entry is at debug level. */
+const TEXT_KEYS = new Set(['text', 'body', 'reply', 'replies', 'caption', 'messageText']);
+/** 10–15 digit runs, optionally with "+": phone numbers embedded in free text. */
+const PHONE_IN_TEXT = /\+?\d{10,15}/g;
+
+/** Pure: "5511999990001" → "*********0001" (keeps the last 4 digits). */
+export function maskPhone(value: string): string {
+  return value.length <= 4 ? '****' : '*'.repeat(value.length - 4) + value.slice(-4);
+}
+
+function scrub(value: unknown, keepText: boolean, depth = 0): unknown {
+  if (depth > 6) return '[depth]';
+  if (typeof value === 'string') return value.replace(PHONE_IN_TEXT, (m) => maskPhone(m));
+  if (Array.isArray(value)) return value.map((v) => scrub(v, keepText, depth + 1));
+  if (value && typeof value === 'object' && !(value instanceof Error)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (TEXT_KEYS.has(k) && !keepText) out[k] = '[omitted]';
+      else if (PHONE_KEYS.has(k) && typeof v === 'string') out[k] = maskPhone(v);
+      else out[k] = scrub(v, keepText, depth + 1);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** winston format: masks phones everywhere and omits message text unless the entry is debug. */
+const privacy = winston.format((info) => {
+  const keepText = info.level === 'debug';
+  for (const key of Object.keys(info)) {
+    if (key === 'level') continue;
+    (info as Record<string, unknown>)[key] =
+      TEXT_KEYS.has(key) && !keepText
+        ? '[omitted]'
+        : PHONE_KEYS.has(key) && typeof info[key] === 'string'
+          ? maskPhone(info[key] as string)
+          : scrub(info[key], keepText);
+  }
+  return info;
+});
+
+export interface LoggerOptions {
+  level?: string;
+  /** Extra transports (tests capture the lines this way). */
+  transports?: Transport[];
+  silent?: boolean;
+}
+
+/** Builds a JSON-lines logger; use `logger.child({ requestId })` for correlation. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  return winston.createLogger({
+    level: options.level ?? 'info',
+    silent: options.silent,
+    format: winston.format.combine(
+      winston.format.errors({ stack: true }),
+      privacy(),
+      winston.format.timestamp(),
+      winston.format.json(),
+    ),
+    transports: options.transports ?? [new winston.transports.Console()],
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * Every DynamoDB table, defined once: the create script, the stores, the tests and the debug
+ * endpoint all read these definitions. Attribute names used in keys live here and nowhere else.
+ */
+export type AttrType = 'S' | 'N';
+
+export interface KeyDef {
+  name: string;
+  type: AttrType;
+}
+
+export interface IndexDef {
+  name: string;
+  partitionKey: KeyDef;
+  sortKey?: KeyDef;
+}
+
+export interface TableDef {
+  /** Default physical name; the prefix from TABLE_PREFIX is prepended. */
+  baseName: string;
+  partitionKey: KeyDef;
+  sortKey?: KeyDef;
+  indexes: IndexDef[];
+  /** Epoch-seconds attribute DynamoDB TTL deletes by; every read also treats a past value as absent. */
+  ttlAttribute?: string;
+}
+
+const S = (name: string): KeyDef => ({ name, type: 'S' });
+const N = (name: string): KeyDef => ({ name, type: 'N' });
+
+export const TABLE_DEFS = {
+  sessions: {
+    baseName: 'OrchestratorSessions',
+    partitionKey: S('sessionId'),
+    indexes: [],
+    ttlAttribute: 'ttl',
+  },
+  pendingActions: {
+    baseName: 'PendingActions',
+    partitionKey: S('sessionId'),
+    sortKey: S('actionId'),
+    indexes: [
+      { name: 'actionId-index', partitionKey: S('actionId') },
+      { name: 'status-index', partitionKey: S('status'), sortKey: S('createdAt') },
+    ],
+    ttlAttribute: 'ttl',
+  },
+  conversationBuffer: {
+    baseName: 'ConversationBuffer',
+    partitionKey: S('sessionId'),
+    // "m#<13-digit epoch ms>#<ULID>" for messages, "d#<dedupKey>" for dedup markers.
+    sortKey: S('sk'),
+    indexes: [
+      // Sparse: only outbound entries that were handed to a provider carry providerMessageId.
+      { name: 'providerMessageId-index', partitionKey: S('providerMessageId') },
+      // Sparse: only outbound entries not yet sent carry outboxPending.
+      { name: 'outboxPending-index', partitionKey: S('outboxPending'), sortKey: N('outboxSince') },
+    ],
+    ttlAttribute: 'ttl',
+  },
+  locks: {
+    baseName: 'Locks',
+    partitionKey: S('resource'),
+    indexes: [],
+    ttlAttribute: 'ttl',
+  },
+  idempotency: {
+    baseName: 'Idempotency',
+    partitionKey: S('idempotencyKey'),
+    indexes: [
+      // Sparse: inbox records stored but not yet completed (the crash-recovery sweep reads it).
+      { name: 'pending-index', partitionKey: S('pendingShard'), sortKey: N('pendingSince') },
+    ],
+    ttlAttribute: 'ttl',
+  },
+  journeys: {
+    baseName: 'JourneyControl',
+    partitionKey: S('journeyId'),
+    // "journey" for the header item, "step#<name>" for checkpoints, "event#<ULID>" for history.
+    sortKey: S('sk'),
+    indexes: [{ name: 'status-index', partitionKey: S('status'), sortKey: S('updatedAt') }],
+    ttlAttribute: 'ttl',
+  },
+  congregados: {
+    baseName: 'CongregadoData',
+    partitionKey: S('id'),
+    indexes: [{ name: 'idempotencyKey-index', partitionKey: S('idempotencyKey') }],
+  },
+} as const satisfies Record<string, TableDef>;
+
+export type TableKey = keyof typeof TABLE_DEFS;
+
+export type TableNames = Record<TableKey, string>;
+
+/** Pure: physical table names for a prefix. */
+export function tableNames(prefix = ''): TableNames {
+  return Object.fromEntries(
+    Object.entries(TABLE_DEFS).map(([key, def]) => [key, `${prefix}${def.baseName}`]),
+  ) as TableNames;
+}

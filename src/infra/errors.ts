@@ -25,8 +25,13 @@ export const ERROR_CATALOGUE = {
   'backend.timeout': { status: 504, retryable: true, why: 'a backend did not answer in time' },
   'backend.invalidResponse': { status: 502, retryable: false, why: 'a backend answered with an unexpected body' },
   'backend.circuitOpen': { status: 503, retryable: true, why: 'a backend failed repeatedly; calls fail fast for a while' },
+  'backend.unreachable': { status: 503, retryable: true, why: 'a backend could not be reached (connection refused or reset); retry later' },
+  'backend.invalidRequest': { status: 500, retryable: false, why: 'we built a request that breaks the backend contract; a bug in the caller' },
   'journey.conflict': { status: 409, retryable: true, why: 'another owner runs the journey, or its status changed' },
   'journey.notFound': { status: 404, retryable: false, why: 'no such journey' },
+  'journey.failed': { status: 500, retryable: false, why: 'the journey ran out of retries or hit a permanent error; see its history, fix, then resume' },
+  'congregado.conflict': { status: 409, retryable: true, why: 'another writer saved different content for the congregado first; reload and retry' },
+  'job.configInvalid': { status: 400, retryable: false, why: 'the job configuration file is invalid; see the listed problems' },
   'config.invalid': { status: 500, retryable: false, why: 'the environment is invalid; see the listed problems' },
   'internal.error': { status: 500, retryable: false, why: 'an unexpected failure; see the logs with the request id' },
 } as const;

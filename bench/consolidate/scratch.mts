@@ -1,0 +1,18 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create(':memory:', { memory_limit: '256MB', temp_directory: '/tmp/ddb/spill', threads: '2', preserve_insertion_order: 'false' });
+const c = await inst.connect();
+await c.run(`COPY (SELECT range AS num_oper, (range % 3)::INT AS v, DATE '2024-01-01' + (range%10)::INT AS d, CASE WHEN range%4=0 THEN NULL ELSE range END AS p, 'x' || range AS s FROM range(10)) TO '/tmp/ddb/a.parquet' (FORMAT parquet, COMPRESSION snappy)`);
+await c.run(`COPY (SELECT * FROM '/tmp/ddb/a.parquet') TO '/tmp/ddb/a.csv' (HEADER)`);
+const d = await c.runAndReadAll(`DESCRIBE SELECT * FROM read_csv(['/tmp/ddb/a.csv'], header=true, hive_partitioning=false)`);
+console.log(d.getRowObjectsJson());
+const r = await c.runAndReadAll(`COPY (SELECT *, hash(num_oper, v, d) AS h FROM read_parquet(['/tmp/ddb/a.parquet'], hive_partitioning=false)) TO '/tmp/ddb/b.parquet' (FORMAT parquet, COMPRESSION snappy)`);
+console.log(r.columnNames(), r.getRowsJson());
+const m = await c.runAndReadAll(`SELECT compression FROM parquet_metadata('/tmp/ddb/b.parquet') LIMIT 1`);
+console.log(m.getRowsJson());
+const s = await c.runAndReadAll(`SELECT * FROM read_parquet('/tmp/ddb/b.parquet') ORDER BY num_oper LIMIT 3`);
+console.log(s.getRowObjectsJson(), s.getRowObjectsJS());
+const cnt = await c.runAndReadAll(`SELECT count(*) AS n FROM read_parquet(['/tmp/ddb/a.parquet'])`);
+console.log(cnt.getRowObjectsJS());
+const set = await c.runAndReadAll(`SELECT current_setting('memory_limit') m, current_setting('temp_directory') t, current_setting('threads') th`);
+console.log(set.getRowObjectsJS());
+c.closeSync(); inst.closeSync();

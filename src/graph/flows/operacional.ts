@@ -1,0 +1,48 @@
+import type { Effect } from '../../contracts/engine.js';
+import { shiftKnown } from '../state.js';
+import { emit, next, requestCall, turnOf, understandingOf, type TurnCtx } from '../turn.js';
+
+/**
+ * operacional: the operational fragment of a message is saved at once, without confirmation,
+ * as a note with `operationalNote: true` (router step 1). Returns the call effect, if any.
+ */
+export function operationalStep(t: TurnCtx): Effect | null {
+  const turn = turnOf(t);
+  const note = understandingOf(t).operationalNote?.trim();
+  if (!note || turn.opDone) return null;
+  if (!shiftKnown(t.s)) {
+    // The note needs the shift ids: look the shift up first, then come back here once.
+    if (turn.bootstraps === 0) {
+      next(t, { t: 'bootstrap', force: false }, { t: 'op' });
+      return null;
+    }
+    turn.opDone = true;
+    emit(t, 'OPERATIONAL_NO_SHIFT');
+    return null;
+  }
+  const sh = t.s.shift;
+  return requestCall(
+    t,
+    'op',
+    'backend.command',
+    {
+      operation: 'updateClinicalData',
+      request: {
+        reportID: sh.reportID ?? '',
+        reportDate: sh.reportDate ?? '',
+        scheduleID: sh.scheduleID ?? '',
+        caregiverIdentifier: sh.caregiverID ?? '',
+        patientIdentifier: sh.patientID ?? '',
+        clinicalNote: note,
+        operationalNote: true,
+      },
+    },
+    // Derived from the message id: a redelivered message cannot save the note twice.
+    `op:${turn.messageId}`,
+  );
+}
+
+/** The intent "operacional" without a detected note (or after it was already saved). */
+export function operationalFlow(t: TurnCtx): void {
+  if (!turnOf(t).opDone) emit(t, 'OPERATIONAL_NO_NOTE');
+}

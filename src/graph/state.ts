@@ -1,0 +1,271 @@
+import { z } from 'zod';
+import { BACKEND_CONTRACTS, type BackendCall } from '../contracts/backends.js';
+import {
+  FINALIZATION_TOPICS,
+  INTENTS,
+  RESPIRATORY_CONDITIONS,
+  understandingSchema,
+  vitalsSchema,
+} from '../contracts/understanding.js';
+
+/**
+ * The conversation state of one session, versioned and validated with zod on load.
+ * Conversation history is NOT kept here (the buffer table holds it); this is only what the
+ * engine needs to decide the next turn. Times are epoch milliseconds.
+ */
+
+export const STATE_SCHEMA_VERSION = 1 as const;
+/** How many executed flow names are kept (a bounded audit trail, not the history). */
+export const MAX_FLOW_HISTORY = 20;
+/** How many existing shift notes (getNoteReport) are kept in state. */
+export const MAX_EXISTING_NOTES = 50;
+
+const str = z.string().nullable();
+
+/** A backend call as data; validated against the contract of its operation. */
+export const backendCallSchema = z.custom<BackendCall>((value) => {
+  if (typeof value !== 'object' || value === null) return false;
+  const { operation, request } = value as { operation?: unknown; request?: unknown };
+  if (typeof operation !== 'string' || !(operation in BACKEND_CONTRACTS)) return false;
+  return BACKEND_CONTRACTS[operation as keyof typeof BACKEND_CONTRACTS].request.safeParse(request).success;
+}, 'invalid backend call');
+
+export const substituteSchema = z.object({ id: z.string(), name: z.string() });
+export type Substitute = z.infer<typeof substituteSchema>;
+
+/** Shift identity as returned by getScheduleStarted. */
+export const shiftSchema = z.object({
+  caregiverID: str,
+  caregiverFirstName: str,
+  scheduleID: str,
+  reportID: str,
+  reportDate: str,
+  patientID: str,
+  patientFirstName: str,
+  /** "DD/MM/YYYY". */
+  day: str,
+  /** "HH:MM". */
+  start: str,
+  finish: str,
+  /** "confirmado" | "aguardando resposta" | "cancelado" | "sem lembretes" | null. */
+  response: str,
+  shiftAllow: z.boolean(),
+  finishReminderSent: z.boolean(),
+  substitutes: z.array(substituteSchema),
+  company: str,
+  cooperative: str,
+  caregiverNotFound: z.boolean(),
+  /** When getScheduleStarted last answered; null = never. */
+  bootstrappedAt: z.number().nullable(),
+});
+export type Shift = z.infer<typeof shiftSchema>;
+
+export const clinicalSchema = z.object({
+  vitals: vitalsSchema,
+  respiratoryCondition: z.enum(RESPIRATORY_CONDITIONS).nullable(),
+  note: str,
+  /** The first complete assessment of this shift was saved. */
+  firstAssessmentDone: z.boolean(),
+});
+export type Clinical = z.infer<typeof clinicalSchema>;
+
+const topicsSchema = z.partialRecord(z.enum(FINALIZATION_TOPICS), z.string());
+
+export const finalizationSchema = z.object({
+  existingNotes: z.array(z.string()),
+  notesFetched: z.boolean(),
+  topics: topicsSchema,
+});
+
+/** The mirror of the session's one open pending action (the store holds the authoritative row). */
+export const pendingMirrorSchema = z.object({
+  actionId: z.string(),
+  kind: z.enum(['escala.confirm', 'escala.cancel', 'clinico.save', 'clinico.note', 'finalizar.summary', 'substituto.create']),
+  description: z.string(),
+  call: backendCallSchema,
+  expiresAt: z.number(),
+  /** Set on the cancellation question that follows a "não" to the presence question. */
+  secondConfirmation: z.boolean().optional(),
+});
+export type PendingMirror = z.infer<typeof pendingMirrorSchema>;
+export type PendingKind = PendingMirror['kind'];
+
+export const resumePayloadSchema = z.object({
+  vitals: vitalsSchema,
+  respiratoryCondition: z.enum(RESPIRATORY_CONDITIONS).nullable(),
+  clinicalNote: str,
+  topics: topicsSchema,
+  intent: z.enum(INTENTS).nullable(),
+});
+export type ResumePayload = z.infer<typeof resumePayloadSchema>;
+
+/** Left by a diversion (presence first, first assessment before finalization); resumed once it is done. */
+export const resumeSchema = z.object({
+  flow: z.enum(['clinico', 'finalizar']),
+  reason: z.enum(['presence_required', 'first_assessment_required']),
+  payload: resumePayloadSchema,
+  createdAt: z.number(),
+});
+export type Resume = z.infer<typeof resumeSchema>;
+
+export const templateContextSchema = z.object({
+  last: z.string().nullable(),
+  at: z.number().nullable(),
+  expecting: z.enum(['presence', 'vitals', 'clinical_note', 'finalization']).nullable(),
+  missingVitals: z.array(z.string()),
+});
+
+export const substitutionSchema = z.object({
+  awaitingChoice: z.boolean(),
+  chosen: substituteSchema.nullable(),
+});
+
+export const outcomeSchema = z.object({
+  presenceConfirmedAt: z.number().nullable(),
+  cancelledAt: z.number().nullable(),
+  substitution: z.enum(['created', 'refused']).nullable(),
+  finalizedAt: z.number().nullable(),
+  /** The shift finalized in this session; a bootstrap returning it again is not reopened. */
+  lastClosedScheduleID: str,
+});
+
+/** A rendered-later result of a flow: a code plus the few parameters its template needs. */
+export const outcomeEntrySchema = z.object({
+  code: z.string(),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.array(z.string())])).optional(),
+});
+export type OutcomeEntry = z.infer<typeof outcomeEntrySchema>;
+
+/** A unit of work of the current turn; the queue is data so a turn can pause on a call. */
+export const taskSchema = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('op') }),
+  z.object({ t: z.literal('pending') }),
+  z.object({ t: z.literal('route') }),
+  z.object({ t: z.literal('bootstrap'), force: z.boolean() }),
+  z.object({ t: z.literal('gate') }),
+  z.object({ t: z.literal('afterPresence') }),
+  z.object({ t: z.literal('flow'), flow: z.enum(['escala', 'clinico', 'operacional', 'finalizar', 'fora_escala', 'auxiliar']) }),
+]);
+export type Task = z.infer<typeof taskSchema>;
+
+export const awaitingSchema = z.object({
+  callId: z.string(),
+  purpose: z.enum(['op', 'bootstrap', 'notes', 'execute', 'presenceDirect']),
+  actionId: z.string().optional(),
+});
+
+/** Understanding as stored in the turn scratch (finalization topics are partial in practice). */
+export const storedUnderstandingSchema = understandingSchema.extend({ finalizationTopics: topicsSchema });
+export type StoredUnderstanding = z.infer<typeof storedUnderstandingSchema>;
+
+/** Scratch of the turn in progress; always null in a committed state. */
+export const turnSchema = z.object({
+  messageId: z.string(),
+  text: z.string(),
+  replyPayload: z.string().nullable(),
+  understanding: storedUnderstandingSchema,
+  queue: z.array(taskSchema),
+  awaiting: awaitingSchema.nullable(),
+  outcomes: z.array(outcomeEntrySchema),
+  bootstraps: z.number().int(),
+  opDone: z.boolean(),
+  /** The flow picked by a resume marker at routing time. */
+  resumeFlow: z.enum(['clinico', 'finalizar']).nullable(),
+  /** getNoteReport was already attempted this turn (it is not retried within a turn). */
+  notesTried: z.boolean(),
+  /** A schedule update this turn succeeded; a lagging re-bootstrap must not undo it. */
+  forcedResponse: z.enum(['confirmado', 'cancelado']).nullable(),
+});
+export type Turn = z.infer<typeof turnSchema>;
+
+export const stateSchema = z.object({
+  schemaVersion: z.literal(STATE_SCHEMA_VERSION),
+  sessionId: z.string(),
+  phone: z.string(),
+  shift: shiftSchema,
+  clinical: clinicalSchema,
+  finalization: finalizationSchema,
+  pending: pendingMirrorSchema.nullable(),
+  resume: resumeSchema.nullable(),
+  template: templateContextSchema,
+  substitution: substitutionSchema,
+  outcome: outcomeSchema,
+  flows: z.array(z.string()),
+  turn: turnSchema.nullable(),
+});
+export type State = z.infer<typeof stateSchema>;
+
+/** Returns the empty shift block (pure). */
+export function emptyShift(): Shift {
+  return {
+    caregiverID: null,
+    caregiverFirstName: null,
+    scheduleID: null,
+    reportID: null,
+    reportDate: null,
+    patientID: null,
+    patientFirstName: null,
+    day: null,
+    start: null,
+    finish: null,
+    response: null,
+    shiftAllow: false,
+    finishReminderSent: false,
+    substitutes: [],
+    company: null,
+    cooperative: null,
+    caregiverNotFound: false,
+    bootstrappedAt: null,
+  };
+}
+
+/** Returns the empty clinical block (pure). */
+export function emptyClinical(firstAssessmentDone = false): Clinical {
+  return { vitals: {}, respiratoryCondition: null, note: null, firstAssessmentDone };
+}
+
+/** Returns a fresh per-shift state that keeps the session identity and the flow history (pure). */
+export function freshShiftState(prev: Pick<State, 'sessionId' | 'phone' | 'flows' | 'outcome'>): State {
+  return {
+    schemaVersion: STATE_SCHEMA_VERSION,
+    sessionId: prev.sessionId,
+    phone: prev.phone,
+    shift: emptyShift(),
+    clinical: emptyClinical(),
+    finalization: { existingNotes: [], notesFetched: false, topics: {} },
+    pending: null,
+    resume: null,
+    template: { last: null, at: null, expecting: null, missingVitals: [] },
+    substitution: { awaitingChoice: false, chosen: null },
+    outcome: { ...prev.outcome },
+    flows: [...prev.flows],
+    turn: null,
+  };
+}
+
+/** Returns the initial state of a new session (pure). */
+export function createInitialState(sessionId: string, phone: string): State {
+  return freshShiftState({
+    sessionId,
+    phone,
+    flows: [],
+    outcome: { presenceConfirmedAt: null, cancelledAt: null, substitution: null, finalizedAt: null, lastClosedScheduleID: null },
+  });
+}
+
+/** The shift ids every write needs are known. */
+export function shiftKnown(s: State): boolean {
+  const { scheduleID, reportID, reportDate, patientID, caregiverID } = s.shift;
+  return Boolean(scheduleID && reportID && reportDate && patientID && caregiverID);
+}
+
+/** The shift's presence is confirmed. */
+export function isConfirmed(s: State): boolean {
+  return (s.shift.response ?? '').toLowerCase() === 'confirmado';
+}
+
+/** Appends a flow name to the bounded history. */
+export function recordFlow(s: State, flow: string): void {
+  s.flows.push(flow);
+  if (s.flows.length > MAX_FLOW_HISTORY) s.flows.splice(0, s.flows.length - MAX_FLOW_HISTORY);
+}

@@ -1,0 +1,168 @@
+import type { z } from 'zod';
+import {
+  BACKEND_CONTRACTS,
+  type BackendOperation,
+  type BackendRequest,
+  type BackendResponse,
+  type Backends,
+} from '../../contracts/backends.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { backoffDelay, DEFAULT_BACKOFF, realSleep, type BackoffOptions } from '../http/backoff.js';
+import { createCircuitBreaker, DEFAULT_BREAKER, type CircuitBreaker, type CircuitState } from '../http/circuit-breaker.js';
+import {
+  BackendError,
+  BackendHttpError,
+  BackendInvalidRequestError,
+  BackendInvalidResponseError,
+  BackendTimeoutError,
+  BackendUnreachableError,
+  CircuitOpenError,
+} from './errors.js';
+
+export interface BackendsOptions {
+  /** One URL per operation (the six `LAMBDA_*` variables). */
+  urls: Record<BackendOperation, string>;
+  /** Per attempt (`BACKEND_TIMEOUT_MS`). */
+  timeoutMs: number;
+  /** Retries after the first attempt (`BACKEND_MAX_RETRIES`); only 5xx, timeouts and network errors. */
+  maxRetries: number;
+  logger: Logger;
+  clock?: Clock;
+  sleep?: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1); drives the backoff jitter. */
+  random?: () => number;
+  backoff?: BackoffOptions;
+  breaker?: { failureThreshold: number; coolDownMs: number };
+}
+
+/** The HTTP implementation of `Backends`, plus the breaker states for health and metrics. */
+export interface HttpBackends extends Backends {
+  circuitState(operation: BackendOperation): CircuitState;
+}
+
+type Attempt<T> = { ok: true; value: T } | { ok: false; error: BackendError; transient: boolean };
+
+const issuesOf = (error: z.ZodError) =>
+  error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message }));
+
+/** Builds the six backend clients: POST JSON with timeout, retries with full-jitter backoff and a breaker each. */
+export function createBackends(options: BackendsOptions): HttpBackends {
+  const clock = options.clock ?? systemClock;
+  const sleep = options.sleep ?? realSleep;
+  const random = options.random ?? Math.random;
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const breakerOptions = options.breaker ?? DEFAULT_BREAKER;
+  const breakers = new Map<BackendOperation, CircuitBreaker>();
+  const breakerFor = (operation: BackendOperation) => {
+    let breaker = breakers.get(operation);
+    if (!breaker) {
+      breaker = createCircuitBreaker({ ...breakerOptions, clock });
+      breakers.set(operation, breaker);
+    }
+    return breaker;
+  };
+
+  async function attemptOnce<Op extends BackendOperation>(
+    operation: Op,
+    body: string,
+    idempotencyKey: string,
+    attempt: number,
+  ): Promise<Attempt<BackendResponse<Op>>> {
+    let status: number;
+    let text: string;
+    try {
+      const response = await fetch(options.urls[operation], {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'idempotency-key': idempotencyKey,
+          'user-agent': 'whatsapp-orchestrator/0.1',
+        },
+        body,
+        // Per attempt, and it also bounds reading the body.
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      status = response.status;
+      text = await response.text();
+    } catch (error) {
+      const timedOut = (error as { name?: string }).name === 'TimeoutError';
+      return {
+        ok: false,
+        transient: true,
+        error: timedOut
+          ? new BackendTimeoutError(operation, options.timeoutMs, attempt, error)
+          : new BackendUnreachableError(operation, attempt, error),
+      };
+    }
+    if (status < 200 || status > 299) {
+      return { ok: false, transient: status >= 500, error: new BackendHttpError(operation, status, attempt) };
+    }
+    let json: unknown;
+    try {
+      // Some Lambdas answer 200 with an empty body (createNewSchedule's response is unspecified).
+      json = text.trim() === '' ? {} : JSON.parse(text);
+    } catch {
+      return { ok: false, transient: false, error: new BackendInvalidResponseError(operation, 'not JSON', attempt) };
+    }
+    const parsed = BACKEND_CONTRACTS[operation].response.safeParse(json);
+    if (!parsed.success) {
+      return {
+        ok: false,
+        transient: false,
+        error: new BackendInvalidResponseError(operation, 'schema mismatch', attempt, issuesOf(parsed.error)),
+      };
+    }
+    return { ok: true, value: parsed.data as BackendResponse<Op> };
+  }
+
+  return {
+    circuitState: (operation) => breakerFor(operation).state(),
+
+    async call<Op extends BackendOperation>(
+      operation: Op,
+      request: BackendRequest<Op>,
+      callOptions: { idempotencyKey: string },
+    ): Promise<BackendResponse<Op>> {
+      const parsedRequest = BACKEND_CONTRACTS[operation].request.safeParse(request);
+      if (!parsedRequest.success) throw new BackendInvalidRequestError(operation, issuesOf(parsedRequest.error));
+      const body = JSON.stringify(parsedRequest.data);
+      const breaker = breakerFor(operation);
+      const log = options.logger.child({ backend: operation, idempotencyKey: callOptions.idempotencyKey });
+
+      for (let attempt = 1; ; attempt++) {
+        const permit = breaker.tryAcquire();
+        if (!permit) {
+          log.warn('backend circuit open; failing fast', { attempt });
+          throw new CircuitOpenError(operation, breaker.retryInMs(), attempt - 1);
+        }
+        const startedAt = clock.now();
+        const outcome = await attemptOnce(operation, body, callOptions.idempotencyKey, attempt);
+        const durationMs = clock.now() - startedAt;
+        // Only transient failures say the backend is unhealthy; a 4xx or a bad body is our problem or a contract one.
+        if (!outcome.ok && outcome.transient) permit.failure();
+        else permit.success();
+
+        if (outcome.ok) {
+          log.debug('backend call succeeded', { attempt, durationMs });
+          return outcome.value;
+        }
+        const { error } = outcome;
+        if (!outcome.transient || attempt > options.maxRetries) {
+          log.warn('backend call failed', { attempt, durationMs, code: error.code, status: error.details?.status });
+          throw error;
+        }
+        const delayMs = backoffDelay(attempt - 1, backoff, random);
+        log.warn('backend call failed; retrying', {
+          attempt,
+          durationMs,
+          code: error.code,
+          status: error.details?.status,
+          delayMs,
+        });
+        await sleep(delayMs);
+      }
+    },
+  };
+}

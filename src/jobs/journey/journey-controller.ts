@@ -1,0 +1,350 @@
+import { hostname } from 'node:os';
+import { ulid } from 'ulid';
+import type { Clock } from '../../infra/clock.js';
+import { AppError, ConflictError, StoreUnavailableError, ValidationError } from '../../infra/errors.js';
+import type { Logger } from '../../infra/logger.js';
+import type { JourneyEvent, JourneyLease, JourneyRecord, JourneyStatus, JourneyStore, StepRecord } from '../../infra/stores/journey-store.js';
+import { JourneyFailedError } from '../errors.js';
+import { backoffDelay, type RetryPolicy } from './backoff.js';
+
+/** What a step (or a single-function journey) receives. */
+export interface StepContext {
+  journeyId: string;
+  step: string;
+  /** 1 for the first attempt of this step in this run. */
+  attempt: number;
+  /** Results of the steps before this one, by name (checkpointed ones come from DynamoDB). */
+  results: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  /** Aborted when the lease is lost (taken over or terminated): stop and do not publish. */
+  signal: AbortSignal;
+}
+
+export interface CompensationContext {
+  journeyId: string;
+  step: string;
+  /** The stored result of the step being undone. */
+  result: unknown;
+  results: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+export interface JourneyStep<T = unknown> {
+  name: string;
+  run(ctx: StepContext): Promise<T> | T;
+  /** Undoes the step after a later step failed for good; called in reverse step order. */
+  compensate?(ctx: CompensationContext): Promise<void> | void;
+  /** Overrides the controller's `maxRetries` for this step. */
+  maxRetries?: number;
+}
+
+/** A function (one step named "main") or ordered steps; a steps journey returns its last step's result. */
+export type JourneyWork<T> = ((ctx: StepContext) => Promise<T> | T) | readonly JourneyStep[];
+
+export interface ExecuteOptions {
+  /** The business key; it becomes the journey id. Include the run's date or partition in it. */
+  idempotencyKey?: string;
+  journeyId?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface JourneyOutcome<T> {
+  journeyId: string;
+  result: T;
+  /** True when the journey had already completed and its stored result was returned. */
+  replayed: boolean;
+}
+
+export interface JourneyView extends JourneyRecord {
+  steps: StepRecord[];
+}
+
+/** Runs `fn` every `ms`; returns a stop function. Tests inject a manual ticker. */
+export interface Scheduler {
+  every(ms: number, fn: () => void): () => void;
+}
+
+export const realScheduler: Scheduler = {
+  every(ms, fn) {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  },
+};
+
+export interface JourneyControllerOptions {
+  store: JourneyStore;
+  clock: Clock;
+  logger?: Logger;
+  /** Identifies this process as lease owner. */
+  owner?: string;
+  /** How long a run is owned without a heartbeat; a crashed owner is taken over after this. */
+  leaseMs?: number;
+  /** Heartbeat period; defaults to a third of the lease. */
+  heartbeatMs?: number;
+  /** Retries after the first attempt (the original counted attempts; this counts retries). */
+  maxRetries?: number;
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  scheduler?: Scheduler;
+  /** Errors that are not worth retrying fail the step at once. Default: AppErrors marked non-retryable. */
+  isRetryable?: (error: unknown) => boolean;
+}
+
+export interface JourneyController {
+  /** Creates the journey (PENDING) unless it exists; returns its id either way. */
+  startJourney(input?: { idempotencyKey?: string; metadata?: Record<string, unknown> }): Promise<string>;
+  /** Runs the work under the journey and tells whether the result was replayed. */
+  execute<T>(work: JourneyWork<T>, options: ExecuteOptions): Promise<JourneyOutcome<T>>;
+  /** Runs the work under the journey; a completed journey returns its stored result without running. */
+  executeWithJourney<T>(work: JourneyWork<T>, options: ExecuteOptions): Promise<T>;
+  getJourney(journeyId: string): Promise<JourneyView | null>;
+  getHistory(journeyId: string): Promise<JourneyEvent[]>;
+  listJourneys(query: { status: JourneyStatus; limit?: number; cursor?: string }): Promise<{ journeys: JourneyRecord[]; cursor?: string }>;
+  /**
+   * Re-arms a FAILED, COMPENSATED or crashed (lease expired) journey to PENDING so the next
+   * execute continues after the last completed step; `fromStep` also drops the checkpoints of
+   * that step and the later ones (allowed on a COMPLETED journey too, to redo its tail).
+   */
+  resume(journeyId: string, fromStep?: string): Promise<JourneyView>;
+  /** Stops a PENDING, IN_PROGRESS or FAILED journey for good; a running owner loses its lease. */
+  terminate(journeyId: string, reason: string): Promise<JourneyView>;
+}
+
+const defaultRetryable = (error: unknown) => !(error instanceof AppError && !error.retryable);
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 2_000);
+
+/** Builds the journey controller over a journey store. */
+export function createJourneyController(options: JourneyControllerOptions): JourneyController {
+  const { store, clock, logger } = options;
+  const owner = options.owner ?? `${hostname()}:${process.pid}:${ulid()}`;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const heartbeatMs = options.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3));
+  const policy: RetryPolicy = {
+    maxRetries: options.maxRetries ?? 3,
+    retryDelayMs: options.retryDelayMs ?? 1_000,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
+  };
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = options.random ?? Math.random;
+  const scheduler = options.scheduler ?? realScheduler;
+  const isRetryable = options.isRetryable ?? defaultRetryable;
+
+  /** Bookkeeping writes are retried on their own: the work is never re-run because a status write failed. */
+  async function persist(what: string, write: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await write();
+        return;
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError) || attempt >= 5) throw error;
+        logger?.warn('journey bookkeeping write failed; retrying it', { what, attempt });
+        await sleep(backoffDelay({ maxRetries: 5, retryDelayMs: 200, maxRetryDelayMs: 5_000 }, attempt, random));
+      }
+    }
+  }
+
+  async function mustGet(journeyId: string): Promise<JourneyRecord> {
+    const journey = await store.get(journeyId);
+    if (!journey) throw new AppError('journey.notFound', `journey ${journeyId} not found`, { journeyId });
+    return journey;
+  }
+
+  const leaseLive = (j: JourneyRecord) => j.leaseExpiresAt !== undefined && j.leaseExpiresAt >= clock.now();
+
+  /** Takes the run, or says why not: a completed journey is returned for replay. */
+  async function claim(journeyId: string): Promise<{ lease: JourneyLease; journey: JourneyRecord } | { completed: JourneyRecord }> {
+    // A lost race re-reads and decides again; three rounds cover every legal interleaving.
+    for (let round = 0; round < 3; round++) {
+      const journey = await mustGet(journeyId);
+      if (journey.status === 'COMPLETED') return { completed: journey };
+      if (journey.status === 'TERMINATED' || journey.status === 'COMPENSATED') {
+        throw new ConflictError('journey.conflict', `journey ${journeyId} is ${journey.status}; resume it to run again`, { current: { status: journey.status } });
+      }
+      if (leaseLive(journey)) {
+        throw new ConflictError('journey.conflict', `journey ${journeyId} is being run by ${journey.leaseOwner} until ${new Date(journey.leaseExpiresAt!).toISOString()}`, {
+          current: { status: journey.status, leaseOwner: journey.leaseOwner, leaseExpiresAt: journey.leaseExpiresAt },
+        });
+      }
+      try {
+        const lease = await store.acquire(journey, owner, leaseMs);
+        return { lease, journey };
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+    throw new ConflictError('journey.conflict', `journey ${journeyId} kept changing while it was being claimed`);
+  }
+
+  function normalise<T>(work: JourneyWork<T>): readonly JourneyStep[] {
+    const steps = typeof work === 'function' ? [{ name: 'main', run: work }] : work;
+    if (steps.length === 0) throw new ValidationError('a journey needs at least one step');
+    const names = new Set(steps.map((s) => s.name));
+    if (names.size !== steps.length) throw new ValidationError('step names must be unique');
+    return steps;
+  }
+
+  async function run<T>(work: JourneyWork<T>, execOptions: ExecuteOptions): Promise<JourneyOutcome<T>> {
+    const steps = normalise(work);
+    const { idempotencyKey, journeyId: givenId, metadata = {} } = execOptions;
+    if (idempotencyKey && givenId && idempotencyKey !== givenId) {
+      throw new ValidationError('journeyId and idempotencyKey name different journeys; the key is the journey id', { journeyId: givenId, idempotencyKey });
+    }
+    const journeyId = idempotencyKey ?? givenId ?? ulid();
+    if (!(await store.get(journeyId))) await store.create({ journeyId, metadata });
+
+    const claimed = await claim(journeyId);
+    if ('completed' in claimed) {
+      logger?.info('journey already completed; replaying its result', { journeyId });
+      return { journeyId, result: claimed.completed.result as T, replayed: true };
+    }
+    const { lease, journey } = claimed;
+    const lost = new AbortController();
+    const stopHeartbeat = scheduler.every(heartbeatMs, () => {
+      store.heartbeat(lease, leaseMs).catch((error) => {
+        if (error instanceof ConflictError) lost.abort(error);
+        else logger?.warn('journey heartbeat failed', { journeyId, error: message(error) });
+      });
+    });
+    try {
+      const done = new Map((await store.steps(journey)).filter((s) => s.status === 'COMPLETED').map((s) => [s.name, s]));
+      const results: Record<string, unknown> = {};
+      const finished: JourneyStep[] = [];
+      let last: unknown;
+      for (const [index, step] of steps.entries()) {
+        const checkpoint = done.get(step.name);
+        if (checkpoint) {
+          results[step.name] = last = checkpoint.result;
+          finished.push(step);
+          logger?.info('journey step skipped: checkpointed earlier', { journeyId, step: step.name });
+          continue;
+        }
+        const outcome = await runStep(step, index, { lease, journey, results, signal: lost.signal });
+        if (!outcome.ok) {
+          await failAndCompensate(lease, journey, step, finished, results, outcome);
+          throw new JourneyFailedError(journeyId, step.name, (await store.get(journeyId))?.status ?? 'FAILED', outcome.attempts, outcome.error);
+        }
+        results[step.name] = last = outcome.result;
+        finished.push(step);
+      }
+      await persist('complete', () => store.complete(lease, last));
+      return { journeyId, result: last as T, replayed: false };
+    } finally {
+      stopHeartbeat();
+    }
+  }
+
+  type StepOutcome = { ok: true; result: unknown } | { ok: false; error: unknown; attempts: number };
+
+  async function runStep(
+    step: JourneyStep,
+    index: number,
+    ctx: { lease: JourneyLease; journey: JourneyRecord; results: Record<string, unknown>; signal: AbortSignal },
+  ): Promise<StepOutcome> {
+    const maxRetries = step.maxRetries ?? policy.maxRetries;
+    for (let attempt = 1; ; attempt++) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      let result: unknown;
+      try {
+        result = await step.run({
+          journeyId: ctx.lease.journeyId,
+          step: step.name,
+          attempt,
+          results: { ...ctx.results },
+          metadata: ctx.journey.metadata,
+          signal: ctx.signal,
+        });
+      } catch (error) {
+        if (ctx.signal.aborted) throw ctx.signal.reason;
+        if (!isRetryable(error) || attempt > maxRetries) return { ok: false, error, attempts: attempt };
+        const delayMs = backoffDelay({ ...policy, maxRetries }, attempt, random);
+        logger?.warn('journey step failed; retrying', { journeyId: ctx.lease.journeyId, step: step.name, attempt, delayMs, error: message(error) });
+        await persist('retry', () => store.recordRetry(ctx.lease, { step: step.name, attempt, error: message(error), delayMs }));
+        await sleep(delayMs);
+        continue;
+      }
+      // A failed checkpoint is a bookkeeping problem, not a failed step: the step is not re-run.
+      await persist('checkpoint', () => store.checkpoint(ctx.lease, { name: step.name, index, result, attempts: attempt }, leaseMs));
+      return { ok: true, result };
+    }
+  }
+
+  async function failAndCompensate(
+    lease: JourneyLease,
+    journey: JourneyRecord,
+    failed: JourneyStep,
+    finished: JourneyStep[],
+    results: Record<string, unknown>,
+    outcome: { error: unknown; attempts: number },
+  ): Promise<void> {
+    await persist('fail', () => store.fail(lease, { step: failed.name, error: message(outcome.error) }));
+    logger?.error('journey step failed for good', { journeyId: lease.journeyId, step: failed.name, attempts: outcome.attempts, error: message(outcome.error) });
+    let compensated = 0;
+    for (const step of [...finished].reverse()) {
+      if (!step.compensate) continue;
+      try {
+        await step.compensate({ journeyId: lease.journeyId, step: step.name, result: results[step.name], results: { ...results }, metadata: journey.metadata });
+      } catch (error) {
+        logger?.error('journey compensation failed; the journey stays FAILED', { journeyId: lease.journeyId, step: step.name, error: message(error) });
+        await persist('compensationFailed', () => store.recordEvent(lease, 'step.compensationFailed', { step: step.name, error: message(error) }));
+        await persist('finishFailure', () => store.finishFailure(lease, 'FAILED'));
+        return;
+      }
+      await persist('compensated', () => store.markCompensated(lease, step.name));
+      compensated++;
+    }
+    await persist('finishFailure', () => store.finishFailure(lease, compensated > 0 ? 'COMPENSATED' : 'FAILED'));
+  }
+
+  const view = async (journeyId: string): Promise<JourneyView | null> => {
+    const journey = await store.get(journeyId);
+    return journey ? { ...journey, steps: await store.steps(journey) } : null;
+  };
+
+  return {
+    async startJourney(input = {}) {
+      const journeyId = input.idempotencyKey ?? ulid();
+      const { journey } = await store.create({ journeyId, metadata: input.metadata });
+      return journey.journeyId;
+    },
+
+    execute: run,
+
+    async executeWithJourney(work, execOptions) {
+      return (await run(work, execOptions)).result;
+    },
+
+    getJourney: view,
+
+    getHistory: (journeyId) => store.history(journeyId),
+
+    listJourneys: (query) => store.list(query),
+
+    async resume(journeyId, fromStep) {
+      const journey = await mustGet(journeyId);
+      const crashed = journey.status === 'IN_PROGRESS' && !leaseLive(journey);
+      const allowed = journey.status === 'FAILED' || journey.status === 'COMPENSATED' || journey.status === 'PENDING' || crashed || (journey.status === 'COMPLETED' && fromStep !== undefined);
+      if (!allowed || ((journey.status === 'FAILED' || journey.status === 'COMPENSATED') && leaseLive(journey))) {
+        throw new ConflictError('journey.conflict', `journey ${journeyId} cannot be resumed from ${journey.status}${leaseLive(journey) ? ' while its lease is held' : ''}`, {
+          current: { status: journey.status },
+        });
+      }
+      const steps = await store.steps(journey);
+      let drop: string[] = [];
+      if (fromStep !== undefined) {
+        const from = steps.find((s) => s.name === fromStep);
+        drop = from ? steps.filter((s) => s.index >= from.index).map((s) => s.name) : [];
+      }
+      await store.rearm(journey, drop, fromStep);
+      return (await view(journeyId))!;
+    },
+
+    async terminate(journeyId, reason) {
+      const journey = await mustGet(journeyId);
+      await store.terminate(journey, reason);
+      return (await view(journeyId))!;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { RESPIRATORY_CONDITIONS } from '../../contracts/understanding.js';
+import type { Span } from './text.js';
+
+export type RespiratoryCondition = (typeof RESPIRATORY_CONDITIONS)[number];
+
+export interface FoundCondition {
+  condition: RespiratoryCondition;
+  span: Span;
+}
+
+/** Cues per canonical label (folded text). Only what is stated: nothing is assumed. */
+const CUES: { condition: RespiratoryCondition; re: RegExp }[] = [
+  { condition: 'Ar ambiente', re: /\b(?:em\s+)?ar\s+(?:ambiente|amb\.?)(?![a-z])|\baa\b/g },
+  {
+    condition: 'Oxigênio suplementar',
+    re: /\b(?:oxigenio\s+suplementar|o2\s+suplementar|oxigenoterapia|cateter\s+(?:nasal|de\s+o2|de\s+oxigenio)|oculos\s+nasal|mascara(?:\s+de\s+(?:o2|oxigenio|venturi))?|venturi|(?:em|com|no|usando)\s+(?:o2|oxigenio)|o2\s+\d+(?:[.,]\d)?\s*l(?:\/min|pm)?|\d+(?:[.,]\d)?\s*l\/min(?:\s+de\s+o2)?)(?![a-z])/g,
+  },
+  {
+    condition: 'Ventilação mecânica',
+    re: /\b(?:ventilacao\s+mecanica|vm|ventilador(?:\s+mecanico)?|respirador|intubad[oa]|(?:em|no)\s+(?:ventilador|respirador))(?![a-z])/g,
+  },
+];
+
+// "sem oxigênio", "tirou o O2", "não está em VM": a cue under a negation is not a statement of use.
+const NEGATED_BEFORE = /(?:\bsem|\bnao\s+(?:esta|usa|precisa|precisou|fica)(?:\s+(?:em|de|no|na|com))?|\btirou\s+(?:o|a)?|\bretirad[oa]\s+(?:o|a)?|\bsaiu\s+d[oa])\s*$/;
+
+/** Every stated respiratory condition, in text order (the last one is the current one). */
+export function findRespiratoryConditions(folded: string): FoundCondition[] {
+  const found: FoundCondition[] = [];
+  for (const cue of CUES) {
+    for (const m of folded.matchAll(cue.re)) {
+      const before = folded.slice(Math.max(0, m.index - 30), m.index);
+      if (NEGATED_BEFORE.test(before)) continue;
+      found.push({ condition: cue.condition, span: { start: m.index, end: m.index + m[0].length } });
+    }
+  }
+  return found.sort((a, b) => a.span.start - b.span.start);
+}

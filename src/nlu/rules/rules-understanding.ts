@@ -1,0 +1,139 @@
+import type { Understanding, UnderstandingService } from '../../contracts/understanding.js';
+import { asTopics, type NluContext } from '../context.js';
+import { CLINICAL_VOCABULARY, isFillerOnly, residualText } from './clinical-note.js';
+import { findFinalizationTopics } from './finalization-topics.js';
+import { decideIntent, findIntentCues } from './intent.js';
+import { findOperational } from './operational.js';
+import { findRespiratoryConditions } from './respiratory.js';
+import { readSubstituteChoice } from './substitute-choice.js';
+import { blankOut, foldKeepLength, tokens, type Span } from './text.js';
+import { validateVitals } from './vital-ranges.js';
+import { findVitals } from './vitals.js';
+import { classifyYesNo } from './yes-no.js';
+
+/** Longer texts are cut: no one reports a shift in more, and it bounds regex and LLM cost. */
+export const MAX_TEXT_LENGTH = 2000;
+
+export interface RulesAnalysis {
+  understanding: Understanding;
+  /** True when the rules explain the whole message without guessing: no LLM call is needed. */
+  certain: boolean;
+  /** Why it is not certain (for debug logs and tests). */
+  doubts: string[];
+}
+
+const EMPTY: Omit<Understanding, 'source'> = {
+  yesNo: null,
+  intent: null,
+  vitals: {},
+  invalidVitals: [],
+  respiratoryCondition: null,
+  clinicalNote: null,
+  operationalNote: null,
+  finalizationTopics: asTopics({}),
+  choice: null,
+};
+
+/** Reads one message deterministically and says whether the reading is certain. Pure. */
+export function analyseWithRules(input: string, context: NluContext): RulesAnalysis {
+  const text = (input ?? '').normalize('NFC').slice(0, MAX_TEXT_LENGTH);
+  if (!text.trim()) return { understanding: { ...EMPTY, source: 'rules' }, certain: true, doubts: [] };
+  const folded = foldKeepLength(text);
+  const expecting = context.expecting;
+  const doubts: string[] = [];
+
+  // Substitute choice first: when a list was offered, "2" is a choice, not a vital nor a yes.
+  const choice = expecting === 'substitute_choice' ? readSubstituteChoice(text) : { kind: 'none' as const };
+  const choiceConsumes = choice.kind !== 'none';
+
+  const found = choiceConsumes ? [] : findVitals(folded, { expectingVitals: expecting === 'vitals', missingVitals: context.missingVitals });
+  const { vitals, invalidVitals } = validateVitals(found);
+  const vitalSpans = found.map((f) => f.span);
+  if (found.some((f) => f.how === 'inferred')) doubts.push('vitals inferred without label or unit');
+
+  const conditions = choiceConsumes ? [] : findRespiratoryConditions(blankOut(folded, vitalSpans));
+  const respiratoryCondition = conditions.at(-1)?.condition ?? null;
+  if (new Set(conditions.map((c) => c.condition)).size > 1) doubts.push('more than one respiratory condition');
+  const conditionSpans = conditions.map((c) => c.span);
+
+  const operational = choiceConsumes
+    ? null
+    : findOperational(text, folded, [...vitalSpans, ...conditionSpans], { includeVisits: expecting !== 'finalization_topics' });
+  const operationalSpans = operational?.spans ?? [];
+
+  const taken = [...vitalSpans, ...conditionSpans, ...operationalSpans];
+  const cues = choiceConsumes ? [] : findIntentCues(blankOut(folded, taken));
+  const cueSpans = cues.map((c) => c.span);
+
+  const topics =
+    expecting === 'finalization_topics'
+      ? findFinalizationTopics(blankOut(text, taken), blankOut(folded, taken), context.missingTopics)
+      : null;
+
+  const clinicalContent = found.length > 0 || conditions.length > 0 || operational !== null || CLINICAL_VOCABULARY.test(folded);
+  const yesNo =
+    choice.kind === 'number' || choice.kind === 'name'
+      ? { value: null, how: 'none' as const, spans: [] as Span[] }
+      : choice.kind === 'refusal'
+        ? { value: 'no' as const, how: 'exact' as const, spans: [{ start: 0, end: text.length }] }
+        : classifyYesNo(text, { scanWholeText: tokens(folded).length <= 6 && !clinicalContent });
+  if (yesNo.how === 'conflict') doubts.push('both yes and no words');
+
+  const consumed: Span[] = [...taken, ...cueSpans, ...yesNo.spans, ...(topics?.spans ?? [])];
+  if (choiceConsumes) consumed.push({ start: 0, end: text.length });
+  const residual = residualText(text, consumed);
+  const meaningful = residual.length > 0 && !isFillerOnly(residual);
+
+  let clinicalNote: string | null = null;
+  if (meaningful && expecting !== 'finalization_topics' && yesNo.how !== 'hedge') {
+    const isQuestion = /\?\s*$/.test(text) && expecting !== 'clinical_note';
+    const describesPatient =
+      expecting === 'clinical_note' || expecting === 'vitals' || found.length > 0 || conditions.length > 0 || CLINICAL_VOCABULARY.test(foldKeepLength(residual));
+    if (describesPatient && !isQuestion) {
+      clinicalNote = residual;
+      // Free text is exactly what an LLM reads better (hidden vitals, operational remarks).
+      doubts.push('free-text clinical note');
+    } else {
+      doubts.push('text the rules do not explain');
+    }
+  } else if (meaningful && expecting === 'finalization_topics') {
+    doubts.push('text outside any finalization topic');
+  }
+  if (topics && Object.keys(topics.topics).length > 0 && !topics.allLabelled) doubts.push('finalization topics read from keywords');
+
+  const hasChoice = choice.kind === 'number' || choice.kind === 'name';
+  const intent = decideIntent({
+    cues,
+    hasVitals: found.length > 0,
+    hasCondition: respiratoryCondition !== null,
+    hasNote: clinicalNote !== null,
+    hasOperational: operational !== null,
+    hasTopics: !!topics && Object.keys(topics.topics).length > 0,
+    hasChoice,
+    expecting,
+  });
+
+  const understanding: Understanding = {
+    yesNo: yesNo.value,
+    intent,
+    vitals,
+    invalidVitals,
+    respiratoryCondition,
+    clinicalNote,
+    operationalNote: operational?.note ?? null,
+    finalizationTopics: asTopics(topics?.topics ?? {}),
+    choice: hasChoice ? choice.choice : null,
+    source: 'rules',
+  };
+  return { understanding, certain: doubts.length === 0, doubts };
+}
+
+/** The deterministic implementation: never calls anything, never throws. */
+export function createRulesUnderstanding(): UnderstandingService & { analyse(text: string, context: NluContext): RulesAnalysis } {
+  return {
+    analyse: analyseWithRules,
+    async understand(text, context) {
+      return analyseWithRules(text, context).understanding;
+    },
+  };
+}

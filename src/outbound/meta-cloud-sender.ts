@@ -1,0 +1,96 @@
+import type { Logger } from '../infra/logger.js';
+import { classifyGraphResponse, classifyNetworkError, type GraphOutcome } from './meta-errors.js';
+import { buildMetaMessageBody } from './meta-payload.js';
+import { backoffDelayMs, retryPolicySchema, type RetryPolicy } from './retry-policy.js';
+import type { OutboundMessage, Sender, SendResult } from './sender.js';
+
+export interface MetaCloudSenderOptions {
+  /** e.g. "https://graph.facebook.com" (WHATSAPP_GRAPH_URL). */
+  graphUrl: string;
+  /** e.g. "v21.0" (WHATSAPP_API_VERSION). */
+  apiVersion: string;
+  phoneNumberId: string;
+  accessToken: string;
+  logger: Logger;
+  retry?: Partial<RetryPolicy>;
+  /** Per attempt, milliseconds. */
+  timeoutMs?: number;
+  /** Injected for tests; defaults to a real timer. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Injected for tests; [0, 1). */
+  random?: () => number;
+  fetch?: typeof fetch;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A `Sender` for the WhatsApp Cloud API: `POST {graphUrl}/{apiVersion}/{phoneNumberId}/messages`
+ * with a bearer token. Retries 5xx, 429 and transient Meta codes with exponential backoff and
+ * jitter (never more than `maxAttempts`); a request that may have reached Meta (timeout, reset)
+ * is not retried because the API has no idempotency key — it is reported `failed` with
+ * `retryable: true` and the outbox reconciles through status webhooks (`biz_opaque_callback_data`).
+ */
+export function createMetaCloudSender(options: MetaCloudSenderOptions): Sender {
+  const policy = retryPolicySchema.parse(options.retry ?? {});
+  const sleep = options.sleep ?? realSleep;
+  const random = options.random ?? Math.random;
+  const doFetch = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const url = `${options.graphUrl.replace(/\/+$/, '')}/${options.apiVersion}/${options.phoneNumberId}/messages`;
+  const log = options.logger.child({ component: 'meta-sender' });
+
+  /** One HTTP attempt → outcome; a network error is 'retry' only when the request surely did not leave. */
+  async function attempt(body: string): Promise<GraphOutcome & { unknownOutcome?: boolean }> {
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${options.accessToken}`, 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const net = classifyNetworkError(error);
+      return net.notSent
+        ? { kind: 'retry', code: net.code, reason: 'connection_failed' }
+        : { kind: 'fail', code: net.code, reason: 'outcome_unknown', unknownOutcome: true };
+    }
+    const text = await response.text().catch(() => '');
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return classifyGraphResponse(response.status, json, response.headers.get('retry-after'));
+  }
+
+  async function send(message: OutboundMessage): Promise<SendResult> {
+    const { body, adjustments } = buildMetaMessageBody(message);
+    if (adjustments.length > 0) log.warn('meta.send.adjusted', { outboxId: message.outboxId, adjustments });
+    const payload = JSON.stringify(body);
+    for (let n = 1; ; n++) {
+      const outcome = await attempt(payload);
+      if (outcome.kind === 'sent') {
+        log.info('meta.send.sent', { outboxId: message.outboxId, providerMessageId: outcome.providerMessageId, attempts: n });
+        return { status: 'sent', providerMessageId: outcome.providerMessageId, attempts: n };
+      }
+      if (outcome.kind === 'fail') {
+        log.warn('meta.send.failed', { outboxId: message.outboxId, code: outcome.code, reason: outcome.reason, attempts: n });
+        return { status: 'failed', code: outcome.code, reason: outcome.reason, retryable: outcome.unknownOutcome === true, attempts: n };
+      }
+      if (n >= policy.maxAttempts) {
+        log.warn('meta.send.exhausted', { outboxId: message.outboxId, code: outcome.code, reason: outcome.reason, attempts: n });
+        return { status: 'failed', code: outcome.code, reason: outcome.reason, retryable: true, attempts: n };
+      }
+      // Honour Meta's Retry-After when it asks for longer, but never wait beyond the policy cap.
+      const delayMs = Math.min(policy.maxDelayMs, Math.max(backoffDelayMs(policy, n, random), outcome.retryAfterMs ?? 0));
+      log.warn('meta.send.retry', { outboxId: message.outboxId, code: outcome.code, attempt: n, delayMs });
+      await sleep(delayMs);
+    }
+  }
+
+  return { name: 'meta', send };
+}

@@ -38,7 +38,7 @@ export const understandingSchema = z.object({
   clinicalNote: z.string().nullable(),
   /** The operational fragment (supplies, equipment, visits…), saved without confirmation. */
   operationalNote: z.string().nullable(),
-  finalizationTopics: z.record(z.enum(FINALIZATION_TOPICS), z.string()),
+  finalizationTopics: z.partialRecord(z.enum(FINALIZATION_TOPICS), z.string()),
   /** A number ("2") or a name the user picked from a list of substitutes. */
   choice: z.string().nullable(),
   source: z.enum(['rules', 'openai']),

@@ -220,14 +220,15 @@ describe('createBackends circuit breaker', () => {
     });
     const { server, backends } = await setup(async (_r, index) => {
       if (index === 1) release();
-      const timedOut = await Promise.race([bothArrived.then(() => false), new Promise((r) => setTimeout(() => r(true), 3_000))]);
+      const timedOut = await Promise.race([bothArrived.then(() => false), new Promise((r) => setTimeout(() => r(true), 1_500))]);
       return timedOut ? { status: 400, body: { error: 'calls were serialised' } } : { body: { message: 'ok' } };
-    });
+    }, { maxRetries: 0, timeoutMs: 5_000 });
     const results = await Promise.all([
       backends.call('updateWorkScheduleResponse', confirm, { idempotencyKey: 'a' }),
       backends.call('updateWorkScheduleResponse', confirm, { idempotencyKey: 'b' }),
     ]);
     expect(results).toEqual([{ message: 'ok' }, { message: 'ok' }]);
+    expect(server.requests).toHaveLength(2);
     expect(server.maxInFlight()).toBe(2);
   });
 });

@@ -287,7 +287,7 @@ describe('demo backend idempotency, failures and reset', () => {
   it('when the counters are read over HTTP and the backend is reset, then counts and data start over', async () => {
     const { demo, backends, key } = await setup();
     await backends.call('updateWorkScheduleResponse', cancel as never, { idempotencyKey: key() });
-    const counters = await (await fetch(`${demo.url}/__counters`)).json();
+    const counters = (await (await fetch(`${demo.url}/__counters`)).json()) as typeof demo.counters;
     expect(counters.updateWorkScheduleResponse.effects).toBe(1);
 
     expect((await post(`${demo.url}/__reset`, {})).status).toBe(200);

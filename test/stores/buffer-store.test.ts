@@ -67,3 +67,18 @@ describe('ConversationBufferStore', () => {
     expect(await f.stores.buffer.applyStatus('wamid.unknown', 'sent')).toBe(false);
   });
 });
+
+describe('ConversationBufferStore statuses by outbox key', () => {
+  it('when a status overtakes markSent, then it lands by key and markSent no longer moves it back', async () => {
+    const f = await createStoreFixture();
+    try {
+      const { sk } = await f.stores.buffer.append('k', { role: 'assistant', text: 'oi', at: f.clock.now(), outbox: { to: 'x', payload: {} } });
+      expect(await f.stores.buffer.applyStatus('wamid.k', 'delivered', undefined, { sessionId: 'k', sk })).toBe(true);
+      await f.stores.buffer.markSent('k', sk, 'wamid.k');
+      expect((await f.stores.buffer.listLast('k', 1))[0]).toMatchObject({ outboxStatus: 'delivered', providerMessageId: 'wamid.k' });
+      expect(await f.stores.buffer.applyStatus('wamid.k', 'read')).toBe(true);
+    } finally {
+      f.dynamo.destroy();
+    }
+  });
+});

@@ -2,7 +2,8 @@ import type { Effect } from '../../contracts/engine.js';
 import { mergeVitals } from '../clinical.js';
 import { mergeTopics } from '../finalization.js';
 import { cancelQuestion, presenceQuestion } from '../replies.js';
-import type { ResumePayload } from '../state.js';
+import type { ResultCode } from '../result-codes.js';
+import { recordFlow, type ResumePayload } from '../state.js';
 import { answerOf, emit, hasClinicalContent, hasTopics, next, requestCall, stage, understandingOf, type TurnCtx } from '../turn.js';
 
 /**
@@ -38,6 +39,7 @@ export function keepForResume(t: TurnCtx): boolean {
  */
 export function presenceGate(t: TurnCtx): Effect | null {
   const s = t.s;
+  recordFlow(s, 'escala');
   const kept = keepForResume(t);
   const answer = answerOf(t);
   if (s.template.expecting === 'presence' && !kept) {
@@ -62,9 +64,9 @@ export function presenceGate(t: TurnCtx): Effect | null {
 }
 
 /** Stages the presence question. */
-export function stagePresence(t: TurnCtx): void {
+export function stagePresence(t: TurnCtx, code: ResultCode = 'PRESENCE_CONFIRMATION_REQUESTED'): void {
   const call = { operation: 'updateWorkScheduleResponse' as const, request: { scheduleID: t.s.shift.scheduleID ?? '', responseValue: 'confirmado' as const } };
-  stage(t, 'escala.confirm', call, presenceQuestion(t.s), 'PRESENCE_CONFIRMATION_REQUESTED');
+  stage(t, 'escala.confirm', call, presenceQuestion(t.s), code);
 }
 
 /** Stages the second, explicit cancellation question (cancelling notifies coordinators). */
@@ -74,14 +76,14 @@ export function stageCancel(t: TurnCtx): void {
 }
 
 /** Moves a presence-diversion payload into the clinical and finalization blocks and clears the marker. */
-export function applyResumePayload(t: TurnCtx): void {
+export function applyResumePayload(t: TurnCtx, options: { topics: boolean } = { topics: true }): void {
   const r = t.s.resume;
   if (!r || r.reason !== 'presence_required') return;
   const c = t.s.clinical;
   c.vitals = mergeVitals(c.vitals, r.payload.vitals);
   c.respiratoryCondition = r.payload.respiratoryCondition ?? c.respiratoryCondition;
   c.note = r.payload.clinicalNote ?? c.note;
-  t.s.finalization.topics = mergeTopics(t.s.finalization.topics, r.payload.topics);
+  if (options.topics) t.s.finalization.topics = mergeTopics(t.s.finalization.topics, r.payload.topics);
   t.s.resume = null;
 }
 

@@ -1,6 +1,12 @@
 import type { Effect } from '../../contracts/engine.js';
-import { shiftKnown } from '../state.js';
+import { shiftKnown, type State } from '../state.js';
 import { emit, next, requestCall, turnOf, understandingOf, type TurnCtx } from '../turn.js';
+
+/** Notes are recorded only on a shift that is active: known, allowed and not cancelled / out of schedule. */
+function activeShift(s: State): boolean {
+  const response = (s.shift.response ?? '').toLowerCase();
+  return shiftKnown(s) && s.shift.shiftAllow && response !== 'cancelado' && response !== 'sem lembretes';
+}
 
 /**
  * operacional: the operational fragment of a message is saved at once, without confirmation,
@@ -10,12 +16,12 @@ export function operationalStep(t: TurnCtx): Effect | null {
   const turn = turnOf(t);
   const note = understandingOf(t).operationalNote?.trim();
   if (!note || turn.opDone) return null;
-  if (!shiftKnown(t.s)) {
+  if (!shiftKnown(t.s) && turn.bootstraps === 0) {
     // The note needs the shift ids: look the shift up first, then come back here once.
-    if (turn.bootstraps === 0) {
-      next(t, { t: 'bootstrap', force: false }, { t: 'op' });
-      return null;
-    }
+    next(t, { t: 'bootstrap', force: false }, { t: 'op' });
+    return null;
+  }
+  if (!activeShift(t.s)) {
     turn.opDone = true;
     emit(t, 'OPERATIONAL_NO_SHIFT');
     return null;

@@ -166,7 +166,15 @@ export class ConversationBufferStore {
    * Applies a provider status webhook (sent < delivered < read; failed is terminal). Out-of-order
    * or repeated statuses are ignored: returns false when nothing changed or the entry is unknown.
    */
-  async applyStatus(providerMessageId: string, status: Exclude<OutboxStatus, 'pending'>, error?: Record<string, unknown>): Promise<boolean> {
+  async applyStatus(
+    providerMessageId: string,
+    status: Exclude<OutboxStatus, 'pending'>,
+    error?: Record<string, unknown>,
+    at?: { sessionId: string; sk: string },
+  ): Promise<boolean> {
+    // With the entry's key (from biz_opaque_callback_data) no index read is needed, and a status
+    // that overtakes our own markSent still lands.
+    if (at) return this.advance(at.sessionId, at.sk, status, { providerMessageId, ...(error ? { outboxError: error } : {}) });
     const found = await guard(() =>
       this.options.doc.send(
         new QueryCommand({

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import { TABLE_DEFS } from '../tables.js';
@@ -101,16 +101,16 @@ const ABSENT = 'attribute_not_exists(#id)';
 const AT_VERSION = '#version = :expected';
 
 /** Pure: the conditional put for a save that read version `expected` (0 = none). */
-export function saveParams(tableName: string, item: Record<string, unknown>, expected: number) {
+export function saveParams(tableName: string, item: Record<string, unknown>, expected: number): PutCommandInput {
   return expected === 0
-    ? { TableName: tableName, Item: item, ConditionExpression: ABSENT, ExpressionAttributeNames: { '#id': KEY }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const }
+    ? { TableName: tableName, Item: item, ConditionExpression: ABSENT, ExpressionAttributeNames: { '#id': KEY }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }
     : {
         TableName: tableName,
         Item: item,
         ConditionExpression: AT_VERSION,
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: { ':expected': expected },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       };
 }
 
@@ -126,10 +126,27 @@ export function createCongregadoStore(deps: CongregadoStoreDeps): CongregadoStor
     return out.Item ? toRecord(out.Item) : null;
   }
 
+  /** Only what a save decides on: the stored data may be hundreds of KB and is not needed. */
+  async function head(primaryKey: string): Promise<Pick<CongregadoRecord, 'version' | 'idempotencyKey' | 'createdAt'> | null> {
+    const out = await guard(() =>
+      doc.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { [KEY]: primaryKey },
+          ConsistentRead: true,
+          ProjectionExpression: '#version, #hash, #createdAt',
+          ExpressionAttributeNames: { '#version': 'version', '#hash': HASH_ATTR, '#createdAt': 'createdAt' },
+        }),
+      ),
+    );
+    const item = out.Item as Record<string, unknown> | undefined;
+    return item ? { version: item.version as number, idempotencyKey: item[HASH_ATTR] as string, createdAt: item.createdAt as string } : null;
+  }
+
   async function save({ primaryKey, data, metadata = {}, expectedVersion }: SaveInput): Promise<SaveResult> {
     if (!primaryKey) throw new ValidationError('primaryKey is required');
     const idempotencyKey = contentHash(data);
-    const current = await get(primaryKey);
+    const current = await head(primaryKey);
     const storedVersion = current?.version ?? 0;
     if (expectedVersion !== undefined && expectedVersion !== storedVersion) {
       // A stale explicit version is a conflict even when the content is identical.

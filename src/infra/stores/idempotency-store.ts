@@ -187,9 +187,16 @@ export class IdempotencyStore {
 
   /**
    * Stores a provider message durably before it is acknowledged (the inbox), deduplicated by key
-   * for `ttlMs`. `duplicate` when the key is already stored (in any state) and live.
+   * for `ttlMs`, and claims it for this process in the same write (so processing needs no second
+   * claim). `duplicate` when the key is already stored and live. Until completed it stays on the
+   * pending index, where the recovery sweep finds it if this process dies.
    */
-  async storeInbox(key: string, hash: string, event: unknown, ttlMs: number): Promise<'stored' | 'duplicate'> {
+  async storeInbox(
+    key: string,
+    hash: string,
+    event: unknown,
+    options: { ttlMs: number; inProgressMs: number; owner: string },
+  ): Promise<'stored' | 'duplicate'> {
     const { doc, tableName, clock } = this.options;
     const now = clock.now();
     try {
@@ -198,15 +205,18 @@ export class IdempotencyStore {
           TableName: tableName,
           Key: { [KEY]: key },
           UpdateExpression:
-            'SET #status = :received, payloadHash = :hash, #event = :event, #ttl = :ttl, pendingShard = :shard, pendingSince = :now, firstSeenAt = :now ' +
-            'REMOVE #owner, leaseExpiresAt, #response, attempt',
+            'SET #status = :inProgress, #owner = :owner, leaseExpiresAt = :lease, attempt = :one, payloadHash = :hash, #event = :event, ' +
+            '#ttl = :ttl, pendingShard = :shard, pendingSince = :now, firstSeenAt = :now REMOVE #response',
           ConditionExpression: 'attribute_not_exists(#key) OR #ttl < :nowSec',
           ExpressionAttributeNames: { '#key': KEY, '#status': 'status', '#event': 'event', '#ttl': 'ttl', '#owner': 'owner', '#response': 'response' },
           ExpressionAttributeValues: {
-            ':received': IDEMPOTENCY_STATUS.received,
+            ':inProgress': IDEMPOTENCY_STATUS.inProgress,
+            ':owner': options.owner,
+            ':lease': now + options.inProgressMs,
+            ':one': 1,
             ':hash': hash,
             ':event': event,
-            ':ttl': epochSeconds(now + ttlMs),
+            ':ttl': epochSeconds(now + options.ttlMs),
             ':shard': INBOX_SHARD,
             ':now': now,
             ':nowSec': epochSeconds(now),

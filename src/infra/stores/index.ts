@@ -22,6 +22,8 @@ export interface StoresOptions<S> {
 export function createStores<S = Record<string, unknown>>(options: StoresOptions<S>) {
   const { doc, tables, clock } = options;
   return {
+    /** For composing one transaction from several stores' ops. */
+    doc,
     sessions: new SessionStore<S>({
       doc,
       clock,

@@ -19,7 +19,7 @@ export interface LockLease {
 }
 
 export type AcquireResult =
-  | ({ acquired: true } & LockLease)
+  | ({ acquired: true; committedVersion?: number } & LockLease)
   | { acquired: false; holder?: string; expiresAt?: number };
 
 export interface LockStoreOptions extends StoreDeps {
@@ -72,7 +72,9 @@ export class LockStore {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { acquired: true, resource, owner, fence: out.Attributes!.fence as number, expiresAt: now + leaseMs };
+      // committedVersion: what the previous holder committed (see releaseOp), to detect a stale parallel read.
+      const committedVersion = out.Attributes!.committedVersion as number | undefined;
+      return { acquired: true, resource, owner, fence: out.Attributes!.fence as number, expiresAt: now + leaseMs, committedVersion };
     } catch (error) {
       if (!isConditionFailed(error)) throw wrap(error);
       const current = conditionFailedItem(error);
@@ -106,9 +108,15 @@ export class LockStore {
     return { ...lease, expiresAt: now + leaseMs };
   }
 
-  /** Pure: the conditional release, usable inside the turn's transaction (where it also fences the commit). */
-  releaseOp(lease: LockLease): TxOp {
-    return this.heldOp(lease, 'lock.release', 'SET #expiresAt = :zero REMOVE #owner', { ':zero': 0 });
+  /**
+   * Pure: the conditional release, usable inside the turn's transaction (where it also fences the
+   * commit). `committedVersion` records the session version this holder committed, so the next
+   * holder, which loads the session in parallel with acquiring, can tell whether its read is stale.
+   */
+  releaseOp(lease: LockLease, committedVersion?: number): TxOp {
+    return committedVersion === undefined
+      ? this.heldOp(lease, 'lock.release', 'SET #expiresAt = :zero REMOVE #owner', { ':zero': 0 })
+      : this.heldOp(lease, 'lock.release', 'SET #expiresAt = :zero, committedVersion = :cv REMOVE #owner', { ':zero': 0, ':cv': committedVersion });
   }
 
   /** Releases; LockLostError when the caller no longer holds it. The fence is kept on the item. */

@@ -100,6 +100,20 @@ export class PendingActionStore {
     return ops;
   }
 
+  /**
+   * Pure: the pending-action part of one turn's transaction — close the current action (if any)
+   * and/or open a new one, touching the marker item once (a transaction may not touch an item twice).
+   */
+  turnOps(sessionId: string, change: { close?: CloseChange; open?: PendingActionDraft }): TxOp[] {
+    const { close, open } = change;
+    if (!open) return close ? this.closeOps(sessionId, close.actionId, close.to, closeOptions(close)) : [];
+    const ops = this.createOps(sessionId, open, close?.actionId);
+    if (!close) return ops;
+    // createOps aborts `previous`; replace that with the transition this turn decided.
+    ops[2] = this.transitionOp(sessionId, close.actionId, close.to, closeOptions(close));
+    return ops;
+  }
+
   /** Creates the session's open action; with `supersede` (default) an open staged/confirmed one is aborted. */
   async create(sessionId: string, draft: PendingActionDraft, options: { supersede?: boolean } = {}): Promise<PendingAction> {
     const previous = options.supersede === false ? null : await this.getOpen(sessionId);
@@ -157,7 +171,7 @@ export class PendingActionStore {
 
   /** Pure: executing → executed with the backend's result; conditional on the claiming owner. */
   completeOps(sessionId: string, actionId: string, owner: string, result: unknown): TxOp[] {
-    return this.closeOps(sessionId, actionId, 'executed', { from: ['executing'], owner, set: { result: result ?? null, executedAt: this.now() } });
+    return this.turnOps(sessionId, { close: { actionId, to: 'executed', owner, result } });
   }
 
   async complete(sessionId: string, actionId: string, owner: string, result: unknown): Promise<void> {
@@ -166,7 +180,7 @@ export class PendingActionStore {
 
   /** Pure: executing → failed with the error; conditional on the claiming owner. */
   failOps(sessionId: string, actionId: string, owner: string, error: unknown): TxOp[] {
-    return this.closeOps(sessionId, actionId, 'failed', { from: ['executing'], owner, set: { error: error ?? null } });
+    return this.turnOps(sessionId, { close: { actionId, to: 'failed', owner, error } });
   }
 
   async fail(sessionId: string, actionId: string, owner: string, error: unknown): Promise<void> {
@@ -188,7 +202,7 @@ export class PendingActionStore {
 
   /** Pure: staged|confirmed → aborted, before the deadline. */
   abortOps(sessionId: string, actionId: string): TxOp[] {
-    return this.closeOps(sessionId, actionId, 'aborted', { from: ['staged', 'confirmed'] });
+    return this.turnOps(sessionId, { close: { actionId, to: 'aborted' } });
   }
 
   async abort(sessionId: string, actionId: string): Promise<void> {
@@ -197,7 +211,7 @@ export class PendingActionStore {
 
   /** Pure: staged|confirmed → expired, only once the deadline passed. */
   expireOps(sessionId: string, actionId: string): TxOp[] {
-    return this.closeOps(sessionId, actionId, 'expired', { from: ['staged', 'confirmed'], pastDeadline: true });
+    return this.turnOps(sessionId, { close: { actionId, to: 'expired' } });
   }
 
   async expire(sessionId: string, actionId: string): Promise<void> {
@@ -392,6 +406,25 @@ export class PendingActionStore {
       if (isConditionFailed(error)) throw op.onConditionFailed(conditionFailedItem(error));
       throw error;
     }
+  }
+}
+
+/** How a turn closes the current action. */
+export type CloseChange =
+  | { actionId: string; to: 'executed'; owner: string; result: unknown }
+  | { actionId: string; to: 'failed'; owner: string; error: unknown }
+  | { actionId: string; to: 'aborted' | 'expired' };
+
+function closeOptions(close: CloseChange) {
+  switch (close.to) {
+    case 'executed':
+      return { from: ['executing'] as ActionStatus[], owner: close.owner, set: { result: close.result ?? null } };
+    case 'failed':
+      return { from: ['executing'] as ActionStatus[], owner: close.owner, set: { error: close.error ?? null } };
+    case 'aborted':
+      return { from: ['staged', 'confirmed'] as ActionStatus[] };
+    case 'expired':
+      return { from: ['staged', 'confirmed'] as ActionStatus[], pastDeadline: true };
   }
 }
 

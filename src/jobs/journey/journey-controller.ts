@@ -193,7 +193,8 @@ export function createJourneyController(options: JourneyControllerOptions): Jour
       throw new ValidationError('journeyId and idempotencyKey name different journeys; the key is the journey id', { journeyId: givenId, idempotencyKey });
     }
     const journeyId = idempotencyKey ?? givenId ?? ulid();
-    if (!(await store.get(journeyId))) await store.create({ journeyId, metadata });
+    // Create-if-absent is one conditional write; an existing journey comes back unchanged.
+    await store.create({ journeyId, metadata });
 
     const claimed = await claim(journeyId);
     if ('completed' in claimed) {

@@ -127,8 +127,10 @@ export function findFinalizationTopics(
     if (keyword) {
       add(keyword, o);
       spans.push(c);
-      allLabelled = false;
-      previous = { topic: keyword, labelled: false };
+      // Continuing a labelled topic with its own vocabulary ("Medicações: dipirona, losartana") stays exact.
+      const continues: boolean = previous?.labelled === true && previous.topic === keyword;
+      if (!continues) allLabelled = false;
+      previous = { topic: keyword, labelled: continues };
       continue;
     }
     if (previous) {

@@ -13,7 +13,8 @@ const CUES: { condition: RespiratoryCondition; re: RegExp }[] = [
   { condition: 'Ar ambiente', re: /\b(?:em\s+)?ar\s+(?:ambiente|amb\.?)(?![a-z])|\baa\b/g },
   {
     condition: 'Oxigênio suplementar',
-    re: /\b(?:oxigenio\s+suplementar|o2\s+suplementar|oxigenoterapia|cateter\s+(?:nasal|de\s+o2|de\s+oxigenio)|oculos\s+nasal|mascara(?:\s+de\s+(?:o2|oxigenio|venturi))?|venturi|(?:em|com|no|usando)\s+(?:o2|oxigenio)|o2\s+\d+(?:[.,]\d)?\s*l(?:\/min|pm)?|\d+(?:[.,]\d)?\s*l\/min(?:\s+de\s+o2)?)(?![a-z])/g,
+    // Optional lead-in ("por", "em uso de") and flow ("a 2 L/min") belong to the cue, not to the note.
+    re: /\b(?:(?:em uso de|por|via|com|usando|em)\s+)?(?:oxigenio\s+suplementar|o2\s+suplementar|oxigenoterapia|cateter\s+(?:nasal|de\s+o2|de\s+oxigenio)|oculos\s+nasal|mascara(?:\s+de\s+(?:o2|oxigenio|venturi))?|venturi|(?:em|com|no|usando)\s+(?:o2|oxigenio)|o2\s+\d+(?:[.,]\d)?\s*l(?:\/min|pm)?|\d+(?:[.,]\d)?\s*l\/min(?:\s+de\s+o2)?)(?:\s+(?:a|com|de)?\s*\d+(?:[.,]\d)?\s*l(?:\/min|pm)?)?(?![a-z])/g,
   },
   {
     condition: 'Ventilação mecânica',

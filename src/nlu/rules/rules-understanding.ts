@@ -5,11 +5,11 @@ import { findFinalizationTopics } from './finalization-topics.js';
 import { decideIntent, findIntentCues } from './intent.js';
 import { findOperational } from './operational.js';
 import { findRespiratoryConditions } from './respiratory.js';
-import { readSubstituteChoice } from './substitute-choice.js';
-import { blankOut, foldKeepLength, tokens, type Span } from './text.js';
-import { validateVitals } from './vital-ranges.js';
+import { readSubstituteChoice, type ChoiceReading } from './substitute-choice.js';
+import { blankOut, foldKeepLength, overlaps, tokens, type Span } from './text.js';
+import { validateVitals, type VitalField } from './vital-ranges.js';
 import { findVitals } from './vitals.js';
-import { classifyYesNo } from './yes-no.js';
+import { classifyYesNo, type YesNoResult } from './yes-no.js';
 
 /** Longer texts are cut: no one reports a shift in more, and it bounds regex and LLM cost. */
 export const MAX_TEXT_LENGTH = 2000;
@@ -20,6 +20,8 @@ export interface RulesAnalysis {
   certain: boolean;
   /** Why it is not certain (for debug logs and tests). */
   doubts: string[];
+  /** Vital fields read from a label, a unit or the only missing field: an LLM never overrides these. */
+  anchoredVitals: VitalField[];
 }
 
 const EMPTY: Omit<Understanding, 'source'> = {
@@ -37,13 +39,20 @@ const EMPTY: Omit<Understanding, 'source'> = {
 /** Reads one message deterministically and says whether the reading is certain. Pure. */
 export function analyseWithRules(input: string, context: NluContext): RulesAnalysis {
   const text = (input ?? '').normalize('NFC').slice(0, MAX_TEXT_LENGTH);
-  if (!text.trim()) return { understanding: { ...EMPTY, source: 'rules' }, certain: true, doubts: [] };
+  if (!text.trim()) return { understanding: { ...EMPTY, source: 'rules' }, certain: true, doubts: [], anchoredVitals: [] };
   const folded = foldKeepLength(text);
   const expecting = context.expecting;
   const doubts: string[] = [];
 
   // Substitute choice first: when a list was offered, "2" is a choice, not a vital nor a yes.
-  const choice = expecting === 'substitute_choice' ? readSubstituteChoice(text) : { kind: 'none' as const };
+  let choice: ChoiceReading = expecting === 'substitute_choice' ? readSubstituteChoice(text) : { kind: 'none' };
+  // A "name" that is really a command, a yes/no or a description ("cheguei", "ok", "paciente bem") is not a pick.
+  if (choice.kind === 'name') {
+    const name = foldKeepLength(choice.choice);
+    if (findIntentCues(name).length > 0 || CLINICAL_VOCABULARY.test(name) || classifyYesNo(choice.choice, { scanWholeText: true }).how !== 'none') {
+      choice = { kind: 'none' };
+    }
+  }
   const choiceConsumes = choice.kind !== 'none';
 
   const found = choiceConsumes ? [] : findVitals(folded, { expectingVitals: expecting === 'vitals', missingVitals: context.missingVitals });
@@ -71,16 +80,25 @@ export function analyseWithRules(input: string, context: NluContext): RulesAnaly
       : null;
 
   const clinicalContent = found.length > 0 || conditions.length > 0 || operational !== null || CLINICAL_VOCABULARY.test(folded);
-  const yesNo =
+  const shortPlain = tokens(folded).length <= 6 && !clinicalContent;
+  let yesNo: YesNoResult =
     choice.kind === 'number' || choice.kind === 'name'
       ? { value: null, how: 'none' as const, spans: [] as Span[] }
       : choice.kind === 'refusal'
         ? { value: 'no' as const, how: 'exact' as const, spans: [{ start: 0, end: text.length }] }
-        : classifyYesNo(text, { scanWholeText: tokens(folded).length <= 6 && !clinicalContent });
+        : classifyYesNo(text, { scanWholeText: shortPlain });
+  // "não consegui medir a pressão" is an operational note, not an answer: words inside it do not count.
+  if ((yesNo.how === 'regex' || yesNo.how === 'conflict') && yesNo.spans.every((w) => taken.some((t) => overlaps(w, t)))) {
+    yesNo = { value: null, how: 'none', spans: [] };
+  }
   if (yesNo.how === 'conflict') doubts.push('both yes and no words');
+  // A short plain answer to a yes/no question ("confirmo a ação", "para tudo") is fully explained
+  // by its yes/no word, unless it carries a caveat ("sim, mas …").
+  const plainAnswer =
+    expecting === 'yes_no' && yesNo.how === 'regex' && shortPlain && !/\b(?:mas|porem|so que|exceto|menos|antes|depois)\b/.test(folded);
 
   const consumed: Span[] = [...taken, ...cueSpans, ...yesNo.spans, ...(topics?.spans ?? [])];
-  if (choiceConsumes) consumed.push({ start: 0, end: text.length });
+  if (choiceConsumes || plainAnswer) consumed.push({ start: 0, end: text.length });
   const residual = residualText(text, consumed);
   const meaningful = residual.length > 0 && !isFillerOnly(residual);
 
@@ -101,7 +119,7 @@ export function analyseWithRules(input: string, context: NluContext): RulesAnaly
   }
   if (topics && Object.keys(topics.topics).length > 0 && !topics.allLabelled) doubts.push('finalization topics read from keywords');
 
-  const hasChoice = choice.kind === 'number' || choice.kind === 'name';
+  const picked = choice.kind === 'number' || choice.kind === 'name' ? choice.choice : null;
   const intent = decideIntent({
     cues,
     hasVitals: found.length > 0,
@@ -109,7 +127,8 @@ export function analyseWithRules(input: string, context: NluContext): RulesAnaly
     hasNote: clinicalNote !== null,
     hasOperational: operational !== null,
     hasTopics: !!topics && Object.keys(topics.topics).length > 0,
-    hasChoice,
+    // A refusal is still an answer to the substitute list.
+    hasChoice: choiceConsumes,
     expecting,
   });
 
@@ -122,10 +141,11 @@ export function analyseWithRules(input: string, context: NluContext): RulesAnaly
     clinicalNote,
     operationalNote: operational?.note ?? null,
     finalizationTopics: asTopics(topics?.topics ?? {}),
-    choice: hasChoice ? choice.choice : null,
+    choice: picked,
     source: 'rules',
   };
-  return { understanding, certain: doubts.length === 0, doubts };
+  const anchoredVitals = [...new Set(found.filter((f) => f.how !== 'inferred').map((f) => f.field))];
+  return { understanding, certain: doubts.length === 0, doubts, anchoredVitals };
 }
 
 /** The deterministic implementation: never calls anything, never throws. */

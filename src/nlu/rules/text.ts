@@ -38,18 +38,7 @@ export function tokens(folded: string): string[] {
   return folded.match(/[a-z0-9]+/g) ?? [];
 }
 
-/** Every match of a global regex on `folded`, as spans (optionally of one capture group's whole match). */
-export function matchSpans(folded: string, re: RegExp): Span[] {
-  const flags = re.flags.includes('g') ? re.flags : `${re.flags}g`;
-  const global = new RegExp(re.source, flags);
-  const spans: Span[] = [];
-  for (const m of folded.matchAll(global)) {
-    if (m[0].length === 0) continue;
-    spans.push({ start: m.index, end: m.index + m[0].length });
-  }
-  return spans;
-}
-
+/** True when two spans share at least one character. */
 export const overlaps = (a: Span, b: Span) => a.start < b.end && b.start < a.end;
 
 /** The original text with the given spans blanked out (replaced by spaces, offsets kept). */

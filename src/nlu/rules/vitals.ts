@@ -72,6 +72,10 @@ export interface ExtractVitalsOptions {
 
 /** Finds vital candidates in `folded` (accent-folded text, same offsets as the original). */
 export function findVitals(folded: string, options: ExtractVitalsOptions = {}): FoundVital[] {
+  if (options.expectingVitals) {
+    const bare = bareNumberForMissing(folded, options.missingVitals ?? []);
+    if (bare) return [bare];
+  }
   const found: FoundVital[] = [];
   for (const p of PATTERNS) {
     for (const m of folded.matchAll(p.re)) {
@@ -88,12 +92,7 @@ export function findVitals(folded: string, options: ExtractVitalsOptions = {}): 
   found.sort((a, b) => RANK[b.how] - RANK[a.how] || b.span.end - b.span.start - (a.span.end - a.span.start));
   const kept: FoundVital[] = [];
   for (const f of found) if (!kept.some((k) => overlaps(k.span, f.span))) kept.push(f);
-  kept.sort((a, b) => a.span.start - b.span.start);
-  if (kept.length === 0 && options.expectingVitals) {
-    const bare = bareNumberForMissing(folded, options.missingVitals ?? []);
-    if (bare) kept.push(bare);
-  }
-  return kept;
+  return kept.sort((a, b) => a.span.start - b.span.start);
 }
 
 /** A message that is just a number, answering "which vitals are missing?": fill the one field it fits. */

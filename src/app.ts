@@ -1,0 +1,47 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import express, { type Application } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from './infra/logger.js';
+import type { Stores } from './infra/stores/index.js';
+import type { Entrypoints } from './pipeline/entrypoints.js';
+import type { Inbox } from './pipeline/inbox.js';
+import type { Metrics } from './pipeline/metrics.js';
+import type { StatusHandler } from './pipeline/statuses.js';
+import { healthRoutes } from './routes/health.js';
+import { errorMiddleware, notFound } from './routes/http.js';
+import { opsRoutes } from './routes/ops.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { whatsappRoutes } from './routes/whatsapp.js';
+
+export interface AppDeps {
+  logger: Logger;
+  metrics: Metrics;
+  stores: Stores<unknown>;
+  client: DynamoDBClient;
+  tablePrefix: string;
+  entrypoints: Entrypoints;
+  inbox: Inbox;
+  statuses: StatusHandler;
+  opsToken: string;
+  whatsapp: { appSecret?: string; verifyToken?: string };
+}
+
+/** Builds the Express app from its dependencies; no I/O happens here. */
+export function createApp(deps: AppDeps): Application {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use((req, res, next) => {
+    const requestId = req.header('x-request-id')?.slice(0, 64) || randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    res.locals.logger = deps.logger.child({ requestId });
+    next();
+  });
+  app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix }));
+  app.use(webhookRoutes(deps.entrypoints));
+  app.use(whatsappRoutes({ inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, ...deps.whatsapp }));
+  app.use(opsRoutes({ stores: deps.stores, metrics: deps.metrics, client: deps.client, tablePrefix: deps.tablePrefix, opsToken: deps.opsToken }));
+  app.use(notFound);
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

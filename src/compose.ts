@@ -1,0 +1,236 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ulid } from 'ulid';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import type { Backends } from './contracts/backends.js';
+import type { ConversationEngine } from './contracts/engine.js';
+import type { UnderstandingService } from './contracts/understanding.js';
+import { createDemoBackend, type DemoBackend } from './demo-backend/index.js';
+import { createEngine } from './graph/index.js';
+import { createBackends, backendUrlsFrom } from './infra/backends/index.js';
+import { systemClock, type Clock } from './infra/clock.js';
+import { createDynamo, type Dynamo } from './infra/dynamo/client.js';
+import { ensureTables } from './infra/dynamo/ensure-tables.js';
+import { startDynamoLocal, type DynamoLocal } from './infra/dynamo/local.js';
+import { createLogger, type Logger } from './infra/logger.js';
+import { createStores } from './infra/stores/index.js';
+import { tableNames } from './infra/tables.js';
+import { createUnderstanding } from './nlu/index.js';
+import { createLogSender } from './outbound/log-sender.js';
+import { createMetaCloudSender } from './outbound/meta-cloud-sender.js';
+import type { Sender } from './outbound/sender.js';
+import { createEntrypoints } from './pipeline/entrypoints.js';
+import { createInbox } from './pipeline/inbox.js';
+import { KeyedQueue } from './pipeline/keyed-queue.js';
+import { createMetrics } from './pipeline/metrics.js';
+import { createOutbox } from './pipeline/outbox.js';
+import { createStatusHandler } from './pipeline/statuses.js';
+import { createTurnRunner } from './pipeline/turn.js';
+
+/** Replaceable parts, for tests and the benchmark. Anything absent is built from the config. */
+export interface ServiceOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  engine?: ConversationEngine<unknown>;
+  understanding?: UnderstandingService;
+  backends?: Backends;
+  sender?: Sender;
+  /** Skip the periodic sweeps (tests call them directly). */
+  sweepIntervalMs?: number | null;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/**
+ * Composition root: builds every part from the config (embedded defaults: DynamoDB Local, the demo
+ * backend, rules understanding, replies logged) and returns start/stop. Nothing here holds logic.
+ */
+export async function createService(config: Config, overrides: ServiceOverrides = {}) {
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  };
+
+  try {
+    // DynamoDB: external endpoint, embedded DynamoDB Local, or the real service.
+    let local: DynamoLocal | undefined;
+    let endpoint = config.DYNAMODB_ENDPOINT;
+    if (config.DYNAMODB_MODE === 'embedded' && !endpoint) {
+      local = await startDynamoLocal({ dataDir: config.DYNAMODB_DATA_DIR });
+      stops.push(() => local!.stop());
+      endpoint = local.endpoint;
+      logger.info('embedded DynamoDB Local started', { endpoint, dataDir: config.DYNAMODB_DATA_DIR });
+    }
+    const dynamo: Dynamo = createDynamo({
+      region: config.AWS_REGION,
+      endpoint,
+      credentials:
+        config.AWS_ACCESS_KEY_ID && config.AWS_SECRET_ACCESS_KEY
+          ? { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY }
+          : endpoint
+            ? LOCAL_CREDENTIALS
+            : undefined,
+    });
+    stops.push(() => dynamo.destroy());
+    if (config.DYNAMODB_MODE === 'embedded' || config.AUTO_CREATE_TABLES) {
+      const created = await ensureTables(dynamo.client, config.TABLE_PREFIX);
+      for (const r of created.filter((c) => c.actions.length)) logger.info('table prepared', { table: r.table, actions: r.actions });
+    }
+
+    // Backends: configured Lambdas, or the local demo backend.
+    let demo: DemoBackend | undefined;
+    let backends = overrides.backends;
+    if (!backends) {
+      const { urls, missing } = backendUrlsFrom(config);
+      let resolved = urls;
+      if (!resolved) {
+        if (missing.length < 6) throw new Error(`some LAMBDA_* variables are set but not all: missing ${missing.join(', ')}`);
+        demo = await createDemoBackend({ clock, logger });
+        stops.push(() => demo!.close());
+        resolved = demo.urls;
+        logger.info('demo backend started (no LAMBDA_* configured)', { url: demo.url });
+      }
+      backends = createBackends({ urls: resolved, timeoutMs: config.BACKEND_TIMEOUT_MS, maxRetries: config.BACKEND_MAX_RETRIES, logger, clock });
+    }
+
+    const sender =
+      overrides.sender ??
+      (config.WHATSAPP_ACCESS_TOKEN && config.WHATSAPP_PHONE_NUMBER_ID
+        ? createMetaCloudSender({
+            graphUrl: config.WHATSAPP_GRAPH_URL,
+            apiVersion: config.WHATSAPP_API_VERSION,
+            phoneNumberId: config.WHATSAPP_PHONE_NUMBER_ID,
+            accessToken: config.WHATSAPP_ACCESS_TOKEN,
+            logger,
+          })
+        : createLogSender(logger));
+
+    const engine = overrides.engine ?? (createEngine() as ConversationEngine<unknown>);
+    const understanding = overrides.understanding ?? createUnderstanding(config, { logger, clock });
+    const metrics = createMetrics({ defaultMetrics: true });
+    const stores = createStores<unknown>({
+      doc: dynamo.doc,
+      tables: tableNames(config.TABLE_PREFIX),
+      clock,
+      sessionSchema: engine.stateSchema,
+      sessionTtlDays: config.SESSION_TTL_DAYS,
+      bufferTtlDays: config.BUFFER_TTL_DAYS,
+      lockLeaseMs: config.LOCK_LEASE_MS,
+    });
+    const instanceId = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
+    const turns = createTurnRunner<unknown>({
+      stores,
+      engine,
+      understanding,
+      backends,
+      clock,
+      logger,
+      metrics,
+      instanceId,
+      counter: dynamo.counter,
+      settings: {
+        lockLeaseMs: config.LOCK_LEASE_MS,
+        lockWaitMs: config.LOCK_WAIT_MS,
+        inProgressMs: config.IDEMPOTENCY_IN_PROGRESS_MS,
+        pendingActionTtlMs: config.PENDING_ACTION_TTL_MINUTES * 60_000,
+        resumeTtlMs: config.RESUME_TTL_MINUTES * 60_000,
+      },
+    });
+    const queue = new KeyedQueue();
+    const outbox = createOutbox({ stores, sender, logger, metrics, clock });
+    const inbox = createInbox({
+      stores,
+      turns,
+      outbox,
+      queue,
+      clock,
+      logger,
+      metrics,
+      instanceId,
+      settings: { dedupTtlMs: config.PROVIDER_DEDUP_TTL_DAYS * 86_400_000, inProgressMs: config.IDEMPOTENCY_IN_PROGRESS_MS },
+    });
+    const statuses = createStatusHandler({ stores, metrics, logger });
+    const entrypoints = createEntrypoints({ turns, queue, clock, metrics, idempotencyTtlMs: config.IDEMPOTENCY_TTL_SECONDS * 1000 });
+
+    let opsToken = config.OPS_TOKEN;
+    if (!opsToken) {
+      opsToken = randomBytes(24).toString('base64url');
+      // Printed once so a developer can call the ops endpoints; aws mode refuses to start without one.
+      console.log(`OPS_TOKEN not set: generated one for this run: ${opsToken}`);
+    }
+    if (!config.WHATSAPP_APP_SECRET) {
+      if (config.DYNAMODB_MODE === 'aws') throw new Error('WHATSAPP_APP_SECRET is required in aws mode');
+      logger.warn('WHATSAPP_APP_SECRET not set: unsigned Meta webhooks are accepted (embedded mode only)');
+    }
+
+    const app = createApp({
+      logger,
+      metrics,
+      stores,
+      client: dynamo.client,
+      tablePrefix: config.TABLE_PREFIX,
+      entrypoints,
+      inbox,
+      statuses,
+      opsToken,
+      whatsapp: { appSecret: config.WHATSAPP_APP_SECRET, verifyToken: config.WHATSAPP_VERIFY_TOKEN },
+    });
+
+    let server: Server | undefined;
+    let sweepTimer: ReturnType<typeof setInterval> | undefined;
+    const sweep = async () => {
+      const [inboxTaken, outboxSent] = await Promise.all([inbox.sweep(), outbox.sweep()]);
+      if (inboxTaken || outboxSent) logger.info('recovery sweep', { inboxTaken, outboxSent });
+      return { inboxTaken, outboxSent };
+    };
+
+    return {
+      app,
+      config,
+      stores,
+      dynamo,
+      metrics,
+      queue,
+      inbox,
+      outbox,
+      demo,
+      opsToken,
+      sweep,
+      /** Listens on `port` (default PORT; 0 picks a free one) and starts the recovery sweeps. */
+      async start(port = config.PORT): Promise<{ url: string; port: number }> {
+        server = await new Promise<Server>((resolve, reject) => {
+          const s = app.listen(port, '0.0.0.0', () => resolve(s));
+          s.once('error', reject);
+        });
+        stops.push(
+          () =>
+            new Promise<void>((resolve) => {
+              server!.close(() => resolve());
+              server!.closeAllConnections();
+            }),
+        );
+        const interval = overrides.sweepIntervalMs === undefined ? 30_000 : overrides.sweepIntervalMs;
+        if (interval !== null) {
+          void sweep().catch((error) => logger.warn('sweep failed', { error: (error as Error).message }));
+          sweepTimer = setInterval(() => void sweep().catch((error) => logger.warn('sweep failed', { error: (error as Error).message })), interval);
+          stops.push(() => clearInterval(sweepTimer));
+        }
+        stops.push(() => queue.idle());
+        const actual = (server.address() as AddressInfo).port;
+        return { url: `http://127.0.0.1:${actual}`, port: actual };
+      },
+      /** Stops accepting, drains queued turns, stops the demo backend and DynamoDB Local. */
+      stop: stopAll,
+      newId: () => ulid(),
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+export type Service = Awaited<ReturnType<typeof createService>>;

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import type { ConversationEngine } from '../contracts/engine.js';
+
+const helpState = z.object({ turns: z.number().int().nonnegative() });
+export type HelpState = z.infer<typeof helpState>;
+
+/** The smallest engine: counts turns and answers with help. For pipeline tests and as a fallback. */
+export function createHelpEngine(): ConversationEngine<HelpState> {
+  return {
+    stateSchema: helpState,
+    initialState: () => ({ turns: 0 }),
+    expectation: () => ({ expecting: 'none' }),
+    decide: (state) => ({
+      state: { turns: state.turns + 1 },
+      replies: [{ text: 'Olá! Posso ajudar com presença, sinais vitais, notas e finalização do plantão.' }],
+      effects: [],
+    }),
+  };
+}

@@ -1,0 +1,91 @@
+import { ulid } from 'ulid';
+import type { InboundMessage } from '../contracts/engine.js';
+import type { Clock } from '../infra/clock.js';
+import type { Logger } from '../infra/logger.js';
+import type { Stores } from '../infra/stores/index.js';
+import { idempotencyKey, payloadHash } from '../infra/stores/idempotency-store.js';
+import type { KeyedQueue } from './keyed-queue.js';
+import type { Metrics } from './metrics.js';
+import type { Outbox } from './outbox.js';
+import type { createTurnRunner } from './turn.js';
+
+export interface InboxSettings {
+  /** How long provider message ids are remembered (Meta retries for up to 7 days). */
+  dedupTtlMs: number;
+  /** How long a stored message is protected before the sweep may take it over. */
+  inProgressMs: number;
+}
+
+/**
+ * Provider messages: stored durably (and claimed) before the webhook is acknowledged, then
+ * processed asynchronously, one at a time per conversation, in arrival order. A sweep processes
+ * messages that were stored but never completed (this or another process died).
+ */
+export function createInbox(deps: {
+  stores: Stores<unknown>;
+  turns: ReturnType<typeof createTurnRunner<unknown>>;
+  outbox: Outbox;
+  queue: KeyedQueue;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  instanceId: string;
+  settings: InboxSettings;
+}) {
+  const { stores, queue, logger, metrics, settings } = deps;
+
+  async function process(message: InboundMessage, claimed: { key: string; owner: string }) {
+    try {
+      const outcome = await deps.turns.run({ input: { kind: 'message', message }, channel: 'meta', idempotency: { claimed, ttlMs: settings.dedupTtlMs } });
+      if (outcome.status === 'processed') await deps.outbox.deliver(outcome.outbound);
+    } catch (error) {
+      // The claim went back to `received`; the sweep (or Meta's redelivery) will process it.
+      logger.error('inbox message failed; left for the sweep', { sessionId: message.sessionId, error: (error as Error).message });
+    }
+  }
+
+  /**
+   * Stores every message (in parallel) and resolves once all are durable — only then may the
+   * webhook answer 200. Processing is queued per session at once, so arrival order is kept.
+   */
+  async function accept(messages: InboundMessage[]): Promise<{ stored: number; duplicates: number }> {
+    const results = messages.map((message) => {
+      const key = idempotencyKey.wamid(message.messageId);
+      const owner = `${deps.instanceId}:${ulid()}`;
+      const event = { ...message, raw: undefined };
+      const stored = stores.idempotency.storeInbox(key, payloadHash(event), event, {
+        ttlMs: settings.dedupTtlMs,
+        inProgressMs: settings.inProgressMs,
+        owner,
+      });
+      // Queued before the store resolves, so two webhooks' messages keep their arrival order.
+      void queue.run(message.sessionId, async () => {
+        if ((await stored.catch(() => 'failed')) === 'stored') await process(message, { key, owner });
+      });
+      return stored;
+    });
+    const outcomes = await Promise.all(results);
+    const duplicates = outcomes.filter((o) => o === 'duplicate').length;
+    metrics.messagesIn.inc({ provider: 'meta' }, outcomes.length - duplicates);
+    if (duplicates) metrics.duplicatesDropped.inc({ provider: 'meta' }, duplicates);
+    return { stored: outcomes.length - duplicates, duplicates };
+  }
+
+  /** Claims and processes stored messages whose owner is gone; returns how many it took. */
+  async function sweep(): Promise<number> {
+    const stale = await stores.idempotency.listPendingInbox(deps.clock.now() - settings.inProgressMs);
+    let taken = 0;
+    for (const record of stale) {
+      const claim = await stores.idempotency.claim(record.key, record.payloadHash, { inProgressMs: settings.inProgressMs, ttlMs: settings.dedupTtlMs });
+      if (claim.outcome !== 'new' || !claim.event) continue;
+      const message = claim.event as InboundMessage;
+      taken++;
+      void queue.run(message.sessionId, () => process(message, { key: claim.key, owner: claim.owner }));
+    }
+    return taken;
+  }
+
+  return { accept, sweep };
+}
+
+export type Inbox = ReturnType<typeof createInbox>;

@@ -1,0 +1,47 @@
+import { Counter, Registry, Summary, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The service's figures, in one prom-client registry per app (no global default registry, so
+ * tests and several apps in one process never share counters).
+ */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'orchestrator_' });
+  const counter = (name: string, help: string, labelNames: string[] = []) =>
+    new Counter({ name: `orchestrator_${name}`, help, labelNames, registers: [registry] });
+  const summary = (name: string, help: string) =>
+    new Summary({ name: `orchestrator_${name}`, help, percentiles: [0.5, 0.95, 0.99], maxAgeSeconds: 600, ageBuckets: 5, registers: [registry] });
+  return {
+    registry,
+    messagesIn: counter('messages_in_total', 'Inbound messages accepted, by provider', ['provider']),
+    repliesOut: counter('replies_out_total', 'Replies produced by turns, by channel', ['channel']),
+    duplicatesDropped: counter('duplicates_dropped_total', 'Duplicate deliveries dropped or replayed', ['provider']),
+    conflicts: counter('conflicts_409_total', 'Requests answered 409 (in progress or conflict)', ['reason']),
+    lockWaits: counter('lock_waits_total', 'Turns that had to wait for the session lock'),
+    turnsFailed: counter('turns_failed_total', 'Turns that failed before commit', ['code']),
+    outbox: counter('outbox_sends_total', 'Outbound sends, by result', ['result']),
+    statuses: counter('provider_statuses_total', 'Provider status webhooks, by status and whether applied', ['status', 'applied']),
+    turnLatency: summary('turn_latency_ms', 'Turn latency from start to commit, ms'),
+    lockWaitLatency: summary('lock_wait_ms', 'Time spent waiting for a busy session lock, ms'),
+    turnRequests: summary('turn_dynamodb_requests', 'DynamoDB requests per committed turn'),
+    turnRoundTrips: summary('turn_dynamodb_round_trips', 'Sequential DynamoDB round trips per committed turn'),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Pure helper: a summary's quantiles as `{p50, p95, p99, count}` from prom-client's JSON. */
+export async function quantiles(summary: Summary): Promise<{ p50: number | null; p95: number | null; p99: number | null; count: number }> {
+  const { values } = await summary.get();
+  const at = (q: number) => {
+    const v = values.find((x) => x.labels.quantile === q)?.value;
+    return v === undefined || Number.isNaN(v) ? null : Math.round(v * 100) / 100;
+  };
+  const count = values.find((x) => x.metricName?.endsWith('_count'))?.value ?? 0;
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), count };
+}
+
+/** Sum of a counter over all label values. */
+export async function total(counter: Counter): Promise<number> {
+  return (await counter.get()).values.reduce((sum, v) => sum + v.value, 0);
+}

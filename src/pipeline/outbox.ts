@@ -1,0 +1,58 @@
+import type { Clock } from '../infra/clock.js';
+import type { Logger } from '../infra/logger.js';
+import type { Stores } from '../infra/stores/index.js';
+import type { Sender } from '../outbound/sender.js';
+import type { Metrics } from './metrics.js';
+import type { OutboundEntry } from './turn.js';
+import type { Reply } from '../contracts/engine.js';
+
+/** Outbox ids travel as Meta's biz_opaque_callback_data, so statuses find the entry by key. */
+export const outboxId = (sessionId: string, sk: string) => `${sessionId}/${sk}`;
+export function parseOutboxId(id: string | undefined): { sessionId: string; sk: string } | null {
+  const slash = id?.indexOf('/') ?? -1;
+  return id && slash > 0 && id.slice(slash + 1).startsWith('m#') ? { sessionId: id.slice(0, slash), sk: id.slice(slash + 1) } : null;
+}
+
+/**
+ * Sends committed replies and records the provider's answer on each buffer entry. A transient
+ * failure leaves the entry pending; the sweep sends it again later.
+ */
+export function createOutbox(deps: { stores: Stores<unknown>; sender: Sender; logger: Logger; metrics: Metrics; clock: Clock }) {
+  const { stores, sender, logger, metrics } = deps;
+
+  async function deliverOne(entry: OutboundEntry) {
+    const result = await sender.send({ to: entry.sessionId, reply: entry.reply, outboxId: outboxId(entry.sessionId, entry.sk) });
+    if (result.status === 'sent') {
+      metrics.outbox.inc({ result: 'sent' });
+      await stores.buffer.markSent(entry.sessionId, entry.sk, result.providerMessageId);
+    } else if (!result.retryable) {
+      metrics.outbox.inc({ result: 'failed' });
+      await stores.buffer.markFailed(entry.sessionId, entry.sk, { code: result.code, reason: result.reason });
+    } else {
+      metrics.outbox.inc({ result: 'retry_later' });
+      logger.warn('outbox send will be retried', { sessionId: entry.sessionId, code: result.code, reason: result.reason });
+    }
+  }
+
+  /** Sends entries in order (one conversation's replies must not overtake each other). */
+  async function deliver(entries: OutboundEntry[]) {
+    for (const entry of entries) {
+      try {
+        await deliverOne(entry);
+      } catch (error) {
+        logger.error('outbox delivery failed', { sessionId: entry.sessionId, error: (error as Error).message });
+      }
+    }
+  }
+
+  /** Re-sends entries still pending after `olderThanMs` (crash between commit and send, or transient failures). */
+  async function sweep(olderThanMs = 30_000) {
+    const unsent = await stores.buffer.listUnsent(deps.clock.now() - olderThanMs);
+    await deliver(unsent.map((e) => ({ sessionId: e.sessionId, sk: e.sk, reply: (e.outbox?.payload ?? { text: e.text }) as unknown as Reply })));
+    return unsent.length;
+  }
+
+  return { deliver, sweep };
+}
+
+export type Outbox = ReturnType<typeof createOutbox>;

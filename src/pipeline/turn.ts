@@ -1,0 +1,331 @@
+import { ulid } from 'ulid';
+import type { Backends, BackendCall } from '../contracts/backends.js';
+import type { CallResult, ConversationEngine, Effect, EngineContext, EngineEvent, InboundMessage, PendingActionDraft, Reply } from '../contracts/engine.js';
+import type { UnderstandingService } from '../contracts/understanding.js';
+import type { Clock } from '../infra/clock.js';
+import { AppError, ConflictError } from '../infra/errors.js';
+import type { Logger } from '../infra/logger.js';
+import type { BufferEntry } from '../infra/stores/buffer-store.js';
+import { DuplicateEntryError } from '../infra/stores/buffer-store.js';
+import type { Stores } from '../infra/stores/index.js';
+import type { LockLease } from '../infra/stores/lock-store.js';
+import type { CloseChange } from '../infra/stores/pending-action-store.js';
+import { transactWrite, type TxOp } from '../infra/stores/transaction.js';
+import type { RequestCounter } from '../infra/dynamo/request-counter.js';
+import type { Metrics } from './metrics.js';
+
+/** What starts a turn: a user's message, or an outbound template that went out. */
+export type TurnInput =
+  | { kind: 'message'; message: InboundMessage }
+  | { kind: 'template'; sessionId: string; phone: string; template: string; metadata: Record<string, unknown>; at: number };
+
+export type Channel = 'ingest' | 'meta' | 'template';
+
+export interface TurnRequest {
+  input: TurnInput;
+  channel: Channel;
+  /** A key to claim now (header keys), or a claim the inbox already holds (provider messages). */
+  idempotency?: { key: string; hash: string; ttlMs: number } | { claimed: { key: string; owner: string }; ttlMs: number };
+}
+
+/** The stored (and replayed) result of a turn. */
+export interface TurnResponse {
+  session_id: string;
+  version: number;
+  replies: Reply[];
+}
+
+/** An outbound entry committed with the turn, to be sent through the outbox. */
+export interface OutboundEntry {
+  sessionId: string;
+  sk: string;
+  reply: Reply;
+}
+
+export type TurnOutcome =
+  | { status: 'processed'; response: TurnResponse; outbound: OutboundEntry[] }
+  | { status: 'replayed'; response: TurnResponse }
+  | { status: 'in_progress'; retryAfterMs: number }
+  | { status: 'mismatch' }
+  | { status: 'duplicate' };
+
+export interface TurnDeps<S> {
+  stores: Stores<S>;
+  engine: ConversationEngine<S>;
+  understanding: UnderstandingService;
+  backends: Backends;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** Identifies this process in lock and claim owners. */
+  instanceId: string;
+  /** When given, each turn's DynamoDB requests and sequential round trips are measured. */
+  counter?: RequestCounter;
+  settings: {
+    lockLeaseMs: number;
+    lockWaitMs: number;
+    inProgressMs: number;
+    pendingActionTtlMs: number;
+    resumeTtlMs: number;
+  };
+}
+
+/** A decide loop never needs many calls; this bounds a misbehaving engine. */
+const MAX_STEPS = 12;
+
+/**
+ * The turn: dedup claim ∥ session lock ∥ state load (one parallel round trip) → understand →
+ * engine.decide, performing the calls it asks for → ONE TransactWriteItems with the session save
+ * (OCC), inbound + outbound buffer entries, pending-action changes, idempotency completion and the
+ * lock release (which also fences the commit). Nothing is written if any part fails.
+ */
+export function createTurnRunner<S>(deps: TurnDeps<S>) {
+  const { stores, engine, clock, logger, metrics, settings } = deps;
+
+  /** Runs one turn; see the module comment for the steps and guarantees. */
+  async function run(request: TurnRequest): Promise<TurnOutcome> {
+    if (!deps.counter) return runUntracked(request);
+    const { result, trace } = await deps.counter.track(() => runUntracked(request));
+    if (result.status === 'processed') {
+      metrics.turnRequests.observe(trace.requests);
+      metrics.turnRoundTrips.observe(trace.roundTrips);
+    }
+    return result;
+  }
+
+  async function runUntracked(request: TurnRequest): Promise<TurnOutcome> {
+    const started = performance.now();
+    const { sessionId, phone } = identity(request.input);
+    const owner = `${deps.instanceId}:${ulid()}`;
+    const resource = `session:${sessionId}`;
+    const idem = request.idempotency;
+
+    // Round trip 1: the three reads/claims in parallel.
+    const [claimR, lockR, loadR] = await Promise.allSettled([
+      idem && 'key' in idem ? stores.idempotency.claim(idem.key, idem.hash, { inProgressMs: settings.inProgressMs, ttlMs: idem.ttlMs, owner }) : null,
+      stores.locks.acquire(resource, owner, settings.lockLeaseMs),
+      stores.sessions.get(sessionId),
+    ]);
+    const acquired = lockR.status === 'fulfilled' && lockR.value.acquired ? lockR.value : null;
+    const claim = claimR.status === 'fulfilled' ? claimR.value : null;
+    const claimed = idem ? ('claimed' in idem ? idem.claimed : claim?.outcome === 'new' ? { key: claim.key, owner: claim.owner } : null) : null;
+    const failure = [claimR, lockR, loadR].find((r) => r.status === 'rejected');
+    if (failure || (claim && claim.outcome !== 'new')) {
+      await cleanup(acquired, failure ? claimed : null);
+      if (failure) throw failure.reason;
+      if (claim!.outcome === 'completed') return { status: 'replayed', response: claim!.response as TurnResponse };
+      if (claim!.outcome === 'in_progress') return { status: 'in_progress', retryAfterMs: claim!.retryAfterMs };
+      return { status: 'mismatch' };
+    }
+
+    let lease: LockLease | null = acquired;
+    let loaded = loadR.status === 'fulfilled' ? loadR.value : null;
+    let renewal: ReturnType<typeof setInterval> | undefined;
+    try {
+      if (!lease) {
+        metrics.lockWaits.inc();
+        const waited = await stores.locks.acquireWithWait(resource, owner, { timeoutMs: settings.lockWaitMs, leaseMs: settings.lockLeaseMs });
+        metrics.lockWaitLatency.observe(waited.waitedMs);
+        lease = waited;
+        loaded = await stores.sessions.get(sessionId);
+      } else if (acquired?.committedVersion !== undefined && (loaded?.version ?? 0) < acquired.committedVersion) {
+        // Our parallel read raced the previous holder's commit: read again, now that we hold the lock.
+        loaded = await stores.sessions.get(sessionId);
+      }
+      const held = lease;
+      renewal = setInterval(() => {
+        stores.locks.renew(held, settings.lockLeaseMs).then(
+          (renewed) => (held.expiresAt = renewed.expiresAt),
+          // A lost lease makes the commit fail (the release part is fenced); nothing else to do here.
+          (error) => logger.warn('lock renewal failed', { resource, error: (error as Error).message }),
+        );
+      }, Math.max(50, Math.floor(settings.lockLeaseMs / 3)));
+
+      const outcome = await decideAndCommit(request, sessionId, phone, owner, loaded, held, claimed, idem?.ttlMs ?? 0);
+      metrics.turnLatency.observe(performance.now() - started);
+      return outcome;
+    } catch (error) {
+      metrics.turnsFailed.inc({ code: (error as AppError).code ?? 'internal.error' });
+      await cleanup(lease, claimed);
+      if (error instanceof DuplicateEntryError) return { status: 'duplicate' };
+      throw error;
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  async function decideAndCommit(
+    request: TurnRequest,
+    sessionId: string,
+    phone: string,
+    owner: string,
+    loaded: { state: S; version: number } | null,
+    lease: LockLease,
+    claimed: { key: string; owner: string } | null,
+    idempotencyTtlMs: number,
+  ): Promise<TurnOutcome> {
+    const now = clock.now();
+    let state = loaded?.state ?? engine.initialState(sessionId, phone);
+    const version = loaded?.version ?? 0;
+    const ctx: EngineContext = {
+      now,
+      newId: () => ulid(clock.now()),
+      pendingActionTtlMs: settings.pendingActionTtlMs,
+      resumeTtlMs: settings.resumeTtlMs,
+      buttons: request.channel === 'meta',
+    };
+    const input = request.input;
+    let event: EngineEvent =
+      input.kind === 'message'
+        ? { type: 'message', message: input.message, understanding: await deps.understanding.understand(input.message.text, engine.expectation(state)) }
+        : { type: 'template', template: input.template, metadata: input.metadata, at: input.at };
+
+    const replies: Reply[] = [];
+    const pending: { close?: CloseChange; open?: PendingActionDraft } = {};
+    const calls: Effect[] = [];
+    for (let step = 0; ; step++) {
+      if (step >= MAX_STEPS) throw new AppError('internal.error', `engine asked for more than ${MAX_STEPS} calls in one turn`);
+      const decision = engine.decide(state, event, ctx);
+      state = decision.state;
+      replies.push(...decision.replies);
+      for (const effect of decision.effects) collect(effect, pending, calls);
+      const next = calls.shift();
+      if (!next) break;
+      event = await perform(next, sessionId, owner, pending);
+    }
+
+    // Round trip 2: everything in one transaction.
+    const at = clock.now();
+    const ops: TxOp[] = [];
+    const save = stores.sessions.saveOp(sessionId, state, version);
+    ops.push(save.op);
+    ops.push(...stores.buffer.appendOps(sessionId, inboundEntry(input)).ops);
+    const outbound: OutboundEntry[] = [];
+    replies.forEach((reply, i) => {
+      const entry: BufferEntry = {
+        role: 'assistant',
+        text: reply.text,
+        at: at + i,
+        meta: {
+          channel: request.channel,
+          ...(reply.buttons ? { buttons: reply.buttons } : {}),
+          ...(input.kind === 'message' ? { inReplyTo: input.message.messageId } : {}),
+          // Ingest callers deliver replies themselves: recorded as returned, not queued for sending.
+          delivery: request.channel === 'meta' ? 'outbox' : 'returned',
+        },
+        ...(request.channel === 'meta' ? { outbox: { to: sessionId, payload: { ...reply } } } : {}),
+      };
+      const { sk, ops: appendOps } = stores.buffer.appendOps(sessionId, entry);
+      ops.push(...appendOps);
+      if (request.channel === 'meta') outbound.push({ sessionId, sk, reply });
+    });
+    ops.push(...stores.pendingActions.turnOps(sessionId, pending));
+    const response: TurnResponse = { session_id: sessionId, version: save.version, replies };
+    if (claimed) ops.push(stores.idempotency.completeOp(claimed.key, claimed.owner, response, idempotencyTtlMs));
+    ops.push(stores.locks.releaseOp(lease, save.version));
+    await transactWrite(stores.doc, ops);
+    metrics.repliesOut.inc({ channel: request.channel }, replies.length);
+    return { status: 'processed', response, outbound };
+  }
+
+  /** Sorts one effect: pending changes are committed with the turn; calls are performed now. */
+  function collect(effect: Effect, pending: { close?: CloseChange; open?: PendingActionDraft }, calls: Effect[]) {
+    switch (effect.type) {
+      case 'pending.stage':
+        pending.open = effect.action;
+        if (effect.supersedes && pending.close?.actionId !== effect.supersedes) pending.close = { actionId: effect.supersedes, to: 'aborted' };
+        return;
+      case 'pending.abort':
+        pending.close = { actionId: effect.actionId, to: 'aborted' };
+        return;
+      case 'pending.expire':
+        pending.close = { actionId: effect.actionId, to: 'expired' };
+        return;
+      case 'backend.query':
+      case 'backend.command':
+      case 'pending.execute':
+        calls.push(effect);
+        return;
+      default: {
+        const unknown: never = effect;
+        throw new AppError('internal.error', `unknown effect ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** Performs one call and turns its outcome into the event the engine continues with. */
+  async function perform(effect: Effect, sessionId: string, owner: string, pending: { close?: CloseChange }): Promise<CallResult> {
+    if (effect.type === 'pending.execute') {
+      const { actionId, callId } = effect;
+      let call: BackendCall;
+      try {
+        await stores.pendingActions.confirm(sessionId, actionId).catch((error) => {
+          // Already confirmed (a retry of a failed action) is fine; claim decides.
+          if (!(error instanceof ConflictError && (error.details as { current?: { status?: string } })?.current?.status === 'confirmed')) throw error;
+        });
+        call = (await stores.pendingActions.claim(sessionId, actionId, owner)).call;
+      } catch (error) {
+        return failure(callId, error);
+      }
+      try {
+        const data = await deps.backends.call(call.operation, call.request as never, { idempotencyKey: actionId });
+        pending.close = { actionId, to: 'executed', owner, result: data };
+        return { type: 'call.result', callId, ok: true, data };
+      } catch (error) {
+        pending.close = { actionId, to: 'failed', owner, error: describe(error) };
+        return failure(callId, error);
+      }
+    }
+    if (effect.type === 'backend.query' || effect.type === 'backend.command') {
+      try {
+        const data = await deps.backends.call(effect.call.operation, effect.call.request as never, { idempotencyKey: effect.idempotencyKey });
+        return { type: 'call.result', callId: effect.callId, ok: true, data };
+      } catch (error) {
+        return failure(effect.callId, error);
+      }
+    }
+    throw new AppError('internal.error', `not a call: ${effect.type}`);
+  }
+
+  /** Gives back the claim and the lock after a failed turn, so a retry can start at once. */
+  async function cleanup(lease: LockLease | null, claimed: { key: string; owner: string } | null) {
+    await Promise.all([
+      lease ? stores.locks.release(lease).catch(() => undefined) : undefined,
+      claimed ? stores.idempotency.release(claimed.key, claimed.owner).catch(() => undefined) : undefined,
+    ]);
+  }
+
+  return { run };
+}
+
+function identity(input: TurnInput): { sessionId: string; phone: string } {
+  return input.kind === 'message' ? { sessionId: input.message.sessionId, phone: input.message.phone } : { sessionId: input.sessionId, phone: input.phone };
+}
+
+function inboundEntry(input: TurnInput): BufferEntry {
+  if (input.kind === 'template') {
+    return {
+      role: 'system',
+      text: `Template '${input.template}' disparado`,
+      at: input.at,
+      meta: { origin: 'template_fired', template: input.template, metadata: input.metadata },
+    };
+  }
+  const m = input.message;
+  return {
+    role: 'user',
+    text: m.text,
+    at: m.timestamp,
+    dedupKey: `${m.provider}:${m.messageId}`,
+    meta: { origin: m.provider, messageId: m.messageId, type: m.type, ...(m.replyPayload ? { replyPayload: m.replyPayload } : {}) },
+  };
+}
+
+function describe(error: unknown) {
+  const e = error as AppError;
+  return { code: e.code ?? 'internal.error', message: e.message ?? String(error), retryable: e.retryable ?? false };
+}
+
+function failure(callId: string, error: unknown): CallResult {
+  return { type: 'call.result', callId, ok: false, error: describe(error) };
+}

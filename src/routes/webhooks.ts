@@ -1,0 +1,60 @@
+import { Router, type Response } from 'express';
+import { ConflictError, IdempotencyInProgressError, IdempotencyMismatchError, ValidationError } from '../infra/errors.js';
+import type { Entrypoints } from '../pipeline/entrypoints.js';
+import { headerKeySchema, ingestBodySchema, templateBodySchema } from '../pipeline/entrypoints.js';
+import type { TurnOutcome, TurnResponse } from '../pipeline/turn.js';
+import { handle, parseJsonBody, parseWith, rawBody } from './http.js';
+
+/** Maps a turn outcome to HTTP: processed/replayed → 200 (replays marked), in flight → 409, other body → 422. */
+function answer(res: Response, outcome: TurnOutcome, shape: (r: TurnResponse) => unknown, key: string) {
+  switch (outcome.status) {
+    case 'processed':
+      return res.json(shape(outcome.response));
+    case 'replayed':
+      return res.setHeader('Idempotent-Replayed', 'true').json(shape(outcome.response));
+    case 'in_progress': {
+      const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
+      res.setHeader('Retry-After', String(seconds));
+      throw new IdempotencyInProgressError(key, seconds);
+    }
+    case 'mismatch':
+      throw new IdempotencyMismatchError(key);
+    case 'duplicate':
+      throw new ConflictError('conflict.generic', 'this message_id was already processed under another idempotency key');
+  }
+}
+
+const ingestShape = (r: TurnResponse) => ({
+  reply: r.replies.map((x) => x.text).join('\n\n') || null,
+  replies: r.replies,
+  session_id: r.session_id,
+  status: 'ok',
+});
+const templateShape = (r: TurnResponse) => ({ success: true, session_id: r.session_id, version: r.version });
+
+/** `POST /webhook/ingest` and `POST /hooks/template-fired`: synchronous turns with header idempotency. */
+export function webhookRoutes(entrypoints: Entrypoints) {
+  const router = Router();
+  router.post(
+    '/webhook/ingest',
+    rawBody('64kb'),
+    handle(async (req, res) => {
+      const header = req.header('x-idempotency-key');
+      if (header === undefined) throw new ValidationError('the X-Idempotency-Key header is required');
+      const key = parseWith(headerKeySchema, header, 'X-Idempotency-Key header');
+      const body = parseJsonBody(req, ingestBodySchema);
+      answer(res, await entrypoints.ingest(key, body), ingestShape, key);
+    }),
+  );
+  router.post(
+    '/hooks/template-fired',
+    rawBody('64kb'),
+    handle(async (req, res) => {
+      const header = req.header('x-template-idempotency-key');
+      const key = header === undefined ? undefined : parseWith(headerKeySchema, header, 'X-Template-Idempotency-Key header');
+      const body = parseJsonBody(req, templateBodySchema);
+      answer(res, await entrypoints.templateFired(key, body), templateShape, key ?? '');
+    }),
+  );
+  return router;
+}

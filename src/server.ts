@@ -1,0 +1,37 @@
+/** `npm start`: loads the config, builds the service on its embedded defaults, and serves. */
+import { ConfigError, loadConfig } from './config.js';
+import { createService } from './compose.js';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const service = await createService(config);
+  const { port } = await service.start();
+  console.log(`orchestrator listening on http://localhost:${port} (DynamoDB mode: ${config.DYNAMODB_MODE})`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping…`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await service.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error(`failed to start: ${(error as Error).message}`);
+  process.exit(1);
+});

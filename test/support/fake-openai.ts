@@ -1,0 +1,124 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A real local HTTP server speaking `POST /v1/chat/completions`, for testing the OpenAI client
+ * code unmocked. Replies are scripted (queue, then a default) and every request is recorded.
+ */
+export type FakeReply =
+  /** A normal completion whose message content is `JSON.stringify(body)`. */
+  | { kind: 'json'; body: unknown }
+  /** A normal completion with this exact content (e.g. garbage that is not JSON). */
+  | { kind: 'content'; content: string }
+  /** An HTTP error status with an OpenAI-style error body. */
+  | { kind: 'status'; status: number }
+  /** Waits, then sends `reply` (a delay beyond the client's timeout makes it time out). */
+  | { kind: 'delay'; ms: number; reply: FakeReply };
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: {
+    model?: string;
+    messages?: { role: string; content: string }[];
+    response_format?: { type: string; json_schema?: { name: string; strict?: boolean; schema: unknown } };
+    [key: string]: unknown;
+  };
+}
+
+export interface FakeOpenAI {
+  /** Pass as `baseURL` / `OPENAI_BASE_URL` (ends with `/v1`). */
+  baseURL: string;
+  requests: RecordedRequest[];
+  /** Requests received so far (every path). */
+  count(): number;
+  /** Replies used in order by the next requests; after that the default applies. */
+  enqueue(...replies: FakeReply[]): void;
+  /** The reply when the queue is empty; may depend on the request. */
+  setDefault(reply: FakeReply | ((request: RecordedRequest) => FakeReply)): void;
+  close(): Promise<void>;
+}
+
+function completion(model: string, content: string) {
+  return {
+    id: 'chatcmpl-fake',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
+    usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
+  };
+}
+
+/** Starts the fake on 127.0.0.1, port 0. */
+export async function startFakeOpenAI(): Promise<FakeOpenAI> {
+  const requests: RecordedRequest[] = [];
+  const queue: FakeReply[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let fallback: FakeReply | ((request: RecordedRequest) => FakeReply) = { kind: 'status', status: 501 };
+
+  const send = (res: ServerResponse, request: RecordedRequest, reply: FakeReply): void => {
+    if (res.destroyed) return;
+    switch (reply.kind) {
+      case 'json':
+      case 'content': {
+        const content = reply.kind === 'json' ? JSON.stringify(reply.body) : reply.content;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(completion(request.body.model ?? 'fake', content)));
+        return;
+      }
+      case 'status':
+        res.writeHead(reply.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: `fake status ${reply.status}`, type: 'server_error', code: null } }));
+        return;
+      case 'delay': {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          send(res, request, reply.reply);
+        }, reply.ms);
+        timers.add(timer);
+        return;
+      }
+    }
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body: RecordedRequest['body'] = {};
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      } catch {
+        body = {};
+      }
+      const request: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
+      requests.push(request);
+      if (req.method !== 'POST' || !request.path.endsWith('/v1/chat/completions')) {
+        send(res, request, { kind: 'status', status: 404 });
+        return;
+      }
+      const reply = queue.shift() ?? (typeof fallback === 'function' ? fallback(request) : fallback);
+      send(res, request, reply);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    requests,
+    count: () => requests.length,
+    enqueue: (...replies) => void queue.push(...replies),
+    setDefault: (reply) => {
+      fallback = reply;
+    },
+    close: async () => {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -199,13 +199,14 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
     const ops: TxOp[] = [];
     const save = stores.sessions.saveOp(sessionId, state, version);
     ops.push(save.op);
-    ops.push(...stores.buffer.appendOps(sessionId, inboundEntry(input)).ops);
+    // Entries are ordered by when we processed them (ULIDs break ties in creation order).
+    ops.push(...stores.buffer.appendOps(sessionId, inboundEntry(input, at)).ops);
     const outbound: OutboundEntry[] = [];
-    replies.forEach((reply, i) => {
+    replies.forEach((reply) => {
       const entry: BufferEntry = {
         role: 'assistant',
         text: reply.text,
-        at: at + i,
+        at,
         meta: {
           channel: request.channel,
           ...(reply.buttons ? { buttons: reply.buttons } : {}),
@@ -225,6 +226,8 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
     ops.push(stores.locks.releaseOp(lease, save.version));
     await transactWrite(stores.doc, ops);
     metrics.repliesOut.inc({ channel: request.channel }, replies.length);
+    logger.info('turn committed', { sessionId, channel: request.channel, version: save.version, replyCount: replies.length });
+    logger.debug('turn content', { sessionId, text: input.kind === 'message' ? input.message.text : input.template, reply: replies.map((r) => r.text) });
     return { status: 'processed', response, outbound };
   }
 
@@ -302,12 +305,12 @@ function identity(input: TurnInput): { sessionId: string; phone: string } {
   return input.kind === 'message' ? { sessionId: input.message.sessionId, phone: input.message.phone } : { sessionId: input.sessionId, phone: input.phone };
 }
 
-function inboundEntry(input: TurnInput): BufferEntry {
+function inboundEntry(input: TurnInput, at: number): BufferEntry {
   if (input.kind === 'template') {
     return {
       role: 'system',
       text: `Template '${input.template}' disparado`,
-      at: input.at,
+      at,
       meta: { origin: 'template_fired', template: input.template, metadata: input.metadata },
     };
   }
@@ -315,9 +318,9 @@ function inboundEntry(input: TurnInput): BufferEntry {
   return {
     role: 'user',
     text: m.text,
-    at: m.timestamp,
+    at,
     dedupKey: `${m.provider}:${m.messageId}`,
-    meta: { origin: m.provider, messageId: m.messageId, type: m.type, ...(m.replyPayload ? { replyPayload: m.replyPayload } : {}) },
+    meta: { origin: m.provider, messageId: m.messageId, type: m.type, sentAt: new Date(m.timestamp).toISOString(), ...(m.replyPayload ? { replyPayload: m.replyPayload } : {}) },
   };
 }
 

@@ -62,6 +62,13 @@ export interface JourneyEvent {
   data?: Record<string, unknown>;
 }
 
+export interface StepCheckpoint {
+  name: string;
+  index: number;
+  result: unknown;
+  attempts: number;
+}
+
 /** Proof of ownership of a running journey; every owner-only write is conditioned on it. */
 export interface JourneyLease {
   journeyId: string;
@@ -138,6 +145,11 @@ function updateExpression({ set = [], add = [], remove = [] }: UpdateParts): str
   return parts.join(' ');
 }
 
+/** Throws a non-retryable journey.failed when `value` is not storable as a step or journey result. */
+export function assertStorable(value: unknown, what: string): void {
+  serialise(value, what);
+}
+
 function serialise(value: unknown, what: string): string {
   const json = JSON.stringify(value ?? null);
   if (Buffer.byteLength(json) > MAX_RESULT_BYTES) {
@@ -181,9 +193,10 @@ export interface JourneyStore {
   /** PENDING/FAILED/lease-expired IN_PROGRESS → IN_PROGRESS owned by `owner`, if the header is still `seen`. */
   acquire(seen: JourneyRecord, owner: string, leaseMs: number): Promise<JourneyLease & { expiresAt: number }>;
   heartbeat(lease: JourneyLease, leaseMs: number): Promise<number>;
-  checkpoint(lease: JourneyLease, step: { name: string; index: number; result: unknown; attempts: number }, leaseMs: number): Promise<void>;
+  checkpoint(lease: JourneyLease, step: StepCheckpoint, leaseMs: number): Promise<void>;
   recordRetry(lease: JourneyLease, data: { step: string; attempt: number; error: string; delayMs: number }): Promise<void>;
-  complete(lease: JourneyLease, result: unknown): Promise<void>;
+  /** IN_PROGRESS → COMPLETED with the result; `lastStep` is checkpointed in the same transaction. */
+  complete(lease: JourneyLease, result: unknown, lastStep?: StepCheckpoint): Promise<void>;
   /** IN_PROGRESS → FAILED; the lease is kept so compensation runs under it. */
   fail(lease: JourneyLease, data: { step: string; error: string }): Promise<void>;
   markCompensated(lease: JourneyLease, step: string): Promise<void>;
@@ -259,6 +272,36 @@ export function createJourneyStore(deps: JourneyStoreDeps): JourneyStore {
   }
 
   const send = (ops: TxOp[]) => transactWrite(doc, ops);
+
+  /** The checkpoint of a completed step (never overwriting a completed one) and its event. */
+  function stepOps(lease: JourneyLease, step: StepCheckpoint): TxOp[] {
+    const resultJson = serialise(step.result, `the result of step ${step.name}`);
+    const values = { ':runId': lease.runId, ':completed': 'COMPLETED' };
+    const put: TxOp = {
+      label: 'journey.checkpoint',
+      item: {
+        Put: {
+          TableName: tableName,
+          Item: {
+            [PK]: lease.journeyId,
+            [SK]: `${STEP_PREFIX}${step.name}`,
+            runId: lease.runId,
+            stepName: step.name,
+            stepIndex: step.index,
+            stepStatus: 'COMPLETED',
+            resultJson,
+            completedAt: iso(),
+            attempts: step.attempts,
+            [TTL]: ttl(),
+          },
+          ConditionExpression: STEP_OPEN,
+          ...expressionParts([STEP_OPEN], values),
+        },
+      },
+      onConditionFailed: () => conflict(lease.journeyId, `step ${step.name} was already checkpointed`),
+    };
+    return [put, eventOp(lease.journeyId, lease.runId, 'step.completed', { step: step.name, attempts: step.attempts })];
+  }
 
   async function queryPrefix(journeyId: string, prefix: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
@@ -396,35 +439,9 @@ export function createJourneyStore(deps: JourneyStoreDeps): JourneyStore {
     },
 
     async checkpoint(lease, step, leaseMs) {
-      const resultJson = serialise(step.result, `the result of step ${step.name}`);
-      const values = { ':runId': lease.runId, ':completed': 'COMPLETED' };
-      const stepOp: TxOp = {
-        label: 'journey.checkpoint',
-        item: {
-          Put: {
-            TableName: tableName,
-            Item: {
-              [PK]: lease.journeyId,
-              [SK]: `${STEP_PREFIX}${step.name}`,
-              runId: lease.runId,
-              stepName: step.name,
-              stepIndex: step.index,
-              stepStatus: 'COMPLETED',
-              resultJson,
-              completedAt: iso(),
-              attempts: step.attempts,
-              [TTL]: ttl(),
-            },
-            ConditionExpression: STEP_OPEN,
-            ...expressionParts([STEP_OPEN], values),
-          },
-        },
-        onConditionFailed: () => conflict(lease.journeyId, `step ${step.name} was already checkpointed`),
-      };
       await send([
         heldOp(lease, 'journey.renew', 'IN_PROGRESS', { set: ['#leaseExpiresAt = :expiresAt'] }, { ':expiresAt': clock.now() + leaseMs }),
-        stepOp,
-        eventOp(lease.journeyId, lease.runId, 'step.completed', { step: step.name, attempts: step.attempts }),
+        ...stepOps(lease, step),
       ]);
     },
 
@@ -435,9 +452,10 @@ export function createJourneyStore(deps: JourneyStoreDeps): JourneyStore {
       ]);
     },
 
-    async complete(lease, result) {
+    async complete(lease, result, lastStep) {
       const resultJson = serialise(result, 'the journey result');
       await send([
+        ...(lastStep ? stepOps(lease, lastStep) : []),
         heldOp(
           lease,
           'journey.complete',

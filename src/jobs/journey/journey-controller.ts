@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import type { Clock } from '../../infra/clock.js';
 import { AppError, ConflictError, StoreUnavailableError, ValidationError } from '../../infra/errors.js';
 import type { Logger } from '../../infra/logger.js';
-import type { JourneyEvent, JourneyLease, JourneyRecord, JourneyStatus, JourneyStore, StepRecord } from '../../infra/stores/journey-store.js';
+import { assertStorable, type JourneyEvent, type JourneyLease, type JourneyRecord, type JourneyStatus, type JourneyStore, type StepCheckpoint, type StepRecord } from '../../infra/stores/journey-store.js';
 import { JourneyFailedError } from '../errors.js';
 import { backoffDelay, type RetryPolicy } from './backoff.js';
 
@@ -155,10 +155,10 @@ export function createJourneyController(options: JourneyControllerOptions): Jour
   const leaseLive = (j: JourneyRecord) => j.leaseExpiresAt !== undefined && j.leaseExpiresAt >= clock.now();
 
   /** Takes the run, or says why not: a completed journey is returned for replay. */
-  async function claim(journeyId: string): Promise<{ lease: JourneyLease; journey: JourneyRecord } | { completed: JourneyRecord }> {
+  async function claim(journeyId: string, known?: JourneyRecord): Promise<{ lease: JourneyLease; journey: JourneyRecord } | { completed: JourneyRecord }> {
     // A lost race re-reads and decides again; three rounds cover every legal interleaving.
     for (let round = 0; round < 3; round++) {
-      const journey = await mustGet(journeyId);
+      const journey = round === 0 && known ? known : await mustGet(journeyId);
       if (journey.status === 'COMPLETED') return { completed: journey };
       if (journey.status === 'TERMINATED' || journey.status === 'COMPENSATED') {
         throw new ConflictError('journey.conflict', `journey ${journeyId} is ${journey.status}; resume it to run again`, { current: { status: journey.status } });
@@ -193,10 +193,10 @@ export function createJourneyController(options: JourneyControllerOptions): Jour
       throw new ValidationError('journeyId and idempotencyKey name different journeys; the key is the journey id', { journeyId: givenId, idempotencyKey });
     }
     const journeyId = idempotencyKey ?? givenId ?? ulid();
-    // Create-if-absent is one conditional write; an existing journey comes back unchanged.
-    await store.create({ journeyId, metadata });
+    // Create-if-absent is one conditional write; a journey we just created needs no re-read.
+    const { created, journey: fresh } = await store.create({ journeyId, metadata });
 
-    const claimed = await claim(journeyId);
+    const claimed = await claim(journeyId, created ? fresh : undefined);
     if ('completed' in claimed) {
       logger?.info('journey already completed; replaying its result', { journeyId });
       return { journeyId, result: claimed.completed.result as T, replayed: true };
@@ -210,10 +210,13 @@ export function createJourneyController(options: JourneyControllerOptions): Jour
       });
     });
     try {
-      const done = new Map((await store.steps(journey)).filter((s) => s.status === 'COMPLETED').map((s) => [s.name, s]));
+      // Checkpoints exist only if some owner ran this incarnation before (attempt counts acquisitions).
+      const stored = journey.attempt === 0 ? [] : await store.steps(journey);
+      const done = new Map(stored.filter((s) => s.status === 'COMPLETED').map((s) => [s.name, s]));
       const results: Record<string, unknown> = {};
       const finished: JourneyStep[] = [];
       let last: unknown;
+      let lastCheckpoint: StepCheckpoint | undefined;
       for (const [index, step] of steps.entries()) {
         const checkpoint = done.get(step.name);
         if (checkpoint) {
@@ -222,26 +225,30 @@ export function createJourneyController(options: JourneyControllerOptions): Jour
           logger?.info('journey step skipped: checkpointed earlier', { journeyId, step: step.name });
           continue;
         }
-        const outcome = await runStep(step, index, { lease, journey, results, signal: lost.signal });
+        const isLast = index === steps.length - 1;
+        const outcome = await runStep(step, index, isLast, { lease, journey, results, signal: lost.signal });
         if (!outcome.ok) {
           await failAndCompensate(lease, journey, step, finished, results, outcome);
           throw new JourneyFailedError(journeyId, step.name, (await store.get(journeyId))?.status ?? 'FAILED', outcome.attempts, outcome.error);
         }
         results[step.name] = last = outcome.result;
         finished.push(step);
+        if (isLast) lastCheckpoint = { name: step.name, index, result: outcome.result, attempts: outcome.attempts };
       }
-      await persist('complete', () => store.complete(lease, last));
+      // The last step's checkpoint and the completion are one write: one round trip less.
+      await persist('complete', () => store.complete(lease, last, lastCheckpoint));
       return { journeyId, result: last as T, replayed: false };
     } finally {
       stopHeartbeat();
     }
   }
 
-  type StepOutcome = { ok: true; result: unknown } | { ok: false; error: unknown; attempts: number };
+  type StepOutcome = { ok: true; result: unknown; attempts: number } | { ok: false; error: unknown; attempts: number };
 
   async function runStep(
     step: JourneyStep,
     index: number,
+    isLast: boolean,
     ctx: { lease: JourneyLease; journey: JourneyRecord; results: Record<string, unknown>; signal: AbortSignal },
   ): Promise<StepOutcome> {
     const maxRetries = step.maxRetries ?? policy.maxRetries;
@@ -257,6 +264,8 @@ export function createJourneyController(options: JourneyControllerOptions): Jour
           metadata: ctx.journey.metadata,
           signal: ctx.signal,
         });
+        // A result DynamoDB cannot hold is a permanent failure of the step, not of the bookkeeping.
+        assertStorable(result, `the result of step ${step.name}`);
       } catch (error) {
         if (ctx.signal.aborted) throw ctx.signal.reason;
         if (!isRetryable(error) || attempt > maxRetries) return { ok: false, error, attempts: attempt };
@@ -267,8 +276,8 @@ export function createJourneyController(options: JourneyControllerOptions): Jour
         continue;
       }
       // A failed checkpoint is a bookkeeping problem, not a failed step: the step is not re-run.
-      await persist('checkpoint', () => store.checkpoint(ctx.lease, { name: step.name, index, result, attempts: attempt }, leaseMs));
-      return { ok: true, result };
+      if (!isLast) await persist('checkpoint', () => store.checkpoint(ctx.lease, { name: step.name, index, result, attempts: attempt }, leaseMs));
+      return { ok: true, result, attempts: attempt };
     }
   }
 

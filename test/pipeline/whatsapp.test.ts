@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metaButtonReply, metaEntry, metaChange, metaImage, metaStatus, metaText, metaWebhook, metaWebhookOf, newWamid, serialiseLikeMeta, signMetaBody } from '../support/meta-payloads.js';
+import { APP_SECRET, VERIFY_TOKEN, startTestService, type TestService } from '../support/service.js';
+
+/** Polls a condition against the real server (processing is asynchronous after the 200). */
+async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('Meta webhook', () => {
+  let t: TestService;
+  const signedPost = (body: unknown, secret = APP_SECRET) => {
+    const raw = serialiseLikeMeta(body);
+    return t.post('/webhook/whatsapp', raw, { 'X-Hub-Signature-256': signMetaBody(raw, secret) });
+  };
+  const conversation = (id: string) => t.get(`/sessions/${id}/conversation?limit=200`);
+  beforeAll(async () => {
+    t = await startTestService();
+  });
+  afterAll(() => t.stop());
+
+  it('when the verify token matches, then the challenge is echoed as text; otherwise 403', async () => {
+    const ok = await fetch(`${t.url}/webhook/whatsapp?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toContain('text/plain');
+    expect(await ok.text()).toBe('1158201444');
+    expect((await fetch(`${t.url}/webhook/whatsapp?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1`)).status).toBe(403);
+    expect((await fetch(`${t.url}/webhook/whatsapp?hub.mode=unsubscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`)).status).toBe(403);
+  });
+
+  it('when the signature is missing, wrong, or over re-serialised bytes, then 401 and nothing is stored', async () => {
+    const body = metaWebhookOf({ messages: [metaText('assinatura não é válida', { from: '5511988880001' })] });
+    const raw = serialiseLikeMeta(body);
+    expect((await t.post('/webhook/whatsapp', raw)).status).toBe(401);
+    expect((await signedPost(body, 'other-secret')).status).toBe(401);
+    const reserialised = JSON.stringify(JSON.parse(raw));
+    const wrongBytes = await t.post('/webhook/whatsapp', reserialised, { 'X-Hub-Signature-256': signMetaBody(raw, APP_SECRET) });
+    expect(wrongBytes.status).toBe(401);
+    expect(wrongBytes.body.error.code).toBe('auth.unauthorized');
+    expect((await conversation('5511988880001')).body.messages).toEqual([]);
+  });
+
+  it('when a batch carries 3 messages over 2 entries and 2 statuses, then each message is processed and replied to, and statuses apply monotonically', async () => {
+    const first = metaText('primeira', { from: '5511988880002' });
+    const body = metaWebhook([
+      metaEntry([metaChange({ messages: [first, metaButtonReply({ id: 'yes', title: 'Sim' }, { from: '5511988880002' })] })]),
+      metaEntry([metaChange({ messages: [metaImage({ from: '5511988880003' })] })]),
+    ]);
+    const res = await signedPost(body);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ received: 3, duplicates: 0 });
+    const conv = await eventually(
+      () => conversation('5511988880002'),
+      (c) => c.body.messages.length === 4,
+    );
+    expect(conv.body.messages.map((m: { text: string }) => m.text)).toEqual(['primeira', 'eco: primeira', 'Sim', 'eco: Sim']);
+    expect(conv.body.messages[2].meta.replyPayload).toBe('yes');
+    await eventually(
+      () => conversation('5511988880003'),
+      (c) => c.body.messages.length === 2,
+    );
+    // The replies went out through the outbox with our outbox id as biz_opaque_callback_data.
+    const out = t.sender.sent.filter((s) => s.to === '5511988880002');
+    expect(out.map((s) => s.reply.text)).toEqual(['eco: primeira', 'eco: Sim']);
+    const sent = await eventually(
+      () => conversation('5511988880002'),
+      (c) => c.body.messages[3].meta.delivery_status === 'sent',
+    );
+    expect(sent.body.messages[1].meta.delivery_status).toBe('sent');
+
+    // Statuses: `delivered` before `sent` for the first reply; `failed` (terminal) for the second.
+    const statuses = metaWebhookOf({
+      statuses: [
+        metaStatus({ id: `rec.${out[0].outboxId}`, status: 'delivered', bizOpaqueCallbackData: out[0].outboxId }),
+        metaStatus({ id: `rec.${out[0].outboxId}`, status: 'sent', bizOpaqueCallbackData: out[0].outboxId }),
+        metaStatus({ id: `rec.${out[1].outboxId}`, status: 'failed', bizOpaqueCallbackData: out[1].outboxId, errors: [{ code: 131047, title: 'Re-engagement message' }] }),
+        metaStatus({ id: `rec.${out[1].outboxId}`, status: 'read', bizOpaqueCallbackData: out[1].outboxId }),
+      ],
+    });
+    expect((await signedPost(statuses)).status).toBe(200);
+    const after = await eventually(
+      () => conversation('5511988880002'),
+      (c) => c.body.messages[1].meta.delivery_status === 'delivered' && c.body.messages[3].meta.delivery_status === 'failed',
+    );
+    expect(after.body.messages[1].meta.delivery_status).toBe('delivered');
+    expect(after.body.messages[3].meta).toMatchObject({ delivery_status: 'failed', delivery_error: { code: 131047 } });
+  });
+
+  it('when Meta redelivers the same message ids, then they are acknowledged but processed once', async () => {
+    const msg = metaText('duplicada', { from: '5511988880004', id: newWamid() });
+    const body = metaWebhookOf({ messages: [msg] });
+    const results = await Promise.all(Array.from({ length: 10 }, () => signedPost(body)));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(results.reduce((n, r) => n + r.body.duplicates, 0)).toBe(9);
+    await t.service.queue.idle();
+    const conv = await conversation('5511988880004');
+    expect(conv.body.messages.map((m: { text: string }) => m.text)).toEqual(['duplicada', 'eco: duplicada']);
+  });
+
+  it('when 20 distinct messages of one conversation arrive at once, then they are processed one at a time in arrival order', async () => {
+    const from = '5511988880005';
+    const texts = Array.from({ length: 20 }, (_, i) => `msg-${String(i).padStart(2, '0')}`);
+    const bodies = texts.map((text) => metaWebhookOf({ messages: [metaText(text, { from })] }));
+    // Sent concurrently, but each request leaves after the previous one was read by the server.
+    const sends: Promise<unknown>[] = [];
+    for (const body of bodies) sends.push(signedPost(body));
+    await Promise.all(sends);
+    await t.service.queue.idle();
+    const state = await t.get(`/sessions/${from}/state`);
+    expect(state.body.version).toBe(20);
+    expect(state.body.state.texts).toEqual(texts);
+    const spans = t.understanding.spans.filter((s) => texts.includes(s.text)).sort((a, b) => a.start - b.start);
+    for (let i = 1; i < spans.length; i++) expect(spans[i].start).toBeGreaterThanOrEqual(spans[i - 1].end);
+  });
+
+  it('when a body is not JSON, has the wrong shape, or unknown types, then 400 for the bad ones and 200 for the unknown ones', async () => {
+    const raw = '{"object":';
+    expect((await t.post('/webhook/whatsapp', raw, { 'X-Hub-Signature-256': signMetaBody(raw, APP_SECRET) })).status).toBe(400);
+    expect((await signedPost({ object: 'whatsapp_business_account', entry: 'nope' })).status).toBe(400);
+    const unknown = metaWebhookOf({ messages: [{ from: '5511988880006', id: newWamid(), timestamp: '1763899200', type: 'hologram', hologram: {} }] });
+    const res = await signedPost({ ...unknown, extra_field: true });
+    expect(res.status).toBe(200);
+    expect(res.body.received).toBe(0);
+  });
+});

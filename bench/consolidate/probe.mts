@@ -15,6 +15,7 @@ await ensureTables(d0.client, 'p_');
 for (let i = 0; i < 2; i++) {
   const d = createDynamo({ region: 'sa-east-1', endpoint: local.endpoint, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
   const names = tableNames('p_');
+  d.client.middlewareStack.add((next, context) => async (args) => { const t = performance.now(); try { return await next(args); } finally { console.log('     ', context.commandName, (performance.now() - t).toFixed(0), 'ms'); } }, { step: 'initialize', name: 'probeTimer' });
   const t0 = performance.now();
   const log = (s: string) => console.log(((performance.now() - t0) | 0).toString().padStart(6), s);
   const controller = createJourneyController({ store: createJourneyStore({ doc: d.doc, tableName: names.journeys, clock: systemClock }), clock: systemClock });

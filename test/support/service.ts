@@ -22,7 +22,15 @@ const unusedBackends = {
  * The real service (Express on a free port, the real pipeline and stores) on the run's DynamoDB
  * Local with fresh tables, a fake clock, captured logs, a recording sender and the test engine.
  */
-export async function startTestService(options: { env?: Record<string, string>; overrides?: ServiceOverrides; prefix?: string } = {}) {
+export async function startTestService(
+  options: {
+    env?: Record<string, string>;
+    overrides?: ServiceOverrides;
+    prefix?: string;
+    /** The real engine, rules understanding and the demo backend (instead of the test engine). */
+    real?: boolean;
+  } = {},
+) {
   const prefix = options.prefix ?? `t${randomBytes(4).toString('hex')}_`;
   const config = loadConfig({
     DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
@@ -42,9 +50,7 @@ export async function startTestService(options: { env?: Record<string, string>; 
     clock,
     logger,
     sender,
-    engine: test.engine,
-    understanding: understanding.service,
-    backends: unusedBackends,
+    ...(options.real ? {} : { engine: test.engine, understanding: understanding.service, backends: unusedBackends }),
     sweepIntervalMs: null,
     ...options.overrides,
   });

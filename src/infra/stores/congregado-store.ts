@@ -12,6 +12,8 @@ const HASH_ATTR = TABLE_DEFS.congregados.indexes[0].partitionKey.name;
 /** Top-level fields left out of the content hash: they change on every save without changing the content. */
 const VOLATILE_FIELDS = new Set(['createdAt', 'updatedAt', 'created_at', 'updated_at', 'version']);
 const BATCH_CONCURRENCY = 8;
+/** DynamoDB items stop at 400 KB; the rest of the item needs the margin. */
+export const MAX_DATA_BYTES = 380_000;
 
 export type CongregadoData = Record<string, unknown>;
 
@@ -87,7 +89,7 @@ function toRecord(item: Record<string, unknown>): CongregadoRecord {
     id: item[KEY] as string,
     idempotencyKey: item[HASH_ATTR] as string,
     version: item.version as number,
-    data: (item.data as CongregadoData) ?? {},
+    data: typeof item.dataJson === 'string' ? (JSON.parse(item.dataJson) as CongregadoData) : {},
     metadata: (item.metadata as Record<string, unknown>) ?? {},
     createdAt: item.createdAt as string,
     updatedAt: item.updatedAt as string,
@@ -156,12 +158,17 @@ export function createCongregadoStore(deps: CongregadoStoreDeps): CongregadoStor
 
     const now = new Date(clock.now()).toISOString();
     const version = storedVersion + 1;
-    // Normalised through JSON so what is stored is exactly what was hashed (no Dates, no undefined).
+    // Stored as its canonical JSON string: one attribute instead of thousands (a 1,000-row
+    // sample as a nested map is slow to marshal and to write), and the bytes are the hashed form.
+    const dataJson = canonicalJson(data);
+    if (Buffer.byteLength(dataJson) > MAX_DATA_BYTES) {
+      throw new ValidationError(`congregado ${primaryKey} is ${Buffer.byteLength(dataJson)} bytes as JSON; the limit is ${MAX_DATA_BYTES}`);
+    }
     const item = {
       [KEY]: primaryKey,
       [HASH_ATTR]: idempotencyKey,
       version,
-      data: JSON.parse(canonicalJson(data)),
+      dataJson,
       metadata: JSON.parse(canonicalJson(metadata)),
       createdAt: current?.createdAt ?? now,
       updatedAt: now,

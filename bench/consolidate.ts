@@ -3,7 +3,7 @@
  * (a) the bare DuckDB SQL, (b) the whole job (journey + congregado on DynamoDB Local) and
  * (c) a plain-JS Map baseline. Each run happens in its own child process so peak RSS is its own.
  *
- * Options: --rows N (default 5000000), --runs N (runs of a and b, best kept; default 2), --skip-js.
+ * Options: --rows N (default 5000000), --runs N (runs of a and b, best kept; default 3), --skip-js.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -145,7 +145,7 @@ const { values } = parseArgs({
     run: { type: 'string', default: '0' },
     endpoint: { type: 'string', default: '' },
     rows: { type: 'string', default: '5000000' },
-    runs: { type: 'string', default: '2' },
+    runs: { type: 'string', default: '3' },
     'skip-js': { type: 'boolean', default: false },
   },
 });

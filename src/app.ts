@@ -23,6 +23,7 @@ export interface AppDeps {
   inbox: Inbox;
   statuses: StatusHandler;
   opsToken: string;
+  dynamoRequests: () => { requests: number; byOperation: Record<string, number>; byTable: Record<string, number> };
   whatsapp: { appSecret?: string; verifyToken?: string };
 }
 
@@ -40,7 +41,7 @@ export function createApp(deps: AppDeps): Application {
   app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix }));
   app.use(webhookRoutes(deps.entrypoints));
   app.use(whatsappRoutes({ inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, ...deps.whatsapp }));
-  app.use(opsRoutes({ stores: deps.stores, metrics: deps.metrics, client: deps.client, tablePrefix: deps.tablePrefix, opsToken: deps.opsToken }));
+  app.use(opsRoutes({ stores: deps.stores, metrics: deps.metrics, client: deps.client, tablePrefix: deps.tablePrefix, opsToken: deps.opsToken, dynamoRequests: deps.dynamoRequests }));
   app.use(notFound);
   app.use(errorMiddleware(deps.logger));
   return app;

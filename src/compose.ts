@@ -177,6 +177,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       inbox,
       statuses,
       opsToken,
+      dynamoRequests: () => dynamo.counter.snapshot(),
       whatsapp: { appSecret: config.WHATSAPP_APP_SECRET, verifyToken: config.WHATSAPP_VERIFY_TOKEN },
     });
 

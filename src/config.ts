@@ -94,16 +94,3 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length) throw new ConfigError(problems);
   return config;
 }
-
-/** The backend URLs, or null when none is set (then the demo backend is used). */
-export function backendUrls(config: Config) {
-  const urls = {
-    getSchedule: config.LAMBDA_GET_SCHEDULE,
-    updateSchedule: config.LAMBDA_UPDATE_SCHEDULE,
-    updateClinical: config.LAMBDA_UPDATE_CLINICAL,
-    getNoteReport: config.LAMBDA_GET_NOTE_REPORT,
-    updateSummary: config.LAMBDA_UPDATE_SUMMARY,
-    createSchedule: config.LAMBDA_CREATE_SCHEDULE,
-  };
-  return Object.values(urls).some(Boolean) ? urls : null;
-}

@@ -55,6 +55,8 @@ export async function wholeJob(dataset: BenchDataset, run: number, endpoint: str
     controller,
     congregados: createCongregadoStore({ doc: dynamo.doc, tableName: names.congregados, clock: systemClock }),
     clock,
+    // BENCH_TRACE=1 prints the job's progress with elapsed milliseconds (to stderr).
+    progress: process.env.BENCH_TRACE ? (line) => process.stderr.write(`${Math.round(performance.now() - started)} ms ${line}\n`) : undefined,
   });
   const wallMs = performance.now() - started;
   dynamo.destroy();

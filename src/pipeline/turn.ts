@@ -319,7 +319,7 @@ function inboundEntry(input: TurnInput, at: number): BufferEntry {
     role: 'user',
     text: m.text,
     at,
-    dedupKey: `${m.provider}:${m.messageId}`,
+    // No buffer dedup marker: the idempotency claim already lets this turn commit only once.
     meta: { origin: m.provider, messageId: m.messageId, type: m.type, sentAt: new Date(m.timestamp).toISOString(), ...(m.replyPayload ? { replyPayload: m.replyPayload } : {}) },
   };
 }

@@ -14,6 +14,8 @@ export interface OpsDeps {
   client: DynamoDBClient;
   tablePrefix: string;
   opsToken: string;
+  /** DynamoDB requests per operation and table since start (from the client middleware). */
+  dynamoRequests: () => { requests: number; byOperation: Record<string, number>; byTable: Record<string, number> };
 }
 
 /** Bearer-token guard for every ops route (constant-time compare). */
@@ -119,6 +121,7 @@ export function opsRoutes(deps: OpsDeps) {
         dynamodb_requests_per_turn: requests,
         dynamodb_round_trips_per_turn: roundTrips,
         open_pending_actions: open,
+        dynamodb_requests: deps.dynamoRequests(),
       });
     }),
   );

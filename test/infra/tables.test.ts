@@ -23,6 +23,7 @@ describe('ensureTables', () => {
   it('counts requests per operation and table', async () => {
     dynamo.counter.reset();
     await describeTables(dynamo.client, dynamo.prefix);
-    expect(dynamo.counter.snapshot()[`DescribeTable ${dynamo.tables.sessions}`]).toBe(1);
+    expect(dynamo.counter.snapshot().byTable[`DescribeTable ${dynamo.tables.sessions}`]).toBe(1);
+    expect(dynamo.counter.total('DescribeTable')).toBe(7);
   });
 });

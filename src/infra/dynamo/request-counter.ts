@@ -20,10 +20,14 @@ export interface RequestTrace {
  * per unit of work with the number of sequential round trips (for the benchmark and tests).
  */
 export class RequestCounter {
+  /** Per "Operation Table"; a request naming several tables (transactions) counts once for each. */
   private readonly totals = new Map<string, number>();
+  /** Per operation; each request counts once. */
+  private readonly requests = new Map<string, number>();
   private readonly scope = new AsyncLocalStorage<Span[]>();
 
   record(op: string, tables: string[], start: number, end: number) {
+    this.requests.set(op, (this.requests.get(op) ?? 0) + 1);
     for (const table of tables.length ? tables : ['-']) {
       const key = `${op} ${table}`;
       this.totals.set(key, (this.totals.get(key) ?? 0) + 1);
@@ -31,20 +35,22 @@ export class RequestCounter {
     this.scope.getStore()?.push({ op, tables, start, end });
   }
 
-  /** Totals as `{ "PutItem Locks": 3, … }`. */
-  snapshot(): Record<string, number> {
-    return Object.fromEntries([...this.totals].sort(([a], [b]) => a.localeCompare(b)));
+  /** Totals as `{ requests, byOperation: {"UpdateItem": 3}, byTable: {"UpdateItem Locks": 3} }`. */
+  snapshot(): { requests: number; byOperation: Record<string, number>; byTable: Record<string, number> } {
+    const sorted = (m: Map<string, number>) => Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
+    return { requests: this.total(), byOperation: sorted(this.requests), byTable: sorted(this.totals) };
   }
 
-  /** Sum of all requests, optionally for one operation. */
+  /** Requests sent, optionally of one operation. */
   total(op?: string): number {
     let n = 0;
-    for (const [key, count] of this.totals) if (!op || key.startsWith(`${op} `)) n += count;
+    for (const [key, count] of this.requests) if (!op || key === op) n += count;
     return n;
   }
 
   reset() {
     this.totals.clear();
+    this.requests.clear();
   }
 
   /** Runs fn and reports what it sent to DynamoDB. */

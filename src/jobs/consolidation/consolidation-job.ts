@@ -205,14 +205,18 @@ export async function runConsolidation(config: ConsolidationConfig, options: Run
   if (problems.length) throw new JobConfigError(problems, 'run options');
   const selected = options.tables?.length ? config.tables.filter((t) => options.tables!.includes(t.table)) : config.tables;
 
+  // DuckDB starts while the journeys are read: the two waits overlap.
+  const opening = openEngine(config.engine);
   let engine: Engine | undefined;
-  const getEngine = async () => (engine ??= await openEngine(config.engine));
+  const getEngine = async () => (engine ??= await opening);
   try {
-    // Plan every table that will run before touching DynamoDB or the output, so a bad config writes nothing.
+    const journeyIds = selected.map((table) => consolidationJourneyKey(config.job, table, date));
+    const journeys = await Promise.all(journeyIds.map((id) => deps.controller.getJourney(id)));
+    // Plan every table that will run before writing to DynamoDB or the output, so a bad config writes nothing.
     const plans: (Plan | { replay: string; table: TableConsolidation; result: TableSummary })[] = [];
-    for (const table of selected) {
-      const journeyId = consolidationJourneyKey(config.job, table, date);
-      const existing = await deps.controller.getJourney(journeyId);
+    for (const [i, table] of selected.entries()) {
+      const journeyId = journeyIds[i];
+      const existing = journeys[i];
       if (existing?.status === 'COMPLETED' && !options.rerun) {
         plans.push({ replay: journeyId, table, result: existing.result as TableSummary });
         continue;
@@ -243,6 +247,7 @@ export async function runConsolidation(config: ConsolidationConfig, options: Run
     }
     return outcomes;
   } finally {
-    engine?.close();
+    // Also closes an engine that was opening when something failed.
+    (engine ?? (await opening.catch(() => undefined)))?.close();
   }
 }

@@ -1,0 +1,20 @@
+/**
+ * The server the pipeline benchmark drives, as its own process (real HTTP, own event loop).
+ * Same composition as `npm start`, with the minimal help engine so the figures measure the
+ * pipeline (dedup, lock, load, commit, outbox) rather than the conversation flows.
+ */
+import { loadConfig } from '../src/config.js';
+import { createService } from '../src/compose.js';
+import { createHelpEngine } from '../src/pipeline/help-engine.js';
+import type { ConversationEngine } from '../src/contracts/engine.js';
+
+const config = loadConfig();
+const service = await createService(config, { engine: createHelpEngine() as ConversationEngine<unknown> });
+const { port } = await service.start(config.PORT);
+console.log(JSON.stringify({ ready: true, port }));
+const stop = async () => {
+  await service.stop();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());

@@ -1,0 +1,300 @@
+/**
+ * `npm run bench`: the inbound pipeline's figures, measured in one run on this machine.
+ *
+ * Spawns DynamoDB Local and the server (a separate process, real HTTP), then measures:
+ *  1. raw TransactWriteItems/s on that DynamoDB Local (turn-shaped transactions, same concurrency);
+ *  2. end-to-end messages/s through /webhook/ingest over distinct sessions, with latency quantiles;
+ *  3. signed /webhook/whatsapp at a fixed 50 msg/s: ack latency, and completion latency (until the
+ *     reply reaches a local fake Graph API through the outbox);
+ *  4. DynamoDB requests per message and sequential round trips per turn (client middleware);
+ *  5. a same-session burst of 20 (one Meta batch): order kept, total vs 20 single-message latencies.
+ * Prints a table (goal beside figure) and writes bench/results.json.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { createDynamo } from '../src/infra/dynamo/client.js';
+import { ensureTables } from '../src/infra/dynamo/ensure-tables.js';
+import { freePort, startDynamoLocal } from '../src/infra/dynamo/local.js';
+import { tableNames } from '../src/infra/tables.js';
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const INGEST_SESSIONS = Number(process.env.BENCH_SESSIONS ?? 200);
+const INGEST_PER_SESSION = Number(process.env.BENCH_PER_SESSION ?? 5);
+const RAW_TRANSACTIONS = Number(process.env.BENCH_RAW ?? 2000);
+const META_RATE = 50;
+const META_SECONDS = Number(process.env.BENCH_META_SECONDS ?? 10);
+const OPS_TOKEN = 'bench-ops-token-0123456789';
+const APP_SECRET = 'bench-app-secret';
+const PREFIX = 'bench_';
+
+const quantile = (values: number[], q: number) => {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+};
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+const stats = (values: number[]) => ({ p50: round(quantile(values, 0.5)), p95: round(quantile(values, 0.95)), p99: round(quantile(values, 0.99)) });
+
+/** Runs `total` tasks with at most `concurrency` in flight. */
+async function pool(total: number, concurrency: number, task: (i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) await task(next++);
+    }),
+  );
+}
+
+/** A local Graph API: records when each reply arrives, per recipient. */
+async function startGraph() {
+  const arrivals = new Map<string, number[]>();
+  const server = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const to = (JSON.parse(body) as { to: string }).to;
+      const list = arrivals.get(to) ?? [];
+      list.push(performance.now());
+      arrivals.set(to, list);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ messaging_product: 'whatsapp', messages: [{ id: `wamid.${randomBytes(8).toString('hex')}` }] }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arrivals, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+async function startServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bench-server.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{"ready"'));
+      if (line) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+const metaBody = (messages: { from: string; text: string }[]) =>
+  JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102290129340398',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+              contacts: [...new Set(messages.map((m) => m.from))].map((wa_id) => ({ wa_id, profile: { name: 'Bench' } })),
+              messages: messages.map((m) => ({
+                from: m.from,
+                id: `wamid.${randomBytes(12).toString('hex')}`,
+                timestamp: String(Math.floor(Date.now() / 1000)),
+                type: 'text',
+                text: { body: m.text },
+              })),
+            },
+          },
+        ],
+      },
+    ],
+  });
+
+async function postMeta(url: string, raw: string) {
+  const signature = `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}`;
+  const res = await fetch(`${url}/webhook/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body: raw });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`meta webhook answered ${res.status}`);
+}
+
+async function figures(url: string) {
+  const res = await fetch(`${url}/metrics/sessions`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
+  return (await res.json()) as {
+    dynamodb_requests: { requests: number; byOperation: Record<string, number> };
+    dynamodb_round_trips_per_turn: { p99: number | null };
+    dynamodb_requests_per_turn: { p99: number | null };
+  };
+}
+/** Requests minus the Query calls that /metrics/sessions itself makes (open actions by status). */
+const totalRequests = (f: { dynamodb_requests: { requests: number; byOperation: Record<string, number> } }) =>
+  f.dynamodb_requests.requests - (f.dynamodb_requests.byOperation.Query ?? 0);
+
+async function waitFor(check: () => boolean, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  // Completion is observed at the fake Graph API; poll it (bounded).
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for replies');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function main() {
+  const local = await startDynamoLocal({ dataDir: ':memory:' });
+  const graph = await startGraph();
+  let server: { url: string; child: ChildProcess } | undefined;
+  try {
+    // 1. Raw TransactWriteItems/s, turn-shaped (session put, 2 buffer puts, idempotency update, lock update).
+    const dynamo = createDynamo({ region: 'sa-east-1', endpoint: local.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await ensureTables(dynamo.client, PREFIX);
+    const t = tableNames(PREFIX);
+    const rawStart = performance.now();
+    await pool(RAW_TRANSACTIONS, CONCURRENCY, async (i) => {
+      const sid = `raw${i}`;
+      await dynamo.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: t.sessions, Item: { sessionId: sid, version: 1, state: { turns: 1 }, ttl: 9e9 }, ConditionExpression: 'attribute_not_exists(sessionId)' } },
+            { Put: { TableName: t.conversationBuffer, Item: { sessionId: sid, sk: `m#${i}#a`, role: 'user', text: 'oi', ttl: 9e9 } } },
+            { Put: { TableName: t.conversationBuffer, Item: { sessionId: sid, sk: `m#${i}#b`, role: 'assistant', text: 'olá', ttl: 9e9 } } },
+            { Put: { TableName: t.idempotency, Item: { idempotencyKey: `raw:${i}`, status: 'completed', ttl: 9e9 } } },
+            { Put: { TableName: t.locks, Item: { resource: `session:${sid}`, fence: 1, expiresAt: 0, ttl: 9e9 } } },
+          ],
+        }),
+      );
+    });
+    const rawTps = RAW_TRANSACTIONS / ((performance.now() - rawStart) / 1000);
+    dynamo.destroy();
+
+    server = await startServer({
+      DYNAMODB_ENDPOINT: local.endpoint,
+      TABLE_PREFIX: PREFIX,
+      PORT: String(await freePort()),
+      OPS_TOKEN,
+      WHATSAPP_APP_SECRET: APP_SECRET,
+      WHATSAPP_ACCESS_TOKEN: 'bench',
+      WHATSAPP_PHONE_NUMBER_ID: '106540352242922',
+      WHATSAPP_GRAPH_URL: graph.url,
+      LOG_LEVEL: 'warn',
+    });
+    const url = server.url;
+    // Warm-up: connections, JIT, table caches.
+    await pool(50, 8, async (i) => {
+      await fetch(`${url}/webhook/ingest`, { method: 'POST', headers: { 'x-idempotency-key': `warm-${i}` }, body: JSON.stringify({ message_id: `w${i}`, phoneNumber: `55119${String(80000000 + i)}`, text: 'oi' }) }).then((r) => r.arrayBuffer());
+    });
+
+    // 2. E2E through /webhook/ingest.
+    const before = await figures(url);
+    const ingestLatencies: number[] = [];
+    const total = INGEST_SESSIONS * INGEST_PER_SESSION;
+    const ingestStart = performance.now();
+    // Message i goes to session i % N, so concurrent requests hit distinct sessions.
+    await pool(total, CONCURRENCY, async (i) => {
+      const phone = `55118${String(10000000 + (i % INGEST_SESSIONS))}`;
+      const started = performance.now();
+      const res = await fetch(`${url}/webhook/ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-idempotency-key': `bench-${i}` },
+        body: JSON.stringify({ message_id: `b${i}`, phoneNumber: phone, text: `mensagem ${i}` }),
+      });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`ingest answered ${res.status}`);
+      ingestLatencies.push(performance.now() - started);
+    });
+    const ingestSeconds = (performance.now() - ingestStart) / 1000;
+    const afterIngest = await figures(url);
+    const requestsPerIngest = (totalRequests(afterIngest) - totalRequests(before)) / total;
+
+    // 3. Meta at a fixed rate: one message per webhook, distinct sessions.
+    const metaCount = META_RATE * META_SECONDS;
+    const acks: number[] = [];
+    const completions: number[] = [];
+    const sentAt = new Map<string, number>();
+    const metaStart = performance.now();
+    const beforeMeta = await figures(url);
+    await Promise.all(
+      Array.from({ length: metaCount }, async (_, i) => {
+        const due = metaStart + (i * 1000) / META_RATE;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const from = `55117${String(10000000 + i)}`;
+        const raw = metaBody([{ from, text: `meta ${i}` }]);
+        const started = performance.now();
+        sentAt.set(from, started);
+        await postMeta(url, raw);
+        acks.push(performance.now() - started);
+      }),
+    );
+    await waitFor(() => [...sentAt.keys()].every((from) => graph.arrivals.has(from)), 60_000);
+    for (const [from, started] of sentAt) completions.push(graph.arrivals.get(from)![0] - started);
+    const afterMeta = await figures(url);
+    const requestsPerMeta = (totalRequests(afterMeta) - totalRequests(beforeMeta)) / metaCount;
+
+    // 5. Same-session burst: 20 single messages one after another, then a batch of 20 at once.
+    const single = '5511600000001';
+    const singles: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      await postMeta(url, metaBody([{ from: single, text: `s${i}` }]));
+      await waitFor(() => (graph.arrivals.get(single)?.length ?? 0) > i, 10_000);
+      singles.push(graph.arrivals.get(single)![i] - started);
+    }
+    const burstFrom = '5511600000002';
+    const burstStart = performance.now();
+    await postMeta(url, metaBody(Array.from({ length: 20 }, (_, i) => ({ from: burstFrom, text: `burst ${String(i).padStart(2, '0')}` }))));
+    await waitFor(() => (graph.arrivals.get(burstFrom)?.length ?? 0) >= 20, 30_000);
+    const burstTotal = Math.max(...graph.arrivals.get(burstFrom)!) - burstStart;
+    const stateRes = await fetch(`${url}/sessions/${burstFrom}/conversation?limit=100`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
+    const conv = (await stateRes.json()) as { messages: { role: string; text: string }[] };
+    const userOrder = conv.messages.filter((m) => m.role === 'user').map((m) => m.text);
+    const inOrder = userOrder.length === 20 && userOrder.every((t, i) => t === `burst ${String(i).padStart(2, '0')}`);
+    const singleSum = singles.reduce((a, b) => a + b, 0);
+    const final = await figures(url);
+
+    const e2eTps = total / ingestSeconds;
+    const rows = [
+      { figure: 'raw TransactWriteItems/s (5 items, conc ' + CONCURRENCY + ')', value: round(rawTps), goal: '—', ok: true },
+      { figure: 'E2E ingest msgs/s (conc ' + CONCURRENCY + ', ' + INGEST_SESSIONS + ' sessions)', value: round(e2eTps), goal: `≥ 0.5 × raw = ${round(rawTps / 2)}`, ok: e2eTps >= rawTps / 2 },
+      { figure: 'ingest latency p50/p95/p99 ms', value: Object.values(stats(ingestLatencies)).join(' / '), goal: '—', ok: true },
+      { figure: 'DynamoDB requests per ingest message', value: round(requestsPerIngest, 2), goal: '≤ 5', ok: requestsPerIngest <= 5 },
+      { figure: 'DynamoDB requests per Meta message (incl. inbox + outbox)', value: round(requestsPerMeta, 2), goal: '≤ 5', ok: requestsPerMeta <= 5 },
+      { figure: 'sequential round trips per turn (p99)', value: final.dynamodb_round_trips_per_turn.p99 ?? NaN, goal: '≤ 2', ok: (final.dynamodb_round_trips_per_turn.p99 ?? 99) <= 2 },
+      { figure: `Meta ack latency p50/p95/p99 ms @ ${META_RATE} msg/s`, value: Object.values(stats(acks)).join(' / '), goal: 'p99 ≤ 50', ok: quantile(acks, 0.99) <= 50 },
+      { figure: 'Meta completion latency p50/p95/p99 ms', value: Object.values(stats(completions)).join(' / '), goal: '—', ok: true },
+      { figure: 'burst of 20, one session: in order', value: String(inOrder), goal: 'true', ok: inOrder },
+      { figure: 'burst of 20 total ms vs 20 singles ms', value: `${round(burstTotal)} vs ${round(singleSum)}`, goal: `≤ 1.2 × ${round(singleSum)} = ${round(1.2 * singleSum)}`, ok: burstTotal <= 1.2 * singleSum },
+    ];
+    const width = Math.max(...rows.map((r) => r.figure.length));
+    console.log(`\n${'figure'.padEnd(width)}  ${'value'.padEnd(26)}  ${'goal'.padEnd(24)}  met`);
+    for (const r of rows) console.log(`${r.figure.padEnd(width)}  ${String(r.value).padEnd(26)}  ${r.goal.padEnd(24)}  ${r.ok ? 'yes' : 'NO'}`);
+    const results = {
+      at: new Date().toISOString(),
+      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+      settings: { CONCURRENCY, INGEST_SESSIONS, INGEST_PER_SESSION, RAW_TRANSACTIONS, META_RATE, META_SECONDS },
+      rawTps,
+      e2eTps,
+      ingestLatencyMs: stats(ingestLatencies),
+      requestsPerIngest,
+      requestsPerMeta,
+      roundTripsPerTurnP99: final.dynamodb_round_trips_per_turn.p99,
+      requestsPerTurnP99: final.dynamodb_requests_per_turn.p99,
+      metaAckMs: stats(acks),
+      metaCompletionMs: stats(completions),
+      burst: { inOrder, totalMs: burstTotal, singleSumMs: singleSum, singleMedianMs: quantile(singles, 0.5) },
+      goalsMet: rows.every((r) => r.ok),
+    };
+    writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`\n${results.goalsMet ? 'All goals met.' : 'Some goals NOT met.'} Written to bench/results.json`);
+  } finally {
+    if (server) {
+      const exited = new Promise((r) => server!.child.once('exit', r));
+      server.child.kill('SIGTERM');
+      await exited;
+    }
+    await graph.close();
+    await local.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,8 +1,11 @@
 /** `npm start`: loads the config, builds the service on its embedded defaults, and serves. */
+import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { createService } from './compose.js';
 
 async function main() {
+  // A local .env is read if present (the environment wins over it).
+  if (existsSync('.env')) process.loadEnvFile('.env');
   let config;
   try {
     config = loadConfig();

@@ -33,7 +33,7 @@ interface Measured extends VariantResult {
 
 /** Child: runs one variant and prints one JSON line (peak RSS from the kernel's own accounting). */
 async function child(variant: Variant, run: number, endpoint: string) {
-  const dataset = (await generateBenchDataset(DATA_ROOT, Number(process.env.BENCH_ROWS))) as BenchDataset;
+  const dataset: BenchDataset = await generateBenchDataset(DATA_ROOT, Number(process.env.BENCH_ROWS));
   const result =
     variant === 'sql' ? await bareSql(dataset, run) : variant === 'job' ? await wholeJob(dataset, run, endpoint, PREFIX) : await plainJs(dataset, run);
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
@@ -64,7 +64,7 @@ async function parent(rows: number, runs: number, skipJs: boolean) {
   console.log(`Generating (or reusing) ${rows.toLocaleString('en-US')} rows over two origins in ${DATA_ROOT} …`);
   const started = performance.now();
   const dataset = await generateBenchDataset(DATA_ROOT, rows);
-  console.log(`  ready in ${seconds(performance.now() - started)}`);
+  console.log(`  ready in ${seconds(performance.now() - started)}: ${dataset.origins.map((o) => `${o.name} ${o.rows.toLocaleString('en-US')} rows`).join(', ')}`);
 
   const local = await startDynamoLocal({ dataDir: ':memory:' });
   const dynamo = createDynamo({ region: 'sa-east-1', endpoint: local.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });

@@ -155,9 +155,11 @@ function renderOne(code: ResultCode, p: Params | undefined, s: State): string {
       return 'Antes de finalizar, preciso da primeira aferição do plantão.';
     case 'FINALIZATION_PARTIAL_DATA': {
       const missing = joinPt(list(p, 'missing').map((t) => TOPIC_LABELS[t as FinalizationTopic]?.toLowerCase() ?? t));
-      return text(p, 'first') === 'yes'
-        ? `Para finalizar o plantão, me conte sobre: ${missing}. Se não houver, diga "sem informações".`
-        : `Anotado. Falta: ${missing}.`;
+      if (text(p, 'first') === 'yes') return `Para finalizar o plantão, me conte sobre: ${missing}. Se não houver, diga "sem informações".`;
+      if (text(p, 'got') === 'no') {
+        return `Não identifiquei nenhum tópico nessa mensagem. Falta: ${missing}. Escreva, por exemplo, "Sono: dormiu bem" ou "sem informações".`;
+      }
+      return `Anotado. Falta: ${missing}.`;
     }
     case 'FINALIZATION_COMPLETED':
       return 'Plantão finalizado com sucesso! Obrigado pelo seu trabalho.';

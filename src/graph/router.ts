@@ -7,7 +7,7 @@ import { finalizarFlow } from './flows/finalizar.js';
 import { foraEscalaFlow } from './flows/fora-escala.js';
 import { operationalFlow, operationalStep } from './flows/operacional.js';
 import { SHIFT_REFRESH_MS } from './shift.js';
-import { isConfirmed, shiftKnown, type Task } from './state.js';
+import { finalizationStarted, isConfirmed, shiftKnown, type Task } from './state.js';
 import { isRefusal, matchSubstitute } from './substitutes.js';
 import { TEMPLATE_CONTEXT_TTL_MS } from './templates.js';
 import {
@@ -147,6 +147,11 @@ function pendingOther(t: TurnCtx): Effect | null {
         emit(t, 'PENDING_REASK', { plain: 'yes' });
         return null;
       }
+      // "cheguei" / "estou no plantão" to the presence question: ask for the explicit yes, without "Não entendi".
+      if (u.intent === 'escala') {
+        emit(t, 'PENDING_REASK', { plain: 'yes' });
+        return null;
+      }
       break;
     case 'escala.cancel':
       break;
@@ -218,7 +223,8 @@ function chooseFlow(t: TurnCtx): Extract<Task, { t: 'flow' }>['flow'] | null {
   if (hasTopics(u) || u.intent === 'finalizar' || s.template.expecting === 'finalization') return 'finalizar';
   if (hasClinicalContent(u) || u.invalidVitals.length > 0 || u.intent === 'clinico') return 'clinico';
   if (s.template.expecting === 'vitals' || s.template.expecting === 'clinical_note') return 'clinico';
-  if (Object.keys(s.finalization.topics).length > 0) return 'finalizar';
+  // A finalization under way takes whatever else comes (it says which topics are still missing).
+  if (finalizationStarted(s)) return 'finalizar';
   if (u.intent === 'escala') {
     emit(t, 'PRESENCE_ALREADY_CONFIRMED');
     emit(t, 'NEXT_STEPS_HINT');

@@ -75,6 +75,11 @@ export const finalizationSchema = z.object({
   existingNotes: z.array(z.string()),
   notesFetched: z.boolean(),
   topics: topicsSchema,
+  /**
+   * When the finalization gate was passed (topics are being collected), even before any topic
+   * arrived: the next messages are read as topics. Defaulted for states saved before the field.
+   */
+  startedAt: z.number().nullable().default(null),
 });
 
 /** The mirror of the session's one open pending action (the store holds the authoritative row). */
@@ -232,7 +237,7 @@ export function freshShiftState(prev: Pick<State, 'sessionId' | 'phone' | 'flows
     phone: prev.phone,
     shift: emptyShift(),
     clinical: emptyClinical(),
-    finalization: { existingNotes: [], notesFetched: false, topics: {} },
+    finalization: { existingNotes: [], notesFetched: false, topics: {}, startedAt: null },
     pending: null,
     resume: null,
     template: { last: null, at: null, expecting: null, missingVitals: [] },
@@ -262,6 +267,11 @@ export function shiftKnown(s: State): boolean {
 /** The shift's presence is confirmed. */
 export function isConfirmed(s: State): boolean {
   return (s.shift.response ?? '').toLowerCase() === 'confirmado';
+}
+
+/** Topics are being collected: the gate was passed, or some topic is already kept. */
+export function finalizationStarted(s: State): boolean {
+  return s.finalization.startedAt !== null || Object.keys(s.finalization.topics).length > 0;
 }
 
 /** Appends a flow name to the bounded history. */

@@ -9,6 +9,7 @@ export const ERROR_CATALOGUE = {
   'auth.forbidden': { status: 403, retryable: false, why: 'the verify token did not match' },
   'resource.notFound': { status: 404, retryable: false, why: 'no such session, route or item' },
   'session.versionConflict': { status: 409, retryable: true, why: 'another writer saved the session first; reload and retry' },
+  'session.invalidState': { status: 500, retryable: false, why: 'the stored state fails the current schema; the turn starts afresh at the stored version' },
   'session.tooLarge': { status: 500, retryable: false, why: 'the state exceeds the 350 KB budget; trim history kept in state' },
   'lock.notAcquired': { status: 409, retryable: true, why: 'another turn holds the conversation; retry later' },
   'lock.lost': { status: 409, retryable: true, why: 'the lease expired or was taken over; the work must not commit' },

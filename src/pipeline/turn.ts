@@ -104,7 +104,7 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
     const [claimR, lockR, loadR] = await Promise.allSettled([
       idem && 'key' in idem ? stores.idempotency.claim(idem.key, idem.hash, { inProgressMs: settings.inProgressMs, ttlMs: idem.ttlMs, owner }) : null,
       stores.locks.acquire(resource, owner, settings.lockLeaseMs),
-      stores.sessions.get(sessionId),
+      load(sessionId, phone),
     ]);
     const acquired = lockR.status === 'fulfilled' && lockR.value.acquired ? lockR.value : null;
     const claim = claimR.status === 'fulfilled' ? claimR.value : null;
@@ -127,10 +127,10 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
         const waited = await stores.locks.acquireWithWait(resource, owner, { timeoutMs: settings.lockWaitMs, leaseMs: settings.lockLeaseMs });
         metrics.lockWaitLatency.observe(waited.waitedMs);
         lease = waited;
-        loaded = await stores.sessions.get(sessionId);
+        loaded = await load(sessionId, phone);
       } else if (acquired?.committedVersion !== undefined && (loaded?.version ?? 0) < acquired.committedVersion) {
         // Our parallel read raced the previous holder's commit: read again, now that we hold the lock.
-        loaded = await stores.sessions.get(sessionId);
+        loaded = await load(sessionId, phone);
       }
       const held = lease;
       renewal = setInterval(() => {
@@ -288,6 +288,18 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
       }
     }
     throw new AppError('internal.error', `not a call: ${effect.type}`);
+  }
+
+  /** The stored session; a state the engine can no longer read (an old schema) starts afresh at its version. */
+  async function load(sessionId: string, phone: string): Promise<{ state: S; version: number } | null> {
+    try {
+      return await stores.sessions.get(sessionId);
+    } catch (error) {
+      if ((error as AppError).code !== 'session.invalidState') throw error;
+      const details = (error as AppError<{ version: number; issues: string[] }>).details!;
+      logger.warn('stored session state is invalid; starting afresh', { sessionId, issues: details.issues });
+      return { state: engine.initialState(sessionId, phone), version: details.version };
+    }
   }
 
   /** Gives back the claim and the lock after a failed turn, so a retry can start at once. */

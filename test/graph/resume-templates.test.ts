@@ -106,7 +106,7 @@ describe('template-fired context', () => {
   it('when finalizar_plantao fires, then topics are expected and the next message goes to finalization without asking for vitals', () => {
     const h = confirmed(createHarness());
     h.template('finalizar_plantao');
-    expect(h.expectation()).toEqual({ expecting: 'finalization_topics' });
+    expect(h.expectation()).toEqual({ expecting: 'finalization_topics', missingTopics: Object.keys(ALL_TOPICS) });
     const r = h.send('tudo', u({ finalizationTopics: ALL_TOPICS }));
     expect(r.text).toContain('Confirma a finalização do plantão?');
     expect(r.text).not.toMatch(/sinais vitais/);

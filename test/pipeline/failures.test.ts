@@ -69,7 +69,8 @@ describe('failures and recovery', () => {
       await local.stop();
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // Two JVM starts of DynamoDB Local: slow on a loaded 2-core machine.
+  }, 120_000);
 
   it('when an instance dies after storing a message, then the recovery sweep of another instance processes it', async () => {
     const a = await startTestService();

@@ -77,4 +77,19 @@ describe('POST /webhook/ingest', () => {
     expect(after.body.dynamodb_round_trips_per_turn.p99).toBeLessThanOrEqual(2);
     expect(after.body.dynamodb_requests_per_turn.p99).toBeLessThanOrEqual(5);
   });
+
+  it('when the stored state no longer fits the engine schema, then the turn starts afresh and saves over it with OCC', async () => {
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    await t.service.dynamo.doc.send(
+      new PutCommand({
+        TableName: `${t.prefix}OrchestratorSessions`,
+        Item: { sessionId: '5511999990007', version: 3, state: { legacy: 'format' }, updatedAt: 'x', ttl: 9_999_999_999 },
+      }),
+    );
+    const res = await t.post('/webhook/ingest', ingestBody('depois da migração', '+5511999990007'), { 'X-Idempotency-Key': 'k-legacy' });
+    expect(res.status).toBe(200);
+    const state = await t.get('/sessions/5511999990007/state');
+    expect(state.body.version).toBe(4);
+    expect(state.body.state.texts).toEqual(['depois da migração']);
+  });
 });

@@ -2,8 +2,8 @@ import type { Effect } from '../../contracts/engine.js';
 import { FINALIZATION_TOPICS } from '../../contracts/understanding.js';
 import { buildSummaryCall, mergeTopics, missingTopics } from '../finalization.js';
 import { summaryQuestion } from '../replies.js';
-import { isConfirmed, recordFlow } from '../state.js';
-import { abortPending, emit, next, requestCall, stage, turnOf, understandingOf, type TurnCtx } from '../turn.js';
+import { finalizationStarted, isConfirmed, recordFlow } from '../state.js';
+import { abortPending, emit, hasTopics, next, requestCall, stage, turnOf, understandingOf, type TurnCtx } from '../turn.js';
 import { applyResumePayload } from './escala.js';
 
 /**
@@ -18,7 +18,7 @@ export function finalizarFlow(t: TurnCtx): Effect | null {
   const u = understandingOf(t);
   // The finalizar_plantao template is the finish reminder itself, even before the backend flag;
   // topics already collected mean this gate was passed on an earlier turn.
-  const started = Object.keys(s.finalization.topics).length > 0;
+  const started = finalizationStarted(s);
   const forced = isConfirmed(s) && (s.shift.finishReminderSent || s.template.expecting === 'finalization' || started);
   if (!forced && !s.clinical.firstAssessmentDone) {
     // Topics sent so far wait in the marker, so the gate is not mistaken for passed.
@@ -45,17 +45,24 @@ export function finalizarFlow(t: TurnCtx): Effect | null {
       `notes:${s.shift.reportID}:${turn.messageId}`,
     );
   }
+  const before = missingTopics(s.finalization.topics).length;
   applyResumePayload(t);
   if (s.resume?.flow === 'finalizar') {
     s.finalization.topics = mergeTopics(s.finalization.topics, s.resume.payload.topics);
     s.resume = null;
   }
   recordFlow(s, 'finalizar');
+  // From here on the next messages are read as topics (see expectationOf).
+  const firstTurn = s.finalization.startedAt === null;
+  s.finalization.startedAt ??= t.ctx.now;
   s.finalization.topics = mergeTopics(s.finalization.topics, u.finalizationTopics);
   const missing = missingTopics(s.finalization.topics);
   if (missing.length > 0) {
     const prior = s.pending?.kind === 'finalizar.summary';
-    emit(t, 'FINALIZATION_PARTIAL_DATA', { missing, first: missing.length === FINALIZATION_TOPICS.length ? 'yes' : 'no' });
+    const first = firstTurn && missing.length === FINALIZATION_TOPICS.length;
+    // Saying "Anotado" when nothing was read would be false: say so and show the expected form.
+    const got = missing.length < before || hasTopics(u) ? 'yes' : 'no';
+    emit(t, 'FINALIZATION_PARTIAL_DATA', { missing, first: first ? 'yes' : 'no', got });
     if (prior) abortPending(t);
     return null;
   }

@@ -37,13 +37,22 @@ export interface SessionStoreOptions<S> extends StoreDeps {
 export class SessionStore<S> {
   constructor(private readonly options: SessionStoreOptions<S>) {}
 
-  /** Strongly consistent read; null when absent or expired. Throws when the stored state fails the schema. */
+  /** Strongly consistent read; null when absent or expired; `session.invalidState` (with the version) when the state fails the schema. */
   async get(sessionId: string): Promise<StoredSession<S> | null> {
     const { doc, tableName, clock, schema } = this.options;
     const out = await guard(() => doc.send(new GetCommand({ TableName: tableName, Key: { [KEY]: sessionId }, ConsistentRead: true })));
     const item = out.Item;
     if (!item || isExpired(item, clock.now())) return null;
-    return { state: schema.parse(item.state), version: item.version as number, updatedAt: item.updatedAt as string };
+    const parsed = schema.safeParse(item.state);
+    if (!parsed.success) {
+      // Keep the version: a caller that starts afresh can still save over it with OCC.
+      throw new AppError('session.invalidState', `stored state of ${sessionId} fails the schema`, {
+        sessionId,
+        version: item.version as number,
+        issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+      });
+    }
+    return { state: parsed.data, version: item.version as number, updatedAt: item.updatedAt as string };
   }
 
   /** Pure: the conditional Put for a save, usable alone or inside the turn's transaction. */

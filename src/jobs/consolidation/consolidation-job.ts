@@ -236,8 +236,10 @@ export async function runConsolidation(config: ConsolidationConfig, options: Run
         outcomes.push({ journeyId, replayed: true, summary: plan.result });
         continue;
       }
-      const existing = await deps.controller.getJourney(journeyId);
-      if (options.rerun && existing && existing.status !== 'PENDING' && existing.status !== 'IN_PROGRESS') await deps.controller.resume(journeyId, 'consolidate');
+      if (options.rerun) {
+        const existing = await deps.controller.getJourney(journeyId);
+        if (existing && existing.status !== 'PENDING' && existing.status !== 'IN_PROGRESS') await deps.controller.resume(journeyId, 'consolidate');
+      }
       const outcome = await deps.controller.execute<TableSummary>(steps(getEngine, plan, date, config.retries.maxRetries, deps), {
         idempotencyKey: journeyId,
         metadata: { kind: 'batch.consolidation', job: config.job, database: plan.table.database, tabela_consolidada: plan.table.table, anomesdia: date },

@@ -5,23 +5,13 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
-import { createDynamo } from '../src/infra/dynamo/client.js';
+import { createDynamo, credentialsFor } from '../src/infra/dynamo/client.js';
 import { ensureTables } from '../src/infra/dynamo/ensure-tables.js';
 
 const { values } = parseArgs({ options: { endpoint: { type: 'string' }, prefix: { type: 'string' } } });
 const config = loadConfig();
 const endpoint = values.endpoint ?? config.DYNAMODB_ENDPOINT;
-const local = Boolean(endpoint);
-const dynamo = createDynamo({
-  region: config.AWS_REGION,
-  endpoint,
-  credentials:
-    config.AWS_ACCESS_KEY_ID && config.AWS_SECRET_ACCESS_KEY
-      ? { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY }
-      : local
-        ? { accessKeyId: 'local', secretAccessKey: 'local' }
-        : undefined,
-});
+const dynamo = createDynamo({ region: config.AWS_REGION, endpoint, credentials: credentialsFor(config, endpoint) });
 try {
   const results = await ensureTables(dynamo.client, values.prefix ?? config.TABLE_PREFIX);
   for (const r of results) console.log(`${r.table.padEnd(32)} ${r.actions.length ? r.actions.join('; ') : 'up to date'}`);

@@ -11,7 +11,7 @@ import { createDemoBackend, type DemoBackend } from './demo-backend/index.js';
 import { createEngine } from './graph/index.js';
 import { createBackends, backendUrlsFrom } from './infra/backends/index.js';
 import { systemClock, type Clock } from './infra/clock.js';
-import { createDynamo, type Dynamo } from './infra/dynamo/client.js';
+import { createDynamo, credentialsFor, type Dynamo } from './infra/dynamo/client.js';
 import { ensureTables } from './infra/dynamo/ensure-tables.js';
 import { startDynamoLocal, type DynamoLocal } from './infra/dynamo/local.js';
 import { createLogger, type Logger } from './infra/logger.js';
@@ -41,8 +41,6 @@ export interface ServiceOverrides {
   sweepIntervalMs?: number | null;
 }
 
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-
 /**
  * Composition root: builds every part from the config (embedded defaults: DynamoDB Local, the demo
  * backend, rules understanding, replies logged) and returns start/stop. Nothing here holds logic.
@@ -68,12 +66,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     const dynamo: Dynamo = createDynamo({
       region: config.AWS_REGION,
       endpoint,
-      credentials:
-        config.AWS_ACCESS_KEY_ID && config.AWS_SECRET_ACCESS_KEY
-          ? { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY }
-          : endpoint
-            ? LOCAL_CREDENTIALS
-            : undefined,
+      credentials: credentialsFor(config, endpoint),
     });
     stops.push(() => dynamo.destroy());
     if (config.DYNAMODB_MODE === 'embedded' || config.AUTO_CREATE_TABLES) {

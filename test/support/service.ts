@@ -56,12 +56,9 @@ export async function startTestService(
   });
   const { url } = await service.start(0);
 
-  async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-    const res = await fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
-    });
+  /** Sends a request and reads the body as JSON when it is JSON. */
+  async function request(path: string, init: RequestInit) {
+    const res = await fetch(`${url}${path}`, init);
     const text = await res.text();
     let json: unknown;
     try {
@@ -72,17 +69,14 @@ export async function startTestService(
     return { status: res.status, headers: res.headers, body: json as Record<string, any> };
   }
 
-  async function get(path: string, token: string | null = OPS_TOKEN) {
-    const res = await fetch(`${url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = text;
-    }
-    return { status: res.status, headers: res.headers, body: json as Record<string, any> };
-  }
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+    });
+
+  const get = (path: string, token: string | null = OPS_TOKEN) => request(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   return { service, url, config, clock, lines, sender, test, understanding, prefix, post, get, stop: () => service.stop() };
 }

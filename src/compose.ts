@@ -11,9 +11,7 @@ import { createDemoBackend, type DemoBackend } from './demo-backend/index.js';
 import { createEngine } from './graph/index.js';
 import { createBackends, backendUrlsFrom } from './infra/backends/index.js';
 import { systemClock, type Clock } from './infra/clock.js';
-import { createDynamo, credentialsFor, type Dynamo } from './infra/dynamo/client.js';
-import { ensureTables } from './infra/dynamo/ensure-tables.js';
-import { startDynamoLocal, type DynamoLocal } from './infra/dynamo/local.js';
+import { openDynamo } from './infra/dynamo/open.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { createStores } from './infra/stores/index.js';
 import { tableNames } from './infra/tables.js';
@@ -55,24 +53,11 @@ export async function createService(config: Config, overrides: ServiceOverrides 
 
   try {
     // DynamoDB: external endpoint, embedded DynamoDB Local, or the real service.
-    let local: DynamoLocal | undefined;
-    let endpoint = config.DYNAMODB_ENDPOINT;
-    if (config.DYNAMODB_MODE === 'embedded' && !endpoint) {
-      local = await startDynamoLocal({ dataDir: config.DYNAMODB_DATA_DIR });
-      stops.push(() => local!.stop());
-      endpoint = local.endpoint;
-      logger.info('embedded DynamoDB Local started', { endpoint, dataDir: config.DYNAMODB_DATA_DIR });
-    }
-    const dynamo: Dynamo = createDynamo({
-      region: config.AWS_REGION,
-      endpoint,
-      credentials: credentialsFor(config, endpoint),
-    });
-    stops.push(() => dynamo.destroy());
-    if (config.DYNAMODB_MODE === 'embedded' || config.AUTO_CREATE_TABLES) {
-      const created = await ensureTables(dynamo.client, config.TABLE_PREFIX);
-      for (const r of created.filter((c) => c.actions.length)) logger.info('table prepared', { table: r.table, actions: r.actions });
-    }
+    const opened = await openDynamo(config);
+    stops.push(opened.close);
+    const dynamo = opened.dynamo;
+    if (opened.local) logger.info('embedded DynamoDB Local', { endpoint: opened.endpoint, dataDir: config.DYNAMODB_DATA_DIR, shared: opened.local.shared });
+    for (const r of opened.prepared) logger.info('table prepared', { table: r.table, actions: r.actions });
 
     // Backends: configured Lambdas, or the local demo backend.
     let demo: DemoBackend | undefined;

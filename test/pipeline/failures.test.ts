@@ -99,7 +99,7 @@ describe('failures and recovery', () => {
     const sender = createMetaCloudSender({ graphUrl: graph.url, apiVersion: 'v21.0', phoneNumberId: '123', accessToken: 'token', logger, sleep: async () => {} });
     const t = await startTestService({ overrides: { sender } });
     try {
-      graph.script({ status: 500, body: graphError(2, { status: 500 }).body }, { status: 200, body: { messages: [{ id: 'wamid.OUT1' }] } });
+      graph.script(graphError(2, { status: 500 }), { status: 200, body: { messages: [{ id: 'wamid.OUT1' }] } });
       const first = signed(metaWebhookOf({ messages: [metaText('um', { from: '5511966660004', id: newWamid() })] }));
       await t.post('/webhook/whatsapp', first.raw, first.headers);
       await t.service.queue.idle();
@@ -112,7 +112,7 @@ describe('failures and recovery', () => {
       expect(replies[0].meta.delivery_status).toBe('sent');
       expect(replies[1].meta).toMatchObject({ delivery_status: 'failed', delivery_error: { code: 131047, reason: 'outside_24h_window' } });
       // A send whose transient errors outlast the sender's retries stays pending; the sweep resends it.
-      const transient = { status: 503, body: graphError(2, { status: 503 }).body };
+      const transient = graphError(2, { status: 503 });
       graph.script(transient, transient, transient, transient, transient, transient);
       const third = signed(metaWebhookOf({ messages: [metaText('três', { from: '5511966660004', id: newWamid() })] }));
       await t.post('/webhook/whatsapp', third.raw, third.headers);

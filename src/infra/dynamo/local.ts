@@ -16,6 +16,8 @@ export interface DynamoLocal {
   endpoint: string;
   port: number;
   pid: number;
+  /** True when another live process of ours already serves this data directory and we joined it. */
+  shared: boolean;
   stop(): Promise<void>;
 }
 
@@ -57,23 +59,39 @@ function isDynamoLocal(pid: number): boolean {
   }
 }
 
-/** Kills a recorded java child whose parent is gone (or, for a data dir, any previous one). */
-function reapStale(pidFile: string, requireDeadParent: boolean) {
+interface PidRecord {
+  pid: number;
+  parentPid: number;
+  port: number;
+}
+
+function readRecord(pidFile: string): PidRecord | null {
   try {
-    const { pid, parentPid } = JSON.parse(readFileSync(pidFile, 'utf8')) as { pid: number; parentPid: number };
-    if (requireDeadParent && isAlive(parentPid)) return;
-    if (isAlive(pid) && isDynamoLocal(pid)) process.kill(pid, 'SIGKILL');
-    rmSync(pidFile, { force: true });
+    return JSON.parse(readFileSync(pidFile, 'utf8')) as PidRecord;
   } catch {
-    // No pid file or unreadable: nothing to reap.
+    return null;
   }
 }
 
-async function waitReady(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/**
+ * Looks at a recorded java child: one whose parent is alive is in use (returned, so a second process
+ * — e.g. a batch job beside `npm start` — can share it); one whose parent died is an orphan and is killed.
+ */
+function reapOrShare(pidFile: string): PidRecord | null {
+  const record = readRecord(pidFile);
+  if (!record) return null;
+  const javaAlive = isAlive(record.pid) && isDynamoLocal(record.pid);
+  if (javaAlive && isAlive(record.parentPid)) return record;
+  if (javaAlive) process.kill(record.pid, 'SIGKILL');
+  rmSync(pidFile, { force: true });
+  return null;
+}
+
+async function waitReady(endpoint: string, child: ChildProcess | null, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode} while starting`);
+    if (child && child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode} while starting`);
     try {
       const res = await fetch(endpoint, {
         method: 'POST',
@@ -98,12 +116,20 @@ async function waitReady(endpoint: string, child: ChildProcess, timeoutMs: numbe
 export async function startDynamoLocal(options: DynamoLocalOptions): Promise<DynamoLocal> {
   const inMemory = options.dataDir === ':memory:';
   const dataDir = inMemory ? null : resolve(options.dataDir);
-  for (const stale of readdirSync(tmpdir()).filter((f) => f.startsWith(PIDFILE_PREFIX))) {
-    reapStale(join(tmpdir(), stale), true);
+  for (const file of readdirSync(tmpdir()).filter((f) => f.startsWith(PIDFILE_PREFIX))) {
+    const record = readRecord(join(tmpdir(), file));
+    // Only orphans: a live parent's in-memory instance is none of our business.
+    if (record && !isAlive(record.parentPid)) reapOrShare(join(tmpdir(), file));
   }
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
-    reapStale(join(dataDir, '.dynamodb-local.pid'), false);
+    const live = reapOrShare(join(dataDir, '.dynamodb-local.pid'));
+    if (live) {
+      const endpoint = `http://127.0.0.1:${live.port}`;
+      await waitReady(endpoint, null, options.readyTimeoutMs ?? 30_000);
+      // Shared: the process that started it owns it; our stop() leaves it running.
+      return { endpoint, port: live.port, pid: live.pid, shared: true, stop: async () => {} };
+    }
   }
   const port = options.port ?? (await freePort());
   const child = spawnDynamoLocal({ port, path: dataDir, sharedDb: true, stdio: 'pipe' });
@@ -113,7 +139,7 @@ export async function startDynamoLocal(options: DynamoLocalOptions): Promise<Dyn
   });
   child.stdout?.resume();
   const pid = child.pid ?? 0;
-  const record = JSON.stringify({ pid, parentPid: process.pid });
+  const record = JSON.stringify({ pid, parentPid: process.pid, port } satisfies PidRecord);
   const pidFiles = [join(tmpdir(), `${PIDFILE_PREFIX}${pid}.pid`), ...(dataDir ? [join(dataDir, '.dynamodb-local.pid')] : [])];
   for (const file of pidFiles) writeFileSync(file, record);
 
@@ -135,6 +161,7 @@ export async function startDynamoLocal(options: DynamoLocalOptions): Promise<Dyn
     endpoint,
     port,
     pid,
+    shared: false,
     async stop() {
       process.removeListener('exit', killNow);
       if (child.exitCode !== null || child.signalCode !== null) return killNow();

@@ -73,16 +73,33 @@ export const DEMO_IDS = {
   carla: 'cg-carla',
   patientJose: 'pt-jose',
   patientHelena: 'pt-helena',
-  anaSchedule: 'sch-ana-today',
-  brunoSchedule: 'sch-bruno-today',
-  brunoReport: 'rep-bruno-today',
 } as const;
+
+export interface DemoShiftIds {
+  anaSchedule: string;
+  brunoSchedule: string;
+  brunoReport: string;
+}
+
+/**
+ * The seeded shifts' ids, unique per seeding (`tag`, by default the seed instant in base 36). Each
+ * start of the demo backend is a new demo day: the orchestrator keeps its conversations across a
+ * restart, and a conversation that already finalized "today's" shift must see a NEW shift, not
+ * the closed one again (it never reopens a finalized schedule id). Pure.
+ */
+export function demoShiftIds(tag: string): DemoShiftIds {
+  return { anaSchedule: `sch-ana-${tag}`, brunoSchedule: `sch-bruno-${tag}`, brunoReport: `rep-bruno-${tag}` };
+}
+
+/** The default tag of a seeding at `now`. Pure. */
+export const seedTag = (now: number): string => now.toString(36);
 
 /**
  * Pure: the demo world at `now`. Both shifts are today (São Paulo), starting at the previous full
  * hour (not before 00:00) and lasting 12 h, so a demo started at any hour has an eligible shift.
  */
-export function seedDemoData(now: number): DemoData {
+export function seedDemoData(now: number, tag: string = seedTag(now)): DemoData {
+  const ids = demoShiftIds(tag);
   const today = spParts(now);
   const startHour = Math.max(0, today.hour - 1);
   const start = formatHour(startHour);
@@ -114,7 +131,7 @@ export function seedDemoData(now: number): DemoData {
     ],
     schedules: [
       {
-        id: DEMO_IDS.anaSchedule,
+        id: ids.anaSchedule,
         caregiverId: DEMO_IDS.ana,
         patientId: DEMO_IDS.patientJose,
         day: today.day,
@@ -126,7 +143,7 @@ export function seedDemoData(now: number): DemoData {
         finishReport: false,
       },
       {
-        id: DEMO_IDS.brunoSchedule,
+        id: ids.brunoSchedule,
         caregiverId: DEMO_IDS.bruno,
         patientId: DEMO_IDS.patientHelena,
         day: today.day,
@@ -140,9 +157,9 @@ export function seedDemoData(now: number): DemoData {
     ],
     reports: [
       {
-        id: DEMO_IDS.brunoReport,
+        id: ids.brunoReport,
         reportDate: startedAt.isoLocal,
-        scheduleId: DEMO_IDS.brunoSchedule,
+        scheduleId: ids.brunoSchedule,
         vitals: [],
         notes: [
           { noteDescAI: 'Paciente acordou bem disposta, aceitou o café da manhã.', timestamp: startedAt.isoLocal, operational: false },

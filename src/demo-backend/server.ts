@@ -6,7 +6,7 @@ import type { Clock } from '../infra/clock.js';
 import type { Logger } from '../infra/logger.js';
 import { createCounters, OPERATIONS, zeroCounters, type DemoCounters } from './counters.js';
 import { DEMO_OPERATIONS, type OperationContext, type OperationResult } from './operations.js';
-import { seedDemoData, type DemoData } from './seed.js';
+import { demoShiftIds, seedDemoData, seedTag, type DemoData, type DemoShiftIds } from './seed.js';
 
 export interface DemoBackendOptions {
   clock: Clock;
@@ -21,6 +21,8 @@ export interface DemoBackend {
   url: string;
   /** The URL of each operation, ready for `createBackends({ urls })` or the `LAMBDA_*` variables. */
   urls: Record<BackendOperation, string>;
+  /** The ids of the seeded shifts (new ones after every `reset()`). */
+  readonly ids: DemoShiftIds;
   /** Live counters per operation (also at `GET /__counters`). */
   counters: DemoCounters;
   /** A deep copy of the demo data (also at `GET /__state`). */
@@ -75,19 +77,23 @@ export async function createDemoBackend(options: DemoBackendOptions): Promise<De
   const { clock } = options;
   const logger = options.logger.child({ component: 'demo-backend' });
   const counters = createCounters();
-  let data = seedDemoData(clock.now());
+  let tag = seedTag(clock.now());
+  let data = seedDemoData(clock.now(), tag);
   let sequence = 0;
   /** `${operation} ${key}` → the stored 2xx answer and the body it was for. */
   let replies = new Map<string, { requestBody: string; result: OperationResult }>();
   let failures = new Map<BackendOperation, { remaining: number; status?: number; delayMs?: number }>();
+  let resets = 0;
 
   const reset = () => {
-    data = seedDemoData(clock.now());
+    // The reset count keeps shift ids new even for a reseed within the same millisecond.
+    tag = `${seedTag(clock.now())}r${++resets}`;
+    data = seedDemoData(clock.now(), tag);
     sequence = 0;
     replies = new Map();
     failures = new Map();
     zeroCounters(counters);
-    logger.info('demo backend reseeded');
+    logger.info('demo backend reseeded', { ...demoShiftIds(tag) });
   };
 
   const injectFailure = (input: FailureInjection) => {
@@ -143,7 +149,7 @@ export async function createDemoBackend(options: DemoBackendOptions): Promise<De
     }
     const ctx: OperationContext = {
       now: clock.now(),
-      newId: (prefix) => `${prefix}-demo-${++sequence}`,
+      newId: (prefix) => `${prefix}-${tag}-${++sequence}`,
       effect: (name, fields, effectOptions) => {
         count.effects++;
         count.notifications += effectOptions?.notifications ?? 0;
@@ -204,6 +210,9 @@ export async function createDemoBackend(options: DemoBackendOptions): Promise<De
   return {
     url,
     urls,
+    get ids() {
+      return demoShiftIds(tag);
+    },
     counters,
     snapshot: () => structuredClone(data),
     reset,

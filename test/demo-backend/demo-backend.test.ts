@@ -5,7 +5,7 @@ import { createBackends } from '../../src/infra/backends/index.js';
 import { BackendError } from '../../src/infra/backends/errors.js';
 import { createFakeClock } from '../../src/infra/clock.js';
 import { createLogger } from '../../src/infra/logger.js';
-import { createDemoBackend, DEMO_IDS, DEMO_PHONES } from '../../src/demo-backend/index.js';
+import { createDemoBackend, DEMO_IDS, DEMO_PHONES, seedDemoData } from '../../src/demo-backend/index.js';
 
 const HOUR = 3_600_000;
 const closers: (() => Promise<void>)[] = [];
@@ -54,7 +54,7 @@ describe('demo backend getScheduleStarted', () => {
     expect(first).toMatchObject({
       caregiverID: DEMO_IDS.ana,
       caregiverFirstName: 'Ana',
-      scheduleID: DEMO_IDS.anaSchedule,
+      scheduleID: demo.ids.anaSchedule,
       patientID: DEMO_IDS.patientJose,
       patientFirstName: 'José',
       day: '23/11/2026',
@@ -83,8 +83,8 @@ describe('demo backend getScheduleStarted', () => {
     const { backends, key, demo } = await setup();
     const shift = await backends.call('getScheduleStarted', { phoneNumber: DEMO_PHONES.bruno }, { idempotencyKey: key() });
     expect(shift).toMatchObject({
-      scheduleID: DEMO_IDS.brunoSchedule,
-      reportID: DEMO_IDS.brunoReport,
+      scheduleID: demo.ids.brunoSchedule,
+      reportID: demo.ids.brunoReport,
       response: 'confirmado',
       finishReminderSent: true,
       shiftAllow: true,
@@ -134,11 +134,11 @@ describe('demo backend getScheduleStarted', () => {
 describe('demo backend side effects', () => {
   it('when Ana cancels, then coordinators are notified once and the lookup offers substitutes; choosing Carla creates her shift', async () => {
     const { backends, key, demo, lines } = await setup();
-    await backends.call('updateWorkScheduleResponse', { scheduleID: DEMO_IDS.anaSchedule, responseValue: 'cancelado' }, { idempotencyKey: key() });
+    await backends.call('updateWorkScheduleResponse', { scheduleID: demo.ids.anaSchedule, responseValue: 'cancelado' }, { idempotencyKey: key() });
     expect(demo.counters.updateWorkScheduleResponse).toMatchObject({ calls: 1, effects: 1, notifications: 1 });
 
     const cancelled = await backends.call('getScheduleStarted', { phoneNumber: DEMO_PHONES.ana }, { idempotencyKey: key() });
-    expect(cancelled).toMatchObject({ scheduleID: DEMO_IDS.anaSchedule, response: 'cancelado', shiftAllow: false });
+    expect(cancelled).toMatchObject({ scheduleID: demo.ids.anaSchedule, response: 'cancelado', shiftAllow: false });
     expect(JSON.parse(cancelled.substituteInfo!).map((s: { caregiverIdentifier: string }) => s.caregiverIdentifier)).toEqual([
       DEMO_IDS.bruno,
       DEMO_IDS.carla,
@@ -147,7 +147,7 @@ describe('demo backend side effects', () => {
 
     await backends.call(
       'createNewSchedule',
-      { scheduleIdentifier: DEMO_IDS.anaSchedule, newCaregiverID: DEMO_IDS.carla },
+      { scheduleIdentifier: demo.ids.anaSchedule, newCaregiverID: DEMO_IDS.carla },
       { idempotencyKey: key() },
     );
     expect(demo.counters.createNewSchedule).toMatchObject({ effects: 1, notifications: 1 });
@@ -160,7 +160,7 @@ describe('demo backend side effects', () => {
 
   it('when Ana confirms, then the lookup says confirmado and no one is notified', async () => {
     const { backends, key, demo } = await setup();
-    await backends.call('updateWorkScheduleResponse', { scheduleID: DEMO_IDS.anaSchedule, responseValue: 'confirmado' }, { idempotencyKey: key() });
+    await backends.call('updateWorkScheduleResponse', { scheduleID: demo.ids.anaSchedule, responseValue: 'confirmado' }, { idempotencyKey: key() });
     const shift = await backends.call('getScheduleStarted', { phoneNumber: DEMO_PHONES.ana }, { idempotencyKey: key() });
     expect(shift.response).toBe('confirmado');
     expect(demo.counters.updateWorkScheduleResponse).toMatchObject({ effects: 1, notifications: 0 });
@@ -169,7 +169,7 @@ describe('demo backend side effects', () => {
   it('when a substitute is chosen for a shift that is not cancelled, then the backend refuses with 409', async () => {
     const { backends, key, demo } = await setup();
     const error = await failure(
-      backends.call('createNewSchedule', { scheduleIdentifier: DEMO_IDS.anaSchedule, newCaregiverID: DEMO_IDS.carla }, { idempotencyKey: key() }),
+      backends.call('createNewSchedule', { scheduleIdentifier: demo.ids.anaSchedule, newCaregiverID: DEMO_IDS.carla }, { idempotencyKey: key() }),
     );
     expect(error.details?.status).toBe(409);
     expect(demo.counters.createNewSchedule.effects).toBe(0);
@@ -251,21 +251,21 @@ describe('demo backend side effects', () => {
 });
 
 describe('demo backend idempotency, failures and reset', () => {
-  const cancel = { scheduleID: DEMO_IDS.anaSchedule, responseValue: 'cancelado' };
+  const cancelOf = (demo: { ids: { anaSchedule: string } }) => ({ scheduleID: demo.ids.anaSchedule, responseValue: 'cancelado' });
 
   it('when the same Idempotency-Key arrives twice, then the stored answer is replayed and coordinators are notified once', async () => {
     const { demo } = await setup();
-    const first = await post(demo.urls.updateWorkScheduleResponse, cancel, { 'idempotency-key': 'action-1' });
-    const second = await post(demo.urls.updateWorkScheduleResponse, cancel, { 'idempotency-key': 'action-1' });
+    const first = await post(demo.urls.updateWorkScheduleResponse, cancelOf(demo), { 'idempotency-key': 'action-1' });
+    const second = await post(demo.urls.updateWorkScheduleResponse, cancelOf(demo), { 'idempotency-key': 'action-1' });
     expect(second.status).toBe(first.status);
     expect(await second.json()).toEqual(await first.json());
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(demo.counters.updateWorkScheduleResponse).toMatchObject({ calls: 2, effects: 1, dedupHits: 1, notifications: 1 });
 
-    const different = await post(demo.urls.updateWorkScheduleResponse, { ...cancel, responseValue: 'confirmado' }, { 'idempotency-key': 'action-1' });
+    const different = await post(demo.urls.updateWorkScheduleResponse, { ...cancelOf(demo), responseValue: 'confirmado' }, { 'idempotency-key': 'action-1' });
     expect(different.status).toBe(422);
     // A fresh key is a new request: without our own at-most-once, coordinators would be notified again.
-    await post(demo.urls.updateWorkScheduleResponse, cancel, { 'idempotency-key': 'action-2' });
+    await post(demo.urls.updateWorkScheduleResponse, cancelOf(demo), { 'idempotency-key': 'action-2' });
     expect(demo.counters.updateWorkScheduleResponse).toMatchObject({ effects: 2, notifications: 2 });
   });
 
@@ -273,20 +273,20 @@ describe('demo backend idempotency, failures and reset', () => {
     const { demo, backends } = await setup();
     const injected = await post(`${demo.url}/__fail`, { operation: 'updateWorkScheduleResponse', times: 2, status: 503 });
     expect(injected.status).toBe(200);
-    await backends.call('updateWorkScheduleResponse', { scheduleID: DEMO_IDS.anaSchedule, responseValue: 'confirmado' }, { idempotencyKey: 'act-1' });
+    await backends.call('updateWorkScheduleResponse', { scheduleID: demo.ids.anaSchedule, responseValue: 'confirmado' }, { idempotencyKey: 'act-1' });
     expect(demo.counters.updateWorkScheduleResponse).toMatchObject({ calls: 3, injectedFailures: 2, effects: 1 });
   });
 
   it('when the answer is lost after the effect (timeout), then the retry with the same key is replayed, not applied again', async () => {
     const { demo, backends } = await setup({ timeoutMs: 150 });
     demo.injectFailure({ operation: 'updateWorkScheduleResponse', times: 1, delayMs: 600 });
-    await backends.call('updateWorkScheduleResponse', cancel as never, { idempotencyKey: 'act-1' });
+    await backends.call('updateWorkScheduleResponse', cancelOf(demo) as never, { idempotencyKey: 'act-1' });
     expect(demo.counters.updateWorkScheduleResponse).toMatchObject({ calls: 2, effects: 1, dedupHits: 1, notifications: 1 });
   });
 
   it('when the counters are read over HTTP and the backend is reset, then counts and data start over', async () => {
     const { demo, backends, key } = await setup();
-    await backends.call('updateWorkScheduleResponse', cancel as never, { idempotencyKey: key() });
+    await backends.call('updateWorkScheduleResponse', cancelOf(demo) as never, { idempotencyKey: key() });
     const counters = (await (await fetch(`${demo.url}/__counters`)).json()) as typeof demo.counters;
     expect(counters.updateWorkScheduleResponse.effects).toBe(1);
 
@@ -298,10 +298,26 @@ describe('demo backend idempotency, failures and reset', () => {
 
   it('when a request is malformed or the path unknown, then the backend answers 400 / 404 without effects', async () => {
     const { demo } = await setup();
-    expect((await post(demo.urls.updateWorkScheduleResponse, { scheduleID: DEMO_IDS.anaSchedule })).status).toBe(400);
+    expect((await post(demo.urls.updateWorkScheduleResponse, { scheduleID: demo.ids.anaSchedule })).status).toBe(400);
     expect((await post(demo.urls.updateWorkScheduleResponse, { scheduleID: 'nope', responseValue: 'confirmado' })).status).toBe(400);
     expect((await post(`${demo.url}/somethingElse`, {})).status).toBe(404);
     expect((await post(`${demo.url}/__fail`, { operation: 'nope' })).status).toBe(400);
     expect(demo.counters.updateWorkScheduleResponse.effects).toBe(0);
+  });
+});
+
+describe('demo backend seeding', () => {
+  it('when the demo backend is reseeded or seeded at another instant, then today\'s shifts get new ids (a new demo day), while people keep theirs', async () => {
+    const { demo, backends, key } = await setup();
+    const before = demo.ids;
+    const first = await backends.call('getScheduleStarted', { phoneNumber: DEMO_PHONES.ana }, { idempotencyKey: key() });
+    demo.reset();
+    expect(demo.ids.anaSchedule).not.toBe(before.anaSchedule);
+    const again = await backends.call('getScheduleStarted', { phoneNumber: DEMO_PHONES.ana }, { idempotencyKey: key() });
+    expect(again.scheduleID).toBe(demo.ids.anaSchedule);
+    expect(again.reportID).not.toBe(first.reportID);
+    expect(again.caregiverID).toBe(DEMO_IDS.ana);
+    // Seeds at different instants (two starts of `npm start`) never share shift ids.
+    expect(seedDemoData(1_000).schedules.map((sc) => sc.id)).not.toEqual(seedDemoData(2_000).schedules.map((sc) => sc.id));
   });
 });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_IDS } from '../../src/demo-backend/index.js';
 import { ingestBody } from '../support/service.js';
 import { ANA, ANA_ID, anaConfirmed, BRUNO, MINUTE, reportOf, startE2E } from './e2e.js';
 
@@ -39,7 +38,7 @@ describe('confirmations end to end', () => {
     const replies = [a.body.reply, b.body.reply].sort();
     expect(replies).toEqual(['Dados clínicos salvos com sucesso!', 'Não há nada aguardando confirmação agora.']);
     expect(e.effects('updateClinicalData')).toBe(1);
-    expect(reportOf(e, DEMO_IDS.anaSchedule).vitals).toHaveLength(1);
+    expect(reportOf(e, e.demo.ids.anaSchedule).vitals).toHaveLength(1);
   });
 
   it('when two "sim" to the finalization arrive concurrently, then the summary (and its notification) is sent once', async () => {
@@ -127,6 +126,6 @@ describe('confirmations end to end', () => {
     await e.say(ANA, FULL);
     expect(await e.say(ANA, 'FC 82')).toContain('FC 82');
     await e.say(ANA, 'sim');
-    expect(reportOf(e, DEMO_IDS.anaSchedule).vitals).toEqual([expect.objectContaining({ heartRate: 82 })]);
+    expect(reportOf(e, e.demo.ids.anaSchedule).vitals).toEqual([expect.objectContaining({ heartRate: 82 })]);
   });
 });

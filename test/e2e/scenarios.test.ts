@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_IDS } from '../../src/demo-backend/index.js';
 import { ANA, ANA_ID, anaConfirmed, anaFirstAssessmentDone, BRUNO, BRUNO_ID, reportOf, scheduleOf, startE2E, UNKNOWN } from './e2e.js';
 
 /** The acceptance scenarios A1–A10 of the reference (§10.4), end to end, with DOMAIN.md's differences. */
@@ -20,11 +19,11 @@ describe('scenarios A1–A10 end to end', () => {
     const e = await startE2E();
     await anaConfirmed(e);
     expect(e.calls('updateWorkScheduleResponse')).toBe(1);
-    expect(scheduleOf(e, DEMO_IDS.anaSchedule).response).toBe('confirmado');
+    expect(scheduleOf(e, e.demo.ids.anaSchedule).response).toBe('confirmado');
     const actions = await e.get(`/sessions/${ANA_ID}/pending-actions`);
     expect(actions.body.open_action_id).toBeNull();
     expect(actions.body.actions).toEqual([
-      expect.objectContaining({ kind: 'escala.confirm', status: 'executed', call: { operation: 'updateWorkScheduleResponse', request: { scheduleID: DEMO_IDS.anaSchedule, responseValue: 'confirmado' } } }),
+      expect.objectContaining({ kind: 'escala.confirm', status: 'executed', call: { operation: 'updateWorkScheduleResponse', request: { scheduleID: e.demo.ids.anaSchedule, responseValue: 'confirmado' } } }),
     ]);
     expect((await e.state(ANA_ID)).pending).toBeNull();
   });
@@ -45,7 +44,7 @@ describe('scenarios A1–A10 end to end', () => {
     expect(cancelled).toContain('Substitutos disponíveis:\n1. Bruno Lima\n2. Carla Mendes');
     expect(e.effects('updateWorkScheduleResponse')).toBe(1);
     expect(e.demo.counters.updateWorkScheduleResponse.notifications).toBe(1);
-    expect(scheduleOf(e, DEMO_IDS.anaSchedule).response).toBe('cancelado');
+    expect(scheduleOf(e, e.demo.ids.anaSchedule).response).toBe('cancelado');
   });
 
   it('A4: when a first assessment gets only a note, then the first-assessment rule answers and no backend write happens', async () => {
@@ -73,7 +72,7 @@ describe('scenarios A1–A10 end to end', () => {
     expect(await e.say(ANA, 'paciente com tosse produtiva')).toBe('Nota: "paciente com tosse produtiva". Confirma para salvar a nota?');
     await e.say(ANA, 'sim');
     expect(e.effects('updateClinicalData')).toBe(2);
-    const notes = reportOf(e, DEMO_IDS.anaSchedule).notes.map((n) => n.noteDescAI);
+    const notes = reportOf(e, e.demo.ids.anaSchedule).notes.map((n) => n.noteDescAI);
     expect(notes.filter((n) => n === 'paciente com tosse produtiva')).toHaveLength(1);
   });
 
@@ -90,7 +89,7 @@ describe('scenarios A1–A10 end to end', () => {
     expect((await e.state(ANA_ID)).clinical.vitals).toEqual({ FC: 75, Temp: 36.5 });
     await e.say(ANA, 'PA 120x80 FR 18 Sat 97 ar ambiente paciente estável');
     await e.say(ANA, 'sim');
-    const vitals = reportOf(e, DEMO_IDS.anaSchedule).vitals;
+    const vitals = reportOf(e, e.demo.ids.anaSchedule).vitals;
     expect(vitals).toEqual([expect.objectContaining({ bloodPressure: '120x80', heartRate: 75, respRate: 18, saturationO2: 97, temperature: 36.5 })]);
     expect(JSON.stringify(e.demo.snapshot())).not.toMatch(/300x200|"heartRate":300|"saturationO2":150|"temperature":50/);
   });
@@ -105,7 +104,7 @@ describe('scenarios A1–A10 end to end', () => {
     expect(e.effects('updateClinicalData')).toBe(1);
     expect(await e.say(ANA, 'sim')).toBe('Dados clínicos salvos com sucesso!');
     expect(e.effects('updateClinicalData')).toBe(2);
-    const notes = reportOf(e, DEMO_IDS.anaSchedule).notes.map((n) => [n.noteDescAI, n.operational]);
+    const notes = reportOf(e, e.demo.ids.anaSchedule).notes.map((n) => [n.noteDescAI, n.operational]);
     expect(notes).toEqual([
       ['acabou a fralda', true],
       ['paciente calmo', false],
@@ -121,7 +120,7 @@ describe('scenarios A1–A10 end to end', () => {
     await e.say(BRUNO, 'Medicações: sem informações; Atividades: caminhada; Informações clínicas: sem intercorrências; Administrativas: nada a relatar');
     expect(await e.say(BRUNO, 'sim')).toBe('Plantão finalizado com sucesso! Obrigado pelo seu trabalho.');
     expect(e.effects('updatereportsummaryad')).toBe(1);
-    expect(reportOf(e, DEMO_IDS.brunoSchedule).summary).toMatchObject({
+    expect(reportOf(e, e.demo.ids.brunoSchedule).summary).toMatchObject({
       medicationsSpecification: 'Sem informações',
       administrativeInfo: 'Sem informações',
       activitiesSpecification: 'caminhada',

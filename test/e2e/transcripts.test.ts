@@ -14,7 +14,7 @@ describe('transcripts T1–T10 end to end', () => {
     expect(e.effects('updateWorkScheduleResponse')).toBe(0);
     expect(await e.say(ANA, 'sim')).toBe('Presença confirmada!\nPode enviar sinais vitais, condição respiratória e nota clínica quando quiser.');
     expect(e.effects('updateWorkScheduleResponse')).toBe(1);
-    expect(scheduleOf(e, DEMO_IDS.anaSchedule).response).toBe('confirmado');
+    expect(scheduleOf(e, e.demo.ids.anaSchedule).response).toBe('confirmado');
     // The first lookup started the report (the documented side effect), once.
     expect(e.effects('getScheduleStarted')).toBe(1);
     expect((await e.state(ANA_ID)).shift.response).toBe('confirmado');
@@ -61,7 +61,7 @@ describe('transcripts T1–T10 end to end', () => {
     expect(e.calls('updateClinicalData')).toBe(0);
     expect(await e.say(ANA, 'pode salvar')).toBe('Dados clínicos salvos com sucesso!');
     expect(e.effects('updateClinicalData')).toBe(1);
-    const report = reportOf(e, DEMO_IDS.anaSchedule);
+    const report = reportOf(e, e.demo.ids.anaSchedule);
     expect(report.vitals).toEqual([
       expect.objectContaining({ bloodPressure: '120x80', heartRate: 78, respRate: 18, saturationO2: 97, temperature: 36.5, supplementaryOxygen: 'Ar ambiente' }),
     ]);
@@ -87,7 +87,7 @@ describe('transcripts T1–T10 end to end', () => {
     );
     expect(await e.say(ANA, 'sim')).toBe('Dados clínicos salvos com sucesso!');
     expect(e.effects('updateClinicalData')).toBe(2);
-    expect(reportOf(e, DEMO_IDS.anaSchedule).vitals).toHaveLength(1);
+    expect(reportOf(e, e.demo.ids.anaSchedule).vitals).toHaveLength(1);
 
     await e.say(ANA, 'paciente sonolento à tarde');
     expect(await e.say(ANA, 'não')).toContain('Ok, não salvei.');
@@ -103,7 +103,7 @@ describe('transcripts T1–T10 end to end', () => {
     expect(mixed).toContain('Salvei a anotação: "acabou o soro".');
     expect(mixed).toContain('Anotei PA 130x80, FC 88.');
     expect(e.effects('updateClinicalData')).toBe(2);
-    const notes = reportOf(e, DEMO_IDS.anaSchedule).notes;
+    const notes = reportOf(e, e.demo.ids.anaSchedule).notes;
     expect(notes.map((n) => [n.noteDescAI, n.operational])).toEqual([
       ['acabou a gaze do paciente', true],
       ['acabou o soro', true],
@@ -127,7 +127,7 @@ describe('transcripts T1–T10 end to end', () => {
     expect(summary).not.toMatch(/sinais vitais/i);
     expect(await e.say(BRUNO, 'sim')).toBe('Plantão finalizado com sucesso! Obrigado pelo seu trabalho.');
     expect(e.effects('updatereportsummaryad')).toBe(1);
-    const summaryStored = reportOf(e, DEMO_IDS.brunoSchedule).summary!;
+    const summaryStored = reportOf(e, e.demo.ids.brunoSchedule).summary!;
     expect(summaryStored).toMatchObject({
       patientFirstName: 'Helena',
       caregiverFirstName: 'Bruno',
@@ -137,10 +137,10 @@ describe('transcripts T1–T10 end to end', () => {
       medicationsSpecification: 'dei dipirona às 14h',
     });
     expect(summaryStored.shiftStart).toMatch(/^\d{2}:00$/);
-    expect(scheduleOf(e, DEMO_IDS.brunoSchedule).finishReport).toBe(true);
+    expect(scheduleOf(e, e.demo.ids.brunoSchedule).finishReport).toBe(true);
     const state = await e.state(BRUNO_ID);
     expect(state.shift.scheduleID).toBeNull();
-    expect(state.outcome.lastClosedScheduleID).toBe(DEMO_IDS.brunoSchedule);
+    expect(state.outcome.lastClosedScheduleID).toBe(e.demo.ids.brunoSchedule);
     expect(await e.say(BRUNO, 'oi')).toBe('Seu plantão já foi finalizado. Obrigado e até o próximo!');
     expect(e.effects('updatereportsummaryad')).toBe(1);
   });

@@ -22,3 +22,13 @@ export function isFillerOnly(text: string): boolean {
 export function residualText(text: string, consumed: readonly Span[]): string {
   return tidy(blankOut(text, consumed));
 }
+
+/** "Nota: …", "Nota clínica - …", "Obs: …": the label the bot itself asks for is not part of the note. */
+const NOTE_LABEL = /^\s*(?:nota(?:\s+clinica)?|obs(?:ervac(?:ao|oes))?\.?|evolucao|anotacao)\s*[:\-–]\s*/;
+
+/** The note without a leading "Nota:"-style label (kept as is when nothing would remain). */
+export function stripNoteLabel(note: string): string {
+  const m = NOTE_LABEL.exec(foldKeepLength(note));
+  const rest = m ? note.slice(m[0].length).trim() : note;
+  return rest || note;
+}

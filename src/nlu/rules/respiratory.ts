@@ -8,17 +8,26 @@ export interface FoundCondition {
   span: Span;
 }
 
+/** An oxygen flow after an oxygen cue: "2L/min", "2 l", "3 litros por minuto", "1,5 lpm". */
+const FLOW = String.raw`\d+(?:[.,]\d)?\s*(?:l|litros?)(?:\s*(?:\/|por)\s*min(?:uto)?|pm)?`;
+/** A flow that names oxygen by itself ("2 L/min"); "2 litros" alone may be water. */
+const RATE = String.raw`\d+(?:[.,]\d)?\s*(?:(?:l|litros?)\s*(?:\/|por)\s*min(?:uto)?|lpm)`;
+
 /** Cues per canonical label (folded text). Only what is stated: nothing is assumed. */
 const CUES: { condition: RespiratoryCondition; re: RegExp }[] = [
   { condition: 'Ar ambiente', re: /\b(?:em\s+)?ar\s+(?:ambiente|amb\.?)(?![a-z])|\baa\b/g },
   {
     condition: 'Oxigênio suplementar',
-    // Optional lead-in ("por", "em uso de") and flow ("a 2 L/min") belong to the cue, not to the note.
-    re: /\b(?:(?:em uso de|por|via|com|usando|em)\s+)?(?:oxigenio\s+suplementar|o2\s+suplementar|oxigenoterapia|cateter\s+(?:nasal|de\s+o2|de\s+oxigenio)|oculos\s+nasal|mascara(?:\s+de\s+(?:o2|oxigenio|venturi))?|venturi|(?:em|com|no|usando)\s+(?:o2|oxigenio)|o2\s+\d+(?:[.,]\d)?\s*l(?:\/min|pm)?|\d+(?:[.,]\d)?\s*l\/min(?:\s+de\s+o2)?)(?:\s+(?:a|com|de)?\s*\d+(?:[.,]\d)?\s*l(?:\/min|pm)?)?(?![a-z])/g,
+    // Optional lead-in ("por", "em uso de") and flow ("a 2 L/min", "3 litros") belong to the cue, not
+    // to the note. A bare "O2"/"oxigênio" needs a lead-in ("em uso de O2", "no oxigênio").
+    re: new RegExp(
+      String.raw`\b(?:(?:em uso de|por|via|com|usando|em|no|na)\s+)?(?:oxigenio\s+suplementar|o2\s+suplementar|oxigenoterapia|cateter\s+(?:nasal|de\s+o2|de\s+oxigenio)|oculos\s+nasal|mascara(?:\s+de\s+(?:o2|oxigenio|venturi))?|venturi|(?:em uso de|em|com|no|usando)\s+(?:o2|oxigenio)|(?:o2|oxigenio)\s+(?:a\s+)?${FLOW}|${RATE}(?:\s+de\s+(?:o2|oxigenio))?)(?:\s+(?:a|com|de)?\s*${FLOW})?(?![a-z])`,
+      'g',
+    ),
   },
   {
     condition: 'Ventilação mecânica',
-    re: /\b(?:ventilacao\s+mecanica|vm|ventilador(?:\s+mecanico)?|respirador|intubad[oa]|(?:em|no)\s+(?:ventilador|respirador))(?![a-z])/g,
+    re: /\b(?:(?:em|no|na|com)\s+)?(?:ventilacao\s+mecanica|vm|ventilador(?:\s+mecanico)?|respirador|intubad[oa])(?![a-z])/g,
   },
 ];
 

@@ -1,6 +1,6 @@
 import type { Understanding, UnderstandingService } from '../../contracts/understanding.js';
 import { asTopics, type NluContext } from '../context.js';
-import { CLINICAL_VOCABULARY, isFillerOnly, residualText } from './clinical-note.js';
+import { CLINICAL_VOCABULARY, isFillerOnly, residualText, stripNoteLabel } from './clinical-note.js';
 import { findFinalizationTopics } from './finalization-topics.js';
 import { decideIntent, findIntentCues } from './intent.js';
 import { findOperational } from './operational.js';
@@ -108,7 +108,7 @@ export function analyseWithRules(input: string, context: NluContext): RulesAnaly
     const describesPatient =
       expecting === 'clinical_note' || expecting === 'vitals' || found.length > 0 || conditions.length > 0 || CLINICAL_VOCABULARY.test(foldKeepLength(residual));
     if (describesPatient && !isQuestion) {
-      clinicalNote = residual;
+      clinicalNote = stripNoteLabel(residual);
       // Free text is exactly what an LLM reads better (hidden vitals, operational remarks).
       doubts.push('free-text clinical note');
     } else {

@@ -129,7 +129,11 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       logger,
       metrics,
       instanceId,
-      settings: { dedupTtlMs: config.PROVIDER_DEDUP_TTL_DAYS * 86_400_000, inProgressMs: config.IDEMPOTENCY_IN_PROGRESS_MS },
+      settings: {
+        dedupTtlMs: config.PROVIDER_DEDUP_TTL_DAYS * 86_400_000,
+        inProgressMs: config.IDEMPOTENCY_IN_PROGRESS_MS,
+        maxConcurrentTurns: config.INBOX_CONCURRENCY,
+      },
     });
     const statuses = createStatusHandler({ stores, metrics, logger });
     const entrypoints = createEntrypoints({ turns, queue, clock, metrics, idempotencyTtlMs: config.IDEMPOTENCY_TTL_SECONDS * 1000 });

@@ -39,6 +39,7 @@ export const configSchema = z.object({
   PROVIDER_DEDUP_TTL_DAYS: positiveInt(7),
   PENDING_ACTION_TTL_MINUTES: positiveInt(10),
   RESUME_TTL_MINUTES: positiveInt(30),
+  INBOX_CONCURRENCY: positiveInt(8),
 
   // Ops
   OPS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

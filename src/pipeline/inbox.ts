@@ -5,6 +5,7 @@ import type { Logger } from '../infra/logger.js';
 import type { Stores } from '../infra/stores/index.js';
 import { idempotencyKey, payloadHash } from '../infra/stores/idempotency-store.js';
 import type { KeyedQueue } from './keyed-queue.js';
+import { Limiter } from './limiter.js';
 import type { Metrics } from './metrics.js';
 import type { Outbox } from './outbox.js';
 import type { createTurnRunner } from './turn.js';
@@ -14,6 +15,8 @@ export interface InboxSettings {
   dedupTtlMs: number;
   /** How long a stored message is protected before the sweep may take it over. */
   inProgressMs: number;
+  /** Turns processed at once across conversations (backpressure; acks never wait for it). */
+  maxConcurrentTurns: number;
 }
 
 /**
@@ -33,10 +36,11 @@ export function createInbox(deps: {
   settings: InboxSettings;
 }) {
   const { stores, queue, logger, metrics, settings } = deps;
+  const limiter = new Limiter(settings.maxConcurrentTurns);
 
   async function process(message: InboundMessage, claimed: { key: string; owner: string }) {
     try {
-      const outcome = await deps.turns.run({ input: { kind: 'message', message }, channel: 'meta', idempotency: { claimed, ttlMs: settings.dedupTtlMs } });
+      const outcome = await limiter.run(() => deps.turns.run({ input: { kind: 'message', message }, channel: 'meta', idempotency: { claimed, ttlMs: settings.dedupTtlMs } }));
       if (outcome.status === 'processed') await deps.outbox.deliver(outcome.outbound);
     } catch (error) {
       // The claim went back to `received`; the sweep (or Meta's redelivery) will process it.

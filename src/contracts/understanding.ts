@@ -63,3 +63,19 @@ export interface UnderstandingContext {
 export interface UnderstandingService {
   understand(text: string, context: UnderstandingContext): Promise<Understanding>;
 }
+
+/** Pure: an Understanding in which nothing was recognised (the base every reading starts from). */
+export function emptyUnderstanding(source: Understanding['source'] = 'rules'): Understanding {
+  return {
+    yesNo: null,
+    intent: null,
+    vitals: {},
+    invalidVitals: [],
+    respiratoryCondition: null,
+    clinicalNote: null,
+    operationalNote: null,
+    finalizationTopics: {},
+    choice: null,
+    source,
+  };
+}

@@ -1,6 +1,6 @@
 import type { BackendCall, BackendOperation } from '../../src/contracts/backends.js';
 import type { CallResult, Effect, EngineContext, PendingActionDraft, Reply } from '../../src/contracts/engine.js';
-import type { Understanding } from '../../src/contracts/understanding.js';
+import { emptyUnderstanding, type Understanding } from '../../src/contracts/understanding.js';
 import { createEngine } from '../../src/graph/engine.js';
 import type { State } from '../../src/graph/state.js';
 
@@ -19,15 +19,7 @@ export const MINUTE = 60_000;
 /** An Understanding with nothing recognised, overridden by `over`. */
 export function u(over: Partial<Omit<Understanding, 'finalizationTopics'>> & { finalizationTopics?: Partial<Understanding['finalizationTopics']> } = {}): Understanding {
   return {
-    yesNo: null,
-    intent: null,
-    vitals: {},
-    invalidVitals: [],
-    respiratoryCondition: null,
-    clinicalNote: null,
-    operationalNote: null,
-    choice: null,
-    source: 'rules',
+    ...emptyUnderstanding(),
     ...over,
     finalizationTopics: (over.finalizationTopics ?? {}) as Understanding['finalizationTopics'],
   };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConversationEngine } from '../../src/contracts/engine.js';
-import type { Understanding, UnderstandingService } from '../../src/contracts/understanding.js';
+import { emptyUnderstanding, type UnderstandingService } from '../../src/contracts/understanding.js';
 
 const state = z.object({ count: z.number(), texts: z.array(z.string()), templates: z.array(z.string()) });
 export type TestState = z.infer<typeof state>;
@@ -32,18 +32,6 @@ export function createTestEngine() {
   return { engine: engine as ConversationEngine<unknown>, seen, control };
 }
 
-const EMPTY: Understanding = {
-  yesNo: null,
-  intent: null,
-  vitals: {},
-  invalidVitals: [],
-  respiratoryCondition: null,
-  clinicalNote: null,
-  operationalNote: null,
-  finalizationTopics: {},
-  choice: null,
-  source: 'rules',
-};
 
 /**
  * An understanding service that records when each message's turn was inside it (start/end) and can
@@ -64,7 +52,7 @@ export function createTestUnderstanding() {
         await new Promise((r) => setImmediate(r));
       }
       spans.push({ text, start, end: performance.now() });
-      return EMPTY;
+      return emptyUnderstanding();
     },
   };
   return {

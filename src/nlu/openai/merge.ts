@@ -1,5 +1,5 @@
 import type { Understanding } from '../../contracts/understanding.js';
-import { asTopics, type NluContext } from '../context.js';
+import type { NluContext } from '../context.js';
 import { NO_INFORMATION } from '../rules/finalization-topics.js';
 import type { RulesAnalysis } from '../rules/rules-understanding.js';
 import { foldKeepLength } from '../rules/text.js';
@@ -76,7 +76,7 @@ export function mergeWithRules(text: string, context: NluContext, rules: RulesAn
     respiratoryCondition,
     clinicalNote: context.expecting === 'finalization_topics' ? null : clean(llm.clinicalNote),
     operationalNote: clean(llm.operationalNote) ?? r.operationalNote,
-    finalizationTopics: asTopics(topics),
+    finalizationTopics: topics,
     choice,
     source: 'openai',
   };

@@ -1,5 +1,5 @@
-import type { Understanding, UnderstandingService } from '../../contracts/understanding.js';
-import { asTopics, type NluContext } from '../context.js';
+import { emptyUnderstanding, type Understanding, type UnderstandingService } from '../../contracts/understanding.js';
+import type { NluContext } from '../context.js';
 import { CLINICAL_VOCABULARY, isFillerOnly, residualText, stripNoteLabel } from './clinical-note.js';
 import { findFinalizationTopics } from './finalization-topics.js';
 import { decideIntent, findIntentCues } from './intent.js';
@@ -24,22 +24,11 @@ export interface RulesAnalysis {
   anchoredVitals: VitalField[];
 }
 
-const EMPTY: Omit<Understanding, 'source'> = {
-  yesNo: null,
-  intent: null,
-  vitals: {},
-  invalidVitals: [],
-  respiratoryCondition: null,
-  clinicalNote: null,
-  operationalNote: null,
-  finalizationTopics: asTopics({}),
-  choice: null,
-};
 
 /** Reads one message deterministically and says whether the reading is certain. Pure. */
 export function analyseWithRules(input: string, context: NluContext): RulesAnalysis {
   const text = (input ?? '').normalize('NFC').slice(0, MAX_TEXT_LENGTH);
-  if (!text.trim()) return { understanding: { ...EMPTY, source: 'rules' }, certain: true, doubts: [], anchoredVitals: [] };
+  if (!text.trim()) return { understanding: emptyUnderstanding(), certain: true, doubts: [], anchoredVitals: [] };
   const folded = foldKeepLength(text);
   const expecting = context.expecting;
   const doubts: string[] = [];
@@ -140,7 +129,7 @@ export function analyseWithRules(input: string, context: NluContext): RulesAnaly
     respiratoryCondition,
     clinicalNote,
     operationalNote: operational?.note ?? null,
-    finalizationTopics: asTopics(topics?.topics ?? {}),
+    finalizationTopics: topics?.topics ?? {},
     choice: picked,
     source: 'rules',
   };

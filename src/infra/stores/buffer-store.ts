@@ -2,7 +2,7 @@ import { QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandInp
 import { monotonicFactory } from 'ulid';
 import { epochSeconds } from '../clock.js';
 import { TABLE_DEFS } from '../tables.js';
-import { ABSENT_OR_EXPIRED, guard, isExpired, type StoreDeps } from './store-deps.js';
+import { ABSENT_OR_EXPIRED, guard, isExpired, queryPages, type StoreDeps } from './store-deps.js';
 import { isConditionFailed, type TxOp } from './transaction.js';
 import { ConflictError } from '../errors.js';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -223,25 +223,22 @@ export class ConversationBufferStore {
   private async query(input: Partial<QueryCommandInput>, values: Record<string, unknown>, limit: number): Promise<StoredEntry[]> {
     const { doc, tableName, clock } = this.options;
     const entries: StoredEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
     // Expired items are filtered after the page is read, so keep paging until `limit` live ones.
-    do {
-      const out = await guard(() =>
-        doc.send(
-          new QueryCommand({
-            ...input,
-            TableName: tableName,
-            ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#ttl': 'ttl' },
-            ExpressionAttributeValues: { ...values, ':nowSec': epochSeconds(clock.now()) },
-            FilterExpression: '#ttl >= :nowSec',
-            Limit: Math.min(limit, 1000),
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      for (const item of out.Items ?? []) if (entries.length < limit) entries.push(toEntry(item));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey && entries.length < limit);
+    await queryPages(
+      doc,
+      {
+        ...input,
+        TableName: tableName,
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ...values, ':nowSec': epochSeconds(clock.now()) },
+        FilterExpression: '#ttl >= :nowSec',
+        Limit: Math.min(limit, 1000),
+      },
+      (page) => {
+        for (const item of page.Items ?? []) if (entries.length < limit) entries.push(toEntry(item));
+        return entries.length < limit;
+      },
+    );
     return entries;
   }
 }

@@ -3,7 +3,7 @@ import type { PendingActionDraft } from '../../contracts/engine.js';
 import { epochSeconds } from '../clock.js';
 import { ConflictError } from '../errors.js';
 import { TABLE_DEFS } from '../tables.js';
-import { guard, isExpired, type StoreDeps } from './store-deps.js';
+import { guard, isExpired, queryPages, type StoreDeps } from './store-deps.js';
 import { conditionFailedItem, isConditionFailed, transactWrite, type TxOp } from './transaction.js';
 
 const PK = TABLE_DEFS.pendingActions.partitionKey.name;
@@ -234,24 +234,18 @@ export class PendingActionStore {
   /** All live actions of a session, oldest first. */
   async listBySession(sessionId: string): Promise<PendingAction[]> {
     const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await guard(() =>
-        this.options.doc.send(
-          new QueryCommand({
-            TableName: this.options.tableName,
-            KeyConditionExpression: '#pk = :pk AND #sk >= :first',
-            ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-            // ULIDs start with a digit; the "#open" marker sorts before them.
-            ExpressionAttributeValues: { ':pk': sessionId, ':first': '0' },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      items.push(...(out.Items ?? []));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    await queryPages(
+      this.options.doc,
+      {
+        TableName: this.options.tableName,
+        KeyConditionExpression: '#pk = :pk AND #sk >= :first',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        // ULIDs start with a digit; the "#open" marker sorts before them.
+        ExpressionAttributeValues: { ':pk': sessionId, ':first': '0' },
+        ConsistentRead: true,
+      },
+      (page) => void items.push(...(page.Items ?? [])),
+    );
     const now = this.now();
     return items.filter((i) => !isExpired(i, now)).map(toAction);
   }
@@ -288,25 +282,19 @@ export class PendingActionStore {
     await Promise.all(
       statuses.map(async (status) => {
         let total = 0;
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const out = await guard(() =>
-            this.options.doc.send(
-              new QueryCommand({
-                TableName: this.options.tableName,
-                IndexName: BY_STATUS,
-                KeyConditionExpression: '#status = :status',
-                FilterExpression: '#ttl >= :nowSec',
-                ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
-                ExpressionAttributeValues: { ':status': status, ':nowSec': epochSeconds(this.now()) },
-                Select: 'COUNT',
-                ExclusiveStartKey: startKey,
-              }),
-            ),
-          );
-          total += out.Count ?? 0;
-          startKey = out.LastEvaluatedKey;
-        } while (startKey);
+        await queryPages(
+          this.options.doc,
+          {
+            TableName: this.options.tableName,
+            IndexName: BY_STATUS,
+            KeyConditionExpression: '#status = :status',
+            FilterExpression: '#ttl >= :nowSec',
+            ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':status': status, ':nowSec': epochSeconds(this.now()) },
+            Select: 'COUNT',
+          },
+          (page) => void (total += page.Count ?? 0),
+        );
         counts[status] = total;
       }),
     );

@@ -1,4 +1,4 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock.js';
 import { StoreUnavailableError, isUnavailable } from '../errors.js';
 
@@ -31,4 +31,21 @@ export async function guard<T>(fn: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw wrap(error);
   }
+}
+
+/**
+ * Runs a Query page after page (DynamoDB pages at 1 MB) until the last page, or until `onPage`
+ * returns false (the caller has enough).
+ */
+export async function queryPages(
+  doc: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+  onPage: (page: QueryCommandOutput) => boolean | void,
+): Promise<void> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await guard(() => doc.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey })));
+    if (onPage(page) === false) return;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }

@@ -53,16 +53,23 @@ export function clinicalStatus(c: Clinical): ClinicalStatus {
   return missing.length === 0 ? { kind: 'complete' } : { kind: 'partial', missing };
 }
 
-/** Builds the updateClinicalData call from the shift ids and the clinical block. Pure. */
-export function buildClinicalCall(s: State, noteOnly: boolean): BackendCall {
-  const c = s.clinical;
-  const v = c.vitals;
-  const request = {
+/** The shift ids every updateClinicalData call carries (clinical saves and operational notes). Pure. */
+export function clinicalIds(s: State) {
+  return {
     reportID: s.shift.reportID ?? '',
     reportDate: s.shift.reportDate ?? '',
     scheduleID: s.shift.scheduleID ?? '',
     caregiverIdentifier: s.shift.caregiverID ?? '',
     patientIdentifier: s.shift.patientID ?? '',
+  };
+}
+
+/** Builds the updateClinicalData call from the shift ids and the clinical block. Pure. */
+export function buildClinicalCall(s: State, noteOnly: boolean): BackendCall {
+  const c = s.clinical;
+  const v = c.vitals;
+  const request = {
+    ...clinicalIds(s),
     ...(noteOnly
       ? {}
       : {

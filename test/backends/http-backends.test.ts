@@ -5,6 +5,7 @@ import { BackendError } from '../../src/infra/backends/errors.js';
 import { createFakeClock } from '../../src/infra/clock.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { startScriptedServer, type ScriptedAnswer, type ReceivedRequest } from './scripted-server.js';
+import { failure } from '../support/backend-errors.js';
 
 const logger = createLogger({ silent: true });
 const closers: (() => Promise<void>)[] = [];
@@ -40,15 +41,6 @@ async function setup(
   return { server, backends, sleeps, clock };
 }
 
-async function failure(promise: Promise<unknown>): Promise<BackendError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(BackendError);
-    return error as BackendError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const confirm = { scheduleID: 'sch-1', responseValue: 'confirmado' } as const;
 

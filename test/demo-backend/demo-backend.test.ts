@@ -6,6 +6,7 @@ import { BackendError } from '../../src/infra/backends/errors.js';
 import { createFakeClock } from '../../src/infra/clock.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { createDemoBackend, DEMO_IDS, DEMO_PHONES, seedDemoData } from '../../src/demo-backend/index.js';
+import { failure } from '../support/backend-errors.js';
 
 const HOUR = 3_600_000;
 const closers: (() => Promise<void>)[] = [];
@@ -34,15 +35,6 @@ async function setup(options: { timeoutMs?: number; maxRetries?: number } = {}) 
   return { clock, demo, backends, key, lines };
 }
 
-async function failure(promise: Promise<unknown>): Promise<BackendError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(BackendError);
-    return error as BackendError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

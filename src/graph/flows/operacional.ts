@@ -1,4 +1,5 @@
 import type { Effect } from '../../contracts/engine.js';
+import { clinicalIds } from '../clinical.js';
 import { shiftKnown, type State } from '../state.js';
 import { emit, next, requestCall, turnOf, understandingOf, type TurnCtx } from '../turn.js';
 
@@ -26,7 +27,6 @@ export function operationalStep(t: TurnCtx): Effect | null {
     emit(t, 'OPERATIONAL_NO_SHIFT');
     return null;
   }
-  const sh = t.s.shift;
   return requestCall(
     t,
     'op',
@@ -34,11 +34,7 @@ export function operationalStep(t: TurnCtx): Effect | null {
     {
       operation: 'updateClinicalData',
       request: {
-        reportID: sh.reportID ?? '',
-        reportDate: sh.reportDate ?? '',
-        scheduleID: sh.scheduleID ?? '',
-        caregiverIdentifier: sh.caregiverID ?? '',
-        patientIdentifier: sh.patientID ?? '',
+        ...clinicalIds(t.s),
         clinicalNote: note,
         operationalNote: true,
       },

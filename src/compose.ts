@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ulid } from 'ulid';
+import { ulid } from './infra/ids.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import type { Backends } from './contracts/backends.js';
@@ -25,6 +25,7 @@ import { KeyedQueue } from './pipeline/keyed-queue.js';
 import { createMetrics } from './pipeline/metrics.js';
 import { createOutbox } from './pipeline/outbox.js';
 import { createStatusHandler } from './pipeline/statuses.js';
+import { SessionCache } from './pipeline/session-cache.js';
 import { createTurnRunner } from './pipeline/turn.js';
 
 /** Replaceable parts, for tests and the benchmark. Anything absent is built from the config. */
@@ -110,6 +111,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       metrics,
       instanceId,
       counter: dynamo.counter,
+      cache: new SessionCache({ maxEntries: config.SESSION_CACHE_SIZE, maxAgeMs: config.SESSION_CACHE_SECONDS * 1000, clock }),
       settings: {
         lockLeaseMs: config.LOCK_LEASE_MS,
         lockWaitMs: config.LOCK_WAIT_MS,

@@ -9,6 +9,7 @@ const envBool = (fallback: boolean) =>
 
 const optionalUrl = z.string().url().optional();
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 /**
  * Every environment variable the service reads, with its default.
@@ -40,6 +41,8 @@ export const configSchema = z.object({
   PENDING_ACTION_TTL_MINUTES: positiveInt(10),
   RESUME_TTL_MINUTES: positiveInt(30),
   INBOX_CONCURRENCY: positiveInt(8),
+  SESSION_CACHE_SIZE: nonNegativeInt(10_000),
+  SESSION_CACHE_SECONDS: positiveInt(600),
 
   // Ops
   OPS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

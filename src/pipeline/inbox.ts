@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { ulid } from '../infra/ids.js';
 import type { InboundMessage } from '../contracts/engine.js';
 import type { Clock } from '../infra/clock.js';
 import type { Logger } from '../infra/logger.js';

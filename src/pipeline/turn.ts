@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { ulid } from '../infra/ids.js';
 import type { Backends, BackendCall } from '../contracts/backends.js';
 import type { CallResult, ConversationEngine, Effect, EngineContext, EngineEvent, InboundMessage, PendingActionDraft, Reply } from '../contracts/engine.js';
 import type { UnderstandingService } from '../contracts/understanding.js';
@@ -13,6 +13,7 @@ import type { CloseChange } from '../infra/stores/pending-action-store.js';
 import { transactWrite, type TxOp } from '../infra/stores/transaction.js';
 import type { RequestCounter } from '../infra/dynamo/request-counter.js';
 import type { Metrics } from './metrics.js';
+import type { SessionCache } from './session-cache.js';
 
 /** What starts a turn: a user's message, or an outbound template that went out. */
 export type TurnInput =
@@ -61,6 +62,8 @@ export interface TurnDeps<S> {
   instanceId: string;
   /** When given, each turn's DynamoDB requests and sequential round trips are measured. */
   counter?: RequestCounter;
+  /** When given, a session this process committed last is not read back (see SessionCache). */
+  cache?: SessionCache<S>;
   settings: {
     lockLeaseMs: number;
     lockWaitMs: number;
@@ -99,12 +102,13 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
     const owner = `${deps.instanceId}:${ulid()}`;
     const resource = `session:${sessionId}`;
     const idem = request.idempotency;
+    const cached = deps.cache?.get(sessionId);
 
-    // Round trip 1: the three reads/claims in parallel.
+    // Round trip 1: the claim, the lock and (unless cached) the session, in parallel.
     const [claimR, lockR, loadR] = await Promise.allSettled([
       idem && 'key' in idem ? stores.idempotency.claim(idem.key, idem.hash, { inProgressMs: settings.inProgressMs, ttlMs: idem.ttlMs, owner }) : null,
       stores.locks.acquire(resource, owner, settings.lockLeaseMs),
-      load(sessionId, phone),
+      cached ? undefined : load(sessionId, phone),
     ]);
     const acquired = lockR.status === 'fulfilled' && lockR.value.acquired ? lockR.value : null;
     const claim = claimR.status === 'fulfilled' ? claimR.value : null;
@@ -119,19 +123,18 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
     }
 
     let lease: LockLease | null = acquired;
-    let loaded = loadR.status === 'fulfilled' ? loadR.value : null;
     let renewal: ReturnType<typeof setInterval> | undefined;
     try {
+      let parallelRead = loadR.status === 'fulfilled' ? loadR.value : undefined;
       if (!lease) {
         metrics.lockWaits.inc();
         const waited = await stores.locks.acquireWithWait(resource, owner, { timeoutMs: settings.lockWaitMs, leaseMs: settings.lockLeaseMs });
         metrics.lockWaitLatency.observe(waited.waitedMs);
         lease = waited;
-        loaded = await load(sessionId, phone);
-      } else if (acquired?.committedVersion !== undefined && (loaded?.version ?? 0) < acquired.committedVersion) {
-        // Our parallel read raced the previous holder's commit: read again, now that we hold the lock.
-        loaded = await load(sessionId, phone);
+        // The holder we waited for may have committed after our parallel read.
+        parallelRead = undefined;
       }
+      const loaded = await current(sessionId, phone, lease.committedVersion, cached, parallelRead);
       const held = lease;
       renewal = setInterval(() => {
         stores.locks.renew(held, settings.lockLeaseMs).then(
@@ -145,6 +148,7 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
       metrics.turnLatency.observe(performance.now() - started);
       return outcome;
     } catch (error) {
+      deps.cache?.delete(sessionId);
       metrics.turnsFailed.inc({ code: (error as AppError).code ?? 'internal.error' });
       await cleanup(lease, claimed);
       if (error instanceof DuplicateEntryError) return { status: 'duplicate' };
@@ -225,6 +229,7 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
     if (claimed) ops.push(stores.idempotency.completeOp(claimed.key, claimed.owner, response, idempotencyTtlMs));
     ops.push(stores.locks.releaseOp(lease, save.version));
     await transactWrite(stores.doc, ops);
+    deps.cache?.set(sessionId, save.state, save.version);
     metrics.repliesOut.inc({ channel: request.channel }, replies.length);
     logger.info('turn committed', { sessionId, channel: request.channel, version: save.version, replyCount: replies.length });
     logger.debug('turn content', { sessionId, text: input.kind === 'message' ? input.message.text : input.template, reply: replies.map((r) => r.text) });
@@ -288,6 +293,29 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
       }
     }
     throw new AppError('internal.error', `not a call: ${effect.type}`);
+  }
+
+  /**
+   * The session as the lock's last commit (`committedVersion`) left it: the cached copy when it is
+   * that version, the parallel read when it is not older, else a read now that we hold the lock.
+   */
+  async function current(
+    sessionId: string,
+    phone: string,
+    committedVersion: number | undefined,
+    cached: { state: S; version: number } | undefined,
+    parallelRead: { state: S; version: number } | null | undefined,
+  ): Promise<{ state: S; version: number } | null> {
+    if (cached && cached.version === committedVersion) {
+      metrics.sessionReads.inc({ source: 'cache' });
+      return cached;
+    }
+    if (parallelRead !== undefined && (committedVersion === undefined || (parallelRead?.version ?? 0) >= committedVersion)) {
+      metrics.sessionReads.inc({ source: 'read' });
+      return parallelRead;
+    }
+    metrics.sessionReads.inc({ source: 'reread' });
+    return load(sessionId, phone);
   }
 
   /** The stored session; a state the engine can no longer read (an old schema) starts afresh at its version. */

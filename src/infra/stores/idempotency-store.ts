@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
-import { ulid } from 'ulid';
+import { ulid } from '../ids.js';
 import { epochSeconds } from '../clock.js';
 import { ConflictError } from '../errors.js';
 import { TABLE_DEFS } from '../tables.js';

@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { monotonicFactory } from 'ulid';
+import { monotonicFactory } from '../ids.js';
 import { epochSeconds, type Clock } from '../clock.js';
 import { AppError, ConflictError } from '../errors.js';
 import { TABLE_DEFS } from '../tables.js';

@@ -16,10 +16,12 @@ export interface LockLease {
   fence: number;
   /** Epoch milliseconds. */
   expiresAt: number;
+  /** At acquisition: the version the previous holder committed (see releaseOp), if any. */
+  committedVersion?: number;
 }
 
 export type AcquireResult =
-  | ({ acquired: true; committedVersion?: number } & LockLease)
+  | ({ acquired: true } & LockLease)
   | { acquired: false; holder?: string; expiresAt?: number };
 
 export interface LockStoreOptions extends StoreDeps {

@@ -56,7 +56,7 @@ export class SessionStore<S> {
   }
 
   /** Pure: the conditional Put for a save, usable alone or inside the turn's transaction. */
-  saveOp(sessionId: string, state: S, expectedVersion: number): { op: TxOp; version: number } {
+  saveOp(sessionId: string, state: S, expectedVersion: number): { op: TxOp; version: number; state: S } {
     const { tableName, clock, schema, ttlDays } = this.options;
     const valid = schema.parse(state);
     const size = Buffer.byteLength(JSON.stringify(valid));
@@ -68,6 +68,7 @@ export class SessionStore<S> {
     const condition = expectedVersion === 0 ? ABSENT_OR_EXPIRED(KEY) : `${PRESENT_AND_LIVE(KEY)} AND #version = :expected`;
     return {
       version,
+      state: valid,
       op: {
         label: 'session.save',
         item: {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ulid } from 'ulid';
+import { ulid } from '../../infra/ids.js';
 import type { Clock } from '../../infra/clock.js';
 import type { Logger } from '../../infra/logger.js';
 import type { CongregadoStore } from '../../infra/stores/congregado-store.js';

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { ulid } from 'ulid';
+import { ulid } from '../../infra/ids.js';
 import type { Clock } from '../../infra/clock.js';
 import { AppError, ConflictError, StoreUnavailableError, ValidationError } from '../../infra/errors.js';
 import type { Logger } from '../../infra/logger.js';

@@ -175,7 +175,8 @@ async function waitFor(check: () => boolean, timeoutMs: number) {
 }
 
 async function main() {
-  const local = await startDynamoLocal({ dataDir: ':memory:' });
+  // BENCH_JAVA_OPTS: JVM options for DynamoDB Local (e.g. -Xlog:gc to see its pauses).
+  const local = await startDynamoLocal({ dataDir: ':memory:', javaOptions: (process.env.BENCH_JAVA_OPTS ?? '').split(' ').filter(Boolean) });
   const graph = await startGraph();
   let server: { url: string; child: ChildProcess } | undefined;
   try {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +36,19 @@ function startOwner(dir: string) {
 }
 
 describe('embedded DynamoDB Local launcher', () => {
+  it('when started, then java gets the JVM options before -jar, runs in memory, and sends no telemetry (and it answers: start resolves only when ready)', async () => {
+    const local = await startDynamoLocal({ dataDir: ':memory:', javaOptions: ['-Xss2m'] });
+    try {
+      const args = readFileSync(`/proc/${local.pid}/cmdline`, 'utf8').split('\0');
+      expect(args.indexOf('-Xss2m')).toBeGreaterThan(-1);
+      expect(args.indexOf('-Xss2m')).toBeLessThan(args.indexOf('-jar'));
+      expect(args).toContain('-inMemory');
+      expect(args).toContain('-disableTelemetry');
+    } finally {
+      await local.stop();
+    }
+  });
+
   it('when another live process serves the data dir, then it is shared; when that process is SIGKILLed, then the orphan java is reaped at the next start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ddb-share-'));
     const owner = startOwner(dir);

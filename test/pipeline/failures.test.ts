@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it, vi } from 'vitest';
 import { startDynamoLocal } from '../../src/infra/dynamo/local.js';
 import { metaText, metaWebhookOf, newWamid, serialiseLikeMeta, signMetaBody } from '../support/meta-payloads.js';
 import { APP_SECRET, ingestBody, startTestService } from '../support/service.js';
@@ -40,6 +41,40 @@ describe('failures and recovery', () => {
       expect(retry.status).toBe(200);
       expect((await a.get('/sessions/5511966660001/state')).body.state.texts).toEqual(['rápido', 'lento']);
     } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it('when a turn outlives the in-progress lease of its claim, then the claim is renewed and a duplicate elsewhere still gets 409', async () => {
+    // Claim lease 1 s and lock lease 3 s on the services' clocks; renewals run every 333 ms of real time.
+    const env = { IDEMPOTENCY_IN_PROGRESS_MS: '1000', LOCK_LEASE_MS: '3000', LOCK_WAIT_MS: '200' };
+    const a = await startTestService({ env });
+    // The duplicate goes to another instance (this one would queue it behind the session's turn).
+    const b = await startTestService({ env, prefix: a.prefix });
+    const hold = a.understanding.hold('demorado');
+    try {
+      b.clock.set(a.clock.now());
+      const body = ingestBody('demorado', '+5511966660009');
+      const slow = a.post('/webhook/ingest', body, { 'X-Idempotency-Key': 'long-1' });
+      await hold.reached;
+      const lease = async () =>
+        (await a.service.dynamo.doc.send(new GetCommand({ TableName: `${a.prefix}Idempotency`, Key: { idempotencyKey: 'ingest:long-1' } }))).Item!.leaseExpiresAt as number;
+      const claimedUntil = await lease();
+      a.clock.advance(600);
+      await vi.waitFor(async () => expect(await lease()).toBeGreaterThan(claimedUntil), { timeout: 5_000, interval: 50 });
+      a.clock.advance(600);
+      b.clock.set(a.clock.now());
+      // 1.2 s after the claim: without the renewal B would take the message over (and wait for the lock).
+      const duplicate = await b.post('/webhook/ingest', body, { 'X-Idempotency-Key': 'long-1' });
+      expect(duplicate.status).toBe(409);
+      expect(duplicate.body.error.code).toBe('idempotency.inProgress');
+      hold.release();
+      expect((await slow).status).toBe(200);
+      const replay = await b.post('/webhook/ingest', body, { 'X-Idempotency-Key': 'long-1' });
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect([...a.test.seen, ...b.test.seen].filter((s) => s === 'demorado')).toHaveLength(1);
+    } finally {
+      hold.release();
       await Promise.all([a.stop(), b.stop()]);
     }
   });

@@ -43,6 +43,17 @@ describe('IdempotencyStore', () => {
     expect(await f.stores.idempotency.claim('ingest:mm', 'h2', opts)).toEqual({ outcome: 'mismatch' });
   });
 
+  it('when the owner renews its claim, then the lease moves on from now; anyone else gets notOwner', async () => {
+    const claim = await f.stores.idempotency.claim('ingest:renew', 'h', opts);
+    if (claim.outcome !== 'new') throw new Error('expected new');
+    f.clock.advance(4_000);
+    await f.stores.idempotency.renew('ingest:renew', claim.owner, opts.inProgressMs);
+    f.clock.advance(4_000);
+    // 8 s after the claim, 4 s after the renewal: still in progress for a retry.
+    expect(await f.stores.idempotency.claim('ingest:renew', 'h', opts)).toMatchObject({ outcome: 'in_progress', retryAfterMs: 1_000 });
+    await expect(f.stores.idempotency.renew('ingest:renew', 'someone-else', opts.inProgressMs)).rejects.toMatchObject({ code: 'idempotency.notOwner' });
+  });
+
   it('when an in-progress lease expires, then a retry takes over and the stale owner can neither complete nor release', async () => {
     const stale = await f.stores.idempotency.claim('ingest:zombie', 'h', opts);
     if (stale.outcome !== 'new') throw new Error('expected new');

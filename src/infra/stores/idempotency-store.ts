@@ -139,6 +139,24 @@ export class IdempotencyStore {
     };
   }
 
+  /** Extends the in-progress lease of a claim the caller still holds (a long turn); ConflictError otherwise. */
+  async renew(key: string, owner: string, inProgressMs: number): Promise<void> {
+    const op: TxOp = { label: 'idempotency.renew', item: {}, onConditionFailed: (c) => notOwner(key, owner, c) };
+    await this.sendOne(op, () =>
+      this.options.doc.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { [KEY]: key },
+          UpdateExpression: 'SET leaseExpiresAt = :lease',
+          ConditionExpression: '#owner = :owner AND #status = :inProgress',
+          ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
+          ExpressionAttributeValues: { ':owner': owner, ':inProgress': IDEMPOTENCY_STATUS.inProgress, ':lease': this.options.clock.now() + inProgressMs },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+  }
+
   async complete(key: string, owner: string, response: unknown, ttlMs: number): Promise<void> {
     const op = this.completeOp(key, owner, response, ttlMs);
     await this.sendOne(op, () => this.options.doc.send(new UpdateCommand(op.item.Update!)));

@@ -88,6 +88,15 @@ export interface TurnResult {
 }
 
 /** Builds a driver around a fresh engine and session. */
+/** Freezes a value and everything reachable from it. */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 export function createHarness(options: { schedule?: Record<string, unknown> | null; phone?: string } = {}) {
   const engine = createEngine();
   const sessionId = '5511999990001';
@@ -169,7 +178,9 @@ export function createHarness(options: { schedule?: Record<string, unknown> | nu
   function turn(first: Parameters<typeof engine.decide>[1], state: State = load()): TurnResult & { state: State } {
     const all: Effect[] = [];
     const replies: Reply[] = [];
-    let decision = engine.decide(state, first, ctx());
+    // Frozen: the pipeline keeps the committed state object as its cache, so the engine must never
+    // mutate what it is given; in strict mode any attempt throws here.
+    let decision = engine.decide(deepFreeze(state), first, ctx());
     let decisions = 1;
     for (;;) {
       replies.push(...decision.replies);
@@ -187,7 +198,7 @@ export function createHarness(options: { schedule?: Record<string, unknown> | nu
       const result: CallResult = outcome.ok
         ? { type: 'call.result', callId: e.callId, ok: true, data: outcome.data }
         : { type: 'call.result', callId: e.callId, ok: false, error: outcome.error };
-      decision = engine.decide(decision.state, result, ctx());
+      decision = engine.decide(deepFreeze(decision.state), result, ctx());
       decisions += 1;
       if (decisions > 20) throw new Error('loop did not end');
     }

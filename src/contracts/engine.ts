@@ -101,7 +101,7 @@ export interface ConversationEngine<S = unknown> {
   /** Validates persisted state on load (versioned). */
   stateSchema: z.ZodType<S>;
   initialState(sessionId: string, phone: string): S;
-  /** What the next message is expected to be, for the understanding layer. */
-  expectation(state: S): UnderstandingContext;
+  /** What the next message is expected to be, for the understanding layer, at `now` (epoch ms; contexts expire). */
+  expectation(state: S, now: number): UnderstandingContext;
   decide(state: S, event: EngineEvent, ctx: EngineContext): Decision<S>;
 }

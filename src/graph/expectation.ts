@@ -2,6 +2,7 @@ import type { FinalizationTopic, UnderstandingContext } from '../contracts/under
 import { assessmentInProgress, missingVitals } from './clinical.js';
 import { missingTopics } from './finalization.js';
 import { finalizationStarted, isConfirmed, type State } from './state.js';
+import { templateContextStale } from './templates.js';
 
 /**
  * The engine's expectation. `missingTopics` is an optional extra the rules understanding reads
@@ -11,23 +12,27 @@ export interface EngineExpectation extends UnderstandingContext {
   missingTopics?: FinalizationTopic[];
 }
 
-/** What the next message is expected to be, for the understanding layer. Pure. */
-export function expectationOf(s: State): EngineExpectation {
+/**
+ * What the next message is expected to be, for the understanding layer. Pure. A template context
+ * older than its TTL shapes nothing (the router drops it in the same turn).
+ */
+export function expectationOf(s: State, now: number): EngineExpectation {
+  const template = templateContextStale(s.template, now) ? { expecting: null, missingVitals: [] } : s.template;
   const topics = (): EngineExpectation => ({ expecting: 'finalization_topics', missingTopics: missingTopics(s.finalization.topics) });
   // The summary question is answered with yes/no, but also with topic corrections ("Humor: agitado"),
   // which the understanding only reads when it expects topics; yes/no is read in every context.
   if (s.pending) return s.pending.kind === 'finalizar.summary' ? topics() : { expecting: 'yes_no' };
   if (s.substitution.awaitingChoice) return { expecting: 'substitute_choice' };
-  const finalizing = (isConfirmed(s) && s.shift.finishReminderSent) || s.template.expecting === 'finalization';
+  const finalizing = (isConfirmed(s) && s.shift.finishReminderSent) || template.expecting === 'finalization';
   // A finalization the caregiver started ("finalizar plantão") before the finish reminder is
   // collecting topics too, even before the first topic arrives.
   if (finalizing || finalizationStarted(s)) return topics();
-  if (s.template.expecting === 'presence') return { expecting: 'yes_no' };
-  if (s.template.expecting === 'vitals') {
-    const missing = s.template.missingVitals.length > 0 ? s.template.missingVitals : missingVitals(s.clinical.vitals);
+  if (template.expecting === 'presence') return { expecting: 'yes_no' };
+  if (template.expecting === 'vitals') {
+    const missing = template.missingVitals.length > 0 ? template.missingVitals : missingVitals(s.clinical.vitals);
     return { expecting: 'vitals', missingVitals: missing };
   }
   if (assessmentInProgress(s.clinical)) return { expecting: 'vitals', missingVitals: missingVitals(s.clinical.vitals) };
-  if (s.template.expecting === 'clinical_note') return { expecting: 'clinical_note' };
+  if (template.expecting === 'clinical_note') return { expecting: 'clinical_note' };
   return { expecting: 'none' };
 }

@@ -9,7 +9,7 @@ import { operationalFlow, operationalStep } from './flows/operacional.js';
 import { SHIFT_REFRESH_MS } from './shift.js';
 import { finalizationStarted, isConfirmed, shiftKnown, type Task } from './state.js';
 import { isRefusal, matchSubstitute } from './substitutes.js';
-import { TEMPLATE_CONTEXT_TTL_MS } from './templates.js';
+import { templateContextStale } from './templates.js';
 import {
   abortPending,
   answerOf,
@@ -166,7 +166,7 @@ function routeStep(t: TurnCtx): void {
   const turn = turnOf(t);
   if (s.resume && t.ctx.now - s.resume.createdAt > t.ctx.resumeTtlMs) s.resume = null;
   turn.resumeFlow = s.resume?.flow ?? null;
-  if (s.template.at !== null && t.ctx.now - s.template.at > TEMPLATE_CONTEXT_TTL_MS) {
+  if (templateContextStale(s.template, t.ctx.now)) {
     s.template.expecting = null;
     s.template.missingVitals = [];
   }

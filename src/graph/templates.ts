@@ -4,6 +4,11 @@ import type { State } from './state.js';
 /** A template's context is ignored after this long (the caregiver may answer hours later, not days). */
 export const TEMPLATE_CONTEXT_TTL_MS = 2 * 3_600_000;
 
+/** Pure: whether a template's context has outlived TEMPLATE_CONTEXT_TTL_MS at `now`. */
+export function templateContextStale(template: State['template'], now: number): boolean {
+  return template.at !== null && now - template.at > TEMPLATE_CONTEXT_TTL_MS;
+}
+
 const EXPECTING_BY_TEMPLATE: Record<string, State['template']['expecting']> = {
   confirmar_presenca: 'presence',
   pedir_sinais_vitais: 'vitals',

@@ -188,7 +188,7 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
     const input = request.input;
     let event: EngineEvent =
       input.kind === 'message'
-        ? { type: 'message', message: input.message, understanding: await deps.understanding.understand(input.message.text, engine.expectation(state)) }
+        ? { type: 'message', message: input.message, understanding: await deps.understanding.understand(input.message.text, engine.expectation(state, now)) }
         : { type: 'template', template: input.template, metadata: input.metadata, at: input.at };
 
     const replies: Reply[] = [];

@@ -240,7 +240,7 @@ export function createHarness(options: { schedule?: Record<string, unknown> | nu
     setState(s: State) {
       persisted = JSON.stringify(s);
     },
-    expectation: () => engine.expectation(load()),
+    expectation: () => engine.expectation(load(), now),
     /** How many times `op` really reached the backend. */
     count(op: BackendOperation) {
       return calls.filter((c) => c.call.operation === op).length;

@@ -123,7 +123,10 @@ describe('template-fired context', () => {
   it('when the template context is older than its TTL, then the next message is routed normally', () => {
     const h = createHarness();
     h.template('confirmar_presenca');
+    expect(h.expectation()).toEqual({ expecting: 'yes_no' });
     h.advance(3 * 60 * MINUTE);
+    // Stale: it no longer shapes how the message is read either.
+    expect(h.expectation()).toEqual({ expecting: 'none' });
     const r = h.send('sim', YES);
     expect(r.text).toMatch(/^Confirma sua presença/);
     expect(h.count('updateWorkScheduleResponse')).toBe(0);

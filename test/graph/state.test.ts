@@ -28,7 +28,7 @@ describe('state schema and rehydration', () => {
     h.send('dados', u({ vitals: FULL_VITALS, respiratoryCondition: 'Ar ambiente', clinicalNote: 'ok' }));
     const restored = engine.stateSchema.parse(JSON.parse(JSON.stringify(h.state())));
     expect(restored.pending?.kind).toBe('clinico.save');
-    expect(engine.expectation(restored)).toEqual({ expecting: 'yes_no' });
+    expect(engine.expectation(restored, h.now())).toEqual({ expecting: 'yes_no' });
     const d = engine.decide(restored, { type: 'template', template: 'qualquer', metadata: {}, at: T0 }, ctxWithIds());
     expect(d.effects).toEqual([]);
     expect(d.replies).toEqual([]);

@@ -42,6 +42,13 @@ export async function quantiles(summary: Summary): Promise<{ p50: number | null;
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99), count };
 }
 
+/** A counter's values by one label, e.g. `{ cache: 3, read: 1 }`. */
+export async function byLabel(counter: Counter, label: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const v of (await counter.get()).values) out[String(v.labels[label])] = (out[String(v.labels[label])] ?? 0) + v.value;
+  return out;
+}
+
 /** Sum of a counter over all label values. */
 export async function total(counter: Counter): Promise<number> {
   return (await counter.get()).values.reduce((sum, v) => sum + v.value, 0);

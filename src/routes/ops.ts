@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { describeTables } from '../infra/dynamo/ensure-tables.js';
 import { AppError, NotFoundError } from '../infra/errors.js';
 import type { Stores } from '../infra/stores/index.js';
-import { quantiles, total, type Metrics } from '../pipeline/metrics.js';
+import { byLabel, quantiles, total, type Metrics } from '../pipeline/metrics.js';
 import { verifyToken } from '../providers/meta/signature.js';
 import { handle, parseWith } from './http.js';
 
@@ -96,7 +96,7 @@ export function opsRoutes(deps: OpsDeps) {
     '/metrics/sessions',
     auth,
     handle(async (_req, res) => {
-      const [messagesIn, repliesOut, duplicates, conflicts, lockWaits, failed, latency, lockWait, requests, roundTrips, open] = await Promise.all([
+      const [messagesIn, repliesOut, duplicates, conflicts, lockWaits, failed, latency, lockWait, requests, roundTrips, sessionReads, open] = await Promise.all([
         total(metrics.messagesIn),
         total(metrics.repliesOut),
         total(metrics.duplicatesDropped),
@@ -107,6 +107,7 @@ export function opsRoutes(deps: OpsDeps) {
         quantiles(metrics.lockWaitLatency),
         quantiles(metrics.turnRequests),
         quantiles(metrics.turnRoundTrips),
+        byLabel(metrics.sessionReads, 'source'),
         stores.pendingActions.countByStatus(),
       ]);
       res.json({
@@ -120,6 +121,7 @@ export function opsRoutes(deps: OpsDeps) {
         lock_wait_ms: lockWait,
         dynamodb_requests_per_turn: requests,
         dynamodb_round_trips_per_turn: roundTrips,
+        session_reads: { cache: sessionReads.cache ?? 0, read: sessionReads.read ?? 0, reread: sessionReads.reread ?? 0 },
         open_pending_actions: open,
         dynamodb_requests: deps.dynamoRequests(),
       });

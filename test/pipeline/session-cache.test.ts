@@ -47,9 +47,8 @@ describe('turns with the session cache (DynamoDB Local)', () => {
   const send = (t: TestService, text: string, phone: string) =>
     t.post('/webhook/ingest', ingestBody(text, phone, `m-${Buffer.from(text).toString('hex')}`), { 'X-Idempotency-Key': `k-${Buffer.from(text).toString('hex')}-${phone.slice(-4)}` });
   const reads = async (t: TestService) => {
-    const text = (await t.get('/metrics')).body as unknown as string;
-    const count = (source: string) => Number(text.match(new RegExp(`orchestrator_session_reads_total\\{source="${source}"\\} (\\d+)`))?.[1] ?? 0);
-    return { cache: count('cache'), read: count('read'), reread: count('reread'), gets: t.service.dynamo.counter.total('GetItem') };
+    const { cache, read, reread } = (await t.get('/metrics/sessions')).body.session_reads as Record<string, number>;
+    return { cache, read, reread, gets: t.service.dynamo.counter.total('GetItem') };
   };
   /** How the turn sent by `act` got its session (cache, read, reread) and how many GetItems it made. */
   const readsOf = async <T>(t: TestService, act: () => Promise<T>) => {

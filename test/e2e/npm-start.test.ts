@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('npm start', () => {
+  it('when npm itself gets SIGTERM (as from docker stop), then the server stops gracefully and its DynamoDB Local exits', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
+    const npm = spawn('npm', ['start', '--silent'], {
+      env: { ...process.env, PORT: '0', DYNAMODB_DATA_DIR: dataDir, OPS_TOKEN: 'npm-start-ops-token-0123456789', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    npm.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    npm.stderr!.resume();
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    try {
+      await vi.waitFor(() => expect(out).toMatch(/listening on http:\/\/localhost:\d+/), { timeout: 60_000, interval: 100 });
+      const url = out.match(/(http:\/\/localhost:\d+)/)![1];
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      const java = (JSON.parse(readFileSync(join(dataDir, '.dynamodb-local.pid'), 'utf8')) as { pid: number }).pid;
+      expect(alive(java)).toBe(true);
+
+      npm.kill('SIGTERM');
+      await exited;
+      // npm's shell execs the server, so the signal reached it: it said so, and it let go of everything.
+      await vi.waitFor(() => expect(out).toContain('SIGTERM: stopping'), { timeout: 15_000, interval: 100 });
+      await vi.waitFor(() => expect(alive(java)).toBe(false), { timeout: 15_000, interval: 100 });
+      await vi.waitFor(async () => expect(await fetch(`${url}/readyz`).then(() => 'up', () => 'down')).toBe('down'), { timeout: 15_000, interval: 100 });
+    } finally {
+      if (npm.exitCode === null) npm.kill('SIGKILL');
+      // If the test failed, the server and java may be orphans: the pid file names both.
+      try {
+        const { pid, parentPid } = JSON.parse(readFileSync(join(dataDir, '.dynamodb-local.pid'), 'utf8')) as { pid: number; parentPid: number };
+        for (const p of [parentPid, pid]) if (alive(p)) process.kill(p, 'SIGKILL');
+      } catch {
+        // No pid file: java was stopped and removed it.
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});

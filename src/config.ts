@@ -42,7 +42,8 @@ export const configSchema = z.object({
   RESUME_TTL_MINUTES: positiveInt(30),
   INBOX_CONCURRENCY: positiveInt(8),
   SESSION_CACHE_SIZE: nonNegativeInt(10_000),
-  SESSION_CACHE_SECONDS: positiveInt(600),
+  // Bounded well below the session and lock-item lifetimes, whose versions validate a cached copy.
+  SESSION_CACHE_SECONDS: z.coerce.number().int().positive().max(3600).default(600),
 
   // Ops
   OPS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

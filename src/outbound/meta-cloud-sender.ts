@@ -92,5 +92,7 @@ export function createMetaCloudSender(options: MetaCloudSenderOptions): Sender {
     }
   }
 
-  return { name: 'meta', send };
+  // Every attempt may run to its timeout, with the longest backoff between attempts.
+  const maxSendMs = policy.maxAttempts * timeoutMs + (policy.maxAttempts - 1) * policy.maxDelayMs;
+  return { name: 'meta', maxSendMs, send };
 }

@@ -21,5 +21,7 @@ export type SendResult =
 export interface Sender {
   /** Short name for logs and metrics ("meta", "log", "recording"). */
   readonly name: string;
+  /** The longest one `send` can take, its own retries included (the outbox sweep waits longer). */
+  readonly maxSendMs?: number;
   send(message: OutboundMessage): Promise<SendResult>;
 }

@@ -45,11 +45,22 @@ export function createOutbox(deps: { stores: Stores<unknown>; sender: Sender; lo
     }
   }
 
-  /** Re-sends entries still pending after `olderThanMs` (crash between commit and send, or transient failures). */
-  async function sweep(olderThanMs = 30_000) {
+  /**
+   * Longer than any send can take, so an entry still being sent (its sender retrying) is never
+   * picked up; at least 30 s.
+   */
+  const sweepAfterMs = Math.max(30_000, (sender.maxSendMs ?? 0) + 5_000);
+
+  /**
+   * Re-sends entries still pending after `olderThanMs` (crash between commit and send, or transient
+   * failures). Each is claimed first, so of several processes sweeping at once only one resends it.
+   */
+  async function sweep(olderThanMs = sweepAfterMs) {
     const unsent = await stores.buffer.listUnsent(deps.clock.now() - olderThanMs);
-    await deliver(unsent.map((e) => ({ sessionId: e.sessionId, sk: e.sk, reply: (e.outbox?.payload ?? { text: e.text }) as unknown as Reply })));
-    return unsent.length;
+    const claimed = [];
+    for (const e of unsent) if (await stores.buffer.claimUnsent({ sessionId: e.sessionId, sk: e.sk, outboxSince: e.outboxSince ?? 0 })) claimed.push(e);
+    await deliver(claimed.map((e) => ({ sessionId: e.sessionId, sk: e.sk, reply: (e.outbox?.payload ?? { text: e.text }) as unknown as Reply })));
+    return claimed.length;
   }
 
   return { deliver, sweep };

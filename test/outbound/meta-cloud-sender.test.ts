@@ -34,6 +34,10 @@ describe('MetaCloudSender against a fake Graph API', () => {
       ...overrides,
     });
 
+  it('when built, then it states the longest a send can take: every attempt to its timeout plus the longest backoffs', () => {
+    expect(sender({ timeoutMs: 2_000 }).maxSendMs).toBe(4 * 2_000 + 3 * 1_000);
+  });
+
   it('when a text reply is sent, then one POST with the bearer token and the text body, and the wamid comes back', async () => {
     const result = await sender().send({ to: PHONE, outboxId: '01JOUTBOX1', reply: { text: TEXT } });
 

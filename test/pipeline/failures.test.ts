@@ -155,8 +155,14 @@ describe('failures and recovery', () => {
       const pending = await t.get('/sessions/5511966660004/conversation');
       expect(pending.body.messages.at(-1).meta.delivery_status).toBe('pending');
       graph.script({ status: 200, body: { messages: [{ id: 'wamid.OUT3' }] } });
-      t.clock.advance(31_000);
-      expect((await t.service.sweep()).outboxSent).toBe(1);
+      // Not before a whole send could have ended (4 attempts × 10 s + 3 backoffs ≤ 8 s, + 5 s).
+      t.clock.advance(68_000);
+      expect((await t.service.sweep()).outboxSent).toBe(0);
+      t.clock.advance(2_000);
+      // Two sweeps at once (as from two processes): the entry is claimed, so it is sent once.
+      const sweeps = await Promise.all([t.service.sweep(), t.service.sweep()]);
+      expect(sweeps.map((s) => s.outboxSent).sort()).toEqual([0, 1]);
+      expect(graph.requests.filter((r) => (r.body as { text?: { body?: string } }).text?.body === 'eco: três')).toHaveLength(7);
       const resent = await t.get('/sessions/5511966660004/conversation');
       expect(resent.body.messages.at(-1).meta.delivery_status).toBe('sent');
       const sentBodies = graph.requests.map((r) => r.body as { to: string; biz_opaque_callback_data: string });

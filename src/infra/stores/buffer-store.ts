@@ -44,6 +44,8 @@ export interface StoredEntry {
   outboxError?: Record<string, unknown>;
   providerMessageId?: string;
   outbox?: { to: string; payload: Record<string, unknown> };
+  /** While unsent: since when (epoch ms), the outbox sweep's clock. */
+  outboxSince?: number;
 }
 
 export interface BufferStoreOptions extends StoreDeps {
@@ -151,6 +153,31 @@ export class ConversationBufferStore {
       ),
     );
     return (out.Items ?? []).filter((i) => !isExpired(i, this.options.clock.now())).map(toEntry);
+  }
+
+  /**
+   * Takes a listed unsent entry for a resend: moves its `outboxSince` to now, only if it is still
+   * pending and unchanged since it was listed. Of several sweeps (processes) that listed it, one
+   * wins; the next sweep waits a whole threshold again.
+   */
+  async claimUnsent(entry: { sessionId: string; sk: string; outboxSince: number }): Promise<boolean> {
+    try {
+      await guard(() =>
+        this.options.doc.send(
+          new UpdateCommand({
+            TableName: this.options.tableName,
+            Key: { [PK]: entry.sessionId, [SK]: entry.sk },
+            UpdateExpression: 'SET outboxSince = :now',
+            ConditionExpression: 'outboxPending = :p AND outboxSince = :listed',
+            ExpressionAttributeValues: { ':now': this.options.clock.now(), ':p': PENDING_SHARD, ':listed': entry.outboxSince },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
   }
 
   /** Records the provider's answer to a send; leaves the pending index. Monotonic like statuses. */
@@ -263,5 +290,6 @@ function toEntry(item: Record<string, unknown>): StoredEntry {
     outboxError: item.outboxError as Record<string, unknown> | undefined,
     providerMessageId: item.providerMessageId as string | undefined,
     outbox: item.outbox as StoredEntry['outbox'],
+    outboxSince: item.outboxSince as number | undefined,
   };
 }

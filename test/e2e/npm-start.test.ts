@@ -3,15 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { isAlive } from '../../src/infra/dynamo/local.js';
 
 describe('npm start', () => {
   it('when npm itself gets SIGTERM (as from docker stop), then the server stops gracefully and its DynamoDB Local exits', async () => {
@@ -29,20 +21,20 @@ describe('npm start', () => {
       const url = out.match(/(http:\/\/localhost:\d+)/)![1];
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
       const java = (JSON.parse(readFileSync(join(dataDir, '.dynamodb-local.pid'), 'utf8')) as { pid: number }).pid;
-      expect(alive(java)).toBe(true);
+      expect(isAlive(java)).toBe(true);
 
       npm.kill('SIGTERM');
       await exited;
       // npm's shell execs the server, so the signal reached it: it said so, and it let go of everything.
       await vi.waitFor(() => expect(out).toContain('SIGTERM: stopping'), { timeout: 15_000, interval: 100 });
-      await vi.waitFor(() => expect(alive(java)).toBe(false), { timeout: 15_000, interval: 100 });
+      await vi.waitFor(() => expect(isAlive(java)).toBe(false), { timeout: 15_000, interval: 100 });
       await vi.waitFor(async () => expect(await fetch(`${url}/readyz`).then(() => 'up', () => 'down')).toBe('down'), { timeout: 15_000, interval: 100 });
     } finally {
       if (npm.exitCode === null) npm.kill('SIGKILL');
       // If the test failed, the server and java may be orphans: the pid file names both.
       try {
         const { pid, parentPid } = JSON.parse(readFileSync(join(dataDir, '.dynamodb-local.pid'), 'utf8')) as { pid: number; parentPid: number };
-        for (const p of [parentPid, pid]) if (alive(p)) process.kill(p, 'SIGKILL');
+        for (const p of [parentPid, pid]) if (isAlive(p)) process.kill(p, 'SIGKILL');
       } catch {
         // No pid file: java was stopped and removed it.
       }

@@ -3,16 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startDynamoLocal } from '../../src/infra/dynamo/local.js';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { isAlive, startDynamoLocal } from '../../src/infra/dynamo/local.js';
 
 /** Another process that owns a DynamoDB Local on `dir` (as `npm start` would). */
 function startOwner(dir: string) {
@@ -57,19 +48,19 @@ describe('embedded DynamoDB Local launcher', () => {
       const joined = await startDynamoLocal({ dataDir: dir });
       expect(joined).toMatchObject({ shared: true, endpoint: first.endpoint, pid: first.pid });
       await joined.stop();
-      expect(alive(first.pid)).toBe(true);
+      expect(isAlive(first.pid)).toBe(true);
 
       // A parent killed with SIGKILL cannot clean up: its java child survives as an orphan…
       const exited = new Promise((r) => owner.child.once('exit', r));
       owner.child.kill('SIGKILL');
       await exited;
-      expect(alive(first.pid)).toBe(true);
+      expect(isAlive(first.pid)).toBe(true);
       // …until the next start on the same data reaps it and starts its own.
       const fresh = await startDynamoLocal({ dataDir: dir });
-      expect(alive(first.pid)).toBe(false);
+      expect(isAlive(first.pid)).toBe(false);
       expect(fresh.shared).toBe(false);
       await fresh.stop();
-      expect(alive(fresh.pid)).toBe(false);
+      expect(isAlive(fresh.pid)).toBe(false);
     } finally {
       owner.child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });

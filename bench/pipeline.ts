@@ -2,8 +2,9 @@
  * `npm run bench`: the inbound pipeline's figures, measured in one run on this machine.
  *
  * Spawns DynamoDB Local and the server (a separate process, real HTTP), then measures:
- *  1. raw TransactWriteItems/s on that DynamoDB Local (turn-shaped transactions, same concurrency);
- *  2. end-to-end messages/s through /webhook/ingest over distinct sessions, with latency quantiles;
+ *  1. raw TransactWriteItems/s on that DynamoDB Local (turn-shaped transactions, same concurrency),
+ *  2. against end-to-end messages/s through /webhook/ingest over distinct sessions (latency
+ *     quantiles), both warmed up and then in alternating rounds, with each process's CPU per op;
  *  3. signed /webhook/whatsapp at a fixed 50 msg/s: ack latency, and completion latency (until the
  *     reply reaches a local fake Graph API through the outbox);
  *  4. DynamoDB requests per message and sequential round trips per turn (client middleware);

@@ -5,7 +5,7 @@
  */
 import { loadConfig } from '../src/config.js';
 import { createService } from '../src/compose.js';
-import { createHelpEngine } from '../src/pipeline/help-engine.js';
+import { createHelpEngine } from './help-engine.js';
 import type { ConversationEngine } from '../src/contracts/engine.js';
 
 const config = loadConfig();

@@ -4,9 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { systemClock } from '../src/infra/clock.js';
-import { AppError } from '../src/infra/errors.js';
-import { createLogger } from '../src/infra/logger.js';
+import { systemClock } from '../src/kernel/clock.js';
+import { AppError } from '../src/kernel/errors.js';
+import { createLogger } from '../src/kernel/logger.js';
 import { loadConsolidationConfig } from '../src/jobs/consolidation/config.js';
 import { congregadoKey, consolidationJourneyKey, runConsolidation, type TableOutcome } from '../src/jobs/consolidation/consolidation-job.js';
 import { partitionOf } from '../src/jobs/consolidation/partitions.js';

@@ -4,8 +4,8 @@
  */
 import { BACKEND_ENV, type BackendOperation } from '../src/contracts/backends.js';
 import { DEMO_PHONES, createDemoBackend } from '../src/demo-backend/index.js';
-import { systemClock } from '../src/infra/clock.js';
-import { createLogger } from '../src/infra/logger.js';
+import { systemClock } from '../src/kernel/clock.js';
+import { createLogger } from '../src/kernel/logger.js';
 
 const port = Number(process.env.DEMO_BACKEND_PORT ?? 4010);
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });

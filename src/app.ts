@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import express, { type Application } from 'express';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from './infra/logger.js';
+import type { Logger } from './kernel/logger.js';
 import type { Stores } from './infra/stores/index.js';
 import type { Entrypoints } from './pipeline/entrypoints.js';
 import type { Inbox } from './pipeline/inbox.js';

@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { createFakeClock, systemClock } from '../../src/infra/clock.js';
+import { createFakeClock, systemClock } from '../../src/kernel/clock.js';
 import { createDynamo } from '../../src/infra/dynamo/client.js';
 import { createCongregadoStore } from '../../src/infra/stores/congregado-store.js';
 import { createJourneyStore } from '../../src/infra/stores/journey-store.js';

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { BACKEND_CONTRACTS, type BackendOperation } from '../contracts/backends.js';
-import type { Clock } from '../infra/clock.js';
-import type { Logger } from '../infra/logger.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
 import { createCounters, OPERATIONS, zeroCounters, type DemoCounters } from './counters.js';
 import { DEMO_OPERATIONS, type OperationContext, type OperationResult } from './operations.js';
 import { demoShiftIds, seedDemoData, seedTag, type DemoData, type DemoShiftIds } from './seed.js';

@@ -1,4 +1,4 @@
-import { AppError } from '../infra/errors.js';
+import { AppError } from '../kernel/errors.js';
 
 /** A journey ran out of retries or met a non-retryable error; `cause` is the step's last error. */
 export class JourneyFailedError extends AppError<{ journeyId: string; step: string; status: string; attempts: number }> {

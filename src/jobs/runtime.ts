@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { Clock } from '../infra/clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { Dynamo } from '../infra/dynamo/client.js';
 import { openDynamo } from '../infra/dynamo/open.js';
 import { createCongregadoStore, type CongregadoStore } from '../infra/stores/congregado-store.js';

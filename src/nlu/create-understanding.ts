@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { UnderstandingService } from '../contracts/understanding.js';
-import type { Clock } from '../infra/clock.js';
-import type { Logger } from '../infra/logger.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
 import { createOpenAIUnderstanding } from './openai-understanding.js';
 import { createRulesUnderstanding } from './rules/rules-understanding.js';
 

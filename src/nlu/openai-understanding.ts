@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import type { Understanding, UnderstandingService } from '../contracts/understanding.js';
-import { systemClock, type Clock } from '../infra/clock.js';
-import type { Logger } from '../infra/logger.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
 import type { NluContext } from './context.js';
 import { buildMessages, llmJsonSchema, llmOutputSchema } from './openai/llm-output.js';
 import { mergeWithRules } from './openai/merge.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Clock } from '../infra/clock.js';
+import type { Clock } from '../kernel/clock.js';
 import { idempotencyKey, payloadHash } from '../infra/stores/idempotency-store.js';
-import { requireSessionId } from '../providers/phone.js';
+import { requireSessionId } from '../contracts/phone.js';
 import type { KeyedQueue } from './keyed-queue.js';
 import type { Metrics } from './metrics.js';
 import type { TurnOutcome, createTurnRunner } from './turn.js';

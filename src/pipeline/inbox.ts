@@ -1,7 +1,7 @@
-import { ulid } from '../infra/ids.js';
+import { ulid } from '../kernel/ids.js';
 import type { InboundMessage } from '../contracts/engine.js';
-import type { Clock } from '../infra/clock.js';
-import type { Logger } from '../infra/logger.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
 import type { Stores } from '../infra/stores/index.js';
 import { idempotencyKey, payloadHash } from '../infra/stores/idempotency-store.js';
 import type { KeyedQueue } from './keyed-queue.js';

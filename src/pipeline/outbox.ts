@@ -1,7 +1,7 @@
-import type { Clock } from '../infra/clock.js';
-import type { Logger } from '../infra/logger.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
 import type { Stores } from '../infra/stores/index.js';
-import type { Sender } from '../outbound/sender.js';
+import type { Sender } from '../contracts/sender.js';
 import type { Metrics } from './metrics.js';
 import type { OutboundEntry } from './turn.js';
 import type { Reply } from '../contracts/engine.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../infra/clock.js';
+import type { Clock } from '../kernel/clock.js';
 
 export interface CachedSession<S> {
   state: S;

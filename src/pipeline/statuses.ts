@@ -1,6 +1,6 @@
-import type { Logger } from '../infra/logger.js';
+import type { Logger } from '../kernel/logger.js';
 import type { Stores } from '../infra/stores/index.js';
-import type { MetaStatus } from '../providers/meta/normalise.js';
+import type { MetaStatus } from '../channels/meta/normalise.js';
 import type { Metrics } from './metrics.js';
 import { parseOutboxId } from './outbox.js';
 

@@ -1,10 +1,10 @@
-import { ulid } from '../infra/ids.js';
+import { ulid } from '../kernel/ids.js';
 import type { Backends, BackendCall } from '../contracts/backends.js';
 import type { CallResult, ConversationEngine, Effect, EngineContext, EngineEvent, InboundMessage, PendingActionDraft, Reply } from '../contracts/engine.js';
 import type { UnderstandingService } from '../contracts/understanding.js';
-import type { Clock } from '../infra/clock.js';
-import { AppError, ConflictError } from '../infra/errors.js';
-import type { Logger } from '../infra/logger.js';
+import type { Clock } from '../kernel/clock.js';
+import { AppError, ConflictError } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
 import type { BufferEntry } from '../infra/stores/buffer-store.js';
 import { DuplicateEntryError } from '../infra/stores/buffer-store.js';
 import type { Stores } from '../infra/stores/index.js';

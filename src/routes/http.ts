@@ -1,8 +1,8 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import express from 'express';
 import { z } from 'zod';
-import { AppError, ERROR_CATALOGUE, type ErrorCode, ValidationError, isUnavailable } from '../infra/errors.js';
-import type { Logger } from '../infra/logger.js';
+import { AppError, ERROR_CATALOGUE, type ErrorCode, ValidationError, isUnavailable } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
 
 /** The one error shape of the API. */
 export function errorBody(code: ErrorCode, message: string, details?: unknown) {

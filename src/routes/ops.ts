@@ -2,10 +2,10 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { describeTables } from '../infra/dynamo/ensure-tables.js';
-import { AppError, NotFoundError } from '../infra/errors.js';
+import { AppError, NotFoundError } from '../kernel/errors.js';
 import type { Stores } from '../infra/stores/index.js';
 import { byLabel, quantiles, total, type Metrics } from '../pipeline/metrics.js';
-import { verifyToken } from '../providers/meta/signature.js';
+import { verifyToken } from '../kernel/token.js';
 import { handle, parseWith } from './http.js';
 
 export interface OpsDeps {

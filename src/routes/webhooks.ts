@@ -1,5 +1,5 @@
 import { Router, type Response } from 'express';
-import { ConflictError, IdempotencyInProgressError, IdempotencyMismatchError, ValidationError } from '../infra/errors.js';
+import { ConflictError, IdempotencyInProgressError, IdempotencyMismatchError, ValidationError } from '../kernel/errors.js';
 import type { Entrypoints } from '../pipeline/entrypoints.js';
 import { headerKeySchema, ingestBodySchema, templateBodySchema } from '../pipeline/entrypoints.js';
 import type { TurnOutcome, TurnResponse } from '../pipeline/turn.js';

@@ -1,10 +1,11 @@
 import { Router } from 'express';
-import { AppError, ValidationError } from '../infra/errors.js';
-import type { Logger } from '../infra/logger.js';
+import { AppError, ValidationError } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
 import type { Inbox } from '../pipeline/inbox.js';
 import type { StatusHandler } from '../pipeline/statuses.js';
-import { parseMetaWebhook } from '../providers/meta/normalise.js';
-import { verifyMetaSignature, verifyToken } from '../providers/meta/signature.js';
+import { parseMetaWebhook } from '../channels/meta/normalise.js';
+import { verifyMetaSignature } from '../channels/meta/signature.js';
+import { verifyToken } from '../kernel/token.js';
 import { errorBody, handle, rawBody } from './http.js';
 
 export interface WhatsAppRouteOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from '../../src/infra/clock.js';
+import { createFakeClock } from '../../src/kernel/clock.js';
 import { backoffDelay } from '../../src/infra/http/backoff.js';
 import { createCircuitBreaker } from '../../src/infra/http/circuit-breaker.js';
 

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BACKEND_CONTRACTS, type BackendOperation } from '../../src/contracts/backends.js';
 import { createBackends, type BackendsOptions } from '../../src/infra/backends/index.js';
 import { BackendError } from '../../src/infra/backends/errors.js';
-import { createFakeClock } from '../../src/infra/clock.js';
-import { createLogger } from '../../src/infra/logger.js';
+import { createFakeClock } from '../../src/kernel/clock.js';
+import { createLogger } from '../../src/kernel/logger.js';
 import { startScriptedServer, type ScriptedAnswer, type ReceivedRequest } from './scripted-server.js';
 import { failure } from '../support/backend-errors.js';
 

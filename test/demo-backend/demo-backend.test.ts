@@ -3,8 +3,8 @@ import winston from 'winston';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBackends } from '../../src/infra/backends/index.js';
 import { BackendError } from '../../src/infra/backends/errors.js';
-import { createFakeClock } from '../../src/infra/clock.js';
-import { createLogger } from '../../src/infra/logger.js';
+import { createFakeClock } from '../../src/kernel/clock.js';
+import { createLogger } from '../../src/kernel/logger.js';
 import { createDemoBackend, DEMO_IDS, DEMO_PHONES, seedDemoData } from '../../src/demo-backend/index.js';
 import { failure } from '../support/backend-errors.js';
 

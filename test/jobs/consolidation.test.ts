@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createFakeClock } from '../../src/infra/clock.js';
+import { createFakeClock } from '../../src/kernel/clock.js';
 import { createCongregadoStore } from '../../src/infra/stores/congregado-store.js';
 import { createJourneyStore } from '../../src/infra/stores/journey-store.js';
 import { loadConsolidationConfig } from '../../src/jobs/consolidation/config.js';

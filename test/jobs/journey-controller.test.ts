@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFakeClock, type FakeClock } from '../../src/infra/clock.js';
-import { AppError, ConflictError } from '../../src/infra/errors.js';
+import { createFakeClock, type FakeClock } from '../../src/kernel/clock.js';
+import { AppError, ConflictError } from '../../src/kernel/errors.js';
 import { createJourneyStore } from '../../src/infra/stores/journey-store.js';
 import { backoffDelay } from '../../src/jobs/journey/backoff.js';
 import { createJourneyController, type JourneyControllerOptions, type JourneyStep, type Scheduler } from '../../src/jobs/journey/journey-controller.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/infra/logger.js';
+import { createLogger } from '../../src/kernel/logger.js';
 import { emptyLlmOutput, type LlmOutput } from '../../src/nlu/openai/llm-output.js';
 import { createOpenAIUnderstanding, createUnderstanding, type OpenAIUnderstanding } from '../../src/nlu/index.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';

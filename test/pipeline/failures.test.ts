@@ -7,8 +7,8 @@ import { startDynamoLocal } from '../../src/infra/dynamo/local.js';
 import { metaText, metaWebhookOf, newWamid, serialiseLikeMeta, signMetaBody } from '../support/meta-payloads.js';
 import { APP_SECRET, ingestBody, startTestService } from '../support/service.js';
 import { startFakeGraphApi, graphError } from '../support/fake-graph-api.js';
-import { createMetaCloudSender } from '../../src/outbound/meta-cloud-sender.js';
-import { createLogger } from '../../src/infra/logger.js';
+import { createMetaCloudSender } from '../../src/channels/meta/sender.js';
+import { createLogger } from '../../src/kernel/logger.js';
 
 const signed = (body: unknown) => {
   const raw = serialiseLikeMeta(body);

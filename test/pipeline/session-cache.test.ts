@@ -1,6 +1,6 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFakeClock } from '../../src/infra/clock.js';
+import { createFakeClock } from '../../src/kernel/clock.js';
 import { SessionCache } from '../../src/pipeline/session-cache.js';
 import { ingestBody, startTestService, type TestService } from '../support/service.js';
 

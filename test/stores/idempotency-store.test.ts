@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError } from '../../src/infra/errors.js';
+import { ConflictError } from '../../src/kernel/errors.js';
 import { canonicalJson, idempotencyKey, payloadHash } from '../../src/infra/stores/idempotency-store.js';
 import { createStoreFixture, type StoreFixture } from '../support/stores.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LockLostError, LockNotAcquiredError } from '../../src/infra/errors.js';
+import { LockLostError, LockNotAcquiredError } from '../../src/kernel/errors.js';
 import { createStoreFixture, type StoreFixture } from '../support/stores.js';
 
 describe('LockStore', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createFakeClock } from '../../src/infra/clock.js';
-import { ERROR_CATALOGUE } from '../../src/infra/errors.js';
+import { createFakeClock } from '../../src/kernel/clock.js';
+import { ERROR_CATALOGUE } from '../../src/kernel/errors.js';
 import { createStores } from '../../src/infra/stores/index.js';
 import { tableNames } from '../../src/infra/tables.js';
 

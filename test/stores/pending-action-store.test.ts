@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulid } from 'ulid';
 import type { PendingActionDraft } from '../../src/contracts/engine.js';
-import { ConflictError } from '../../src/infra/errors.js';
+import { ConflictError } from '../../src/kernel/errors.js';
 import { createStoreFixture, type StoreFixture } from '../support/stores.js';
 
 describe('PendingActionStore', () => {

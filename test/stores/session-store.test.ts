@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConflictError } from '../../src/infra/errors.js';
+import { ConflictError } from '../../src/kernel/errors.js';
 import { SessionStore } from '../../src/infra/stores/session-store.js';
 import { createStoreFixture, type StoreFixture } from '../support/stores.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulid } from 'ulid';
-import { ConflictError, LockLostError } from '../../src/infra/errors.js';
+import { ConflictError, LockLostError } from '../../src/kernel/errors.js';
 import { transactWrite } from '../../src/infra/stores/transaction.js';
 import { createStoreFixture, type StoreFixture } from '../support/stores.js';
 

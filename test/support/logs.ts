@@ -1,5 +1,5 @@
 import Transport from 'winston-transport';
-import { createLogger } from '../../src/infra/logger.js';
+import { createLogger } from '../../src/kernel/logger.js';
 
 /** Captures the JSON lines a logger writes. */
 export function captureLogger(level = 'debug') {

@@ -1,4 +1,4 @@
-import { computeMetaSignature } from '../../src/providers/meta/signature.js';
+import { computeMetaSignature } from '../../src/channels/meta/signature.js';
 
 /**
  * Builders of realistic Meta Cloud API webhook bodies (shapes from whatsapp-providers.md §1.3–§1.5)

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createService, type ServiceOverrides } from '../../src/compose.js';
-import { createFakeClock } from '../../src/infra/clock.js';
-import { createRecordingSender } from '../../src/outbound/recording-sender.js';
+import { createFakeClock } from '../../src/kernel/clock.js';
+import { createRecordingSender } from './recording-sender.js';
 import { captureLogger } from './logs.js';
 import { createTestEngine, createTestUnderstanding } from './test-engine.js';
 

@@ -1,4 +1,4 @@
-import { createFakeClock, type FakeClock } from '../../src/infra/clock.js';
+import { createFakeClock, type FakeClock } from '../../src/kernel/clock.js';
 import { createStores, type Stores } from '../../src/infra/stores/index.js';
 import { createTestDynamo, type TestDynamo } from './dynamo.js';
 

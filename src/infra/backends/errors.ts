@@ -1,5 +1,5 @@
 import type { BackendOperation } from '../../contracts/backends.js';
-import { AppError, type ErrorCode } from '../errors.js';
+import { AppError, type ErrorCode } from '../../kernel/errors.js';
 
 export interface BackendErrorDetails {
   operation: BackendOperation;

@@ -6,8 +6,8 @@ import {
   type BackendResponse,
   type Backends,
 } from '../../contracts/backends.js';
-import { systemClock, type Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
+import { systemClock, type Clock } from '../../kernel/clock.js';
+import type { Logger } from '../../kernel/logger.js';
 import { backoffDelay, DEFAULT_BACKOFF, realSleep, type BackoffOptions } from '../http/backoff.js';
 import { createCircuitBreaker, DEFAULT_BREAKER, type CircuitBreaker, type CircuitState } from '../http/circuit-breaker.js';
 import {

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../kernel/clock.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 

@@ -1,10 +1,10 @@
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { monotonicFactory } from '../ids.js';
-import { epochSeconds } from '../clock.js';
+import { monotonicFactory } from '../../kernel/ids.js';
+import { epochSeconds } from '../../kernel/clock.js';
 import { TABLE_DEFS } from '../tables.js';
 import { ABSENT_OR_EXPIRED, guard, isExpired, queryPages, type StoreDeps } from './store-deps.js';
 import { isConditionFailed, type TxOp } from './transaction.js';
-import { ConflictError } from '../errors.js';
+import { ConflictError } from '../../kernel/errors.js';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 const PK = TABLE_DEFS.conversationBuffer.partitionKey.name;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { Clock } from '../clock.js';
-import { ConflictError, ValidationError } from '../errors.js';
+import type { Clock } from '../../kernel/clock.js';
+import { ConflictError, ValidationError } from '../../kernel/errors.js';
 import { TABLE_DEFS } from '../tables.js';
 import { guard, wrap } from './store-deps.js';
 import { conditionFailedItem, isConditionFailed } from './transaction.js';

@@ -1,8 +1,8 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
-import { ulid } from '../ids.js';
-import { epochSeconds } from '../clock.js';
-import { ConflictError } from '../errors.js';
+import { ulid } from '../../kernel/ids.js';
+import { epochSeconds } from '../../kernel/clock.js';
+import { ConflictError } from '../../kernel/errors.js';
 import { TABLE_DEFS } from '../tables.js';
 import { guard, isExpired, wrap, type StoreDeps } from './store-deps.js';
 import { conditionFailedItem, isConditionFailed, type TxOp } from './transaction.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../kernel/clock.js';
 import type { TableNames } from '../tables.js';
 import { ConversationBufferStore } from './buffer-store.js';
 import { IdempotencyStore } from './idempotency-store.js';

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { monotonicFactory } from '../ids.js';
-import { epochSeconds, type Clock } from '../clock.js';
-import { AppError, ConflictError } from '../errors.js';
+import { monotonicFactory } from '../../kernel/ids.js';
+import { epochSeconds, type Clock } from '../../kernel/clock.js';
+import { AppError, ConflictError } from '../../kernel/errors.js';
 import { TABLE_DEFS } from '../tables.js';
 import { guard } from './store-deps.js';
 import { transactWrite, type TxOp } from './transaction.js';

@@ -1,6 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds } from '../clock.js';
-import { LockLostError, LockNotAcquiredError } from '../errors.js';
+import { epochSeconds } from '../../kernel/clock.js';
+import { LockLostError, LockNotAcquiredError } from '../../kernel/errors.js';
 import { TABLE_DEFS } from '../tables.js';
 import { guard, wrap, type StoreDeps } from './store-deps.js';
 import { conditionFailedItem, isConditionFailed, type TxOp } from './transaction.js';

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PendingActionDraft } from '../../contracts/engine.js';
-import { epochSeconds } from '../clock.js';
-import { ConflictError } from '../errors.js';
+import { epochSeconds } from '../../kernel/clock.js';
+import { ConflictError } from '../../kernel/errors.js';
 import { TABLE_DEFS } from '../tables.js';
 import { guard, isExpired, queryPages, type StoreDeps } from './store-deps.js';
 import { conditionFailedItem, isConditionFailed, transactWrite, type TxOp } from './transaction.js';

@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
-import { AppError, ConflictError } from '../errors.js';
-import { epochSeconds } from '../clock.js';
+import { AppError, ConflictError } from '../../kernel/errors.js';
+import { epochSeconds } from '../../kernel/clock.js';
 import { TABLE_DEFS } from '../tables.js';
 import { ABSENT_OR_EXPIRED, PRESENT_AND_LIVE, guard, isExpired, wrap, type StoreDeps } from './store-deps.js';
 import { conditionFailedItem, isConditionFailed, type TxOp } from './transaction.js';

@@ -1,6 +1,6 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import type { Clock } from '../clock.js';
-import { StoreUnavailableError, isUnavailable } from '../errors.js';
+import type { Clock } from '../../kernel/clock.js';
+import { StoreUnavailableError, isUnavailable } from '../../kernel/errors.js';
 
 /** What every store is built from. */
 export interface StoreDeps {

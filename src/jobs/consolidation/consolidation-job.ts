@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ulid } from '../../infra/ids.js';
-import type { Clock } from '../../infra/clock.js';
-import type { Logger } from '../../infra/logger.js';
+import { ulid } from '../../kernel/ids.js';
+import type { Clock } from '../../kernel/clock.js';
+import type { Logger } from '../../kernel/logger.js';
 import type { CongregadoStore } from '../../infra/stores/congregado-store.js';
 import { JobConfigError } from '../errors.js';
 import type { JourneyController, JourneyStep } from '../journey/journey-controller.js';

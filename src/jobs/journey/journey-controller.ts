@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
-import { ulid } from '../../infra/ids.js';
-import type { Clock } from '../../infra/clock.js';
-import { AppError, ConflictError, StoreUnavailableError, ValidationError } from '../../infra/errors.js';
-import type { Logger } from '../../infra/logger.js';
+import { ulid } from '../../kernel/ids.js';
+import type { Clock } from '../../kernel/clock.js';
+import { AppError, ConflictError, StoreUnavailableError, ValidationError } from '../../kernel/errors.js';
+import type { Logger } from '../../kernel/logger.js';
 import { assertStorable, type JourneyEvent, type JourneyLease, type JourneyRecord, type JourneyStatus, type JourneyStore, type StepCheckpoint, type StepRecord } from '../../infra/stores/journey-store.js';
 import { JourneyFailedError } from '../errors.js';
 import { backoffDelay, type RetryPolicy } from './backoff.js';

@@ -1,8 +1,8 @@
-import type { Logger } from '../infra/logger.js';
-import { classifyGraphResponse, classifyNetworkError, type GraphOutcome } from './meta-errors.js';
-import { buildMetaMessageBody } from './meta-payload.js';
-import { backoffDelayMs, retryPolicySchema, type RetryPolicy } from './retry-policy.js';
-import type { OutboundMessage, Sender, SendResult } from './sender.js';
+import type { Logger } from '../../kernel/logger.js';
+import { classifyGraphResponse, classifyNetworkError, type GraphOutcome } from './errors.js';
+import { buildMetaMessageBody } from './payload.js';
+import { backoffDelayMs, retryPolicySchema, type RetryPolicy } from '../../kernel/retry.js';
+import type { OutboundMessage, Sender, SendResult } from '../../contracts/sender.js';
 
 export interface MetaCloudSenderOptions {
   /** e.g. "https://graph.facebook.com" (WHATSAPP_GRAPH_URL). */

@@ -1,5 +1,5 @@
-import type { Logger } from '../infra/logger.js';
-import type { OutboundMessage, Sender, SendResult } from './sender.js';
+import type { Logger } from '../kernel/logger.js';
+import type { OutboundMessage, Sender, SendResult } from '../contracts/sender.js';
 
 /**
  * Embedded-mode `Sender`: nothing leaves the process. Logs the reply at info without its text

@@ -1,6 +1,6 @@
 import { decodeTime, isValid } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { monotonicFactory, ulid } from '../../src/infra/ids.js';
+import { monotonicFactory, ulid } from '../../src/kernel/ids.js';
 
 describe('ids', () => {
   it('when many ULIDs are made from the pooled source, then they are valid and distinct across pool refills', () => {

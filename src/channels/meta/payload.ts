@@ -1,4 +1,4 @@
-import type { Reply, ReplyButton } from '../contracts/engine.js';
+import type { Reply, ReplyButton } from '../../contracts/engine.js';
 
 /** Cloud API limits (whatsapp-providers.md §2.2, anchor A9). Lengths are in characters (code points). */
 export const META_LIMITS = {

@@ -1,4 +1,4 @@
-import type { Reply } from '../contracts/engine.js';
+import type { Reply } from './engine.js';
 
 /** One reply to deliver: `to` is the session id (E.164 digits), `outboxId` our correlation id. */
 export interface OutboundMessage {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ConversationEngine } from '../contracts/engine.js';
+import type { ConversationEngine } from '../src/contracts/engine.js';
 
 const helpState = z.object({ turns: z.number().int().nonnegative() });
 export type HelpState = z.infer<typeof helpState>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyGraphResponse, classifyNetworkError } from '../../src/outbound/meta-errors.js';
-import { backoffDelayMs, retryPolicySchema } from '../../src/outbound/retry-policy.js';
+import { classifyGraphResponse, classifyNetworkError } from '../../../src/channels/meta/errors.js';
+import { backoffDelayMs, retryPolicySchema } from '../../../src/kernel/retry.js';
 
 const err = (code: number, message = 'm') => ({ error: { code, message } });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createLogSender } from '../../src/outbound/log-sender.js';
-import { createRecordingSender } from '../../src/outbound/recording-sender.js';
-import { createCapturingLogger } from './capture-logger.js';
+import { createLogSender } from '../../src/channels/log-sender.js';
+import { createRecordingSender } from '../support/recording-sender.js';
+import { createCapturingLogger } from '../support/capture-logger.js';
 
 const PHONE = '5511999990001';
 const TEXT = 'Pressão 120x80 registrada.';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskPhone } from '../../src/infra/logger.js';
+import { maskPhone } from '../../src/kernel/logger.js';
 import { captureLogger } from '../support/logs.js';
 
 describe('logger', () => {

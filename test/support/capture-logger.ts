@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import { createLogger, type Logger } from '../../src/infra/logger.js';
+import { createLogger, type Logger } from '../../src/kernel/logger.js';
 
 /** A real logger whose JSON lines are captured for assertions. */
 export function createCapturingLogger(level = 'debug'): { logger: Logger; lines: () => Record<string, unknown>[] } {

@@ -1,4 +1,4 @@
-import type { OutboundMessage, Sender, SendResult } from './sender.js';
+import type { OutboundMessage, Sender, SendResult } from '../../src/contracts/sender.js';
 
 export interface RecordingSender extends Sender {
   /** Every message passed to `send`, in call order. */

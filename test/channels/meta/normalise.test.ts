@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { inboundMessageSchema } from '../../src/contracts/engine.js';
-import { MetaWebhookInvalidError, parseMetaWebhook } from '../../src/providers/meta/normalise.js';
+import { inboundMessageSchema } from '../../../src/contracts/engine.js';
+import { MetaWebhookInvalidError, parseMetaWebhook } from '../../../src/channels/meta/normalise.js';
 import {
   metaButtonReply,
   metaChange,
@@ -14,7 +14,7 @@ import {
   metaWebhook,
   metaWebhookOf,
   serialiseLikeMeta,
-} from '../support/meta-payloads.js';
+} from '../../support/meta-payloads.js';
 
 const invalidIssues = (body: unknown) => {
   try {

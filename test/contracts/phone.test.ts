@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isBrazilianNationalNumber, normalisePhone, PhoneInvalidError, requireSessionId } from '../../src/providers/phone.js';
+import { isBrazilianNationalNumber, normalisePhone, PhoneInvalidError, requireSessionId } from '../../src/contracts/phone.js';
 
 describe('normalisePhone', () => {
   const table: [string, unknown, string | null][] = [

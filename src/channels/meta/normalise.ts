@@ -1,13 +1,13 @@
 import type { z } from 'zod';
 import type { InboundMessage } from '../../contracts/engine.js';
-import { ValidationError } from '../../infra/errors.js';
-import { normalisePhone } from '../phone.js';
+import { ValidationError } from '../../kernel/errors.js';
+import { normalisePhone } from '../../contracts/phone.js';
 import {
   metaMessagesValueSchema,
   metaWebhookEnvelopeSchema,
   type MetaMessage,
   type MetaStatusPayload,
-} from './webhook-schema.js';
+} from './schema.js';
 
 export const META_STATUSES = ['sent', 'delivered', 'read', 'failed'] as const;
 export type MetaStatusName = (typeof META_STATUSES)[number];

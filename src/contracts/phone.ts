@@ -1,4 +1,4 @@
-import { ValidationError } from '../infra/errors.js';
+import { ValidationError } from '../kernel/errors.js';
 
 /**
  * Phone → session id. The session id is the phone as E.164 digits without "+"

@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/infra/logger.js';
-import { createMetaCloudSender, type MetaCloudSenderOptions } from '../../src/outbound/meta-cloud-sender.js';
-import { graphError, startFakeGraphApi, type FakeGraphApi } from '../support/fake-graph-api.js';
-import { createCapturingLogger } from './capture-logger.js';
+import { createLogger } from '../../../src/kernel/logger.js';
+import { createMetaCloudSender, type MetaCloudSenderOptions } from '../../../src/channels/meta/sender.js';
+import { graphError, startFakeGraphApi, type FakeGraphApi } from '../../support/fake-graph-api.js';
+import { createCapturingLogger } from '../../support/capture-logger.js';
 
 const PHONE = '5511999990001';
 const TEXT = 'Seus sinais vitais foram salvos.';

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 const SIGNATURE_PREFIX = 'sha256=';
 /** HMAC-SHA256 digests are 32 bytes = 64 hex characters. */
@@ -37,16 +37,4 @@ export function verifyMetaSignature(
 /** Pure: the `X-Hub-Signature-256` value Meta would send for these bytes (tests, tooling). */
 export function computeMetaSignature(rawBody: Buffer | string, appSecret: string): string {
   return SIGNATURE_PREFIX + createHmac('sha256', appSecret).update(rawBody).digest('hex');
-}
-
-/**
- * Pure: constant-time equality of two strings (verify token, bearer token). Both sides are hashed
- * to 32 bytes first, so neither the content nor the length leaks through timing. An absent or
- * empty expected value never matches.
- */
-export function verifyToken(received: string | undefined | null, expected: string | undefined | null): boolean {
-  if (typeof received !== 'string' || typeof expected !== 'string' || expected.length === 0) return false;
-  const a = createHash('sha256').update(received, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
 }

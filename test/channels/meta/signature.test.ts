@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { verifyMetaSignature, verifyToken } from '../../src/providers/meta/signature.js';
-import { metaText, metaWebhookOf, serialiseLikeMeta, signMetaBody } from '../support/meta-payloads.js';
+import { verifyMetaSignature } from '../../../src/channels/meta/signature.js';
+import { verifyToken } from '../../../src/kernel/token.js';
+import { metaText, metaWebhookOf, serialiseLikeMeta, signMetaBody } from '../../support/meta-payloads.js';
 
 const SECRET = 'app-secret-123';
 const raw = Buffer.from(serialiseLikeMeta(metaWebhookOf({ messages: [metaText('Não consegui medir a PA 😢')] })));

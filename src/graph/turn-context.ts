@@ -1,7 +1,7 @@
 import type { BackendCall } from '../contracts/backends.js';
 import type { Effect, EngineContext } from '../contracts/engine.js';
 import type { ResultCode } from './result-codes.js';
-import { sameCall } from './same-call.js';
+import { sameBackendCall } from '../contracts/backends.js';
 import type { CallPurpose, OutcomeEntry, PendingKind, State, StoredUnderstanding, Task, TurnScratch } from './state.js';
 
 /**
@@ -90,7 +90,7 @@ export function requestExecute(turn: TurnContext, actionId: string): void {
  */
 export function stage(turn: TurnContext, kind: PendingKind, call: BackendCall, description: string, code: ResultCode): void {
   const prior = turn.state.pending;
-  if (prior && prior.kind === kind && sameCall(prior.call, call)) {
+  if (prior && prior.kind === kind && sameBackendCall(prior.call, call)) {
     emitCode(turn, code);
     return;
   }

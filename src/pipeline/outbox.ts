@@ -13,11 +13,15 @@ export function parseOutboxId(id: string | undefined): { sessionId: string; sk: 
   return id && slash > 0 && id.slice(slash + 1).startsWith('m#') ? { sessionId: id.slice(0, slash), sk: id.slice(slash + 1) } : null;
 }
 
+/** Margin beyond the sender's longest send before the sweep may take an entry over. */
+const SEND_MARGIN_MS = 5_000;
+
 /**
  * Sends committed replies and records the provider's answer on each buffer entry. A transient
- * failure leaves the entry pending; the sweep sends it again later.
+ * failure leaves the entry pending; the sweep sends it again after `resendAfterMs`
+ * (OUTBOX_RESEND_AFTER_MS).
  */
-export function createOutbox(deps: { stores: Stores<unknown>; sender: Sender; logger: Logger; metrics: Metrics; clock: Clock }) {
+export function createOutbox(deps: { stores: Stores<unknown>; sender: Sender; logger: Logger; metrics: Metrics; clock: Clock; resendAfterMs: number }) {
   const { stores, sender, logger, metrics } = deps;
 
   async function deliverOne(entry: OutboundEntry) {
@@ -45,11 +49,8 @@ export function createOutbox(deps: { stores: Stores<unknown>; sender: Sender; lo
     }
   }
 
-  /**
-   * Longer than any send can take, so an entry still being sent (its sender retrying) is never
-   * picked up; at least 30 s.
-   */
-  const sweepAfterMs = Math.max(30_000, (sender.maxSendMs ?? 0) + 5_000);
+  /** Longer than any send can take, so an entry still being sent (its sender retrying) is never picked up. */
+  const sweepAfterMs = Math.max(deps.resendAfterMs, (sender.maxSendMs ?? 0) + SEND_MARGIN_MS);
 
   /**
    * Re-sends entries still pending after `olderThanMs` (crash between commit and send, or transient

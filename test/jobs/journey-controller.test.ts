@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock, type FakeClock } from '../../src/kernel/clock.js';
 import { AppError, ConflictError } from '../../src/kernel/errors.js';
 import { createJourneyStore } from '../../src/infra/stores/journey-store.js';
-import { backoffDelay } from '../../src/jobs/journey/backoff.js';
 import { createJourneyController, type JourneyControllerOptions, type JourneyStep, type Scheduler } from '../../src/jobs/journey/journey-controller.js';
 import { JourneyFailedError } from '../../src/jobs/errors.js';
 import { createTestDynamo, type TestDynamo } from '../support/dynamo.js';
@@ -201,12 +200,6 @@ describe('journey controller', () => {
       { step: 'flaky', attempt: 1, error: 'boom 1', delayMs: 500 },
       { step: 'flaky', attempt: 2, error: 'boom 2', delayMs: 1_000 },
     ]);
-  });
-
-  it('when the backoff grows, then it is capped and drawn uniformly below the ceiling', () => {
-    const policy = { maxRetries: 10, retryDelayMs: 100, maxRetryDelayMs: 1_000 };
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(policy, n, () => 0.999))).toEqual([99, 199, 399, 799, 999, 999]);
-    expect(backoffDelay(policy, 3, () => 0)).toBe(0);
   });
 
   it('when retries are exhausted, then the journey is FAILED and completed steps are compensated in reverse order', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/kernel/errors.js';
-import { canonicalJson, idempotencyKey, payloadHash } from '../../src/infra/stores/idempotency-store.js';
+import { canonicalJson } from '../../src/kernel/canonical-json.js';
+import { idempotencyKey, payloadHash } from '../../src/infra/stores/idempotency-store.js';
 import { createStoreFixture, type StoreFixture } from '../support/stores.js';
 
 const opts = { inProgressMs: 5_000, ttlMs: 600_000 };

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { canonicalHash, canonicalJson } from '../../kernel/canonical-json.js';
 import type { Clock } from '../../kernel/clock.js';
 import { ConflictError, ValidationError } from '../../kernel/errors.js';
 import { TABLE_DEFS } from '../tables.js';
@@ -43,29 +43,10 @@ export interface SaveResult {
 
 export type BatchSaveResult = { primaryKey: string } & ({ ok: true; result: SaveResult } | { ok: false; error: Error });
 
-/**
- * Pure: canonical JSON — object keys sorted at every level, no whitespace, values as
- * JSON.stringify writes them (RFC 8785 style for the data we store: strings, finite numbers,
- * booleans, null, arrays, objects). `undefined` members are dropped, as JSON does.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new ValidationError('congregado data holds a non-finite number');
-    if (typeof value === 'bigint') throw new ValidationError('congregado data holds a bigint; convert it to a string or number first');
-    return JSON.stringify(value ?? null);
-  }
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined && typeof v !== 'function')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
 /** Pure: SHA-256 (hex) of the canonical JSON of `data`, timestamps and version excluded. */
 export function contentHash(data: CongregadoData): string {
   const content = Object.fromEntries(Object.entries(data).filter(([k]) => !VOLATILE_FIELDS.has(k)));
-  return createHash('sha256').update(canonicalJson(content), 'utf8').digest('hex');
+  return canonicalHash(content);
 }
 
 export interface CongregadoStore {

@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { createHash } from 'node:crypto';
+import { canonicalHash } from '../../kernel/canonical-json.js';
 import { ulid } from '../../kernel/ids.js';
 import { epochSeconds } from '../../kernel/clock.js';
 import { ConflictError } from '../../kernel/errors.js';
@@ -23,18 +23,7 @@ export const idempotencyKey = {
 
 /** Pure: SHA-256 of a payload's canonical JSON (sorted keys), for "same key, different body" checks. */
 export function payloadHash(payload: unknown): string {
-  return createHash('sha256').update(canonicalJson(payload)).digest('hex');
-}
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
+  return canonicalHash(payload);
 }
 
 export type ClaimResult =

@@ -1,6 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../../kernel/clock.js';
 import { LockLostError, LockNotAcquiredError } from '../../kernel/errors.js';
+import { sleep as realSleep } from '../../kernel/retry.js';
 import { TABLE_DEFS } from '../tables.js';
 import { guard, wrap, type StoreDeps } from './store-deps.js';
 import { conditionFailedItem, isConditionFailed, type TxOp } from './transaction.js';
@@ -86,7 +87,7 @@ export class LockStore {
 
   /** Retries `acquire` with exponential backoff and full jitter until `timeoutMs`; LockNotAcquiredError after. */
   async acquireWithWait(resource: string, owner: string, options: { timeoutMs: number; leaseMs?: number }): Promise<LockLease & { waitedMs: number }> {
-    const sleep = this.options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const sleep = this.options.sleep ?? realSleep;
     const random = this.options.random ?? Math.random;
     const started = performance.now();
     for (let attempt = 0; ; attempt++) {

@@ -40,6 +40,7 @@ export const configSchema = z.object({
   PROVIDER_DEDUP_TTL_DAYS: positiveInt(7),
   PENDING_ACTION_TTL_MINUTES: positiveInt(10),
   RESUME_TTL_MINUTES: positiveInt(30),
+  JOURNEY_TTL_DAYS: positiveInt(30),
   INBOX_CONCURRENCY: positiveInt(8),
   SESSION_CACHE_SIZE: nonNegativeInt(10_000),
   // Bounded well below the session and lock-item lifetimes, whose versions validate a cached copy.

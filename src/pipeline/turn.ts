@@ -274,7 +274,7 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
       const { actionId, callId } = effect;
       let call: BackendCall;
       try {
-        // Confirming an already confirmed action (a retried turn) changes nothing; claim decides.
+        // An action already confirmed (by a turn that then failed and is retried) stays confirmed; the claim decides.
         await stores.pendingActions.confirm(sessionId, actionId);
         call = (await stores.pendingActions.claim(sessionId, actionId, owner)).call;
       } catch (error) {

@@ -134,7 +134,7 @@ describe('store request builders, one per write', () => {
     const params = storeParams('T', 'wamid:x', 'h', { a: 1 }, { ttlMs: 60_000, inProgressMs: 1_000, owner: 'o' }, now);
     expect(params.ConditionExpression).toBe('(attribute_not_exists(#idempotencyKey) OR #ttl < :nowSec)');
     expect(params.UpdateExpression).toBe(
-      'SET #status = :inProgress, #owner = :owner, leaseExpiresAt = :lease, attempt = :one, payloadHash = :hash, #event = :event, #ttl = :ttl, pendingShard = :shard, pendingSince = :now, firstSeenAt = :now REMOVE #response',
+      'SET #status = :inProgress, #owner = :owner, leaseExpiresAt = :lease, payloadHash = :hash, #ttl = :ttl, attempt = :one, #event = :event, pendingShard = :shard, pendingSince = :now, firstSeenAt = :now REMOVE #response',
     );
     expect(params.ExpressionAttributeValues).toMatchObject({ ':shard': 'inbox', ':owner': 'o', ':lease': now + 1_000, ':ttl': nowSec + 60, ':event': { a: 1 } });
   });

@@ -6,7 +6,8 @@ import type { TableDef } from '../tables.js';
  * placeholders: `#name` stands for the attribute `name` (`#pk`, `#sk` and `#ttl` for the table's
  * key and TTL attributes, read from its TABLE_DEFS entry), `:value` for `values.value`. The
  * builder lists exactly the names and values the strings use (DynamoDB rejects unused ones) and
- * refuses a placeholder without a value, so a value never ends up inside an expression string.
+ * refuses a placeholder without a value. Values always travel as placeholders: never build a value
+ * into the text.
  */
 export interface ExpressionText {
   condition?: string;
@@ -58,8 +59,6 @@ export function expressionsFor(def: TableDef) {
     return input as ExpressionInput<T>;
   };
 }
-
-export type Expression = ReturnType<typeof expressionsFor>;
 
 /** Pure: an UpdateExpression from its clauses (empty clauses left out). */
 export function update({ set = [], add = [], remove = [] }: { set?: string[]; add?: string[]; remove?: string[] }): string {

@@ -16,7 +16,7 @@ const expression = expressionsFor(DEF);
 /** Record states (Powertools' INPROGRESS/COMPLETED, plus `received` for the provider inbox). */
 export const IDEMPOTENCY_STATUS = { received: 'received', inProgress: 'in_progress', completed: 'completed' } as const;
 /** The statuses as expression values (`:received`, `:inProgress`, `:completed`). */
-export const statusValues = { ...IDEMPOTENCY_STATUS };
+const statusValues = { ...IDEMPOTENCY_STATUS };
 
 /** Key namespaces, so a header key can never collide with a provider message id. */
 export const idempotencyKey = {
@@ -63,6 +63,14 @@ const LEASE_PASSED = '(#status = :inProgress AND leaseExpiresAt < :now AND paylo
 /** The caller still holds the claim. */
 const HELD = '#owner = :owner AND #status = :inProgress';
 
+/** The SET clauses of a record claimed by `:owner`: in progress until `:lease`, for payload `:hash`, kept until `:ttl`. */
+export const CLAIMED = ['#status = :inProgress', '#owner = :owner', 'leaseExpiresAt = :lease', 'payloadHash = :hash', '#ttl = :ttl'];
+
+/** Pure: the values CLAIMED (and the named condition parts) use. */
+export function claimedValues(owner: string, hash: string, now: number, options: { inProgressMs: number; ttlMs: number }) {
+  return { ...statusValues, ...nowValues(now), owner, hash, lease: now + options.inProgressMs, ttl: epochSeconds(now + options.ttlMs) };
+}
+
 /** Pure: the claim of `key` for `owner` (absent/expired, received, or a passed lease), returning the record either way. */
 export function claimParams(tableName: string, key: string, hash: string, owner: string, options: ClaimOptions, now: number): UpdateCommandInput {
   return {
@@ -70,30 +78,10 @@ export function claimParams(tableName: string, key: string, hash: string, owner:
     Key: { [KEY]: key },
     ...expression(
       {
-        update: update({
-          set: [
-            '#status = :inProgress',
-            '#owner = :owner',
-            'leaseExpiresAt = :lease',
-            'payloadHash = :hash',
-            '#ttl = :ttl',
-            'attempt = if_not_exists(attempt, :zero) + :one',
-            'firstSeenAt = if_not_exists(firstSeenAt, :now)',
-          ],
-          remove: ['#response'],
-        }),
+        update: update({ set: [...CLAIMED, 'attempt = if_not_exists(attempt, :zero) + :one', 'firstSeenAt = if_not_exists(firstSeenAt, :now)'], remove: ['#response'] }),
         condition: or(absentOrExpired(KEY), RECEIVED, LEASE_PASSED),
       },
-      {
-        ...statusValues,
-        ...nowValues(now),
-        owner,
-        hash,
-        lease: now + options.inProgressMs,
-        ttl: epochSeconds(now + options.ttlMs),
-        zero: 0,
-        one: 1,
-      },
+      { ...claimedValues(owner, hash, now, options), zero: 0, one: 1 },
     ),
     ReturnValues: 'ALL_NEW',
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

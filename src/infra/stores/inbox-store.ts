@@ -1,8 +1,7 @@
 import { QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds } from '../../kernel/clock.js';
 import { TABLE_DEFS, indexNamed } from '../tables.js';
-import { absentOrExpired, expressionsFor, nowValues, update } from './expression.js';
-import { statusValues } from './idempotency-store.js';
+import { absentOrExpired, expressionsFor, update } from './expression.js';
+import { CLAIMED, claimedValues } from './idempotency-store.js';
 import { guard, isExpired, writeIf, type StoreDeps } from './store-deps.js';
 
 const DEF = TABLE_DEFS.idempotency;
@@ -42,34 +41,10 @@ export function storeParams(tableName: string, key: string, hash: string, event:
     Key: { [KEY]: key },
     ...expression(
       {
-        update: update({
-          set: [
-            '#status = :inProgress',
-            '#owner = :owner',
-            'leaseExpiresAt = :lease',
-            'attempt = :one',
-            'payloadHash = :hash',
-            '#event = :event',
-            '#ttl = :ttl',
-            `${SHARD} = :shard`,
-            `${SINCE} = :now`,
-            'firstSeenAt = :now',
-          ],
-          remove: ['#response'],
-        }),
+        update: update({ set: [...CLAIMED, 'attempt = :one', '#event = :event', `${SHARD} = :shard`, `${SINCE} = :now`, 'firstSeenAt = :now'], remove: ['#response'] }),
         condition: absentOrExpired(KEY),
       },
-      {
-        ...statusValues,
-        ...nowValues(now),
-        owner: options.owner,
-        lease: now + options.inProgressMs,
-        one: 1,
-        hash,
-        event,
-        ttl: epochSeconds(now + options.ttlMs),
-        shard: INBOX_SHARD,
-      },
+      { ...claimedValues(options.owner, hash, now, options), one: 1, event, shard: INBOX_SHARD },
     ),
   };
 }

@@ -27,9 +27,13 @@ const expression = expressionsFor(DEF);
 export interface PendingActionStore {
   /** Pure: the turn's pending-action changes, committed inside its transaction (see `turnOps`). */
   turnOps(sessionId: string, change: { close?: CloseChange; open?: PendingActionDraft }): TxOp[];
-  /** staged → confirmed, before the deadline; confirming a confirmed action again changes nothing (a retried turn). */
+  /** staged → confirmed, before the deadline; an action already confirmed (a retried turn) stays confirmed. */
   confirm(sessionId: string, actionId: string): Promise<void>;
-  /** The claim of `claimOps`; returns the stored action, whose `call` is exactly what was confirmed. */
+  /**
+   * confirmed → executing (recording owner and attempt), before the deadline; also takes over an
+   * executing claim whose window passed (a crashed worker). Returns the stored action, whose
+   * `call` is exactly what was confirmed.
+   */
   claim(sessionId: string, actionId: string, owner: string): Promise<PendingAction>;
   /** The open action, or null. A staged/confirmed action past its deadline is not open. */
   getOpen(sessionId: string): Promise<PendingAction | null>;

@@ -41,6 +41,7 @@ export const configSchema = z.object({
   PROVIDER_DEDUP_TTL_DAYS: positiveInt(7),
   PENDING_ACTION_TTL_MINUTES: positiveInt(10),
   RESUME_TTL_MINUTES: positiveInt(30),
+  JOURNEY_TTL_DAYS: positiveInt(30),
   INBOX_CONCURRENCY: positiveInt(8),
   RECOVERY_SWEEP_INTERVAL_MS: positiveInt(30_000),
   OUTBOX_RESEND_AFTER_MS: positiveInt(30_000),

@@ -28,10 +28,10 @@ export function createOutbox(deps: { stores: Stores<unknown>; sender: Sender; lo
     const result = await sender.send({ to: entry.sessionId, reply: entry.reply, outboxId: outboxId(entry.sessionId, entry.sk) });
     if (result.status === 'sent') {
       metrics.outbox.inc({ result: 'sent' });
-      await stores.buffer.markSent(entry.sessionId, entry.sk, result.providerMessageId);
+      await stores.outbox.markSent(entry.sessionId, entry.sk, result.providerMessageId);
     } else if (!result.retryable) {
       metrics.outbox.inc({ result: 'failed' });
-      await stores.buffer.markFailed(entry.sessionId, entry.sk, { code: result.code, reason: result.reason });
+      await stores.outbox.markFailed(entry.sessionId, entry.sk, { code: result.code, reason: result.reason });
     } else {
       metrics.outbox.inc({ result: 'retry_later' });
       logger.warn('outbox send will be retried', { sessionId: entry.sessionId, code: result.code, reason: result.reason });
@@ -57,9 +57,9 @@ export function createOutbox(deps: { stores: Stores<unknown>; sender: Sender; lo
    * failures). Each is claimed first, so of several processes sweeping at once only one resends it.
    */
   async function sweep(olderThanMs = sweepAfterMs) {
-    const unsent = await stores.buffer.listUnsent(deps.clock.now() - olderThanMs);
+    const unsent = await stores.outbox.listUnsent(deps.clock.now() - olderThanMs);
     const claimed = [];
-    for (const e of unsent) if (await stores.buffer.claimUnsent({ sessionId: e.sessionId, sk: e.sk, outboxSince: e.outboxSince ?? 0 })) claimed.push(e);
+    for (const e of unsent) if (await stores.outbox.claimUnsent(e)) claimed.push(e);
     await deliver(claimed.map((e) => ({ sessionId: e.sessionId, sk: e.sk, reply: (e.outbox?.payload ?? { text: e.text }) as unknown as Reply })));
     return claimed.length;
   }

@@ -5,6 +5,7 @@ import { createJourneyStore } from '../../src/infra/stores/journey-store.js';
 import { createJourneyController, type JourneyControllerOptions, type JourneyStep, type Scheduler } from '../../src/jobs/journey/journey-controller.js';
 import { JourneyFailedError } from '../../src/jobs/errors.js';
 import { createTestDynamo, type TestDynamo } from '../support/dynamo.js';
+import { journeyTtlDays } from '../support/stores.js';
 
 /** A scheduler whose periodic tasks run only when the test calls tick(). */
 function manualScheduler() {
@@ -46,7 +47,7 @@ describe('journey controller', () => {
   afterAll(() => dynamo?.destroy());
 
   function controller(overrides: Partial<JourneyControllerOptions> = {}) {
-    const store = createJourneyStore({ doc: dynamo.doc, tableName: dynamo.tables.journeys, clock });
+    const store = createJourneyStore({ doc: dynamo.doc, tableName: dynamo.tables.journeys, clock, ttlDays: journeyTtlDays });
     const sleeps: number[] = [];
     const ticker = manualScheduler();
     const instance = createJourneyController({
@@ -292,7 +293,7 @@ describe('journey controller', () => {
   });
 
   it('when the journey table does not exist, then execute fails instead of falling back to memory', async () => {
-    const store = createJourneyStore({ doc: dynamo.doc, tableName: `${dynamo.prefix}Missing`, clock });
+    const store = createJourneyStore({ doc: dynamo.doc, tableName: `${dynamo.prefix}Missing`, clock, ttlDays: journeyTtlDays });
     const instance = createJourneyController({ store, clock, scheduler: manualScheduler().scheduler });
     await expect(instance.execute(async () => 1, { idempotencyKey: nextKey() })).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });

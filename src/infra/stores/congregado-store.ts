@@ -1,14 +1,15 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { canonicalHash, canonicalJson } from '../../kernel/canonical-json.js';
-import type { Clock } from '../../kernel/clock.js';
 import { ConflictError, ValidationError } from '../../kernel/errors.js';
-import { TABLE_DEFS } from '../tables.js';
-import { guard, wrap } from './store-deps.js';
-import { conditionFailedItem, isConditionFailed } from './transaction.js';
+import { TABLE_DEFS, indexNamed } from '../tables.js';
+import { expressionsFor } from './expression.js';
+import { guard, queryAll, writeIf, type Item, type StoreDeps } from './store-deps.js';
 
-const KEY = TABLE_DEFS.congregados.partitionKey.name;
-const HASH_INDEX = TABLE_DEFS.congregados.indexes[0].name;
-const HASH_ATTR = TABLE_DEFS.congregados.indexes[0].partitionKey.name;
+const DEF = TABLE_DEFS.congregados;
+const KEY = DEF.partitionKey.name;
+const BY_HASH = indexNamed(DEF, 'idempotencyKey-index');
+const HASH_ATTR = BY_HASH.partitionKey.name;
+const expression = expressionsFor(DEF);
 /** Top-level fields left out of the content hash: they change on every save without changing the content. */
 const VOLATILE_FIELDS = new Set(['createdAt', 'updatedAt', 'created_at', 'updated_at', 'version']);
 const BATCH_CONCURRENCY = 8;
@@ -59,13 +60,7 @@ export interface CongregadoStore {
   batchSave(items: SaveInput[]): Promise<BatchSaveResult[]>;
 }
 
-export interface CongregadoStoreDeps {
-  doc: DynamoDBDocumentClient;
-  tableName: string;
-  clock: Clock;
-}
-
-function toRecord(item: Record<string, unknown>): CongregadoRecord {
+function toRecord(item: Item): CongregadoRecord {
   return {
     id: item[KEY] as string,
     idempotencyKey: item[HASH_ATTR] as string,
@@ -79,29 +74,20 @@ function toRecord(item: Record<string, unknown>): CongregadoRecord {
 
 // Conditions, joined from named parts:
 /** The id has never been saved. */
-const ABSENT = 'attribute_not_exists(#id)';
+const ABSENT = `attribute_not_exists(#${KEY})`;
 /** The stored version is the one the writer read (true optimistic concurrency). */
 const AT_VERSION = '#version = :expected';
 
 /** Pure: the conditional put for a save that read version `expected` (0 = none). */
-export function saveParams(tableName: string, item: Record<string, unknown>, expected: number): PutCommandInput {
-  return expected === 0
-    ? { TableName: tableName, Item: item, ConditionExpression: ABSENT, ExpressionAttributeNames: { '#id': KEY }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }
-    : {
-        TableName: tableName,
-        Item: item,
-        ConditionExpression: AT_VERSION,
-        ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: { ':expected': expected },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      };
+export function saveParams(tableName: string, item: Item, expected: number): PutCommandInput {
+  return { TableName: tableName, Item: item, ...expression({ condition: expected === 0 ? ABSENT : AT_VERSION }, { expected }), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' };
 }
 
 /** Builds the congregado store over the CongregadoData table. */
-export function createCongregadoStore(deps: CongregadoStoreDeps): CongregadoStore {
+export function createCongregadoStore(deps: StoreDeps): CongregadoStore {
   const { doc, tableName, clock } = deps;
 
-  const conflict = (primaryKey: string, why: string, current?: Record<string, unknown>) =>
+  const conflict = (primaryKey: string, why: string, current?: Item) =>
     new ConflictError('congregado.conflict', `congregado ${primaryKey}: ${why}`, { current: current ?? null });
 
   async function get(primaryKey: string): Promise<CongregadoRecord | null> {
@@ -117,12 +103,11 @@ export function createCongregadoStore(deps: CongregadoStoreDeps): CongregadoStor
           TableName: tableName,
           Key: { [KEY]: primaryKey },
           ConsistentRead: true,
-          ProjectionExpression: '#version, #hash, #createdAt',
-          ExpressionAttributeNames: { '#version': 'version', '#hash': HASH_ATTR, '#createdAt': 'createdAt' },
+          ...expression({ projection: `#version, #${HASH_ATTR}, #createdAt` }),
         }),
       ),
     );
-    const item = out.Item as Record<string, unknown> | undefined;
+    const item = out.Item;
     return item ? { version: item.version as number, idempotencyKey: item[HASH_ATTR] as string, createdAt: item.createdAt as string } : null;
   }
 
@@ -154,18 +139,14 @@ export function createCongregadoStore(deps: CongregadoStoreDeps): CongregadoStor
       createdAt: current?.createdAt ?? now,
       updatedAt: now,
     };
-    try {
-      await doc.send(new PutCommand(saveParams(tableName, item, storedVersion)));
-      return { status: storedVersion === 0 ? 'created' : 'updated', version, idempotencyKey };
-    } catch (error) {
-      if (!isConditionFailed(error)) throw wrap(error);
-      const winner = conditionFailedItem(error);
-      // The concurrent writer stored the very same content: nothing conflicts.
-      if (winner && winner[HASH_ATTR] === idempotencyKey && expectedVersion === undefined) {
-        return { status: 'unchanged', version: winner.version as number, idempotencyKey };
-      }
-      throw conflict(primaryKey, `a concurrent save stored version ${String(winner?.version ?? '?')} first`, winner);
+    const written = await writeIf(() => doc.send(new PutCommand(saveParams(tableName, item, storedVersion))));
+    if (written.written) return { status: storedVersion === 0 ? 'created' : 'updated', version, idempotencyKey };
+    const winner = written.current;
+    // The concurrent writer stored the very same content: nothing conflicts.
+    if (winner && winner[HASH_ATTR] === idempotencyKey && expectedVersion === undefined) {
+      return { status: 'unchanged', version: winner.version as number, idempotencyKey };
     }
+    throw conflict(primaryKey, `a concurrent save stored version ${String(winner?.version ?? '?')} first`, winner);
   }
 
   return {
@@ -173,18 +154,8 @@ export function createCongregadoStore(deps: CongregadoStoreDeps): CongregadoStor
     get,
 
     async findByIdempotencyKey(idempotencyKey) {
-      const out = await guard(() =>
-        doc.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: HASH_INDEX,
-            KeyConditionExpression: '#hash = :hash',
-            ExpressionAttributeNames: { '#hash': HASH_ATTR },
-            ExpressionAttributeValues: { ':hash': idempotencyKey },
-          }),
-        ),
-      );
-      return ((out.Items as Record<string, unknown>[]) ?? []).map(toRecord);
+      const items = await queryAll(doc, { TableName: tableName, IndexName: BY_HASH.name, ...expression({ keyCondition: `#${HASH_ATTR} = :hash` }, { hash: idempotencyKey }) });
+      return items.map(toRecord);
     },
 
     async batchSave(items) {

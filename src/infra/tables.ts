@@ -73,9 +73,15 @@ export const TABLE_DEFS = {
   journeys: {
     baseName: 'JourneyControl',
     partitionKey: S('journeyId'),
-    // "journey" for the header item, "step#<name>" for checkpoints, "event#<ULID>" for history.
+    // "journey" for the header item, "h#<runId>#<first event id>" for a run's history (and its checkpoints).
     sortKey: S('sk'),
-    indexes: [{ name: 'status-index', partitionKey: S('status'), sortKey: S('updatedAt') }],
+    indexes: [
+      { name: 'status-index', partitionKey: S('status'), sortKey: S('updatedAt') },
+      // Sparse: only runs a worker may claim (runnable, due later, or leased until dueAt) carry dueShard.
+      { name: 'due-index', partitionKey: S('dueShard'), sortKey: N('dueAt') },
+      // Workflow headers by type, newest status change first.
+      { name: 'type-index', partitionKey: S('workflowType'), sortKey: S('updatedAt') },
+    ],
     ttlAttribute: 'ttl',
   },
   congregados: {

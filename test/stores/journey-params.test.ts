@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../src/kernel/clock.js';
-import { journeyRequests } from '../../src/infra/stores/journey-requests.js';
-import type { JourneyLease, JourneyRecord } from '../../src/infra/stores/journey-store.js';
+import { applyChange, changeParts, journeyRequests, type NewRun } from '../../src/infra/stores/journey-requests.js';
+import type { JourneyRecord } from '../../src/infra/stores/journey-store.js';
 import type { TxOp } from '../../src/infra/stores/transaction.js';
 import { journeyTtlDays } from '../support/stores.js';
 
@@ -9,113 +9,104 @@ import { journeyTtlDays } from '../support/stores.js';
 describe('journey request builders', () => {
   const now = Date.UTC(2026, 10, 23, 12);
   const nowSec = now / 1000;
+  const ttl = nowSec + journeyTtlDays * 86_400;
   const build = journeyRequests({ tableName: 'J', clock: createFakeClock(now), ttlDays: journeyTtlDays });
-  const lease: JourneyLease = { journeyId: 'j', runId: 'r1', owner: 'o' };
-  const seen = { journeyId: 'j', runId: 'r1', status: 'FAILED', version: 3, attempt: 1 } as JourneyRecord;
+  const lease = { journeyId: 'w', runId: 'r1', owner: 'i1', token: 'tok' };
+  const seen = { journeyId: 'w', runId: 'r1', status: 'RETRYING', eventCount: 7, dueAt: now - 5, signals: {}, runs: [] } as unknown as JourneyRecord;
   const update = (op: TxOp) => op.item.Update!;
   const labels = (ops: TxOp[]) => ops.map((o) => o.label);
-  /** Every header update stamps updatedAt and refreshes the TTL first. */
-  const STAMP = 'SET #updatedAt = :updatedAt, #ttl = :ttl';
-  const HELD = '#leaseOwner = :owner AND #runId = :runId';
+  const event = (type: string) => ({ type, at: '2026-11-23T12:00:00.000Z', attrs: {} });
+  const run: NewRun = {
+    journeyId: 'w',
+    workflowType: 'order',
+    typeVersion: '1',
+    input: { a: 1 },
+    inputHash: 'h',
+    runId: 'r1',
+    runNumber: 1,
+    runs: [],
+    stepIndex: 0,
+    shard: 'due#2',
+    events: [event('WorkflowExecutionStarted'), event('ActivityTaskScheduled')],
+  };
 
-  it('when a journey is created, then its PENDING header needs the key absent or expired, with its created event', () => {
-    const { item, ops } = build.createOps('j', { m: 1 });
-    expect(item).toMatchObject({ journeyId: 'j', sk: 'journey', idempotencyKey: 'j', status: 'PENDING', version: 1, attempt: 0, retryCount: 0, ttl: nowSec + journeyTtlDays * 86_400 });
+  it('when a workflow is started, then its RUNNING header needs the key absent or expired and is due now, with its first history item', () => {
+    const ops = build.startOps(run);
+    expect(labels(ops)).toEqual(['journey.start', 'journey.history']);
     expect(ops[0].item.Put).toMatchObject({
+      Item: { journeyId: 'w', sk: 'journey', workflowType: 'order', inputJson: '{"a":1}', runId: 'r1', status: 'RUNNING', stepIndex: 0, attempt: 0, eventCount: 2, dueShard: 'due#2', dueAt: now, signals: {}, ttl },
       ConditionExpression: '(attribute_not_exists(#pk) OR #ttl < :nowSec)',
-      ExpressionAttributeNames: { '#pk': 'journeyId', '#ttl': 'ttl' },
-      ExpressionAttributeValues: { ':nowSec': nowSec },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
-    expect(ops[1].item.Put!.Item).toMatchObject({ journeyId: 'j', runId: item.runId, type: 'journey.created', data: { metadata: { m: 1 } } });
-    expect(ops[1].item.Put!.Item!.sk).toMatch(/^event#/);
+    expect(ops[0].item.Put!.Item!.leaseToken).toBeUndefined();
+    expect(ops[1].item.Put).toMatchObject({ Item: { sk: 'h#r1#00000001', runId: 'r1' }, ConditionExpression: 'attribute_not_exists(#sk)' });
+    expect(JSON.parse(ops[1].item.Put!.Item!.eventsJson as string).map((e: { id: number }) => e.id)).toEqual([1, 2]);
   });
 
-  it('when a run is acquired, then the header must be unchanged, runnable and free of a live lease', () => {
-    const { expiresAt, ops } = build.acquireOps(seen, 'o', 5_000);
-    expect(expiresAt).toBe(now + 5_000);
-    expect(labels(ops)).toEqual(['journey.acquire', 'journey.event.run.started']);
-    expect(update(ops[0]).ConditionExpression).toBe('#version = :version AND #status IN (:pending, :inProgress, :failed) AND (attribute_not_exists(#leaseExpiresAt) OR #leaseExpiresAt < :now)');
+  it('when a local worker starts it at once, then the header carries its lease and is due when the lease ends', () => {
+    const [put] = build.startOps({ ...run, claim: { owner: 'i1', token: 'tok', leaseMs: 5_000 } });
+    expect(put.item.Put!.Item).toMatchObject({ leaseOwner: 'i1', leaseToken: 'tok', leaseExpiresAt: now + 5_000, dueAt: now + 5_000, attempt: 1 });
+  });
+
+  it('when a finished run is replaced by a new one, then the header must still be that finished run, and both runs get a history item', () => {
+    const ops = build.newRunOps({ ...seen, status: 'FAILED' }, { ...run, runId: 'r2', runNumber: 2, seed: { A: 1 } }, [event('MarkerRecorded')]);
+    expect(labels(ops)).toEqual(['journey.newRun', 'journey.history', 'journey.history']);
+    expect(ops[0].item.Put!.ConditionExpression).toBe('#runId = :seenRunId AND #eventCount = :seenEvents AND #status IN (:finished0, :finished1, :finished2, :finished3)');
+    expect(ops[0].item.Put!.ExpressionAttributeValues).toMatchObject({ ':seenRunId': 'r1', ':seenEvents': 7, ':finished0': 'COMPLETED', ':finished3': 'TERMINATED' });
+    expect(ops[1].item.Put!.Item).toMatchObject({ sk: 'h#r1#00000008', runId: 'r1' });
+    expect(ops[2].item.Put!.Item).toMatchObject({ sk: 'h#r2#00000001', runId: 'r2', seedJson: '{"A":1}' });
+  });
+
+  it('when a due run is claimed, then it must be as listed (due time, event count) and of a known type; the lease moves its due time', () => {
+    const ops = build.claimOps(seen, lease, 5_000, ['order', 'consolidation'], { status: 'RUNNING', attempt: 2 }, [event('TimerFired')]);
+    expect(labels(ops)).toEqual(['journey.claim', 'journey.history']);
+    expect(update(ops[0]).ConditionExpression).toBe('attribute_exists(#dueShard) AND #dueAt = :seenDueAt AND #eventCount = :seenEvents AND #workflowType IN (:type0, :type1)');
     expect(update(ops[0]).UpdateExpression).toBe(
-      `${STAMP}, #version = #version + :one, #status = :inProgress, #leaseOwner = :owner, #leaseExpiresAt = :expiresAt, #attempt = #attempt + :one REMOVE #errorMessage, #failedStep`,
+      'SET #ttl = :ttl, #status = :status, #updatedAt = :updatedAt, #attempt = :v0, #leaseOwner = :v1, #leaseToken = :v2, #leaseExpiresAt = :v3, #dueAt = :v4, #eventCount = :v5',
     );
-    expect(update(ops[0]).ExpressionAttributeValues).toMatchObject({ ':version': 3, ':now': now, ':owner': 'o', ':expiresAt': now + 5_000, ':pending': 'PENDING', ':failed': 'FAILED' });
+    expect(update(ops[0]).ExpressionAttributeValues).toMatchObject({ ':seenDueAt': now - 5, ':seenEvents': 7, ':type0': 'order', ':v2': 'tok', ':v3': now + 5_000, ':v4': now + 5_000, ':v5': 8 });
+    expect(ops[1].item.Put!.Item).toMatchObject({ sk: 'h#r1#00000008' });
   });
 
-  it('when the holder heartbeats, then only its lease (any status) moves on', () => {
-    const { expiresAt, ops } = build.heartbeatOps(lease, 5_000);
-    expect(update(ops[0])).toMatchObject({ ConditionExpression: HELD, UpdateExpression: `${STAMP}, #leaseExpiresAt = :expiresAt`, ExpressionAttributeValues: { ':expiresAt': expiresAt, ':owner': 'o', ':runId': 'r1' } });
+  it('when the holder writes a transition, then it must hold the token and have seen every event; the checkpoint rides on the history item', () => {
+    const ops = build.transitionOps(lease, 7, { stepIndex: 3, attempt: 1, consumed: ['approve'] }, [event('ActivityTaskCompleted'), event('ActivityTaskScheduled')], {
+      checkpoint: { step: 'B', index: 2, result: { n: 1 }, attempts: 2 },
+    });
+    expect(update(ops[0]).ConditionExpression).toBe('#leaseToken = :token AND #eventCount = :seenEvents');
+    expect(update(ops[0]).UpdateExpression).toBe('SET #ttl = :ttl, #stepIndex = :v0, #attempt = :v1, #eventCount = :v2 REMOVE #signals.#s_approve');
+    expect(update(ops[0]).ExpressionAttributeValues).toMatchObject({ ':token': 'tok', ':seenEvents': 7, ':v2': 9 });
+    expect(ops[1].item.Put!.Item).toMatchObject({ sk: 'h#r1#00000008', cpStep: 'B', cpIndex: 2, cpResultJson: '{"n":1}', cpAttempts: 2 });
   });
 
-  it('when a step is checkpointed, then the lease is renewed while IN_PROGRESS and a completed checkpoint is never overwritten', () => {
-    const ops = build.checkpointOps(lease, { name: 'load', index: 0, result: { n: 1 }, attempts: 2 }, 5_000);
-    expect(labels(ops)).toEqual(['journey.renew', 'journey.checkpoint', 'journey.event.step.completed']);
-    expect(update(ops[0]).ConditionExpression).toBe(`${HELD} AND #status = :expected`);
-    expect(update(ops[0]).ExpressionAttributeValues).toMatchObject({ ':expected': 'IN_PROGRESS' });
-    expect(ops[1].item.Put).toMatchObject({
-      Item: { sk: 'step#load', runId: 'r1', stepName: 'load', stepIndex: 0, stepStatus: 'COMPLETED', resultJson: '{"n":1}', attempts: 2 },
-      ConditionExpression: '(attribute_not_exists(#sk) OR #runId <> :runId OR #stepStatus <> :completed)',
-      ExpressionAttributeValues: { ':runId': 'r1', ':completed': 'COMPLETED' },
+  it('when a transition writes no event (a release), then it is a lone conditional update', () => {
+    const ops = build.transitionOps(lease, 7, { release: true, due: now }, []);
+    expect(labels(ops)).toEqual(['journey.transition']);
+    expect(update(ops[0]).UpdateExpression).toBe('SET #ttl = :ttl, #dueShard = :v0, #dueAt = :v1, #eventCount = :v2 REMOVE #leaseOwner, #leaseToken, #leaseExpiresAt');
+  });
+
+  it('when the holder renews its lease, then only its lease and due time move', () => {
+    expect(update(build.heartbeatOp(lease, 5_000))).toMatchObject({
+      ConditionExpression: '#leaseToken = :token',
+      UpdateExpression: 'SET #ttl = :ttl, #leaseExpiresAt = :v0, #dueAt = :v1',
+      ExpressionAttributeValues: { ':token': 'tok', ':v0': now + 5_000, ':v1': now + 5_000 },
     });
   });
 
-  it('when a retry is recorded, then the error is kept and the retry count grows, by the holder only', () => {
-    const ops = build.recordRetryOps(lease, { step: 'load', attempt: 1, error: 'boom', delayMs: 10 });
-    expect(labels(ops)).toEqual(['journey.retry', 'journey.event.step.retrying']);
-    expect(update(ops[0]).UpdateExpression).toBe(`${STAMP}, #errorMessage = :error ADD #retryCount :one`);
+  it('when someone signals or terminates a run, then it must be active, on the run read, with no event written since', () => {
+    const ops = build.externalOps(seen, 'journey.signal', { received: { name: 'approve', signal: { payload: { ok: true }, at: 'x', eventId: 8 } }, status: 'RUNNING', due: now }, [event('WorkflowExecutionSignaled')]);
+    expect(update(ops[0]).ConditionExpression).toBe('#runId = :seenRunId AND #eventCount = :seenEvents AND #status IN (:active0, :active1, :active2, :active3)');
+    expect(update(ops[0]).UpdateExpression).toBe('SET #ttl = :ttl, #status = :status, #updatedAt = :updatedAt, #signals.#s_approve = :v0, #dueShard = :v1, #dueAt = :v2, #eventCount = :v3');
+    expect(update(ops[0]).ExpressionAttributeValues).toMatchObject({ ':v0': { payloadJson: '{"ok":true}', at: 'x', eventId: 8 }, ':active2': 'WAITING' });
   });
 
-  it('when a journey completes with its last step, then the step, the COMPLETED header and the event go together and the lease is dropped', () => {
-    const ops = build.completeOps(lease, { ok: true }, { name: 'last', index: 1, result: 1, attempts: 1 });
-    expect(labels(ops)).toEqual(['journey.checkpoint', 'journey.event.step.completed', 'journey.complete', 'journey.event.journey.completed']);
-    expect(update(ops[2]).UpdateExpression).toBe(
-      `${STAMP}, #status = :completed, #resultJson = :result, #version = #version + :one REMOVE #leaseOwner, #leaseExpiresAt, #errorMessage, #failedStep`,
-    );
-    expect(update(ops[2]).ExpressionAttributeValues).toMatchObject({ ':result': '{"ok":true}', ':expected': 'IN_PROGRESS' });
+  it('when a change both moves the lease and sets a due time, or a value is above the item budget, then building it throws', () => {
+    expect(() => changeParts('w', { due: 1, leaseUntil: 2 })).toThrow();
+    expect(() => build.transitionOps(lease, 7, { result: 'x'.repeat(360_000) }, [])).toThrow(expect.objectContaining({ code: 'journey.tooLarge' }));
+    expect(() => build.transitionOps(lease, 7, {}, Array.from({ length: 9 }, () => event('E')))).toThrow();
   });
 
-  it('when a result is above the item budget, then building the completion throws journey.failed', () => {
-    expect(() => build.completeOps(lease, 'x'.repeat(360_000))).toThrow(expect.objectContaining({ code: 'journey.failed' }));
-  });
-
-  it('when a journey fails, then the header becomes FAILED with the step and error, keeping the lease', () => {
-    const ops = build.failOps(lease, { step: 'load', error: 'boom' });
-    expect(update(ops[0]).UpdateExpression).toBe(`${STAMP}, #status = :failed, #errorMessage = :error, #failedStep = :step, #version = #version + :one`);
-    expect(update(ops[0]).ExpressionAttributeValues).toMatchObject({ ':failed': 'FAILED', ':error': 'boom', ':step': 'load', ':expected': 'IN_PROGRESS' });
-  });
-
-  it('when a step is compensated, then the FAILED holder marks an existing checkpoint of this run', () => {
-    const ops = build.markCompensatedOps(lease, 'load');
-    expect(labels(ops)).toEqual(['journey.compensating', 'journey.stepCompensated', 'journey.event.step.compensated']);
-    expect(update(ops[0]).ExpressionAttributeValues).toMatchObject({ ':expected': 'FAILED' });
-    expect(update(ops[1])).toMatchObject({ Key: { journeyId: 'j', sk: 'step#load' }, UpdateExpression: 'SET #stepStatus = :compensated', ConditionExpression: 'attribute_exists(#sk) AND #runId = :runId' });
-  });
-
-  it('when an event is recorded, then it is a new history item of this run', () => {
-    const [op] = build.recordEventOps(lease, 'note', { a: 1 });
-    expect(op.label).toBe('journey.event.note');
-    expect(op.item.Put!.Item).toMatchObject({ journeyId: 'j', runId: 'r1', type: 'note', data: { a: 1 }, ttl: nowSec + journeyTtlDays * 86_400 });
-  });
-
-  it('when a failure is finished, then the FAILED holder sets the outcome and drops the lease; only COMPENSATED adds an event', () => {
-    const compensated = build.finishFailureOps(lease, 'COMPENSATED');
-    expect(labels(compensated)).toEqual(['journey.finishFailure', 'journey.event.journey.compensated']);
-    expect(update(compensated[0]).UpdateExpression).toBe(`${STAMP}, #status = :outcome, #version = #version + :one REMOVE #leaseOwner, #leaseExpiresAt`);
-    expect(labels(build.finishFailureOps(lease, 'FAILED'))).toEqual(['journey.finishFailure']);
-  });
-
-  it('when a journey is terminated, then the header the caller read must still be runnable', () => {
-    const ops = build.terminateOps(seen, 'stop');
-    expect(update(ops[0]).ConditionExpression).toBe('#version = :version AND #status IN (:pending, :inProgress, :failed)');
-    expect(update(ops[0]).UpdateExpression).toBe(`${STAMP}, #version = #version + :one, #status = :terminated, #reason = :reason REMOVE #leaseOwner, #leaseExpiresAt`);
-  });
-
-  it('when a journey is rearmed, then the unchanged header goes back to PENDING and the named checkpoints are deleted', () => {
-    const ops = build.rearmOps(seen, ['b', 'c'], 'b');
-    expect(labels(ops)).toEqual(['journey.rearm', 'journey.event.journey.resumed', 'journey.dropStep', 'journey.dropStep']);
-    expect(update(ops[0]).ConditionExpression).toBe('#version = :version');
-    expect(update(ops[0]).UpdateExpression).toBe(`${STAMP}, #version = #version + :one, #status = :pending REMOVE #leaseOwner, #leaseExpiresAt, #resultJson, #errorMessage, #failedStep`);
-    expect(ops[2].item.Delete).toEqual({ TableName: 'J', Key: { journeyId: 'j', sk: 'step#b' } });
-    expect(() => build.rearmOps(seen, Array.from({ length: 99 }, (_, i) => `s${i}`))).toThrow(expect.objectContaining({ code: 'journey.conflict' }));
+  it('when a change is applied to a header in memory, then it matches what the write stored', () => {
+    const next = applyChange({ ...seen, signals: { approve: { payload: 1, at: 'x', eventId: 3 } } }, { status: 'WAITING', consumed: ['approve'], due: null, release: true, waiting: { signal: 's', step: 'B' } }, 2, 'now');
+    expect(next).toMatchObject({ status: 'WAITING', updatedAt: 'now', eventCount: 9, signals: {}, dueAt: undefined, dueShard: undefined, leaseToken: undefined, waiting: { signal: 's', step: 'B' } });
   });
 });

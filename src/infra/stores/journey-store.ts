@@ -1,43 +1,81 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../kernel/errors.js';
-import { indexNamed } from '../tables.js';
 import { expressionsFor } from './expression.js';
-import { DEF, EVENT_PREFIX, HEADER_SK, PK, SK, STEP_PREFIX, TTL, toEvent, toRecord, toStep } from './journey-items.js';
-import type { JourneyEvent, JourneyLease, JourneyRecord, JourneyStatus, StepCheckpoint, StepRecord } from './journey-items.js';
-import { journeyRequests } from './journey-requests.js';
-import { guard, isExpired, queryAll, type StoreDeps } from './store-deps.js';
-import { transactWrite } from './transaction.js';
+import {
+  BY_STATUS,
+  BY_TYPE,
+  DEF,
+  DUE,
+  HEADER_SK,
+  PK,
+  SK,
+  TTL,
+  historyPrefix,
+  historySk,
+  toCheckpoint,
+  toEvents,
+  toRecord,
+  toSeed,
+  type Checkpoint,
+  type JourneyRecord,
+  type JourneyStatus,
+  type NewEvent,
+  type StoredEvent,
+} from './journey-items.js';
+import { MAX_EVENTS_PER_ITEM, journeyRequests, type HistoryExtras, type JourneyLease, type NewRun, type RunChange } from './journey-requests.js';
+import { guard, isExpired, queryAll, queryPages, type Item, type StoreDeps } from './store-deps.js';
+import { sendOne, transactWrite, type TxOp } from './transaction.js';
 
-export { assertStorable } from './journey-items.js';
-export type { JourneyEvent, JourneyLease, JourneyRecord, JourneyStatus, StepCheckpoint, StepRecord } from './journey-items.js';
+export { ACTIVE_STATUSES, DUE_SHARDS, FINISHED_STATUSES, JOURNEY_STATUSES, dueShardOf, isFinished, serialise } from './journey-items.js';
+export type { Checkpoint, JourneyRecord, JourneyStatus, NewEvent, NotifyTarget, ReceivedSignal, RunSummary, StoredEvent, Timer, Waiting } from './journey-items.js';
+export { applyChange } from './journey-requests.js';
+export type { JourneyLease, NewRun, RunChange } from './journey-requests.js';
 
-const BY_STATUS = indexNamed(DEF, 'status-index');
 const expression = expressionsFor(DEF);
+/** A conditional write's outcome: done, or refused with the header as it now is (null: gone). */
+export type Outcome = { ok: true } | { ok: false; current: JourneyRecord | null };
 
-/** Journey store: one header item, one item per checkpointed step and one per history event. */
+/** What a run's checkpoints say: each completed step's result and attempts, seeded ones included. */
+export interface RunCheckpoints {
+  results: Record<string, unknown>;
+  steps: Checkpoint[];
+  seeded: string[];
+}
+
+export interface HistoryPage {
+  events: StoredEvent[];
+  /** Results of the checkpoints among these events, by the id of the event that completed the step. */
+  results: Record<number, unknown>;
+  /** The id of the last event returned, when more may follow. */
+  nextAfter?: number;
+}
+
+/** A page of headers from an index, with the key to continue from (opaque to callers). */
+export interface ListPage {
+  journeys: JourneyRecord[];
+  next?: Record<string, unknown>;
+}
+
+/** Journey store: one header per workflow, one history item per write of a run. */
 export interface JourneyStore {
-  /** Creates the PENDING header unless one exists; returns the header either way. */
-  create(input: { journeyId: string; metadata?: Record<string, unknown> }): Promise<{ created: boolean; journey: JourneyRecord }>;
+  /** A first start; `created: false` with the live header that was already there. */
+  start(run: NewRun): Promise<{ created: true; journey: JourneyRecord } | { created: false; existing: JourneyRecord }>;
+  /** A resume or rerun of the finished run `seen`, closing its history with `closing`. */
+  newRun(seen: JourneyRecord, run: NewRun, closing: NewEvent[]): Promise<{ ok: true; journey: JourneyRecord } | { ok: false; current: JourneyRecord | null }>;
   get(journeyId: string): Promise<JourneyRecord | null>;
-  steps(journey: Pick<JourneyRecord, 'journeyId' | 'runId'>): Promise<StepRecord[]>;
-  history(journeyId: string): Promise<JourneyEvent[]>;
-  list(query: { status: JourneyStatus; limit?: number; cursor?: string }): Promise<{ journeys: JourneyRecord[]; cursor?: string }>;
-  /** PENDING/FAILED/lease-expired IN_PROGRESS → IN_PROGRESS owned by `owner`, if the header is still `seen`. */
-  acquire(seen: JourneyRecord, owner: string, leaseMs: number): Promise<JourneyLease & { expiresAt: number }>;
-  heartbeat(lease: JourneyLease, leaseMs: number): Promise<number>;
-  checkpoint(lease: JourneyLease, step: StepCheckpoint, leaseMs: number): Promise<void>;
-  recordRetry(lease: JourneyLease, data: { step: string; attempt: number; error: string; delayMs: number }): Promise<void>;
-  /** IN_PROGRESS → COMPLETED with the result; `lastStep` is checkpointed in the same transaction. */
-  complete(lease: JourneyLease, result: unknown, lastStep?: StepCheckpoint): Promise<void>;
-  /** IN_PROGRESS → FAILED; the lease is kept so compensation runs under it. */
-  fail(lease: JourneyLease, data: { step: string; error: string }): Promise<void>;
-  markCompensated(lease: JourneyLease, step: string): Promise<void>;
-  recordEvent(lease: JourneyLease, type: string, data: Record<string, unknown>): Promise<void>;
-  /** FAILED (owned) → COMPENSATED or stays FAILED; releases the lease. */
-  finishFailure(lease: JourneyLease, outcome: 'COMPENSATED' | 'FAILED'): Promise<void>;
-  terminate(seen: JourneyRecord, reason: string): Promise<void>;
-  /** Back to PENDING (lease, result and error cleared), deleting the checkpoints named in `dropSteps`; `fromStep` is only recorded in the history. */
-  rearm(seen: JourneyRecord, dropSteps: string[], fromStep?: string): Promise<void>;
+  /** Runs of one due-index shard whose due time has come, oldest first (eventually consistent). */
+  due(shard: string, now: number, limit: number): Promise<JourneyRecord[]>;
+  /** Takes `seen` for `lease` with the entry `change` and `events`, if it is still as listed. */
+  claim(seen: JourneyRecord, lease: JourneyLease, leaseMs: number, types: readonly string[], change: RunChange, events: NewEvent[]): Promise<Outcome>;
+  heartbeat(lease: JourneyLease, leaseMs: number): Promise<Outcome>;
+  transition(lease: JourneyLease, seenEvents: number, change: RunChange, events: NewEvent[], extras?: HistoryExtras): Promise<Outcome>;
+  /** A signal or a termination, by someone who does not hold the run. */
+  external(seen: JourneyRecord, label: string, change: RunChange, events: NewEvent[]): Promise<Outcome>;
+  checkpoints(journeyId: string, runId: string): Promise<RunCheckpoints>;
+  /** Events of a run after event id `after`, at least `limit` of them when there are (whole items). */
+  history(journeyId: string, runId: string, after: number, limit: number): Promise<HistoryPage>;
+  /** One page of headers by status, by type, or both, newest status change first. */
+  list(query: { status?: JourneyStatus; type?: string; limit: number; next?: Record<string, unknown> }): Promise<ListPage>;
 }
 
 export interface JourneyStoreDeps extends StoreDeps {
@@ -49,84 +87,135 @@ export interface JourneyStoreDeps extends StoreDeps {
 export function createJourneyStore(deps: JourneyStoreDeps): JourneyStore {
   const { doc, tableName, clock } = deps;
   const build = journeyRequests(deps);
-  const send = (ops: Parameters<typeof transactWrite>[1]) => transactWrite(doc, ops);
+  const live = (item: Item | undefined) => (item && !isExpired(item, clock.now(), TTL) ? toRecord(item) : null);
 
-  const queryPrefix = (journeyId: string, prefix: string) =>
-    queryAll(doc, { TableName: tableName, ...expression({ keyCondition: '#pk = :pk AND begins_with(#sk, :prefix)' }, { pk: journeyId, prefix }), ConsistentRead: true });
+  /** Sends ops all-or-nothing; a failed condition is an outcome carrying the header as it is. */
+  async function attempt(ops: TxOp[]): Promise<Outcome> {
+    try {
+      // A lone write needs no transaction (half the cost on AWS).
+      await (ops.length === 1 ? sendOne(doc, ops[0]) : transactWrite(doc, ops));
+      return { ok: true };
+    } catch (error) {
+      if (!(error instanceof ConflictError) || error.code !== 'journey.conflict') throw error;
+      const current = (error.details as { current?: Item | null })?.current;
+      return { ok: false, current: current ? live(current) : null };
+    }
+  }
 
-  const store: JourneyStore = {
-    async create({ journeyId, metadata = {} }) {
-      const { item, ops } = build.createOps(journeyId, metadata);
-      try {
-        await send(ops);
-        return { created: true, journey: toRecord(item) };
-      } catch (error) {
-        if (!(error instanceof ConflictError) || error.code !== 'journey.conflict') throw error;
-        const existing = await store.get(journeyId);
-        if (!existing) throw error;
-        return { created: false, journey: existing };
-      }
+  /** A Query over one run's history items from sort key `from` on, optionally filtered and projected. */
+  const runQuery = (journeyId: string, runId: string, from: string, extra: { filter?: string; projection?: string } = {}) => ({
+    TableName: tableName,
+    ...expression({ keyCondition: '#pk = :pk AND #sk BETWEEN :from AND :to', ...extra }, { pk: journeyId, from, to: `${historyPrefix(runId)}~` }),
+    ConsistentRead: true,
+  });
+
+  return {
+    async start(run) {
+      const ops = build.startOps(run);
+      const outcome = await attempt(ops);
+      if (outcome.ok) return { created: true, journey: toRecord(ops[0].item.Put!.Item!) };
+      const existing = outcome.current ?? (await this.get(run.journeyId));
+      if (!existing) throw new ConflictError('journey.conflict', `journey ${run.journeyId}: start raced with its expiry; retry`);
+      return { created: false, existing };
+    },
+
+    async newRun(seen, run, closing) {
+      const ops = build.newRunOps(seen, run, closing);
+      const outcome = await attempt(ops);
+      return outcome.ok ? { ok: true, journey: toRecord(ops[0].item.Put!.Item!) } : outcome;
     },
 
     async get(journeyId) {
       const out = await guard(() => doc.send(new GetCommand({ TableName: tableName, Key: { [PK]: journeyId, [SK]: HEADER_SK }, ConsistentRead: true })));
-      return out.Item && !isExpired(out.Item, clock.now(), TTL) ? toRecord(out.Item) : null;
+      return live(out.Item);
     },
 
-    async steps({ journeyId, runId }) {
-      const items = await queryPrefix(journeyId, STEP_PREFIX);
-      return items
-        .filter((i) => i.runId === runId)
-        .map(toStep)
-        .sort((a, b) => a.index - b.index);
-    },
-
-    async history(journeyId) {
-      return (await queryPrefix(journeyId, EVENT_PREFIX)).map(toEvent);
-    },
-
-    // One page per call: the caller pages on with the cursor.
-    async list({ status, limit = 50, cursor }) {
+    async due(shard, now, limit) {
       const out = await guard(() =>
         doc.send(
           new QueryCommand({
             TableName: tableName,
-            IndexName: BY_STATUS.name,
-            ...expression({ keyCondition: '#status = :status' }, { status }),
-            ScanIndexForward: false,
+            IndexName: DUE.name,
+            ...expression({ keyCondition: `#${DUE.partitionKey.name} = :shard AND #${DUE.sortKey.name} <= :now` }, { shard, now }),
             Limit: limit,
-            ExclusiveStartKey: cursor ? JSON.parse(Buffer.from(cursor, 'base64url').toString()) : undefined,
           }),
         ),
       );
-      return {
-        journeys: (out.Items ?? []).map(toRecord),
-        cursor: out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : undefined,
-      };
+      return (out.Items ?? []).map(live).filter((r): r is JourneyRecord => r !== null);
     },
 
-    async acquire(seen, owner, leaseMs) {
-      const { expiresAt, ops } = build.acquireOps(seen, owner, leaseMs);
-      await send(ops);
-      return { journeyId: seen.journeyId, runId: seen.runId, owner, expiresAt };
+    claim: (seen, lease, leaseMs, types, change, events) => attempt(build.claimOps(seen, lease, leaseMs, types, change, events)),
+    heartbeat: (lease, leaseMs) => attempt([build.heartbeatOp(lease, leaseMs)]),
+    transition: (lease, seenEvents, change, events, extras) => attempt(build.transitionOps(lease, seenEvents, change, events, extras)),
+    external: (seen, label, change, events) => attempt(build.externalOps(seen, label, change, events)),
+
+    async checkpoints(journeyId, runId) {
+      const items = await queryAll(
+        doc,
+        runQuery(journeyId, runId, historyPrefix(runId), {
+          filter: 'attribute_exists(#cpStep) OR attribute_exists(#seedJson)',
+          projection: '#cpStep, #cpIndex, #cpResultJson, #cpAttempts, #seedJson',
+        }),
+      );
+      const run: RunCheckpoints = { results: {}, steps: [], seeded: [] };
+      for (const item of items) {
+        const seed = toSeed(item);
+        if (seed) {
+          Object.assign(run.results, seed);
+          run.seeded.push(...Object.keys(seed));
+        }
+        const checkpoint = toCheckpoint(item);
+        if (checkpoint) {
+          run.results[checkpoint.step] = checkpoint.result;
+          run.steps.push(checkpoint);
+        }
+      }
+      return run;
     },
 
-    async heartbeat(lease, leaseMs) {
-      const { expiresAt, ops } = build.heartbeatOps(lease, leaseMs);
-      await send(ops);
-      return expiresAt;
+    async history(journeyId, runId, after, limit) {
+      // An item holds a few events: start at the first one that may hold event `after + 1`.
+      const from = historySk(runId, Math.max(1, after + 1 - MAX_EVENTS_PER_ITEM));
+      const page: HistoryPage = { events: [], results: {} };
+      await queryPages(doc, { ...runQuery(journeyId, runId, from), Limit: Math.min(limit, 1_000) }, (out) => {
+        for (const item of out.Items ?? []) {
+          const events = toEvents(item).filter((e) => e.id > after);
+          if (!events.length) continue;
+          if (page.events.length >= limit) {
+            page.nextAfter = page.events.at(-1)!.id;
+            return false;
+          }
+          page.events.push(...events);
+          // A checkpoint is written with the event that completed its step: the item's first.
+          const checkpoint = toCheckpoint(item);
+          if (checkpoint && events[0].id === toEvents(item)[0].id) page.results[events[0].id] = checkpoint.result;
+        }
+        if (page.events.length >= limit && out.LastEvaluatedKey) {
+          page.nextAfter = page.events.at(-1)!.id;
+          return false;
+        }
+      });
+      return page;
     },
 
-    checkpoint: async (lease, step, leaseMs) => send(build.checkpointOps(lease, step, leaseMs)),
-    recordRetry: async (lease, data) => send(build.recordRetryOps(lease, data)),
-    complete: async (lease, result, lastStep) => send(build.completeOps(lease, result, lastStep)),
-    fail: async (lease, data) => send(build.failOps(lease, data)),
-    markCompensated: async (lease, step) => send(build.markCompensatedOps(lease, step)),
-    recordEvent: async (lease, type, data) => send(build.recordEventOps(lease, type, data)),
-    finishFailure: async (lease, outcome) => send(build.finishFailureOps(lease, outcome)),
-    terminate: async (seen, reason) => send(build.terminateOps(seen, reason)),
-    rearm: async (seen, dropSteps, fromStep) => send(build.rearmOps(seen, dropSteps, fromStep)),
+    async list({ status, type, limit, next }) {
+      const byType = type !== undefined;
+      const out = await guard(() =>
+        doc.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: byType ? BY_TYPE.name : BY_STATUS.name,
+            ...(byType
+              ? expression({ keyCondition: '#workflowType = :type', ...(status ? { filter: '#status = :status' } : {}) }, status ? { type, status } : { type })
+              : expression({ keyCondition: '#status = :status' }, { status })),
+            ScanIndexForward: false,
+            Limit: limit,
+            ExclusiveStartKey: next,
+          }),
+        ),
+      );
+      return { journeys: (out.Items ?? []).map(live).filter((r): r is JourneyRecord => r !== null), next: out.LastEvaluatedKey };
+    },
   };
-
-  return store;
 }
+

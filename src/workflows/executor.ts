@@ -1,0 +1,340 @@
+/**
+ * Runs claimed workflow runs: each step attempt under the run's lease (renewed as it needs, by the
+ * step's heartbeat or a timer), then one write per transition (header change + history item +
+ * checkpoint in one transaction) as the decider says, until the run parks, waits out a retry
+ * delay, finishes or is lost. A run's steps run in one worker until then: a claim per run, not per step.
+ */
+import { applyChange, serialise, type JourneyLease, type JourneyRecord, type JourneyStore, type RunChange } from '../infra/stores/journey-store.js';
+import type { Clock } from '../kernel/clock.js';
+import { AppError, StoreUnavailableError } from '../kernel/errors.js';
+import { ulid } from '../kernel/ids.js';
+import type { Logger } from '../kernel/logger.js';
+import { backoffDelay, retryPolicySchema, sleep } from '../kernel/retry.js';
+import { errorMessage, type CompensationContext, type StepContext, type WorkflowType } from './define.js';
+import { afterCompensation, afterFailure, afterNotify, afterPark, afterSuccess, entry, type Decision, type Next, type Now } from './decisions.js';
+import type { ListenerRegistry, RunOutcome, WorkflowRegistry } from './registry.js';
+
+export interface ExecutorDeps {
+  store: JourneyStore;
+  registry: WorkflowRegistry;
+  listeners: ListenerRegistry;
+  clock: Clock;
+  logger: Logger;
+  /** This instance's id; it names the lease holder in the history. */
+  owner: string;
+  /** How long a claim holds a run without renewal; a dead worker's run is taken over after it. */
+  leaseMs: number;
+  random?: () => number;
+  /** Told of each due time this instance set (a retry delay, a signal timeout), so its workers can wake then. */
+  onDue?: (at: number) => void;
+}
+
+/** A run this worker holds, and its header as last written. */
+export interface ClaimedRun {
+  header: JourneyRecord;
+  lease: JourneyLease;
+  def: WorkflowType;
+  next: Next;
+  /** Epoch ms of the last lease renewal. */
+  renewedAt: number;
+}
+
+/** Why an attempt was stopped from outside the step. */
+type StopReason = 'lost' | 'shutdown' | 'START_TO_CLOSE' | 'HEARTBEAT';
+
+type AttemptResult =
+  | { kind: 'ok'; value: unknown; consumed: string[] }
+  | { kind: 'park'; signal: string; deadline?: number }
+  | { kind: 'fail'; error: unknown; timedOut?: 'START_TO_CLOSE' | 'HEARTBEAT' }
+  | { kind: 'lost' }
+  | { kind: 'shutdown' };
+
+/** A step asked for a signal that has not arrived: the run parks. Not an error of the step. */
+class ParkRequest extends Error {
+  constructor(readonly signalName: string) {
+    super(`waiting for signal ${signalName}`);
+    this.name = 'ParkRequest';
+  }
+}
+
+/** Bookkeeping writes retried on their own while DynamoDB is unavailable: a step is never re-run because a status write failed. */
+const BOOKKEEPING_RETRY = retryPolicySchema.parse({ maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 5_000, jitter: 'full' });
+const SIGNAL_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+export function createExecutor(deps: ExecutorDeps) {
+  const { store, registry, listeners, clock, logger, leaseMs } = deps;
+  const random = deps.random ?? Math.random;
+  const renewEveryMs = Math.max(1, Math.floor(leaseMs / 3));
+  /** Runs executing here, by workflow id: how to stop the current attempt. */
+  const active = new Map<string, { stop: (why: StopReason) => void; done: Promise<void> }>();
+  let stopping = false;
+  const now = (): Now => ({ now: clock.now(), worker: deps.owner, random });
+  const iso = () => new Date(clock.now()).toISOString();
+
+  async function persist<T>(write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError) || attempt >= BOOKKEEPING_RETRY.maxAttempts) throw error;
+        logger.warn('workflow bookkeeping write failed; retrying it', { attempt });
+        await sleep(backoffDelay(BOOKKEEPING_RETRY, attempt, random));
+      }
+    }
+  }
+
+  const newLease = (h: JourneyRecord): JourneyLease => ({ journeyId: h.journeyId, runId: h.runId, owner: deps.owner, token: ulid(clock.now()) });
+
+  /** Takes a listed run, if it is still as listed and of a type registered here; null when another worker was first. */
+  async function claim(seen: JourneyRecord): Promise<ClaimedRun | null> {
+    const def = registry.get(seen.workflowType);
+    if (!def) return null;
+    const lease = newLease(seen);
+    const decision = entry(seen, def, now());
+    const outcome = await persist(() => store.claim(seen, lease, leaseMs, registry.names(), decision.change, decision.events));
+    if (!outcome.ok) return null;
+    const at = clock.now();
+    const header = { ...applyChange(seen, decision.change, decision.events.length, iso()), leaseOwner: lease.owner, leaseToken: lease.token, leaseExpiresAt: at + leaseMs, dueAt: at + leaseMs };
+    return { header, lease, def, next: decision.next, renewedAt: at };
+  }
+
+  /** A run created already held by this instance (a local start): no claim needed. */
+  function adopt(header: JourneyRecord): ClaimedRun {
+    const def = registry.get(header.workflowType)!;
+    return { header, def, lease: { journeyId: header.journeyId, runId: header.runId, owner: header.leaseOwner!, token: header.leaseToken! }, next: { kind: 'run' }, renewedAt: clock.now() };
+  }
+
+  /**
+   * Writes the decision for the run's current header; if someone else wrote an event meanwhile (a
+   * signal) it decides again on the header as it now is. `'rerun'` when the step should run again
+   * instead (its signal arrived); a stop when the lease was lost.
+   */
+  async function commit(run: ClaimedRun, decide: (h: JourneyRecord) => Decision | 'rerun'): Promise<Next | 'rerun'> {
+    for (let round = 0; round < 10; round++) {
+      const decision = decide(run.header);
+      if (decision === 'rerun') return 'rerun';
+      const holding = (decision.next.kind === 'run' || decision.next.kind === 'compensate') && !decision.change.release && decision.change.due === undefined;
+      const change: RunChange = holding && clock.now() - run.renewedAt >= renewEveryMs ? { ...decision.change, leaseUntil: clock.now() + leaseMs } : decision.change;
+      const extras = decision.checkpoint ? { checkpoint: decision.checkpoint } : undefined;
+      const outcome = await persist(() => store.transition(run.lease, run.header.eventCount, change, decision.events, extras));
+      if (outcome.ok) {
+        run.header = applyChange(run.header, change, decision.events.length, iso());
+        if (change.leaseUntil) run.renewedAt = clock.now();
+        if (typeof change.due === 'number' && change.due > clock.now()) deps.onDue?.(change.due);
+        return decision.next;
+      }
+      if (!outcome.current || outcome.current.leaseToken !== run.lease.token) {
+        logger.warn('workflow run lost (terminated or taken over); this worker stops', { workflowId: run.lease.journeyId, status: outcome.current?.status });
+        return { kind: 'stop' };
+      }
+      run.header = outcome.current;
+    }
+    throw new AppError('journey.conflict', `workflow ${run.lease.journeyId}: the header kept changing while a transition was written`);
+  }
+
+  /** Runs one attempt of a step (or of its compensation) under the lease, with its timeouts. */
+  async function attempt(run: ClaimedRun, results: Record<string, unknown>, compensation: boolean): Promise<AttemptResult> {
+    const h = run.header;
+    const index = compensation ? h.compensateIndex! : h.stepIndex;
+    const step = run.def.steps[index];
+    const control = new AbortController();
+    let why: StopReason | undefined;
+    const stop = (reason: StopReason) => {
+      if (why) return;
+      why = reason;
+      control.abort(reason === 'lost' ? new AppError('workflow.leaseLost', `workflow ${h.journeyId}: the run was terminated or taken over`) : new Error(`step stopped: ${reason}`));
+    };
+    const handle = active.get(h.journeyId);
+    if (handle) handle.stop = stop;
+    let lastBeat = performance.now();
+    const renew = async () => {
+      if (why || clock.now() - run.renewedAt < renewEveryMs) return;
+      run.renewedAt = clock.now();
+      try {
+        const outcome = await store.heartbeat(run.lease, leaseMs);
+        if (!outcome.ok) stop('lost');
+      } catch (error) {
+        logger.warn('workflow lease renewal failed; trying again at the next beat', { workflowId: h.journeyId, error: errorMessage(error) });
+      }
+    };
+    const tick = Math.max(1, Math.min(renewEveryMs, step.heartbeatTimeoutMs ? Math.floor(step.heartbeatTimeoutMs / 2) : renewEveryMs));
+    const ticker = setInterval(() => {
+      void renew();
+      if (step.heartbeatTimeoutMs && performance.now() - lastBeat > step.heartbeatTimeoutMs) stop('HEARTBEAT');
+    }, tick);
+    const deadline = step.timeoutMs ? setTimeout(() => stop('START_TO_CLOSE'), step.timeoutMs) : undefined;
+    const consumed: string[] = [];
+    let park: { signal: string; deadline?: number } | undefined;
+
+    const base: Omit<StepContext, 'waitForSignal'> = {
+      input: h.input,
+      previousResults: Object.freeze(Object.fromEntries(run.def.steps.slice(0, index).map((s) => [s.name, results[s.name]]))),
+      attempt: compensation ? h.compensateAttempt : h.attempt,
+      run: h.runNumber,
+      workflowId: h.journeyId,
+      runId: h.runId,
+      step: step.name,
+      idempotencyKey: `${h.journeyId}:${step.name}${compensation ? ':compensate' : ''}`,
+      heartbeat: async () => {
+        lastBeat = performance.now();
+        await renew();
+      },
+      signal: control.signal,
+      logger: logger.child({ workflowId: h.journeyId, step: step.name }),
+    };
+    const waitForSignal = <T>(name: string, options: { timeoutMs?: number } = {}): Promise<T> => {
+      if (!SIGNAL_NAME.test(name)) return Promise.reject(new AppError('workflow.invalidDefinition', `signal name "${name}": a letter, then letters, digits or _`));
+      const received = h.signals[name];
+      if (received) {
+        consumed.push(name);
+        return Promise.resolve(received.payload as T);
+      }
+      const waiting = h.waiting?.signal === name && h.waiting.step === step.name ? h.waiting : undefined;
+      if (waiting?.deadline !== undefined && clock.now() >= waiting.deadline) {
+        return Promise.reject(new AppError('workflow.signalTimeout', `no signal ${name} arrived before ${new Date(waiting.deadline).toISOString()}`, { signal: name }));
+      }
+      park = { signal: name, deadline: waiting?.deadline ?? (options.timeoutMs ? clock.now() + options.timeoutMs : undefined) };
+      control.abort(new ParkRequest(name));
+      return Promise.reject(new ParkRequest(name));
+    };
+    const ctx = compensation
+      ? ({ ...base, result: results[step.name], reason: h.terminateReason !== undefined ? `terminated: ${h.terminateReason}` : (h.errorMessage ?? '') } satisfies CompensationContext)
+      : ({ ...base, waitForSignal } satisfies StepContext);
+
+    const aborted = new Promise<{ aborted: true }>((resolve) => control.signal.addEventListener('abort', () => resolve({ aborted: true }), { once: true }));
+    let settled: { value: unknown } | { error: unknown } | { aborted: true };
+    try {
+      const work = Promise.resolve()
+        .then(() => (compensation ? step.compensate!(ctx as CompensationContext) : step.run(ctx as StepContext)))
+        .then(
+          (value) => ({ value }),
+          (error: unknown) => ({ error }),
+        );
+      settled = await Promise.race([work, aborted]);
+    } finally {
+      clearInterval(ticker);
+      clearTimeout(deadline);
+    }
+    if (why === 'lost' || why === 'shutdown') return { kind: why };
+    if (park) return { kind: 'park', ...park };
+    if (why) return { kind: 'fail', error: new AppError('workflow.stepTimeout', `step ${step.name} ${why === 'HEARTBEAT' ? `sent no heartbeat for ${step.heartbeatTimeoutMs} ms` : `ran past ${step.timeoutMs} ms`}`), timedOut: why };
+    if ('error' in settled) return { kind: 'fail', error: settled.error };
+    const value = 'value' in settled ? (settled.value ?? null) : null;
+    try {
+      // A result DynamoDB cannot hold is a failure of the step, not of the bookkeeping.
+      serialise(value, `the result of step ${step.name}`);
+    } catch (error) {
+      return { kind: 'fail', error };
+    }
+    return { kind: 'ok', value, consumed };
+  }
+
+  /** Tells the run's listener its outcome (idempotency key: the run id), then settles or schedules a retry. */
+  async function notify(run: ClaimedRun): Promise<void> {
+    const h = run.header;
+    const listener = h.notify && listeners.get(h.notify.listener);
+    const outcome: RunOutcome = {
+      workflowId: h.journeyId,
+      runId: h.runId,
+      type: h.workflowType,
+      status: h.status as RunOutcome['status'],
+      ...(h.hasResult ? { result: h.result } : {}),
+      ...(h.status === 'COMPLETED' ? {} : { error: { failedStep: h.failedStep, message: h.errorMessage ?? h.terminateReason } }),
+      data: h.notify?.data ?? null,
+    };
+    let delivered = false;
+    try {
+      if (!listener) throw new Error(`no listener named ${h.notify?.listener} is registered`);
+      await listener(outcome, { idempotencyKey: h.runId });
+      delivered = true;
+    } catch (error) {
+      logger.warn('workflow listener failed; delivery will be retried', { workflowId: h.journeyId, listener: h.notify?.listener, error: errorMessage(error) });
+    }
+    await commit(run, (current) => afterNotify(current, delivered, now()));
+  }
+
+  /** Executes a claimed run until it parks, waits, finishes or is lost; never throws. */
+  async function execute(run: ClaimedRun): Promise<void> {
+    const id = run.lease.journeyId;
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    active.set(id, { stop: () => undefined, done });
+    try {
+      await drive(run);
+    } catch (error) {
+      // The lease expires and another worker takes the run over from its last checkpoint.
+      logger.error('workflow run failed in the worker; its lease will expire', { workflowId: id, error: errorMessage(error) });
+    } finally {
+      active.delete(id);
+      finished();
+    }
+  }
+
+  async function drive(run: ClaimedRun): Promise<void> {
+    const h = run.header;
+    const results = h.stepIndex > 0 || h.runNumber > 1 || h.status === 'COMPENSATING' ? (await store.checkpoints(h.journeyId, h.runId)).results : {};
+    let next: Next | 'rerun' = run.next;
+    for (;;) {
+      if (next === 'rerun') next = { kind: 'run' };
+      if (next.kind === 'stop') return;
+      if (next.kind === 'notify') return notify(run);
+      if (next.kind === 'fail') {
+        const { error } = next;
+        next = await commit(run, (current) => afterFailure(current, run.def, error, now(), 'LEASE_EXPIRED'));
+        continue;
+      }
+      if (stopping) {
+        await commit(run, () => ({ change: { release: true, due: clock.now() }, events: [], next: { kind: 'stop' } }));
+        return;
+      }
+      const compensation = next.kind === 'compensate';
+      const outcome = await attempt(run, results, compensation);
+      switch (outcome.kind) {
+        case 'lost':
+          return;
+        case 'shutdown':
+          await commit(run, () => ({ change: { release: true, due: clock.now() }, events: [], next: { kind: 'stop' } }));
+          return;
+        case 'park':
+          next = await commit(run, (current) => (current.signals[outcome.signal] ? 'rerun' : afterPark(current, run.def, outcome.signal, outcome.deadline, now())));
+          break;
+        case 'fail':
+          next = await commit(run, (current) => afterFailure(current, run.def, outcome.error, now(), outcome.timedOut));
+          break;
+        case 'ok': {
+          const name = run.def.steps[compensation ? run.header.compensateIndex! : run.header.stepIndex].name;
+          if (compensation) next = await commit(run, (current) => afterCompensation(current, run.def, now()));
+          else {
+            next = await commit(run, (current) => afterSuccess(current, run.def, outcome.value, results, outcome.consumed, now()));
+            results[name] = outcome.value;
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  return {
+    claim,
+    adopt,
+    execute,
+    /** A new lease holder for a run this instance starts and runs at once. */
+    leaseFor: (journeyId: string) => ({ owner: deps.owner, token: ulid(clock.now()), leaseMs, journeyId }),
+    /** Stops the attempt of a run executing here (it was terminated through this instance). */
+    interrupt(journeyId: string) {
+      active.get(journeyId)?.stop('lost');
+    },
+    runningHere: () => active.size,
+    /** Stops every attempt executing here; each run is let go (due now) for another worker; waits up to `waitMs`. */
+    async shutdown(waitMs: number): Promise<void> {
+      stopping = true;
+      for (const handle of active.values()) handle.stop('shutdown');
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+      await Promise.race([Promise.all([...active.values()].map((h) => h.done)), waited]);
+      clearTimeout(timer);
+    },
+  };
+}
+
+export type Executor = ReturnType<typeof createExecutor>;

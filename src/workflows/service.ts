@@ -1,0 +1,300 @@
+/**
+ * The workflow use-cases, one rule for every door (HTTP routes, the ops console, the CLIs, flux
+ * control): start, read, list, history, terminate, resume, signal. Each action names its actor,
+ * recorded in the run's history.
+ */
+import {
+  dueShardOf,
+  isFinished,
+  type JourneyRecord,
+  type JourneyStatus,
+  type JourneyStore,
+  type NewEvent,
+  type NewRun,
+  type NotifyTarget,
+} from '../infra/stores/journey-store.js';
+import { canonicalHash } from '../kernel/canonical-json.js';
+import type { Clock } from '../kernel/clock.js';
+import { AppError, ConflictError, ValidationError } from '../kernel/errors.js';
+import { ulid } from '../kernel/ids.js';
+import type { WorkflowType } from './define.js';
+import { signalled, termination } from './decisions.js';
+import { MARKER, eventsAt, type Actor } from './events.js';
+import type { Executor } from './executor.js';
+import type { ListenerRegistry, WorkflowRegistry } from './registry.js';
+import { summaryOf, toHistoryEvent, viewOf, type HistoryEvent, type WorkflowSummary, type WorkflowView } from './views.js';
+import type { WorkerPool } from './workers.js';
+
+export interface StartRequest {
+  type: string;
+  input: unknown;
+  /** Only for types without a business key (their id comes from the input). */
+  workflowId?: string;
+  /** A listener told of the run's outcome when it finishes (at least once). */
+  notify?: NotifyTarget;
+  /** Start a finished workflow again from its first step (a new run, history linked). */
+  rerun?: boolean;
+}
+
+/** What start, resume and rerun answer; `created: false` when the workflow already existed (same input). */
+export interface RunRef {
+  created: boolean;
+  workflowId: string;
+  runId: string;
+  status: JourneyStatus;
+}
+
+export interface HistoryRequest {
+  runId?: string;
+  /** The event id to continue after (from `nextCursor`). */
+  cursor?: string;
+  limit?: number;
+}
+
+export interface ListRequest {
+  status?: JourneyStatus;
+  type?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface WorkflowServiceDeps {
+  store: JourneyStore;
+  registry: WorkflowRegistry;
+  listeners: ListenerRegistry;
+  executor: Executor;
+  clock: Clock;
+  /** This instance's workers; absent when it runs none (a run started here then waits for another instance). */
+  workers?: WorkerPool;
+}
+
+/** Letters, digits and `_ - . : # / @`; a business key usually namespaces itself (`order:ORD-1`). */
+const WORKFLOW_ID = /^[A-Za-z0-9_\-.:#/@]{1,200}$/;
+const SIGNAL_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const RESUMABLE: readonly JourneyStatus[] = ['FAILED', 'TERMINATED', 'COMPENSATION_FAILED'];
+/** Rounds of read-and-write an external action makes when a worker's write races it. */
+const EXTERNAL_ROUNDS = 5;
+
+export function createWorkflowService(deps: WorkflowServiceDeps) {
+  const { store, registry, listeners, executor, clock, workers } = deps;
+  const iso = () => new Date(clock.now()).toISOString();
+
+  async function mustGet(workflowId: string): Promise<JourneyRecord> {
+    const header = await store.get(workflowId);
+    if (!header || !header.workflowType) throw new AppError('workflow.notFound', `no workflow ${workflowId}`, { workflowId });
+    return header;
+  }
+
+  const typeOf = (h: JourneyRecord): WorkflowType => {
+    const def = registry.get(h.workflowType);
+    if (!def) throw new AppError('workflow.notResumable', `workflow type ${h.workflowType} is not registered in this instance`, { type: h.workflowType });
+    return def;
+  };
+
+  /** Pure-ish: a new run of `def` (its first events; already held when this instance has a free worker). */
+  function newRunOf(
+    def: WorkflowType,
+    p: { workflowId: string; input: unknown; inputHash: string; runNumber: number; runs: NewRun['runs']; stepIndex: number; notify?: NotifyTarget; createdAt?: string; actor: Actor; held: boolean; continued?: { runId: string; fromStep: string; seed: Record<string, unknown> } },
+  ): NewRun {
+    const at = iso();
+    const ev = eventsAt(at);
+    const runId = ulid(clock.now());
+    const step = { step: def.steps[p.stepIndex].name };
+    const claim = p.held ? executor.leaseFor(p.workflowId) : undefined;
+    const continued = p.continued ? { continuedExecutionRunId: p.continued.runId, fromStep: p.continued.fromStep, seededSteps: Object.keys(p.continued.seed) } : {};
+    const events: NewEvent[] = [
+      ev.started({ workflowType: def.type, version: def.version, input: p.input, runNumber: p.runNumber, actor: p.actor, ...continued }),
+      ev.scheduled(step, 1),
+      ...(claim ? [ev.taskStarted(step, 1, claim.owner)] : []),
+    ];
+    return {
+      journeyId: p.workflowId,
+      workflowType: def.type,
+      typeVersion: def.version,
+      input: p.input,
+      inputHash: p.inputHash,
+      runId,
+      runNumber: p.runNumber,
+      runs: [...p.runs, { runId, number: p.runNumber, startedAt: at, ...(p.continued ? { fromStep: p.continued.fromStep } : {}) }],
+      stepIndex: p.stepIndex,
+      shard: dueShardOf(p.workflowId),
+      notify: p.notify,
+      createdAt: p.createdAt,
+      claim,
+      events,
+      seed: p.continued && Object.keys(p.continued.seed).length ? p.continued.seed : undefined,
+    };
+  }
+
+  /** Runs a run just written already held, or wakes the workers for it. */
+  function hand(journey: JourneyRecord, held: boolean) {
+    if (held) workers!.runReserved(executor.adopt(journey));
+    else workers?.wake();
+  }
+
+  /** A new run replacing the finished `h` (resume, rerun). */
+  async function replaceRun(h: JourneyRecord, def: WorkflowType, p: { input: unknown; inputHash: string; stepIndex: number; seed: Record<string, unknown>; fromStep: string; actor: Actor }): Promise<RunRef> {
+    if (h.notifyPending) throw new AppError('workflow.running', `workflow ${h.journeyId}: the outcome of run ${h.runId} is still being delivered; try again in a moment`);
+    const held = workers?.reserve() ?? false;
+    const runs = h.runs.map((r) => (r.runId === h.runId ? { ...r, closedStatus: h.status } : r));
+    const run = newRunOf(def, { workflowId: h.journeyId, ...p, runNumber: h.runNumber + 1, runs, notify: h.notify, createdAt: h.createdAt, held, continued: { runId: h.runId, fromStep: p.fromStep, seed: p.seed } });
+    const closing = [eventsAt(iso()).marker(MARKER.resumed, { newRunId: run.runId, fromStep: p.fromStep, actor: p.actor })];
+    const outcome = await store.newRun(h, run, closing).catch((error: unknown) => {
+      if (held) workers!.unreserve();
+      throw error;
+    });
+    if (!outcome.ok) {
+      if (held) workers!.unreserve();
+      throw new ConflictError('journey.conflict', `workflow ${h.journeyId} changed while a new run was being started; read it again`, { current: null });
+    }
+    hand(outcome.journey, held);
+    return { created: true, workflowId: h.journeyId, runId: run.runId, status: 'RUNNING' };
+  }
+
+  /** Reads, decides and writes an action by someone who does not hold the run, again when a worker's write raced it. */
+  async function external(workflowId: string, label: string, decide: (h: JourneyRecord) => { change: Parameters<JourneyStore['external']>[2]; events: NewEvent[] }): Promise<RunRef> {
+    for (let round = 0; round < EXTERNAL_ROUNDS; round++) {
+      const h = await mustGet(workflowId);
+      if (isFinished(h.status)) throw new AppError('workflow.finished', `workflow ${workflowId} is ${h.status}`, { status: h.status, runId: h.runId });
+      const { change, events } = decide(h);
+      const outcome = await store.external(h, label, change, events);
+      if (outcome.ok) return { created: false, workflowId, runId: h.runId, status: change.status ?? h.status };
+    }
+    throw new ConflictError('journey.conflict', `workflow ${workflowId} kept changing; try again`, { current: null });
+  }
+
+  return {
+    /** Starts a workflow, or answers the existing one for the same id and input (never a duplicate). */
+    async start(request: StartRequest, actor: Actor): Promise<RunRef> {
+      const problems: { path: string; message: string }[] = [];
+      const def = registry.get(request.type);
+      if (!def) problems.push({ path: 'type', message: `unknown workflow type "${request.type}"; known: ${registry.names().join(', ')}` });
+      let input: unknown;
+      if (def) {
+        const parsed = def.input.safeParse(request.input);
+        if (parsed.success) input = parsed.data;
+        else problems.push(...parsed.error.issues.map((i) => ({ path: ['input', ...i.path].join('.'), message: i.message })));
+      }
+      if (request.workflowId !== undefined && !WORKFLOW_ID.test(request.workflowId)) problems.push({ path: 'workflowId', message: 'letters, digits and _ - . : # / @ only, at most 200' });
+      const key = def && input !== undefined ? def.businessKey?.(input) : undefined;
+      if (key && request.workflowId !== undefined && key !== request.workflowId) problems.push({ path: 'workflowId', message: `workflows of type ${request.type} are keyed by their input: this one is ${key}` });
+      if (request.notify && !listeners.get(request.notify.listener)) problems.push({ path: 'notify.listener', message: `no listener named ${request.notify.listener}` });
+      if (problems.length || !def) throw new ValidationError('invalid workflow start', problems);
+
+      const workflowId = key ?? request.workflowId ?? `${def.type}:${ulid(clock.now())}`;
+      const inputHash = canonicalHash({ type: def.type, input });
+      const held = workers?.reserve() ?? false;
+      const run = newRunOf(def, { workflowId, input, inputHash, runNumber: 1, runs: [], stepIndex: 0, notify: request.notify, actor, held });
+      const outcome = await store.start(run).catch((error: unknown) => {
+        if (held) workers!.unreserve();
+        throw error;
+      });
+      if (outcome.created) {
+        hand(outcome.journey, held);
+        return { created: true, workflowId, runId: run.runId, status: 'RUNNING' };
+      }
+      if (held) workers!.unreserve();
+      const existing = outcome.existing;
+      const sameType = existing.workflowType === def.type;
+      if (request.rerun && sameType) {
+        if (!isFinished(existing.status)) throw new AppError('workflow.running', `workflow ${workflowId} is ${existing.status}; it can be rerun once finished`, { status: existing.status, runId: existing.runId });
+        return replaceRun(existing, def, { input, inputHash, stepIndex: 0, seed: {}, fromStep: def.steps[0].name, actor });
+      }
+      if (!sameType || existing.inputHash !== inputHash) {
+        throw new AppError('workflow.inputMismatch', `workflow ${workflowId} exists with another ${sameType ? 'input' : `type (${existing.workflowType ?? 'a batch journey'})`}`, {
+          workflowId,
+          status: existing.status,
+          runId: existing.runId,
+        });
+      }
+      return { created: false, workflowId, runId: existing.runId, status: existing.status };
+    },
+
+    /** The workflow: status, current run, each step with attempts, result and error. */
+    async get(workflowId: string): Promise<WorkflowView> {
+      const h = await mustGet(workflowId);
+      const names = registry.get(h.workflowType)?.steps.map((s) => s.name) ?? [];
+      const [checkpoints, events] = await Promise.all([store.checkpoints(workflowId, h.runId), allEvents(h)]);
+      return viewOf(h, names, checkpoints, events);
+    },
+
+    /** One page of workflows by status and/or type (an index, never a Scan), newest status change first. */
+    async list(request: ListRequest): Promise<{ workflows: WorkflowSummary[]; nextCursor?: string }> {
+      const next = request.cursor ? decodeCursor(request.cursor) : undefined;
+      const page = await store.list({ status: request.status, type: request.type, limit: request.limit ?? 50, next });
+      return { workflows: page.journeys.map(summaryOf), ...(page.next ? { nextCursor: Buffer.from(JSON.stringify(page.next)).toString('base64url') } : {}) };
+    },
+
+    /** A page of a run's events (default: the current run), oldest first. */
+    async history(workflowId: string, request: HistoryRequest = {}): Promise<{ workflowId: string; runId: string; events: HistoryEvent[]; nextCursor?: string }> {
+      const h = await mustGet(workflowId);
+      const runId = request.runId ?? h.runId;
+      if (!h.runs.some((r) => r.runId === runId)) throw new AppError('workflow.notFound', `workflow ${workflowId} has no run ${runId}`, { workflowId, runId });
+      const after = request.cursor === undefined ? 0 : Number(request.cursor);
+      if (!Number.isInteger(after) || after < 0) throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'an event id from nextCursor' }]);
+      const page = await store.history(workflowId, runId, after, request.limit ?? 100);
+      return { workflowId, runId, events: page.events.map((e) => toHistoryEvent(e, page.results)), ...(page.nextAfter ? { nextCursor: String(page.nextAfter) } : {}) };
+    },
+
+    /** Stops a running workflow; the running step's signal aborts at its next heartbeat; `compensate` undoes completed steps first. */
+    async terminate(workflowId: string, request: { reason: string; compensate?: boolean }, actor: Actor): Promise<RunRef> {
+      const ref = await external(workflowId, 'journey.terminate', (h) =>
+        termination(h, request.compensate ? typeOf(h) : (registry.get(h.workflowType) ?? typeOf(h)), request.reason, request.compensate ?? false, actor, clock.now()),
+      );
+      executor.interrupt(workflowId);
+      workers?.wake();
+      return ref;
+    },
+
+    /** A new run of a FAILED, TERMINATED or COMPENSATION_FAILED workflow from `fromStep` (default: where it failed), reusing earlier results. */
+    async resume(workflowId: string, request: { fromStep?: string }, actor: Actor): Promise<RunRef> {
+      const h = await mustGet(workflowId);
+      if (!RESUMABLE.includes(h.status)) {
+        throw new AppError('workflow.notResumable', `workflow ${workflowId} is ${h.status}; only a FAILED, TERMINATED or COMPENSATION_FAILED one can be resumed`, { status: h.status });
+      }
+      const def = typeOf(h);
+      const names = def.steps.map((s) => s.name);
+      const fromStep = request.fromStep ?? h.failedStep ?? names[h.stepIndex];
+      const index = names.indexOf(fromStep);
+      if (index < 0) throw new AppError('workflow.unknownStep', `${def.type} has no step ${fromStep}`, { step: fromStep, steps: names });
+      const { results } = await store.checkpoints(workflowId, h.runId);
+      const missing = names.slice(0, index).filter((name) => !(name in results));
+      if (missing.length) throw new AppError('workflow.notResumable', `cannot resume from ${fromStep}: ${missing.join(', ')} did not complete in run ${h.runId}`, { missing });
+      const seed = Object.fromEntries(names.slice(0, index).map((name) => [name, results[name]]));
+      return replaceRun(h, def, { input: h.input, inputHash: h.inputHash, stepIndex: index, seed, fromStep, actor });
+    },
+
+    /** Records a signal in the history; a run parked waiting for it becomes due at once. */
+    async signal(workflowId: string, request: { name: string; payload?: unknown }, actor: Actor): Promise<RunRef> {
+      if (!SIGNAL_NAME.test(request.name)) throw new ValidationError('invalid signal', [{ path: 'name', message: 'a letter, then letters, digits or _ (at most 64)' }]);
+      const ref = await external(workflowId, 'journey.signal', (h) => signalled(h, request.name, request.payload ?? null, actor, clock.now()));
+      if (ref.status === 'RUNNING') workers?.wake();
+      return ref;
+    },
+
+    /** Registered workflow types and their steps. */
+    types: () => registry.names().map((name) => ({ type: name, version: registry.get(name)!.version, steps: registry.get(name)!.steps.map((s) => s.name) })),
+  };
+
+  async function allEvents(h: JourneyRecord) {
+    const events = [];
+    for (let after = 0; ; ) {
+      const page = await store.history(h.journeyId, h.runId, after, 1_000);
+      events.push(...page.events);
+      if (!page.nextAfter) return events;
+      after = page.nextAfter;
+    }
+  }
+}
+
+function decodeCursor(cursor: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'pass nextCursor from the previous page unchanged' }]);
+}
+
+export type WorkflowService = ReturnType<typeof createWorkflowService>;

@@ -1,0 +1,167 @@
+/**
+ * The workers of one instance: up to `size` runs executing at once, claimed from the sparse due
+ * index (never a Scan). The poll is adaptive: again at once while it finds work, backing off to
+ * `pollMaxMs` when idle; a local start, signal or due time wakes it at once.
+ */
+import { DUE_SHARDS, type JourneyRecord, type JourneyStore } from '../infra/stores/journey-store.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
+import { errorMessage } from './define.js';
+import type { ClaimedRun, Executor } from './executor.js';
+
+export interface WorkerPoolDeps {
+  store: JourneyStore;
+  executor: Executor;
+  clock: Clock;
+  logger: Logger;
+  /** Runs executing at once in this instance (WORKFLOW_WORKERS). */
+  size: number;
+  /** First back-off step of an idle poll, ms. */
+  pollMinMs: number;
+  /** Longest wait between polls when idle, ms (WORKFLOW_POLL_MAX_MS). */
+  pollMaxMs: number;
+  random?: () => number;
+}
+
+export interface WorkerPool {
+  start(): void;
+  /** Polls now (a run was started, signalled or became due here). */
+  wake(): void;
+  /** Wakes the poll at epoch ms `at`. */
+  wakeAt(at: number): void;
+  /** Takes a free slot for a run this instance starts already held; false when none is free. */
+  reserve(): boolean;
+  /** Gives back a reserved slot that was not used. */
+  unreserve(): void;
+  /** Executes a run started already held in a reserved slot. */
+  runReserved(run: ClaimedRun): void;
+  /** Stops polling and lets every run here go (due now, for another worker); waits up to `waitMs`. */
+  stop(waitMs?: number): Promise<void>;
+  busy(): number;
+}
+
+const SHARDS = Array.from({ length: DUE_SHARDS }, (_, i) => `due#${i}`);
+
+export function createWorkerPool(deps: WorkerPoolDeps): WorkerPool {
+  const { store, executor, clock, logger, size } = deps;
+  const random = deps.random ?? Math.random;
+  let busy = 0;
+  let running = false;
+  let woken = false;
+  let wakeSleeper: (() => void) | undefined;
+  let loopDone: Promise<void> = Promise.resolve();
+  const timers = new Set<NodeJS.Timeout>();
+
+  function wake() {
+    woken = true;
+    wakeSleeper?.();
+  }
+
+  const nap = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeSleeper = undefined;
+        resolve();
+      }
+      wakeSleeper = done;
+    });
+
+  function execute(run: ClaimedRun) {
+    void executor.execute(run).finally(() => {
+      busy--;
+      wake();
+    });
+  }
+
+  /** Claims due runs into the free slots; how many it got. */
+  async function pollOnce(): Promise<number> {
+    const free = size - busy;
+    const listed = (await Promise.all(SHARDS.map((shard) => store.due(shard, clock.now(), free * 2)))).flat();
+    // Instances see the same list: shuffled, they mostly try different runs first.
+    const candidates: JourneyRecord[] = listed.map((r) => ({ r, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.r);
+    let claimed = 0;
+    while (candidates.length && busy < size && running) {
+      const batch = candidates.splice(0, size - busy);
+      busy += batch.length;
+      const runs = await Promise.all(
+        batch.map((seen) =>
+          executor.claim(seen).catch((error: unknown) => {
+            logger.warn('workflow claim failed', { workflowId: seen.journeyId, error: errorMessage(error) });
+            return null;
+          }),
+        ),
+      );
+      for (const run of runs) {
+        if (run) {
+          claimed++;
+          execute(run);
+        } else busy--;
+      }
+    }
+    return claimed;
+  }
+
+  async function loop() {
+    let idleMs = deps.pollMinMs;
+    while (running) {
+      woken = false;
+      if (busy >= size) {
+        await nap(deps.pollMaxMs);
+        continue;
+      }
+      let claimed = 0;
+      try {
+        claimed = await pollOnce();
+      } catch (error) {
+        logger.warn('workflow poll failed', { error: errorMessage(error) });
+      }
+      if (!running) break;
+      if (claimed > 0 || woken) {
+        idleMs = deps.pollMinMs;
+        if (claimed > 0) continue;
+      }
+      if (!woken) await nap(idleMs);
+      idleMs = Math.min(deps.pollMaxMs, idleMs * 2);
+    }
+  }
+
+  return {
+    start() {
+      if (running || size <= 0) return;
+      running = true;
+      loopDone = loop();
+    },
+    wake,
+    wakeAt(at) {
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer);
+          wake();
+        },
+        Math.max(0, at - clock.now()),
+      );
+      timer.unref();
+      timers.add(timer);
+    },
+    reserve() {
+      if (!running || busy >= size) return false;
+      busy++;
+      return true;
+    },
+    unreserve() {
+      busy--;
+    },
+    runReserved: execute,
+    async stop(waitMs = 5_000) {
+      running = false;
+      wake();
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      await executor.shutdown(waitMs);
+      await loopDone;
+    },
+    busy: () => busy,
+  };
+}

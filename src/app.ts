@@ -12,6 +12,8 @@ import { errorMiddleware, notFound } from './routes/http.js';
 import { opsRoutes } from './routes/ops.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { whatsappRoutes } from './routes/whatsapp.js';
+import { workflowRoutes } from './routes/workflows.js';
+import type { WorkflowService } from './workflows/index.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -25,6 +27,7 @@ export interface AppDeps {
   opsToken: string;
   dynamoRequests: () => { requests: number; byOperation: Record<string, number>; byTable: Record<string, number> };
   whatsapp: { appSecret?: string; verifyToken?: string };
+  workflows: WorkflowService;
 }
 
 /** Builds the Express app from its dependencies; no I/O happens here. */
@@ -41,6 +44,7 @@ export function createApp(deps: AppDeps): Application {
   app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix }));
   app.use(webhookRoutes(deps.entrypoints));
   app.use(whatsappRoutes({ inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, ...deps.whatsapp }));
+  app.use(workflowRoutes({ workflows: deps.workflows, opsToken: deps.opsToken }));
   app.use(opsRoutes({ stores: deps.stores, metrics: deps.metrics, client: deps.client, tablePrefix: deps.tablePrefix, opsToken: deps.opsToken, dynamoRequests: deps.dynamoRequests }));
   app.use(notFound);
   app.use(errorMiddleware(deps.logger));

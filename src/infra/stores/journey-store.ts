@@ -72,7 +72,7 @@ export interface JourneyStore {
   /** A signal or a termination, by someone who does not hold the run. */
   external(seen: JourneyRecord, label: string, change: RunChange, events: NewEvent[]): Promise<Outcome>;
   checkpoints(journeyId: string, runId: string): Promise<RunCheckpoints>;
-  /** Events of a run after event id `after`, at least `limit` of them when there are (whole items). */
+  /** At most `limit` events of a run after event id `after`; `nextAfter` when more may follow. */
   history(journeyId: string, runId: string, after: number, limit: number): Promise<HistoryPage>;
   /** One page of headers by status, by type, or both, newest status change first. */
   list(query: { status?: JourneyStatus; type?: string; limit: number; next?: Record<string, unknown> }): Promise<ListPage>;
@@ -179,16 +179,18 @@ export function createJourneyStore(deps: JourneyStoreDeps): JourneyStore {
       const page: HistoryPage = { events: [], results: {} };
       await queryPages(doc, { ...runQuery(journeyId, runId, from), Limit: Math.min(limit, 1_000) }, (out) => {
         for (const item of out.Items ?? []) {
-          const events = toEvents(item).filter((e) => e.id > after);
-          if (!events.length) continue;
-          if (page.events.length >= limit) {
-            page.nextAfter = page.events.at(-1)!.id;
-            return false;
-          }
-          page.events.push(...events);
-          // A checkpoint is written with the event that completed its step: the item's first.
+          const all = toEvents(item);
           const checkpoint = toCheckpoint(item);
-          if (checkpoint && events[0].id === toEvents(item)[0].id) page.results[events[0].id] = checkpoint.result;
+          for (const event of all) {
+            if (event.id <= after) continue;
+            if (page.events.length >= limit) {
+              page.nextAfter = page.events.at(-1)!.id;
+              return false;
+            }
+            page.events.push(event);
+            // A checkpoint is written with the event that completed its step: the item's first.
+            if (checkpoint && event.id === all[0].id) page.results[event.id] = checkpoint.result;
+          }
         }
         if (page.events.length >= limit && out.LastEvaluatedKey) {
           page.nextAfter = page.events.at(-1)!.id;

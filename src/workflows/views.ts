@@ -11,7 +11,7 @@ export interface HistoryEvent {
   attributes: Record<string, unknown>;
 }
 
-export type StepStatus = 'pending' | 'running' | 'retrying' | 'waiting' | 'completed' | 'failed' | 'compensating' | 'compensated' | 'compensation_failed';
+export type StepStatus = 'pending' | 'running' | 'retrying' | 'waiting' | 'completed' | 'failed' | 'compensating' | 'compensated' | 'compensation_failed' | 'terminated';
 
 export interface StepView {
   name: string;
@@ -75,7 +75,7 @@ export function summaryOf(h: JourneyRecord): WorkflowSummary {
 }
 
 /** Pure: status of the step the run is at, from the run's status. */
-const CURRENT: Partial<Record<JourneyStatus, StepStatus>> = { RUNNING: 'running', RETRYING: 'retrying', WAITING: 'waiting' };
+const CURRENT: Partial<Record<JourneyStatus, StepStatus>> = { RUNNING: 'running', RETRYING: 'retrying', WAITING: 'waiting', TERMINATED: 'terminated' };
 
 /** Pure: the workflow as GET /workflows/:id shows it: header, and each step of the current run from its events and checkpoints. */
 export function viewOf(h: JourneyRecord, stepNames: string[], checkpoints: RunCheckpoints, events: StoredEvent[]): WorkflowView {
@@ -96,7 +96,8 @@ export function viewOf(h: JourneyRecord, stepNames: string[], checkpoints: RunCh
   for (const name of checkpoints.seeded) Object.assign(byName.get(name) ?? {}, { status: 'completed', seededFrom: previousRun });
   for (const step of steps) if (step.name in checkpoints.results) step.result = checkpoints.results[step.name];
   const current = steps[h.stepIndex];
-  if (current && CURRENT[h.status] && current.status === 'pending') current.status = CURRENT[h.status]!;
+  // The step the run is at; a terminated run's step only if it had started.
+  if (current && CURRENT[h.status] && current.status === 'pending' && (h.status !== 'TERMINATED' || current.attempts > 0)) current.status = CURRENT[h.status]!;
   if (h.failedStep && byName.get(h.failedStep)) byName.get(h.failedStep)!.status = 'failed';
   if (h.status === 'COMPENSATION_FAILED' && h.compensateIndex !== undefined) steps[h.compensateIndex].status = 'compensation_failed';
   return {

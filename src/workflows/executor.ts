@@ -4,7 +4,7 @@
  * checkpoint in one transaction) as the decider says, until the run parks, waits out a retry
  * delay, finishes or is lost. A run's steps run in one worker until then: a claim per run, not per step.
  */
-import { applyChange, serialise, type JourneyLease, type JourneyRecord, type JourneyStore, type RunChange } from '../infra/stores/journey-store.js';
+import { isFinished, serialise, type JourneyLease, type JourneyRecord, type JourneyStore, type RunChange } from '../infra/stores/journey-store.js';
 import type { Clock } from '../kernel/clock.js';
 import { AppError, StoreUnavailableError } from '../kernel/errors.js';
 import { ulid } from '../kernel/ids.js';
@@ -27,6 +27,8 @@ export interface ExecutorDeps {
   random?: () => number;
   /** Told of each due time this instance set (a retry delay, a signal timeout), so its workers can wake then. */
   onDue?: (at: number) => void;
+  /** Told when a run this instance holds ends (metrics, the benchmark); never awaited. */
+  onFinished?: (run: { workflowId: string; runId: string; type: string; status: string }) => void;
 }
 
 /** A run this worker holds, and its header as last written. */
@@ -85,17 +87,15 @@ export function createExecutor(deps: ExecutorDeps) {
 
   const newLease = (h: JourneyRecord): JourneyLease => ({ journeyId: h.journeyId, runId: h.runId, owner: deps.owner, token: ulid(clock.now()) });
 
-  /** Takes a listed run, if it is still as listed and of a type registered here; null when another worker was first. */
+  /** Takes a run read from its header, if it is due and still as read and of a type registered here; null when another worker was first. */
   async function claim(seen: JourneyRecord): Promise<ClaimedRun | null> {
     const def = registry.get(seen.workflowType);
-    if (!def) return null;
+    if (!def || seen.dueShard === undefined || seen.dueAt === undefined || seen.dueAt > clock.now()) return null;
     const lease = newLease(seen);
     const decision = entry(seen, def, now());
     const outcome = await persist(() => store.claim(seen, lease, leaseMs, registry.names(), decision.change, decision.events));
     if (!outcome.ok) return null;
-    const at = clock.now();
-    const header = { ...applyChange(seen, decision.change, decision.events.length, iso()), leaseOwner: lease.owner, leaseToken: lease.token, leaseExpiresAt: at + leaseMs, dueAt: at + leaseMs };
-    return { header, lease, def, next: decision.next, renewedAt: at };
+    return { header: outcome.journey, lease, def, next: decision.next, renewedAt: clock.now() };
   }
 
   /** A run created already held by this instance (a local start): no claim needed. */
@@ -115,12 +115,12 @@ export function createExecutor(deps: ExecutorDeps) {
       if (decision === 'rerun') return 'rerun';
       const holding = (decision.next.kind === 'run' || decision.next.kind === 'compensate') && !decision.change.release && decision.change.due === undefined;
       const change: RunChange = holding && clock.now() - run.renewedAt >= renewEveryMs ? { ...decision.change, leaseUntil: clock.now() + leaseMs } : decision.change;
-      const extras = decision.checkpoint ? { checkpoint: decision.checkpoint } : undefined;
-      const outcome = await persist(() => store.transition(run.lease, run.header.eventCount, change, decision.events, extras));
+      const outcome = await persist(() => store.transition(run.lease, run.header, change, decision.events, decision.checkpoint));
       if (outcome.ok) {
-        run.header = applyChange(run.header, change, decision.events.length, iso());
+        run.header = outcome.journey;
         if (change.leaseUntil) run.renewedAt = clock.now();
         if (typeof change.due === 'number' && change.due > clock.now()) deps.onDue?.(change.due);
+        if (change.status && isFinished(change.status)) deps.onFinished?.({ workflowId: run.header.journeyId, runId: run.header.runId, type: run.header.workflowType, status: change.status });
         return decision.next;
       }
       if (!outcome.current || outcome.current.leaseToken !== run.lease.token) {
@@ -151,8 +151,7 @@ export function createExecutor(deps: ExecutorDeps) {
       if (why || clock.now() - run.renewedAt < renewEveryMs) return;
       run.renewedAt = clock.now();
       try {
-        const outcome = await store.heartbeat(run.lease, leaseMs);
-        if (!outcome.ok) stop('lost');
+        if (!(await store.heartbeat(run.lease, leaseMs))) stop('lost');
       } catch (error) {
         logger.warn('workflow lease renewal failed; trying again at the next beat', { workflowId: h.journeyId, error: errorMessage(error) });
       }
@@ -272,7 +271,8 @@ export function createExecutor(deps: ExecutorDeps) {
 
   async function drive(run: ClaimedRun): Promise<void> {
     const h = run.header;
-    const results = h.stepIndex > 0 || h.runNumber > 1 || h.status === 'COMPENSATING' ? (await store.checkpoints(h.journeyId, h.runId)).results : {};
+    // From the header (a query only when some result left it).
+    const { results } = await store.checkpoints(h);
     let next: Next | 'rerun' = run.next;
     for (;;) {
       if (next === 'rerun') next = { kind: 'run' };

@@ -7,7 +7,7 @@ import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import { sleep } from '../kernel/retry.js';
 import type { WorkflowType } from './define.js';
-import { createExecutor } from './executor.js';
+import { createExecutor, type ExecutorDeps } from './executor.js';
 import { createListenerRegistry, createWorkflowRegistry } from './registry.js';
 import { createWorkflowService } from './service.js';
 import { createWorkerPool } from './workers.js';
@@ -37,6 +37,8 @@ export interface WorkflowsDeps {
   instanceId: string;
   settings: WorkflowSettings;
   random?: () => number;
+  /** Told when a run executing here ends. */
+  onFinished?: ExecutorDeps['onFinished'];
 }
 
 export function createWorkflows(deps: WorkflowsDeps) {
@@ -44,7 +46,7 @@ export function createWorkflows(deps: WorkflowsDeps) {
   const registry = createWorkflowRegistry(deps.types);
   const listeners = createListenerRegistry();
   let wakeAt: ((at: number) => void) | undefined;
-  const executor = createExecutor({ store, registry, listeners, clock, logger, owner: deps.instanceId, leaseMs: settings.leaseMs, random: deps.random, onDue: (at) => wakeAt?.(at) });
+  const executor = createExecutor({ store, registry, listeners, clock, logger, owner: deps.instanceId, leaseMs: settings.leaseMs, random: deps.random, onDue: (at) => wakeAt?.(at), onFinished: deps.onFinished });
   const workers =
     settings.workers > 0
       ? createWorkerPool({ store, executor, clock, logger, size: settings.workers, pollMinMs: settings.pollMinMs ?? 25, pollMaxMs: settings.pollMaxMs, random: deps.random })

@@ -12,6 +12,7 @@ import {
   type NewEvent,
   type NewRun,
   type NotifyTarget,
+  type StoredCheckpoint,
 } from '../infra/stores/journey-store.js';
 import { canonicalHash } from '../kernel/canonical-json.js';
 import type { Clock } from '../kernel/clock.js';
@@ -94,14 +95,14 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
   /** Pure-ish: a new run of `def` (its first events; already held when this instance has a free worker). */
   function newRunOf(
     def: WorkflowType,
-    p: { workflowId: string; input: unknown; inputHash: string; runNumber: number; runs: NewRun['runs']; stepIndex: number; notify?: NotifyTarget; createdAt?: string; actor: Actor; held: boolean; continued?: { runId: string; fromStep: string; seed: Record<string, unknown> } },
+    p: { workflowId: string; input: unknown; inputHash: string; runNumber: number; runs: NewRun['runs']; stepIndex: number; notify?: NotifyTarget; createdAt?: string; actor: Actor; held: boolean; continued?: { runId: string; fromStep: string; seed: StoredCheckpoint[] } },
   ): NewRun {
     const at = iso();
     const ev = eventsAt(at);
     const runId = ulid(clock.now());
     const step = { step: def.steps[p.stepIndex].name };
     const claim = p.held ? executor.leaseFor(p.workflowId) : undefined;
-    const continued = p.continued ? { continuedExecutionRunId: p.continued.runId, fromStep: p.continued.fromStep, seededSteps: Object.keys(p.continued.seed) } : {};
+    const continued = p.continued ? { continuedExecutionRunId: p.continued.runId, fromStep: p.continued.fromStep, seededSteps: p.continued.seed.map((c) => c.step) } : {};
     const events: NewEvent[] = [
       ev.started({ workflowType: def.type, version: def.version, input: p.input, runNumber: p.runNumber, actor: p.actor, ...continued }),
       ev.scheduled(step, 1),
@@ -122,18 +123,18 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       createdAt: p.createdAt,
       claim,
       events,
-      seed: p.continued && Object.keys(p.continued.seed).length ? p.continued.seed : undefined,
+      seed: p.continued?.seed,
     };
   }
 
-  /** Runs a run just written already held, or wakes the workers for it. */
+  /** Runs a run just written already held, or queues it for this instance's next free worker. */
   function hand(journey: JourneyRecord, held: boolean) {
     if (held) workers!.runReserved(executor.adopt(journey));
-    else workers?.wake();
+    else workers?.enqueue(journey);
   }
 
   /** A new run replacing the finished `h` (resume, rerun). */
-  async function replaceRun(h: JourneyRecord, def: WorkflowType, p: { input: unknown; inputHash: string; stepIndex: number; seed: Record<string, unknown>; fromStep: string; actor: Actor }): Promise<RunRef> {
+  async function replaceRun(h: JourneyRecord, def: WorkflowType, p: { input: unknown; inputHash: string; stepIndex: number; seed: StoredCheckpoint[]; fromStep: string; actor: Actor }): Promise<RunRef> {
     if (h.notifyPending) throw new AppError('workflow.running', `workflow ${h.journeyId}: the outcome of run ${h.runId} is still being delivered; try again in a moment`);
     const held = workers?.reserve() ?? false;
     const runs = h.runs.map((r) => (r.runId === h.runId ? { ...r, closedStatus: h.status } : r));
@@ -198,7 +199,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       const sameType = existing.workflowType === def.type;
       if (request.rerun && sameType) {
         if (!isFinished(existing.status)) throw new AppError('workflow.running', `workflow ${workflowId} is ${existing.status}; it can be rerun once finished`, { status: existing.status, runId: existing.runId });
-        return replaceRun(existing, def, { input, inputHash, stepIndex: 0, seed: {}, fromStep: def.steps[0].name, actor });
+        return replaceRun(existing, def, { input, inputHash, stepIndex: 0, seed: [], fromStep: def.steps[0].name, actor });
       }
       if (!sameType || existing.inputHash !== inputHash) {
         throw new AppError('workflow.inputMismatch', `workflow ${workflowId} exists with another ${sameType ? 'input' : `type (${existing.workflowType ?? 'a batch journey'})`}`, {
@@ -214,7 +215,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
     async get(workflowId: string): Promise<WorkflowView> {
       const h = await mustGet(workflowId);
       const names = registry.get(h.workflowType)?.steps.map((s) => s.name) ?? [];
-      const [checkpoints, events] = await Promise.all([store.checkpoints(workflowId, h.runId), allEvents(h)]);
+      const [checkpoints, events] = await Promise.all([store.checkpoints(h), allEvents(h)]);
       return viewOf(h, names, checkpoints, events);
     },
 
@@ -232,7 +233,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       if (!h.runs.some((r) => r.runId === runId)) throw new AppError('workflow.notFound', `workflow ${workflowId} has no run ${runId}`, { workflowId, runId });
       const after = request.cursor === undefined ? 0 : Number(request.cursor);
       if (!Number.isInteger(after) || after < 0) throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'an event id from nextCursor' }]);
-      const page = await store.history(workflowId, runId, after, request.limit ?? 100);
+      const page = await store.history(h, runId, after, request.limit ?? 100);
       return { workflowId, runId, events: page.events.map((e) => toHistoryEvent(e, page.results)), ...(page.nextAfter ? { nextCursor: String(page.nextAfter) } : {}) };
     },
 
@@ -257,10 +258,11 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       const fromStep = request.fromStep ?? h.failedStep ?? names[h.stepIndex];
       const index = names.indexOf(fromStep);
       if (index < 0) throw new AppError('workflow.unknownStep', `${def.type} has no step ${fromStep}`, { step: fromStep, steps: names });
-      const { results } = await store.checkpoints(workflowId, h.runId);
-      const missing = names.slice(0, index).filter((name) => !(name in results));
+      const { steps } = await store.checkpoints(h);
+      const missing = names.slice(0, index).filter((name) => !steps.some((c) => c.step === name));
       if (missing.length) throw new AppError('workflow.notResumable', `cannot resume from ${fromStep}: ${missing.join(', ')} did not complete in run ${h.runId}`, { missing });
-      const seed = Object.fromEntries(names.slice(0, index).map((name) => [name, results[name]]));
+      // Carried over as they are; the new run has no event completing them.
+      const seed = steps.filter((c) => c.index < index).map((c) => ({ ...c, seeded: true, eventId: 0, inItem: undefined }));
       return replaceRun(h, def, { input: h.input, inputHash: h.inputHash, stepIndex: index, seed, fromStep, actor });
     },
 
@@ -279,7 +281,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
   async function allEvents(h: JourneyRecord) {
     const events = [];
     for (let after = 0; ; ) {
-      const page = await store.history(h.journeyId, h.runId, after, 1_000);
+      const page = await store.history(h, h.runId, after, 1_000);
       events.push(...page.events);
       if (!page.nextAfter) return events;
       after = page.nextAfter;

@@ -25,8 +25,10 @@ export interface WorkerPoolDeps {
 
 export interface WorkerPool {
   start(): void;
-  /** Polls now (a run was started, signalled or became due here). */
+  /** Polls now (a run was signalled or became due here). */
   wake(): void;
+  /** A run started here while every worker was busy: the next free worker here claims it first, without a query. */
+  enqueue(run: JourneyRecord): void;
   /** Wakes the poll at epoch ms `at`. */
   wakeAt(at: number): void;
   /** Takes a free slot for a run this instance starts already held; false when none is free. */
@@ -41,6 +43,8 @@ export interface WorkerPool {
 }
 
 const SHARDS = Array.from({ length: DUE_SHARDS }, (_, i) => `due#${i}`);
+/** Runs started here and waiting for a worker here, at most (beyond, the due index finds them). */
+const LOCAL_QUEUE_MAX = 10_000;
 
 export function createWorkerPool(deps: WorkerPoolDeps): WorkerPool {
   const { store, executor, clock, logger, size } = deps;
@@ -48,11 +52,23 @@ export function createWorkerPool(deps: WorkerPoolDeps): WorkerPool {
   let busy = 0;
   let running = false;
   let woken = false;
+  let pollNow = true;
   let wakeSleeper: (() => void) | undefined;
   let loopDone: Promise<void> = Promise.resolve();
   const timers = new Set<NodeJS.Timeout>();
+  /** Headers of runs started here that no worker held yet, oldest first. */
+  const queue: JourneyRecord[] = [];
+  /** The last poll left due runs unclaimed for want of a worker: a freed worker polls again at once. */
+  let backlog = false;
 
+  /** Polls the due index at once (a signal, a due time). */
   function wake() {
+    pollNow = true;
+    nudge();
+  }
+
+  /** Runs the loop at once, for work known here (a run queued here, a freed worker). */
+  function nudge() {
     woken = true;
     wakeSleeper?.();
   }
@@ -71,28 +87,19 @@ export function createWorkerPool(deps: WorkerPoolDeps): WorkerPool {
   function execute(run: ClaimedRun) {
     void executor.execute(run).finally(() => {
       busy--;
-      wake();
+      // A freed worker looks again at once only when work is known to wait; otherwise the idle poll finds it.
+      if (backlog) wake();
+      else if (queue.length) nudge();
     });
   }
 
-  /** Claims due runs into the free slots; how many it got. */
-  async function pollOnce(): Promise<number> {
-    const free = size - busy;
-    const listed = (await Promise.all(SHARDS.map((shard) => store.due(shard, clock.now(), free * 2)))).flat();
-    // Instances see the same list: shuffled, they mostly try different runs first.
-    const candidates: JourneyRecord[] = listed.map((r) => ({ r, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.r);
+  /** Claims runs started here (their headers are known: no query, no read). */
+  async function claimQueued(): Promise<number> {
     let claimed = 0;
-    while (candidates.length && busy < size && running) {
-      const batch = candidates.splice(0, size - busy);
+    while (queue.length && busy < size && running) {
+      const batch = queue.splice(0, size - busy);
       busy += batch.length;
-      const runs = await Promise.all(
-        batch.map((seen) =>
-          executor.claim(seen).catch((error: unknown) => {
-            logger.warn('workflow claim failed', { workflowId: seen.journeyId, error: errorMessage(error) });
-            return null;
-          }),
-        ),
-      );
+      const runs = await Promise.all(batch.map((seen) => executor.claim(seen).catch(() => null)));
       for (const run of runs) {
         if (run) {
           claimed++;
@@ -103,27 +110,65 @@ export function createWorkerPool(deps: WorkerPoolDeps): WorkerPool {
     return claimed;
   }
 
+  /** Claims due runs into the free slots; how many it got. */
+  async function pollOnce(): Promise<number> {
+    const free = size - busy;
+    const listed = (await Promise.all(SHARDS.map((shard) => store.due(shard, clock.now(), free * 2)))).flat();
+    // Instances see the same list: shuffled, they mostly try different runs first.
+    const candidates = listed.map((id) => ({ id, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.id);
+    let claimed = 0;
+    backlog = false;
+    while (candidates.length && busy < size && running) {
+      const batch = candidates.splice(0, size - busy);
+      busy += batch.length;
+      const runs = await Promise.all(
+        batch.map(async (id) => {
+          try {
+            // The index holds keys only: read the header, then claim it as read.
+            const seen = await store.get(id);
+            return seen ? await executor.claim(seen) : null;
+          } catch (error) {
+            logger.warn('workflow claim failed', { workflowId: id, error: errorMessage(error) });
+            return null;
+          }
+        }),
+      );
+      for (const run of runs) {
+        if (run) {
+          claimed++;
+          execute(run);
+        } else busy--;
+      }
+    }
+    backlog = candidates.length > 0;
+    return claimed;
+  }
+
   async function loop() {
     let idleMs = deps.pollMinMs;
+    let nextPoll = 0;
     while (running) {
       woken = false;
       if (busy >= size) {
         await nap(deps.pollMaxMs);
         continue;
       }
-      let claimed = 0;
       try {
-        claimed = await pollOnce();
+        await claimQueued();
+        if (busy < size && (pollNow || performance.now() >= nextPoll)) {
+          pollNow = false;
+          const claimed = await pollOnce();
+          // Again at once while the index has work; backing off to pollMaxMs while it has none.
+          idleMs = claimed > 0 ? deps.pollMinMs : Math.min(deps.pollMaxMs, idleMs * 2);
+          nextPoll = performance.now() + (claimed > 0 ? 0 : idleMs);
+          if (claimed > 0) continue;
+        }
       } catch (error) {
         logger.warn('workflow poll failed', { error: errorMessage(error) });
+        nextPoll = performance.now() + deps.pollMaxMs;
       }
       if (!running) break;
-      if (claimed > 0 || woken) {
-        idleMs = deps.pollMinMs;
-        if (claimed > 0) continue;
-      }
-      if (!woken) await nap(idleMs);
-      idleMs = Math.min(deps.pollMaxMs, idleMs * 2);
+      if (!woken) await nap(Math.max(0, nextPoll - performance.now()));
     }
   }
 
@@ -134,6 +179,10 @@ export function createWorkerPool(deps: WorkerPoolDeps): WorkerPool {
       loopDone = loop();
     },
     wake,
+    enqueue(run) {
+      if (queue.length < LOCAL_QUEUE_MAX) queue.push(run);
+      nudge();
+    },
     wakeAt(at) {
       const timer = setTimeout(
         () => {

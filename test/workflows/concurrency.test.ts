@@ -65,7 +65,7 @@ describe('workflow workers across instances', () => {
       expect(lines(history).filter((l) => l.startsWith('ActivityTaskCompleted'))).toEqual(['A', 'B', 'C', 'D', 'E'].map((s) => `ActivityTaskCompleted ${s}#1`));
       expect(lines(history).filter((l) => l === 'WorkflowExecutionCompleted')).toHaveLength(1);
     }
-    for (const ref of refs.slice(0, 5)) expect((await starter.store.checkpoints(ref.workflowId, ref.runId)).steps.map((c) => c.step)).toEqual(['A', 'B', 'C', 'D', 'E']);
+    for (const ref of refs.slice(0, 5)) expect((await starter.store.checkpoints((await starter.store.get(ref.workflowId))!)).steps.map((c) => c.step)).toEqual(['A', 'B', 'C', 'D', 'E']);
     const byWorker = histories.flat().filter((e) => e.eventType === 'ActivityTaskStarted').map((e) => e.attributes.worker);
     expect(new Set(byWorker)).toEqual(new Set(['w1', 'w2']));
   }, 90_000);

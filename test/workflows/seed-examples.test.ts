@@ -197,7 +197,7 @@ describe('the seed examples on the order workflow', () => {
     await vi.waitFor(() => expect(instance.busy()).toBe(0), { timeout: 5_000, interval: 10 });
     const view = await instance.service.get(ref.workflowId);
     expect(view).toMatchObject({ status: 'TERMINATED', terminateReason: 'Pedido cancelado pelo cliente' });
-    expect(view.steps.map((s) => s.status)).toEqual(['completed', 'completed', 'pending', 'pending', 'pending']);
+    expect(view.steps.map((s) => s.status)).toEqual(['completed', 'completed', 'terminated', 'pending', 'pending']);
     const events = await allHistory(instance, ref.workflowId);
     expect(events.at(-1)).toMatchObject({ eventType: 'WorkflowExecutionTerminated', attributes: { reason: 'Pedido cancelado pelo cliente', actor: ACTOR } });
     await expect(instance.service.terminate(ref.workflowId, { reason: 'again' }, ACTOR)).rejects.toMatchObject({ code: 'workflow.finished', status: 409 });
@@ -208,7 +208,7 @@ describe('the seed examples on the order workflow', () => {
     await vi.waitFor(async () => expect((await instance.service.get(ref.workflowId)).steps[3].status).toBe('running'), { timeout: 5_000, interval: 10 });
     await instance.service.terminate(ref.workflowId, { reason: 'cancelled', compensate: true }, ACTOR);
     const view = await untilStatus(instance, ref.workflowId, ['TERMINATED']);
-    expect(view.steps.map((s) => s.status)).toEqual(['compensated', 'compensated', 'compensated', 'pending', 'pending']);
+    expect(view.steps.map((s) => s.status)).toEqual(['compensated', 'compensated', 'compensated', 'terminated', 'pending']);
     expect((await historyFrom(ref.workflowId)).slice(-3)).toEqual(['ActivityTaskStarted undo ValidateInput#1', 'ActivityTaskCompleted undo ValidateInput#1', 'WorkflowExecutionTerminated']);
   });
 

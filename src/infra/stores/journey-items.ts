@@ -1,7 +1,9 @@
 /**
  * The JourneyControl item layout. A journey is one workflow: a header item (`sk = "journey"`) holds
- * its current run, and each write of a run adds one history item (`sk = "h#<runId>#<first event
- * id>"`) holding that write's events and, when the write completed a step, the step's checkpoint.
+ * its current run, with the run's newest events (`tail`) and its steps' checkpoints (`results`), so
+ * a step's transition is one conditional UpdateItem. When the tail grows past a few dozen events
+ * (or a result is large, or a new run replaces this one), the events move to a history item
+ * (`sk = "h#<runId>#<first event id>"`) in the same transaction.
  */
 import { AppError } from '../../kernel/errors.js';
 import { TABLE_DEFS, indexNamed } from '../tables.js';
@@ -19,6 +21,13 @@ export const DUE = indexNamed(DEF, 'due-index');
 export const DUE_SHARDS = 4;
 /** DynamoDB items stop at 400 KB; a JSON value above this budget is refused instead of failing the write. */
 const MAX_JSON_BYTES = 350_000;
+/** Events a header keeps before they move to a history item. */
+export const TAIL_MAX = 48;
+/** Events one history item may hold (a full tail, the write that moved it, a closing marker); history pages look back this far. */
+export const MAX_EVENTS_PER_ITEM = 64;
+/** A checkpoint's result is kept in the header up to this size, and the header's results up to the total; larger ones go to a history item. */
+export const INLINE_RESULT_BYTES = 16_000;
+export const INLINE_RESULTS_TOTAL = 64_000;
 
 const HISTORY_PREFIX = 'h#';
 /** Pure: the sort-key prefix of one run's history items. */
@@ -56,6 +65,15 @@ export interface Checkpoint {
   index: number;
   result: unknown;
   attempts: number;
+}
+
+/** A checkpoint as stored: with the id of the event that completed the step. */
+export interface StoredCheckpoint extends Checkpoint {
+  eventId: number;
+  /** Carried over from an earlier run by a resume (its result, not run again). */
+  seeded?: boolean;
+  /** The result is in a history item, not the header (`result` is then absent here). */
+  inItem?: boolean;
 }
 
 export interface RunSummary {
@@ -112,6 +130,12 @@ export interface JourneyRecord {
   attempt: number;
   /** Events written in this run so far (the next event's id is this + 1): the header's version. */
   eventCount: number;
+  /** Events of this run already moved to history items (ids 1 … flushed). */
+  flushed: number;
+  /** The run's events not yet moved (ids flushed + 1 … eventCount). */
+  tail: StoredEvent[];
+  /** The run's checkpoints (and seeded results), in step order. */
+  checkpoints: StoredCheckpoint[];
   failedStep?: string;
   errorMessage?: string;
   /** While compensating: index of the next completed step to undo, going down. */
@@ -176,6 +200,9 @@ export function toRecord(item: Item): JourneyRecord {
     stepIndex: (item.stepIndex as number) ?? 0,
     attempt: (item.attempt as number) ?? 0,
     eventCount: (item.eventCount as number) ?? 0,
+    flushed: (item.flushed as number) ?? 0,
+    tail: ((item.tail as string[]) ?? []).map((json) => JSON.parse(json) as StoredEvent),
+    checkpoints: toCheckpoints(item.results),
     failedStep: item.failedStep as string | undefined,
     errorMessage: item.errorMessage as string | undefined,
     compensateIndex: item.compensateIndex as number | undefined,
@@ -202,11 +229,31 @@ export function toRecord(item: Item): JourneyRecord {
 /** Pure: a history item's events, in order. */
 export const toEvents = (item: Item): StoredEvent[] => (parse(item.eventsJson) as StoredEvent[]) ?? [];
 
-/** Pure: a history item's checkpoint, when it holds one. */
-export function toCheckpoint(item: Item): Checkpoint | undefined {
-  if (typeof item.cpStep !== 'string') return undefined;
-  return { step: item.cpStep, index: item.cpIndex as number, result: parse(item.cpResultJson), attempts: item.cpAttempts as number };
+/** Pure: a header's results map (keys `r<step index>`) as checkpoints in step order. */
+function toCheckpoints(stored: unknown): StoredCheckpoint[] {
+  return Object.values((stored as Record<string, Item>) ?? {})
+    .map((v) => ({
+      step: v.step as string,
+      index: v.index as number,
+      attempts: v.attempts as number,
+      eventId: v.eventId as number,
+      ...(typeof v.resultJson === 'string' ? { result: JSON.parse(v.resultJson) } : { result: undefined, inItem: true }),
+      ...(v.seeded ? { seeded: true } : {}),
+    }))
+    .sort((a, b) => a.index - b.index);
 }
 
-/** Pure: the results a resumed run was seeded with, by step name. */
-export const toSeed = (item: Item): Record<string, unknown> | undefined => parse(item.seedJson) as Record<string, unknown> | undefined;
+/** Pure: a checkpoint as the header's results map stores it (without its result when that is in a history item). */
+export function storedCheckpoint(cp: StoredCheckpoint, inline: boolean): Item {
+  return {
+    step: cp.step,
+    index: cp.index,
+    attempts: cp.attempts,
+    eventId: cp.eventId,
+    ...(inline ? { resultJson: serialise(cp.result, `the result of step ${cp.step}`) } : {}),
+    ...(cp.seeded ? { seeded: true } : {}),
+  };
+}
+
+/** Pure: a history item's checkpoints (results moved out of the header). */
+export const toItemCheckpoints = (item: Item): StoredCheckpoint[] => (parse(item.checkpointsJson) as StoredCheckpoint[]) ?? [];

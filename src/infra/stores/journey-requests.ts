@@ -2,24 +2,31 @@ import { epochSeconds, type Clock } from '../../kernel/clock.js';
 import { ConflictError } from '../../kernel/errors.js';
 import { absentOrExpired, and, expressionsFor, isOneOf, nowValues, update } from './expression.js';
 import {
+  ACTIVE_STATUSES,
   DEF,
   DUE,
   FINISHED_STATUSES,
-  ACTIVE_STATUSES,
   HEADER_SK,
+  INLINE_RESULTS_TOTAL,
+  INLINE_RESULT_BYTES,
+  MAX_EVENTS_PER_ITEM,
   PK,
   SK,
+  TAIL_MAX,
   TTL,
+  dueShardOf,
   historySk,
   serialise,
+  storedCheckpoint,
   type Checkpoint,
   type JourneyRecord,
   type JourneyStatus,
-  dueShardOf,
   type NewEvent,
   type NotifyTarget,
   type ReceivedSignal,
   type RunSummary,
+  type StoredCheckpoint,
+  type StoredEvent,
   type Timer,
   type Waiting,
 } from './journey-items.js';
@@ -30,8 +37,6 @@ const expression = expressionsFor(DEF);
 const DAY_MS = 86_400_000;
 const DUE_SHARD = DUE.partitionKey.name;
 const DUE_AT = DUE.sortKey.name;
-/** Events one write may append (a checkpoint with the next step's start, a resume marker …); history pages look back this far. */
-export const MAX_EVENTS_PER_ITEM = 8;
 
 // Conditions, joined from named parts:
 /** The caller holds the run's lease (the token is new at every claim, so it also fences a stale holder). */
@@ -55,7 +60,7 @@ export interface JourneyLease {
 
 /**
  * A change of a run's header, in the run's terms; the builder turns it into SET/REMOVE clauses.
- * `null` removes. Setting `status` also stamps `updatedAt` (the list indexes sort by it).
+ * `null` removes. Setting `status` also stamps `updatedAt` and refreshes the TTL.
  */
 export interface RunChange {
   status?: JourneyStatus;
@@ -85,13 +90,8 @@ export interface RunChange {
 
 /** Pure: a signal's key in the header's `signals` map (a prefix keeps any name clear of the expression aliases). */
 export const signalKey = (name: string) => `s_${name}`;
-
-/** What a history item carries besides its events. */
-export interface HistoryExtras {
-  checkpoint?: Checkpoint;
-  /** Results a resumed run starts with, by step name. */
-  seed?: Record<string, unknown>;
-}
+/** Pure: a checkpoint's key in the header's `results` map. */
+const resultKey = (index: number) => `r${index}`;
 
 /** A new run of a workflow: its first header and its first events. */
 export interface NewRun {
@@ -110,22 +110,32 @@ export interface NewRun {
   /** Taken at once by a local worker (it runs the first attempt without a claim). */
   claim?: { owner: string; token: string; leaseMs: number };
   events: NewEvent[];
-  seed?: Record<string, unknown>;
+  /** Results carried over from the run it replaces (a resume). */
+  seed?: StoredCheckpoint[];
 }
 
-export interface JourneyRequestDeps {
-  tableName: string;
-  clock: Clock;
-  /** Items expire this long after their last write (DynamoDB TTL). */
-  ttlDays: number;
+/** Where a write's events (and its checkpoint) go: appended to the header's tail, or moved with the tail to a history item. */
+export interface AppendPlan {
+  events: StoredEvent[];
+  /** The tail and these events move to a history item (the tail would grow too long, or the result is large). */
+  flush: boolean;
+  checkpoint?: { stored: StoredCheckpoint; inline: boolean };
 }
 
-/** Pure: `#a.#b` for the attribute path `a.b`. */
-const pathOf = (attribute: string) =>
-  attribute
-    .split('.')
-    .map((part) => `#${part}`)
-    .join('.');
+/** Pure: numbers `events` after the header's and decides where they and the checkpoint go. */
+export function appendPlan(seen: Pick<JourneyRecord, 'eventCount' | 'tail' | 'checkpoints'>, events: NewEvent[], checkpoint?: Checkpoint): AppendPlan {
+  const numbered = events.map((event, i) => ({ id: seen.eventCount + 1 + i, ...event }));
+  let planned: AppendPlan['checkpoint'];
+  if (checkpoint) {
+    // The completion is the write's first event.
+    const stored: StoredCheckpoint = { ...checkpoint, eventId: numbered[0].id };
+    const bytes = Buffer.byteLength(serialise(checkpoint.result, `the result of step ${checkpoint.step}`));
+    const inlineTotal = seen.checkpoints.reduce((sum, c) => sum + (c.inItem ? 0 : Buffer.byteLength(JSON.stringify(c.result ?? null))), 0);
+    planned = { stored, inline: bytes <= INLINE_RESULT_BYTES && inlineTotal + bytes <= INLINE_RESULTS_TOTAL };
+  }
+  const flush = seen.tail.length + numbered.length > TAIL_MAX || planned?.inline === false;
+  return { events: numbered, flush, checkpoint: planned };
+}
 
 /** Pure: the SET/REMOVE clauses and values of a change of the header of `journeyId`. */
 export function changeParts(journeyId: string, change: RunChange): { set: Record<string, unknown>; remove: string[] } {
@@ -156,12 +166,18 @@ export function changeParts(journeyId: string, change: RunChange): { set: Record
   return { set, remove };
 }
 
-/**
- * Pure: the header as it is after `change` and `events` were written by its holder (so a worker
- * need not read it back).
- */
-export function applyChange(record: JourneyRecord, change: RunChange, events: number, now: string): JourneyRecord {
-  const next: JourneyRecord = { ...record, signals: { ...record.signals }, eventCount: record.eventCount + events };
+/** Pure: the header as it is after its holder wrote `change` with `plan` (so a worker need not read it back). */
+export function applyChange(record: JourneyRecord, change: RunChange, plan: AppendPlan, now: string): JourneyRecord {
+  const next: JourneyRecord = { ...record, signals: { ...record.signals } };
+  if (plan.events.length) {
+    next.eventCount = plan.events.at(-1)!.id;
+    next.tail = plan.flush ? [] : [...record.tail, ...plan.events];
+    if (plan.flush) next.flushed = next.eventCount;
+  }
+  if (plan.checkpoint) {
+    const { stored, inline } = plan.checkpoint;
+    next.checkpoints = [...record.checkpoints.filter((c) => c.index !== stored.index), inline ? stored : { ...stored, result: undefined, inItem: true }].sort((a, b) => a.index - b.index);
+  }
   if (change.status) Object.assign(next, { status: change.status, updatedAt: now });
   for (const key of ['stepIndex', 'attempt', 'compensateIndex', 'compensateAttempt', 'terminateReason', 'notifyAttempts'] as const) {
     if (change[key] !== undefined) Object.assign(next, { [key]: change[key] });
@@ -180,35 +196,31 @@ export function applyChange(record: JourneyRecord, change: RunChange, events: nu
   return next;
 }
 
+export interface JourneyRequestDeps {
+  tableName: string;
+  clock: Clock;
+  /** Items expire this long after their last write (DynamoDB TTL). */
+  ttlDays: number;
+}
+
+/** Pure: `#a.#b` for the attribute path `a.b`. */
+const pathOf = (attribute: string) =>
+  attribute
+    .split('.')
+    .map((part) => `#${part}`)
+    .join('.');
+
 /** Pure builders of every JourneyControl write; the journey store sends what they return. */
 export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDeps) {
   const iso = () => new Date(clock.now()).toISOString();
   const ttl = () => epochSeconds(clock.now() + ttlDays * DAY_MS);
   const headerKey = (journeyId: string) => ({ [PK]: journeyId, [SK]: HEADER_SK });
 
-  /** The history item holding `events` (numbered from `after + 1`), written once. */
-  function historyOp(journeyId: string, runId: string, after: number, events: NewEvent[], extras: HistoryExtras = {}): TxOp {
-    if (events.length > MAX_EVENTS_PER_ITEM) throw new Error(`one write appends at most ${MAX_EVENTS_PER_ITEM} events (got ${events.length})`);
-    const { checkpoint, seed } = extras;
-    const item: Item = {
-      [PK]: journeyId,
-      [SK]: historySk(runId, after + 1),
-      runId,
-      eventsJson: serialise(
-        events.map((event, i) => ({ id: after + 1 + i, ...event })),
-        `the events of ${journeyId}`,
-      ),
-      [TTL]: ttl(),
-    };
-    if (checkpoint) {
-      Object.assign(item, {
-        cpStep: checkpoint.step,
-        cpIndex: checkpoint.index,
-        cpResultJson: serialise(checkpoint.result, `the result of step ${checkpoint.step}`),
-        cpAttempts: checkpoint.attempts,
-      });
-    }
-    if (seed) item.seedJson = serialise(seed, 'the seeded results');
+  /** A history item holding `events` (and the checkpoints whose results leave the header), written once. */
+  function historyOp(journeyId: string, runId: string, events: StoredEvent[], checkpoints: StoredCheckpoint[]): TxOp {
+    if (events.length > MAX_EVENTS_PER_ITEM) throw new Error(`a history item holds at most ${MAX_EVENTS_PER_ITEM} events (got ${events.length})`);
+    const item: Item = { [PK]: journeyId, [SK]: historySk(runId, events[0].id), runId, eventsJson: serialise(events, `the events of ${journeyId}`), [TTL]: ttl() };
+    if (checkpoints.length) item.checkpointsJson = serialise(checkpoints, `the checkpoints of ${journeyId}`);
     return {
       label: 'journey.history',
       item: { Put: { TableName: tableName, Item: item, ...expression({ condition: 'attribute_not_exists(#sk)' }) } },
@@ -216,18 +228,34 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
     };
   }
 
-  /** An update of the header: `condition` over named parts, `change` applied (with `extra` attributes set), TTL refreshed. */
+  /** Pure: the header attributes an append sets, and the history item it writes when it moves the tail. */
+  function appendParts(seen: JourneyRecord, plan: AppendPlan): { set: Record<string, unknown>; item?: TxOp } {
+    if (!plan.events.length && !plan.checkpoint) return { set: {} };
+    const set: Record<string, unknown> = { eventCount: plan.events.at(-1)?.id ?? seen.eventCount };
+    const cp = plan.checkpoint;
+    if (cp) set[`results.${resultKey(cp.stored.index)}`] = storedCheckpoint(cp.stored, cp.inline);
+    if (!plan.flush) return { set: { ...set, tail: { append: plan.events.map((e) => JSON.stringify(e)) } } };
+    const moved = [...seen.tail, ...plan.events];
+    return { set: { ...set, tail: [], flushed: set.eventCount }, item: historyOp(seen.journeyId, seen.runId, moved, cp && !cp.inline ? [cp.stored] : []) };
+  }
+
+  /**
+   * An update of the header: `condition` over named parts, `change` applied with `extra` attributes
+   * set (`{append: [...]}` appends to a list). A status change also stamps `updatedAt` and refreshes
+   * the TTL (the list indexes copy both, so a step's checkpoint, which changes neither, rewrites no index).
+   */
   function headerUpdateOp(journeyId: string, label: string, condition: string, values: Item, change: RunChange, extra: Record<string, unknown> = {}): TxOp {
     const parts = changeParts(journeyId, change);
-    const set: string[] = ['#ttl = :ttl'];
-    const all: Item = { ...values, ttl: ttl() };
+    const set: string[] = [];
+    const all: Item = { ...values };
     if (change.status) {
-      set.push('#status = :status', '#updatedAt = :updatedAt');
-      Object.assign(all, { status: change.status, updatedAt: iso() });
+      set.push('#status = :status', '#updatedAt = :updatedAt', '#ttl = :ttl');
+      Object.assign(all, { status: change.status, updatedAt: iso(), ttl: ttl() });
     }
     Object.entries({ ...parts.set, ...extra }).forEach(([attribute, value], i) => {
-      set.push(`${pathOf(attribute)} = :v${i}`);
-      all[`v${i}`] = value;
+      const appended = value && typeof value === 'object' && 'append' in value ? (value as { append: unknown[] }).append : undefined;
+      set.push(appended ? `${pathOf(attribute)} = list_append(${pathOf(attribute)}, :v${i})` : `${pathOf(attribute)} = :v${i}`);
+      all[`v${i}`] = appended ?? value;
     });
     return {
       label,
@@ -243,9 +271,16 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
     };
   }
 
+  /** The header update and, when the tail moves, its history item. */
+  function withAppend(seen: JourneyRecord, plan: AppendPlan, update: (extra: Record<string, unknown>) => TxOp): TxOp[] {
+    const { set, item } = appendParts(seen, plan);
+    return item ? [update(set), item] : [update(set)];
+  }
+
   /** The whole header of a new run (a Put: a first start, or a resume/rerun replacing a finished run). */
   function headerItem(run: NewRun): Item {
     const now = iso();
+    const events = run.events.map((event, i) => JSON.stringify({ id: i + 1, ...event }));
     const item: Item = {
       ...headerKey(run.journeyId),
       workflowType: run.workflowType,
@@ -258,7 +293,10 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
       status: 'RUNNING',
       stepIndex: run.stepIndex,
       attempt: run.claim ? 1 : 0,
-      eventCount: run.events.length,
+      eventCount: events.length,
+      flushed: 0,
+      tail: events,
+      results: Object.fromEntries((run.seed ?? []).map((cp) => [resultKey(cp.index), storedCheckpoint(cp, true)])),
       compensateAttempt: 0,
       signals: {},
       notifyAttempts: 0,
@@ -274,17 +312,16 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
   }
 
   return {
-    /** A first start: the header unless a live one exists (ALL_OLD on conflict), and the run's first events. */
-    startOps(run: NewRun): TxOp[] {
-      const put: TxOp = {
+    /** A first start: the header (with the run's first events) unless a live one exists (ALL_OLD on conflict). */
+    startOp(run: NewRun): TxOp {
+      return {
         label: 'journey.start',
         item: { Put: { TableName: tableName, Item: headerItem(run), ...expression({ condition: absentOrExpired('pk') }, nowValues(clock.now())), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
         onConditionFailed: (current) => conflict(run.journeyId, 'already exists', current),
       };
-      return [put, historyOp(run.journeyId, run.runId, 0, run.events, { seed: run.seed })];
     },
 
-    /** A resume or rerun: replaces the finished run the caller read, closing its history with `closing`. */
+    /** A resume or rerun: replaces the finished run the caller read; that run's tail, `closing` and its results move to a history item. */
     newRunOps(seen: JourneyRecord, run: NewRun, closing: NewEvent[]): TxOp[] {
       const put: TxOp = {
         label: 'journey.newRun',
@@ -298,49 +335,45 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
         },
         onConditionFailed: (current) => conflict(run.journeyId, 'its run changed concurrently', current),
       };
-      return [put, historyOp(seen.journeyId, seen.runId, seen.eventCount, closing), historyOp(run.journeyId, run.runId, 0, run.events, { seed: run.seed })];
+      const closed = [...seen.tail, ...appendPlan(seen, closing).events];
+      return [put, historyOp(seen.journeyId, seen.runId, closed, seen.checkpoints.filter((c) => !c.inItem))];
     },
 
     /**
-     * Takes a listed run for `lease` until now + leaseMs (the due time moves with the lease, so a
-     * dead holder's run becomes due when its lease ends), if it is still as listed and of a type this
-     * worker knows; `change` and `events` are the entry the worker decided for it.
+     * Takes a run read from its header for `lease` until now + leaseMs (the due time moves with the
+     * lease, so a dead holder's run becomes due when its lease ends), if it is still as read and of a
+     * type this worker knows; `change` and `plan` are the entry the worker decided for it.
      */
-    claimOps(seen: JourneyRecord, lease: JourneyLease, leaseMs: number, types: readonly string[], change: RunChange, events: NewEvent[]): TxOp[] {
+    claimOps(seen: JourneyRecord, lease: JourneyLease, leaseMs: number, types: readonly string[], change: RunChange, plan: AppendPlan): TxOp[] {
       const known = isOneOf('#workflowType', 'type', types);
       const expiresAt = clock.now() + leaseMs;
-      const op = headerUpdateOp(
-        seen.journeyId,
-        'journey.claim',
-        and(DUE_AS_SEEN, AT_EVENT, known.text),
-        { ...known.values, seenDueAt: seen.dueAt ?? -1, seenEvents: seen.eventCount },
-        change,
-        { leaseOwner: lease.owner, leaseToken: lease.token, leaseExpiresAt: expiresAt, [DUE_AT]: expiresAt, eventCount: seen.eventCount + events.length },
+      return withAppend(seen, plan, (extra) =>
+        headerUpdateOp(
+          seen.journeyId,
+          'journey.claim',
+          and(DUE_AS_SEEN, AT_EVENT, known.text),
+          { ...known.values, seenDueAt: seen.dueAt ?? -1, seenEvents: seen.eventCount },
+          change,
+          { leaseOwner: lease.owner, leaseToken: lease.token, leaseExpiresAt: expiresAt, [DUE_AT]: expiresAt, ...extra },
+        ),
       );
-      return events.length ? [op, historyOp(seen.journeyId, seen.runId, seen.eventCount, events)] : [op];
     },
 
     /** The holder moves its lease (and so the run's due time) to now + leaseMs. */
     heartbeatOp(lease: JourneyLease, leaseMs: number): TxOp {
-      const expiresAt = clock.now() + leaseMs;
-      return headerUpdateOp(lease.journeyId, 'journey.heartbeat', HELD, { token: lease.token }, { leaseUntil: expiresAt });
+      return headerUpdateOp(lease.journeyId, 'journey.heartbeat', HELD, { token: lease.token }, { leaseUntil: clock.now() + leaseMs });
     },
 
-    /**
-     * A step of the run, by its holder: the header change and the history item with the events
-     * (and the checkpoint) in one transaction, if no event was written since `seenEvents`.
-     */
-    transitionOps(lease: JourneyLease, seenEvents: number, change: RunChange, events: NewEvent[], extras?: HistoryExtras): TxOp[] {
-      const op = headerUpdateOp(lease.journeyId, 'journey.transition', and(HELD, AT_EVENT), { token: lease.token, seenEvents }, change, { eventCount: seenEvents + events.length });
-      return events.length ? [op, historyOp(lease.journeyId, lease.runId, seenEvents, events, extras)] : [op];
+    /** A step of the run, by its holder: one update of the header (events, checkpoint, change), if no event was written since it read it. */
+    transitionOps(lease: JourneyLease, seen: JourneyRecord, change: RunChange, plan: AppendPlan): TxOp[] {
+      return withAppend(seen, plan, (extra) => headerUpdateOp(lease.journeyId, 'journey.transition', and(HELD, AT_EVENT), { token: lease.token, seenEvents: seen.eventCount }, change, extra));
     },
 
     /** A write by someone who does not hold the run (signal, terminate): the run must be active and unchanged since read. */
-    externalOps(seen: JourneyRecord, label: string, change: RunChange, events: NewEvent[]): TxOp[] {
-      const op = headerUpdateOp(seen.journeyId, label, and(SAME_RUN, AT_EVENT, active.text), { ...active.values, seenRunId: seen.runId, seenEvents: seen.eventCount }, change, {
-        eventCount: seen.eventCount + events.length,
-      });
-      return [op, historyOp(seen.journeyId, seen.runId, seen.eventCount, events)];
+    externalOps(seen: JourneyRecord, label: string, change: RunChange, plan: AppendPlan): TxOp[] {
+      return withAppend(seen, plan, (extra) =>
+        headerUpdateOp(seen.journeyId, label, and(SAME_RUN, AT_EVENT, active.text), { ...active.values, seenRunId: seen.runId, seenEvents: seen.eventCount }, change, extra),
+      );
     },
   };
 }

@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../kernel/errors.js';
 import { expressionsFor } from './expression.js';
 import {
@@ -7,38 +7,39 @@ import {
   DEF,
   DUE,
   HEADER_SK,
+  MAX_EVENTS_PER_ITEM,
   PK,
   SK,
   TTL,
   historyPrefix,
   historySk,
-  toCheckpoint,
   toEvents,
+  toItemCheckpoints,
   toRecord,
-  toSeed,
   type Checkpoint,
   type JourneyRecord,
   type JourneyStatus,
   type NewEvent,
+  type StoredCheckpoint,
   type StoredEvent,
 } from './journey-items.js';
-import { MAX_EVENTS_PER_ITEM, journeyRequests, type HistoryExtras, type JourneyLease, type NewRun, type RunChange } from './journey-requests.js';
-import { guard, isExpired, queryAll, queryPages, type Item, type StoreDeps } from './store-deps.js';
+import { appendPlan, applyChange, journeyRequests, type AppendPlan, type JourneyLease, type NewRun, type RunChange } from './journey-requests.js';
+import { guard, isExpired, queryAll, queryPages, writeIf, type Item, type StoreDeps } from './store-deps.js';
 import { sendOne, transactWrite, type TxOp } from './transaction.js';
 
 export { ACTIVE_STATUSES, DUE_SHARDS, FINISHED_STATUSES, JOURNEY_STATUSES, dueShardOf, isFinished, serialise } from './journey-items.js';
-export type { Checkpoint, JourneyRecord, JourneyStatus, NewEvent, NotifyTarget, ReceivedSignal, RunSummary, StoredEvent, Timer, Waiting } from './journey-items.js';
-export { applyChange } from './journey-requests.js';
+export type { Checkpoint, JourneyRecord, JourneyStatus, NewEvent, NotifyTarget, ReceivedSignal, RunSummary, StoredCheckpoint, StoredEvent, Timer, Waiting } from './journey-items.js';
 export type { JourneyLease, NewRun, RunChange } from './journey-requests.js';
 
 const expression = expressionsFor(DEF);
-/** A conditional write's outcome: done, or refused with the header as it now is (null: gone). */
-export type Outcome = { ok: true } | { ok: false; current: JourneyRecord | null };
 
-/** What a run's checkpoints say: each completed step's result and attempts, seeded ones included. */
+/** A conditional write's outcome: done (with the header as written), or refused with the header as it now is (null: gone). */
+export type Outcome = { ok: true; journey: JourneyRecord } | { ok: false; current: JourneyRecord | null };
+
+/** What a run's checkpoints say: each completed (or seeded) step's result, by step name. */
 export interface RunCheckpoints {
   results: Record<string, unknown>;
-  steps: Checkpoint[];
+  steps: StoredCheckpoint[];
   seeded: string[];
 }
 
@@ -50,30 +51,36 @@ export interface HistoryPage {
   nextAfter?: number;
 }
 
-/** A page of headers from an index, with the key to continue from (opaque to callers). */
+/** A page of headers from an index (summary attributes only), with the key to continue from. */
 export interface ListPage {
   journeys: JourneyRecord[];
   next?: Record<string, unknown>;
 }
 
-/** Journey store: one header per workflow, one history item per write of a run. */
+/**
+ * Journey store: one header per workflow holding its current run (with the run's newest events and
+ * its checkpoints), and history items for the older events.
+ */
 export interface JourneyStore {
   /** A first start; `created: false` with the live header that was already there. */
   start(run: NewRun): Promise<{ created: true; journey: JourneyRecord } | { created: false; existing: JourneyRecord }>;
   /** A resume or rerun of the finished run `seen`, closing its history with `closing`. */
-  newRun(seen: JourneyRecord, run: NewRun, closing: NewEvent[]): Promise<{ ok: true; journey: JourneyRecord } | { ok: false; current: JourneyRecord | null }>;
+  newRun(seen: JourneyRecord, run: NewRun, closing: NewEvent[]): Promise<Outcome>;
   get(journeyId: string): Promise<JourneyRecord | null>;
-  /** Runs of one due-index shard whose due time has come, oldest first (eventually consistent). */
-  due(shard: string, now: number, limit: number): Promise<JourneyRecord[]>;
-  /** Takes `seen` for `lease` with the entry `change` and `events`, if it is still as listed. */
+  /** Ids of the runs of one due-index shard whose due time has come, oldest first (the index holds keys only; eventually consistent). */
+  due(shard: string, now: number, limit: number): Promise<string[]>;
+  /** Takes the run `seen` for `lease` with the entry `change` and `events`, if it is still as read. */
   claim(seen: JourneyRecord, lease: JourneyLease, leaseMs: number, types: readonly string[], change: RunChange, events: NewEvent[]): Promise<Outcome>;
-  heartbeat(lease: JourneyLease, leaseMs: number): Promise<Outcome>;
-  transition(lease: JourneyLease, seenEvents: number, change: RunChange, events: NewEvent[], extras?: HistoryExtras): Promise<Outcome>;
+  /** The holder moves its lease on; false when it no longer holds the run. */
+  heartbeat(lease: JourneyLease, leaseMs: number): Promise<boolean>;
+  /** A transition by the holder of `seen`: its change, events and the completed step's checkpoint, in one write. */
+  transition(lease: JourneyLease, seen: JourneyRecord, change: RunChange, events: NewEvent[], checkpoint?: Checkpoint): Promise<Outcome>;
   /** A signal or a termination, by someone who does not hold the run. */
   external(seen: JourneyRecord, label: string, change: RunChange, events: NewEvent[]): Promise<Outcome>;
-  checkpoints(journeyId: string, runId: string): Promise<RunCheckpoints>;
+  /** The checkpoints of run `runId` (of `header`, the workflow's header when it was read). */
+  checkpoints(header: JourneyRecord, runId?: string): Promise<RunCheckpoints>;
   /** At most `limit` events of a run after event id `after`; `nextAfter` when more may follow. */
-  history(journeyId: string, runId: string, after: number, limit: number): Promise<HistoryPage>;
+  history(header: JourneyRecord, runId: string, after: number, limit: number): Promise<HistoryPage>;
   /** One page of headers by status, by type, or both, newest status change first. */
   list(query: { status?: JourneyStatus; type?: string; limit: number; next?: Record<string, unknown> }): Promise<ListPage>;
 }
@@ -88,13 +95,14 @@ export function createJourneyStore(deps: JourneyStoreDeps): JourneyStore {
   const { doc, tableName, clock } = deps;
   const build = journeyRequests(deps);
   const live = (item: Item | undefined) => (item && !isExpired(item, clock.now(), TTL) ? toRecord(item) : null);
+  const iso = () => new Date(clock.now()).toISOString();
 
   /** Sends ops all-or-nothing; a failed condition is an outcome carrying the header as it is. */
-  async function attempt(ops: TxOp[]): Promise<Outcome> {
+  async function attempt(ops: TxOp[], written: () => JourneyRecord): Promise<Outcome> {
     try {
-      // A lone write needs no transaction (half the cost on AWS).
+      // A lone write needs no transaction (half the cost on AWS, and much cheaper on DynamoDB Local).
       await (ops.length === 1 ? sendOne(doc, ops[0]) : transactWrite(doc, ops));
-      return { ok: true };
+      return { ok: true, journey: written() };
     } catch (error) {
       if (!(error instanceof ConflictError) || error.code !== 'journey.conflict') throw error;
       const current = (error.details as { current?: Item | null })?.current;
@@ -109,11 +117,15 @@ export function createJourneyStore(deps: JourneyStoreDeps): JourneyStore {
     ConsistentRead: true,
   });
 
+  /** A holder's or an outsider's write: `plan` says where the events go; the written header is derived, not read back. */
+  const write = (seen: JourneyRecord, change: RunChange, plan: AppendPlan, ops: TxOp[], lease?: Partial<JourneyRecord>) =>
+    attempt(ops, () => ({ ...applyChange(seen, change, plan, iso()), ...lease }));
+
   return {
     async start(run) {
-      const ops = build.startOps(run);
-      const outcome = await attempt(ops);
-      if (outcome.ok) return { created: true, journey: toRecord(ops[0].item.Put!.Item!) };
+      const op = build.startOp(run);
+      const outcome = await attempt([op], () => toRecord(op.item.Put!.Item!));
+      if (outcome.ok) return { created: true, journey: outcome.journey };
       const existing = outcome.current ?? (await this.get(run.journeyId));
       if (!existing) throw new ConflictError('journey.conflict', `journey ${run.journeyId}: start raced with its expiry; retry`);
       return { created: false, existing };
@@ -121,8 +133,7 @@ export function createJourneyStore(deps: JourneyStoreDeps): JourneyStore {
 
     async newRun(seen, run, closing) {
       const ops = build.newRunOps(seen, run, closing);
-      const outcome = await attempt(ops);
-      return outcome.ok ? { ok: true, journey: toRecord(ops[0].item.Put!.Item!) } : outcome;
+      return attempt(ops, () => toRecord(ops[0].item.Put!.Item!));
     },
 
     async get(journeyId) {
@@ -141,62 +152,68 @@ export function createJourneyStore(deps: JourneyStoreDeps): JourneyStore {
           }),
         ),
       );
-      return (out.Items ?? []).map(live).filter((r): r is JourneyRecord => r !== null);
+      return (out.Items ?? []).map((item) => item[PK] as string);
     },
 
-    claim: (seen, lease, leaseMs, types, change, events) => attempt(build.claimOps(seen, lease, leaseMs, types, change, events)),
-    heartbeat: (lease, leaseMs) => attempt([build.heartbeatOp(lease, leaseMs)]),
-    transition: (lease, seenEvents, change, events, extras) => attempt(build.transitionOps(lease, seenEvents, change, events, extras)),
-    external: (seen, label, change, events) => attempt(build.externalOps(seen, label, change, events)),
+    claim(seen, lease, leaseMs, types, change, events) {
+      const plan = appendPlan(seen, events);
+      const expiresAt = clock.now() + leaseMs;
+      const held = { leaseOwner: lease.owner, leaseToken: lease.token, leaseExpiresAt: expiresAt, dueAt: expiresAt };
+      return write(seen, change, plan, build.claimOps(seen, lease, leaseMs, types, change, plan), held);
+    },
 
-    async checkpoints(journeyId, runId) {
-      const items = await queryAll(
-        doc,
-        runQuery(journeyId, runId, historyPrefix(runId), {
-          filter: 'attribute_exists(#cpStep) OR attribute_exists(#seedJson)',
-          projection: '#cpStep, #cpIndex, #cpResultJson, #cpAttempts, #seedJson',
-        }),
-      );
-      const run: RunCheckpoints = { results: {}, steps: [], seeded: [] };
-      for (const item of items) {
-        const seed = toSeed(item);
-        if (seed) {
-          Object.assign(run.results, seed);
-          run.seeded.push(...Object.keys(seed));
-        }
-        const checkpoint = toCheckpoint(item);
-        if (checkpoint) {
-          run.results[checkpoint.step] = checkpoint.result;
-          run.steps.push(checkpoint);
-        }
+    async heartbeat(lease, leaseMs) {
+      return (await writeIf(() => doc.send(new UpdateCommand(build.heartbeatOp(lease, leaseMs).item.Update!)))).written;
+    },
+
+    transition(lease, seen, change, events, checkpoint) {
+      const plan = appendPlan(seen, events, checkpoint);
+      return write(seen, change, plan, build.transitionOps(lease, seen, change, plan));
+    },
+
+    external(seen, label, change, events) {
+      const plan = appendPlan(seen, events);
+      return write(seen, change, plan, build.externalOps(seen, label, change, plan));
+    },
+
+    async checkpoints(header, runId = header.runId) {
+      const current = runId === header.runId;
+      const steps = current ? header.checkpoints.filter((c) => !c.inItem) : [];
+      // Results that left the header (large ones, or a replaced run's) are in history items.
+      if (!current || header.checkpoints.some((c) => c.inItem)) {
+        const items = await queryAll(doc, runQuery(header.journeyId, runId, historyPrefix(runId), { filter: 'attribute_exists(#checkpointsJson)', projection: '#checkpointsJson' }));
+        steps.push(...items.flatMap(toItemCheckpoints));
       }
-      return run;
+      steps.sort((a, b) => a.index - b.index);
+      return { results: Object.fromEntries(steps.map((c) => [c.step, c.result])), steps, seeded: steps.filter((c) => c.seeded).map((c) => c.step) };
     },
 
-    async history(journeyId, runId, after, limit) {
-      // An item holds a few events: start at the first one that may hold event `after + 1`.
-      const from = historySk(runId, Math.max(1, after + 1 - MAX_EVENTS_PER_ITEM));
+    async history(header, runId, after, limit) {
+      const current = runId === header.runId;
       const page: HistoryPage = { events: [], results: {} };
-      await queryPages(doc, { ...runQuery(journeyId, runId, from), Limit: Math.min(limit, 1_000) }, (out) => {
-        for (const item of out.Items ?? []) {
-          const all = toEvents(item);
-          const checkpoint = toCheckpoint(item);
-          for (const event of all) {
-            if (event.id <= after) continue;
-            if (page.events.length >= limit) {
-              page.nextAfter = page.events.at(-1)!.id;
-              return false;
-            }
-            page.events.push(event);
-            // A checkpoint is written with the event that completed its step: the item's first.
-            if (checkpoint && event.id === all[0].id) page.results[event.id] = checkpoint.result;
+      if (current) for (const c of header.checkpoints) if (c.result !== undefined) page.results[c.eventId] = c.result;
+      const take = (events: StoredEvent[], checkpoints: StoredCheckpoint[]) => {
+        for (const c of checkpoints) if (c.result !== undefined) page.results[c.eventId] = c.result;
+        for (const event of events) {
+          if (event.id <= after) continue;
+          if (page.events.length >= limit) {
+            page.nextAfter = page.events.at(-1)!.id;
+            return false;
           }
+          page.events.push(event);
         }
-        if (page.events.length >= limit && out.LastEvaluatedKey) {
-          page.nextAfter = page.events.at(-1)!.id;
-          return false;
-        }
-      });
+        return true;
+      };
+      // Events moved to history items first (an item holds a few dozen: start at the first that may hold event `after + 1`).
+      if (!current || after < header.flushed) {
+        const from = historySk(runId, Math.max(1, after + 1 - MAX_EVENTS_PER_ITEM));
+        let more = true;
+        await queryPages(doc, { ...runQuery(header.journeyId, runId, from), Limit: 20 }, (out) => {
+          for (const item of out.Items ?? []) if (!(more = take(toEvents(item), toItemCheckpoints(item)))) return false;
+        });
+        if (!more) return page;
+      }
+      if (current) take(header.tail, []);
       return page;
     },
 
@@ -220,4 +237,3 @@ export function createJourneyStore(deps: JourneyStoreDeps): JourneyStore {
     },
   };
 }
-

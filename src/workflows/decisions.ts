@@ -3,7 +3,7 @@
  * termination, a signal), the header change, the events to append and what the worker does next.
  * Pure: no I/O, time and randomness come in as arguments; the executor writes what it returns.
  */
-import { isFinished, type Checkpoint, type JourneyRecord, type NewEvent, type RunChange } from '../infra/stores/journey-store.js';
+import { dueShardOf, isFinished, type Checkpoint, type JourneyRecord, type NewEvent, type NewRun, type NotifyTarget, type RunChange, type RunSummary, type StoredCheckpoint } from '../infra/stores/journey-store.js';
 import { backoffDelay } from '../kernel/retry.js';
 import { errorMessage, errorType, isRetryable, type WorkflowType } from './define.js';
 import { MARKER, eventsAt, retryTimer, signalTimer, type Activity, type Actor } from './events.js';
@@ -203,4 +203,50 @@ export function afterNotify(h: JourneyRecord, delivered: boolean, at: Now): Deci
   if (delivered) return { change: { notifyPending: false, release: true, due: null }, events: [], next: STOP };
   const delayMs = backoffDelay({ maxAttempts: 100, initialDelayMs: 1_000, backoffCoefficient: 2, maxDelayMs: 300_000, jitter: 'equal' }, h.notifyAttempts + 1, at.random);
   return { change: { notifyAttempts: h.notifyAttempts + 1, release: true, due: at.now + delayMs }, events: [], next: STOP };
+}
+
+/** What a new run (a start, a resume, a rerun) is made of. */
+export interface NewRunParams {
+  workflowId: string;
+  input: unknown;
+  inputHash: string;
+  runNumber: number;
+  runs: RunSummary[];
+  stepIndex: number;
+  notify?: NotifyTarget;
+  createdAt?: string;
+  actor: Actor;
+  /** A worker of this instance takes it at once. */
+  held: boolean;
+  /** The run it continues (a resume or rerun) and the results it carries over. */
+  continued?: { runId: string; fromStep: string; seed: StoredCheckpoint[] };
+}
+
+/** Pure: a new run of `def` with its first events (started, scheduled, and started by `claim`'s worker when it is held). */
+export function firstRun(def: WorkflowType, p: NewRunParams, at: { now: number; runId: string; claim?: NewRun['claim'] }): NewRun {
+  const startedAt = new Date(at.now).toISOString();
+  const ev = eventsAt(startedAt);
+  const step = { step: def.steps[p.stepIndex].name };
+  const continued = p.continued ? { continuedExecutionRunId: p.continued.runId, fromStep: p.continued.fromStep, seededSteps: p.continued.seed.map((c) => c.step) } : {};
+  return {
+    journeyId: p.workflowId,
+    workflowType: def.type,
+    typeVersion: def.version,
+    input: p.input,
+    inputHash: p.inputHash,
+    runId: at.runId,
+    runNumber: p.runNumber,
+    runs: [...p.runs, { runId: at.runId, number: p.runNumber, startedAt, ...(p.continued ? { fromStep: p.continued.fromStep } : {}) }],
+    stepIndex: p.stepIndex,
+    shard: dueShardOf(p.workflowId),
+    notify: p.notify,
+    createdAt: p.createdAt,
+    claim: at.claim,
+    events: [
+      ev.started({ workflowType: def.type, version: def.version, input: p.input, runNumber: p.runNumber, actor: p.actor, ...continued }),
+      ev.scheduled(step, 1),
+      ...(at.claim ? [ev.taskStarted(step, 1, at.claim.owner)] : []),
+    ],
+    seed: p.continued?.seed,
+  };
 }

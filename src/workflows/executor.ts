@@ -4,13 +4,14 @@
  * checkpoint in one transaction) as the decider says, until the run parks, waits out a retry
  * delay, finishes or is lost. A run's steps run in one worker until then: a claim per run, not per step.
  */
-import { isFinished, serialise, type JourneyLease, type JourneyRecord, type JourneyStore, type RunChange } from '../infra/stores/journey-store.js';
+import { isFinished, type JourneyLease, type JourneyRecord, type JourneyStore, type RunChange } from '../infra/stores/journey-store.js';
 import type { Clock } from '../kernel/clock.js';
 import { AppError, StoreUnavailableError } from '../kernel/errors.js';
 import { ulid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import { backoffDelay, retryPolicySchema, sleep } from '../kernel/retry.js';
-import { errorMessage, type CompensationContext, type StepContext, type WorkflowType } from './define.js';
+import { runAttempt, type AttemptDeps, type StopReason } from './attempt.js';
+import { errorMessage, type WorkflowType } from './define.js';
 import { afterCompensation, afterFailure, afterNotify, afterPark, afterSuccess, entry, type Decision, type Next, type Now } from './decisions.js';
 import type { ListenerRegistry, RunOutcome, WorkflowRegistry } from './registry.js';
 
@@ -41,27 +42,8 @@ export interface ClaimedRun {
   renewedAt: number;
 }
 
-/** Why an attempt was stopped from outside the step. */
-type StopReason = 'lost' | 'shutdown' | 'START_TO_CLOSE' | 'HEARTBEAT';
-
-type AttemptResult =
-  | { kind: 'ok'; value: unknown; consumed: string[] }
-  | { kind: 'park'; signal: string; deadline?: number }
-  | { kind: 'fail'; error: unknown; timedOut?: 'START_TO_CLOSE' | 'HEARTBEAT' }
-  | { kind: 'lost' }
-  | { kind: 'shutdown' };
-
-/** A step asked for a signal that has not arrived: the run parks. Not an error of the step. */
-class ParkRequest extends Error {
-  constructor(readonly signalName: string) {
-    super(`waiting for signal ${signalName}`);
-    this.name = 'ParkRequest';
-  }
-}
-
 /** Bookkeeping writes retried on their own while DynamoDB is unavailable: a step is never re-run because a status write failed. */
 const BOOKKEEPING_RETRY = retryPolicySchema.parse({ maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 5_000, jitter: 'full' });
-const SIGNAL_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 export function createExecutor(deps: ExecutorDeps) {
   const { store, registry, listeners, clock, logger, leaseMs } = deps;
@@ -71,7 +53,6 @@ export function createExecutor(deps: ExecutorDeps) {
   const active = new Map<string, { stop: (why: StopReason) => void; done: Promise<void> }>();
   let stopping = false;
   const now = (): Now => ({ now: clock.now(), worker: deps.owner, random });
-  const iso = () => new Date(clock.now()).toISOString();
 
   async function persist<T>(write: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -132,102 +113,6 @@ export function createExecutor(deps: ExecutorDeps) {
     throw new AppError('journey.conflict', `workflow ${run.lease.journeyId}: the header kept changing while a transition was written`);
   }
 
-  /** Runs one attempt of a step (or of its compensation) under the lease, with its timeouts. */
-  async function attempt(run: ClaimedRun, results: Record<string, unknown>, compensation: boolean): Promise<AttemptResult> {
-    const h = run.header;
-    const index = compensation ? h.compensateIndex! : h.stepIndex;
-    const step = run.def.steps[index];
-    const control = new AbortController();
-    let why: StopReason | undefined;
-    const stop = (reason: StopReason) => {
-      if (why) return;
-      why = reason;
-      control.abort(reason === 'lost' ? new AppError('workflow.leaseLost', `workflow ${h.journeyId}: the run was terminated or taken over`) : new Error(`step stopped: ${reason}`));
-    };
-    const handle = active.get(h.journeyId);
-    if (handle) handle.stop = stop;
-    let lastBeat = performance.now();
-    const renew = async () => {
-      if (why || clock.now() - run.renewedAt < renewEveryMs) return;
-      run.renewedAt = clock.now();
-      try {
-        if (!(await store.heartbeat(run.lease, leaseMs))) stop('lost');
-      } catch (error) {
-        logger.warn('workflow lease renewal failed; trying again at the next beat', { workflowId: h.journeyId, error: errorMessage(error) });
-      }
-    };
-    const tick = Math.max(1, Math.min(renewEveryMs, step.heartbeatTimeoutMs ? Math.floor(step.heartbeatTimeoutMs / 2) : renewEveryMs));
-    const ticker = setInterval(() => {
-      void renew();
-      if (step.heartbeatTimeoutMs && performance.now() - lastBeat > step.heartbeatTimeoutMs) stop('HEARTBEAT');
-    }, tick);
-    const deadline = step.timeoutMs ? setTimeout(() => stop('START_TO_CLOSE'), step.timeoutMs) : undefined;
-    const consumed: string[] = [];
-    let park: { signal: string; deadline?: number } | undefined;
-
-    const base: Omit<StepContext, 'waitForSignal'> = {
-      input: h.input,
-      previousResults: Object.freeze(Object.fromEntries(run.def.steps.slice(0, index).map((s) => [s.name, results[s.name]]))),
-      attempt: compensation ? h.compensateAttempt : h.attempt,
-      run: h.runNumber,
-      workflowId: h.journeyId,
-      runId: h.runId,
-      step: step.name,
-      idempotencyKey: `${h.journeyId}:${step.name}${compensation ? ':compensate' : ''}`,
-      heartbeat: async () => {
-        lastBeat = performance.now();
-        await renew();
-      },
-      signal: control.signal,
-      logger: logger.child({ workflowId: h.journeyId, step: step.name }),
-    };
-    const waitForSignal = <T>(name: string, options: { timeoutMs?: number } = {}): Promise<T> => {
-      if (!SIGNAL_NAME.test(name)) return Promise.reject(new AppError('workflow.invalidDefinition', `signal name "${name}": a letter, then letters, digits or _`));
-      const received = h.signals[name];
-      if (received) {
-        consumed.push(name);
-        return Promise.resolve(received.payload as T);
-      }
-      const waiting = h.waiting?.signal === name && h.waiting.step === step.name ? h.waiting : undefined;
-      if (waiting?.deadline !== undefined && clock.now() >= waiting.deadline) {
-        return Promise.reject(new AppError('workflow.signalTimeout', `no signal ${name} arrived before ${new Date(waiting.deadline).toISOString()}`, { signal: name }));
-      }
-      park = { signal: name, deadline: waiting?.deadline ?? (options.timeoutMs ? clock.now() + options.timeoutMs : undefined) };
-      control.abort(new ParkRequest(name));
-      return Promise.reject(new ParkRequest(name));
-    };
-    const ctx = compensation
-      ? ({ ...base, result: results[step.name], reason: h.terminateReason !== undefined ? `terminated: ${h.terminateReason}` : (h.errorMessage ?? '') } satisfies CompensationContext)
-      : ({ ...base, waitForSignal } satisfies StepContext);
-
-    const aborted = new Promise<{ aborted: true }>((resolve) => control.signal.addEventListener('abort', () => resolve({ aborted: true }), { once: true }));
-    let settled: { value: unknown } | { error: unknown } | { aborted: true };
-    try {
-      const work = Promise.resolve()
-        .then(() => (compensation ? step.compensate!(ctx as CompensationContext) : step.run(ctx as StepContext)))
-        .then(
-          (value) => ({ value }),
-          (error: unknown) => ({ error }),
-        );
-      settled = await Promise.race([work, aborted]);
-    } finally {
-      clearInterval(ticker);
-      clearTimeout(deadline);
-    }
-    if (why === 'lost' || why === 'shutdown') return { kind: why };
-    if (park) return { kind: 'park', ...park };
-    if (why) return { kind: 'fail', error: new AppError('workflow.stepTimeout', `step ${step.name} ${why === 'HEARTBEAT' ? `sent no heartbeat for ${step.heartbeatTimeoutMs} ms` : `ran past ${step.timeoutMs} ms`}`), timedOut: why };
-    if ('error' in settled) return { kind: 'fail', error: settled.error };
-    const value = 'value' in settled ? (settled.value ?? null) : null;
-    try {
-      // A result DynamoDB cannot hold is a failure of the step, not of the bookkeeping.
-      serialise(value, `the result of step ${step.name}`);
-    } catch (error) {
-      return { kind: 'fail', error };
-    }
-    return { kind: 'ok', value, consumed };
-  }
-
   /** Tells the run's listener its outcome (idempotency key: the run id), then settles or schedules a retry. */
   async function notify(run: ClaimedRun): Promise<void> {
     const h = run.header;
@@ -273,6 +158,17 @@ export function createExecutor(deps: ExecutorDeps) {
     const h = run.header;
     // From the header (a query only when some result left it).
     const { results } = await store.checkpoints(h);
+    const attemptDeps: AttemptDeps = {
+      store,
+      clock,
+      logger,
+      leaseMs,
+      renewEveryMs,
+      onStop: (stop) => {
+        const handle = active.get(h.journeyId);
+        if (handle) handle.stop = stop;
+      },
+    };
     let next: Next | 'rerun' = run.next;
     for (;;) {
       if (next === 'rerun') next = { kind: 'run' };
@@ -288,7 +184,7 @@ export function createExecutor(deps: ExecutorDeps) {
         return;
       }
       const compensation = next.kind === 'compensate';
-      const outcome = await attempt(run, results, compensation);
+      const outcome = await runAttempt(attemptDeps, run, results, compensation);
       switch (outcome.kind) {
         case 'lost':
           return;

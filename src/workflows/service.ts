@@ -3,23 +3,13 @@
  * control): start, read, list, history, terminate, resume, signal. Each action names its actor,
  * recorded in the run's history.
  */
-import {
-  dueShardOf,
-  isFinished,
-  type JourneyRecord,
-  type JourneyStatus,
-  type JourneyStore,
-  type NewEvent,
-  type NewRun,
-  type NotifyTarget,
-  type StoredCheckpoint,
-} from '../infra/stores/journey-store.js';
+import { isFinished, type JourneyRecord, type JourneyStatus, type JourneyStore, type NewEvent, type NewRun, type NotifyTarget, type StoredCheckpoint } from '../infra/stores/journey-store.js';
 import { canonicalHash } from '../kernel/canonical-json.js';
 import type { Clock } from '../kernel/clock.js';
 import { AppError, ConflictError, ValidationError } from '../kernel/errors.js';
 import { ulid } from '../kernel/ids.js';
 import type { WorkflowType } from './define.js';
-import { signalled, termination } from './decisions.js';
+import { firstRun, signalled, termination, type NewRunParams } from './decisions.js';
 import { MARKER, eventsAt, type Actor } from './events.js';
 import type { Executor } from './executor.js';
 import type { ListenerRegistry, WorkflowRegistry } from './registry.js';
@@ -92,40 +82,9 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
     return def;
   };
 
-  /** Pure-ish: a new run of `def` (its first events; already held when this instance has a free worker). */
-  function newRunOf(
-    def: WorkflowType,
-    p: { workflowId: string; input: unknown; inputHash: string; runNumber: number; runs: NewRun['runs']; stepIndex: number; notify?: NotifyTarget; createdAt?: string; actor: Actor; held: boolean; continued?: { runId: string; fromStep: string; seed: StoredCheckpoint[] } },
-  ): NewRun {
-    const at = iso();
-    const ev = eventsAt(at);
-    const runId = ulid(clock.now());
-    const step = { step: def.steps[p.stepIndex].name };
-    const claim = p.held ? executor.leaseFor(p.workflowId) : undefined;
-    const continued = p.continued ? { continuedExecutionRunId: p.continued.runId, fromStep: p.continued.fromStep, seededSteps: p.continued.seed.map((c) => c.step) } : {};
-    const events: NewEvent[] = [
-      ev.started({ workflowType: def.type, version: def.version, input: p.input, runNumber: p.runNumber, actor: p.actor, ...continued }),
-      ev.scheduled(step, 1),
-      ...(claim ? [ev.taskStarted(step, 1, claim.owner)] : []),
-    ];
-    return {
-      journeyId: p.workflowId,
-      workflowType: def.type,
-      typeVersion: def.version,
-      input: p.input,
-      inputHash: p.inputHash,
-      runId,
-      runNumber: p.runNumber,
-      runs: [...p.runs, { runId, number: p.runNumber, startedAt: at, ...(p.continued ? { fromStep: p.continued.fromStep } : {}) }],
-      stepIndex: p.stepIndex,
-      shard: dueShardOf(p.workflowId),
-      notify: p.notify,
-      createdAt: p.createdAt,
-      claim,
-      events,
-      seed: p.continued?.seed,
-    };
-  }
+  /** A new run of `def`, already held when this instance has a free worker. */
+  const newRunOf = (def: WorkflowType, p: NewRunParams): NewRun =>
+    firstRun(def, p, { now: clock.now(), runId: ulid(clock.now()), claim: p.held ? executor.leaseFor(p.workflowId) : undefined });
 
   /** Runs a run just written already held, or queues it for this instance's next free worker. */
   function hand(journey: JourneyRecord, held: boolean) {

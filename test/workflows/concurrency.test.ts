@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createDynamo } from '../../src/infra/dynamo/client.js';
 import { createFakeClock, systemClock } from '../../src/kernel/clock.js';
 import { defineWorkflow, StepFailure, type StepDefinition } from '../../src/workflows/define.js';
+import { createOrderWorkflow } from '../../src/workflows/types/order.js';
 import { createTestDynamo, LOCAL_CREDENTIALS, type TestDynamo } from '../support/dynamo.js';
 import { ACTOR, allHistory, lines, startInstance, untilStatus, type Instance } from '../support/workflows.js';
 
@@ -43,11 +44,10 @@ describe('workflow workers across instances', () => {
     const executions = new Map<string, number>();
     const type = countingType(executions);
     const delivered: string[] = [];
-    const workers = ['w1', 'w2'].map((name) => {
+    ['w1', 'w2'].forEach((name) => {
       const instance = startInstance(anotherClient(), [type], { clock: systemClock, name, settings: { workers: 4, pollMaxMs: 20 } });
       instance.listeners.register('count', async (outcome) => void delivered.push(outcome.runId));
       instances.push(instance);
-      return instance;
     });
     // Started where no worker runs, so every run is claimed through the due index by one of the two.
     const starter = startInstance(anotherClient(), [type], { clock: systemClock, name: 'starter', settings: { workers: 0 } });
@@ -105,5 +105,25 @@ describe('workflow workers across instances', () => {
     expect(view.steps[0]).toMatchObject({ attempts: 2, result: 'ok' });
     const started = (await allHistory(second, ref.workflowId)).filter((e) => e.eventType === 'ActivityTaskStarted').map((e) => e.attributes.worker);
     expect(started).toEqual(['before-restart', 'after-restart']);
+  });
+
+  it('when a long step heartbeats, then its lease outlives the first expiry and no other instance takes the run over', async () => {
+    const order = createOrderWorkflow({ retryDelayMs: 100 });
+    const settings = { workers: 2, leaseMs: 1_000, pollMaxMs: 20 };
+    const holder = startInstance(anotherClient(), [order], { clock: systemClock, name: 'holder', settings });
+    const rival = startInstance(anotherClient(), [order], { clock: systemClock, name: 'rival', settings });
+    instances.push(holder, rival);
+    const ref = await holder.service.start({ type: 'order', input: { order_id: 'HB-1', _demo: { slowStep: 'ValidateInput', ms: 2_500 } } }, ACTOR);
+    const view = await untilStatus(holder, ref.workflowId, ['COMPLETED'], 20_000);
+    expect(view.steps[0]).toMatchObject({ name: 'ValidateInput', attempts: 1 });
+    const history = await allHistory(holder, ref.workflowId);
+    expect(history.some((e) => e.eventType === 'ActivityTaskTimedOut')).toBe(false);
+    expect(history.find((e) => e.eventType === 'ActivityTaskStarted')!.attributes.worker).toBe('holder');
+  });
+
+  it('when the journey table does not exist, then a start fails with the DynamoDB error instead of falling back to memory', async () => {
+    const missing = startInstance({ ...dynamo, tables: { ...dynamo.tables, journeys: `${dynamo.prefix}Missing` } }, [countingType(new Map())], { settings: { workers: 0 } });
+    instances.push(missing);
+    await expect(missing.service.start({ type: 'counted', input: { n: 1 } }, ACTOR)).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 });

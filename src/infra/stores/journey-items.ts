@@ -17,6 +17,8 @@ export const HEADER_SK = 'journey';
 export const BY_STATUS = indexNamed(DEF, 'status-index');
 export const BY_TYPE = indexNamed(DEF, 'type-index');
 export const DUE = indexNamed(DEF, 'due-index');
+export const DUE_SHARD = DUE.partitionKey.name;
+export const DUE_AT = DUE.sortKey.name;
 /** Partitions of the sparse due index: claims spread over a few keys instead of one hot one. */
 export const DUE_SHARDS = 4;
 /** DynamoDB items stop at 400 KB; a JSON value above this budget is refused instead of failing the write. */
@@ -214,8 +216,8 @@ export function toRecord(item: Item): JourneyRecord {
     leaseOwner: item.leaseOwner as string | undefined,
     leaseToken: item.leaseToken as string | undefined,
     leaseExpiresAt: item.leaseExpiresAt as number | undefined,
-    dueShard: item[DUE.partitionKey.name] as string | undefined,
-    dueAt: item[DUE.sortKey.name] as number | undefined,
+    dueShard: item[DUE_SHARD] as string | undefined,
+    dueAt: item[DUE_AT] as number | undefined,
     notify: item.notifyJson ? (parse(item.notifyJson) as NotifyTarget) : undefined,
     notifyPending: item.notifyPending === true,
     notifyAttempts: (item.notifyAttempts as number) ?? 0,

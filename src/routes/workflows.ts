@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { JOURNEY_STATUSES } from '../infra/stores/journey-store.js';
-import type { Actor, WorkflowService } from '../workflows/index.js';
+import type { Actor, RunRef, WorkflowService } from '../workflows/index.js';
 import { handle, parseJsonBody, parseWith, rawBody } from './http.js';
 import { requireBearer } from './ops.js';
 
@@ -94,31 +94,19 @@ export function workflowRoutes(deps: WorkflowRoutesDeps) {
     }),
   );
 
-  router.post(
-    '/workflows/:id/terminate',
-    rawBody(BODY_LIMIT),
-    handle(async (req, res) => {
-      const id = idOf(req);
-      res.json(refOf(await workflows.terminate(id, parseJsonBody(req, terminateBody), actorOf(req))));
-    }),
-  );
-
-  router.post(
-    '/workflows/:id/resume',
-    rawBody(BODY_LIMIT),
-    handle(async (req, res) => {
-      const id = idOf(req);
-      res.status(201).json(refOf(await workflows.resume(id, parseJsonBody(req, resumeBody), actorOf(req))));
-    }),
-  );
-
-  router.post(
-    '/workflows/:id/signal',
-    rawBody(BODY_LIMIT),
-    handle(async (req, res) => {
-      const id = idOf(req);
-      res.json(refOf(await workflows.signal(id, parseJsonBody(req, signalBody), actorOf(req))));
-    }),
-  );
+  /** A POST on one workflow: the body parsed with `schema`, one use-case call, the run answered. */
+  function action<S extends z.ZodType>(verb: string, schema: S, call: (id: string, body: z.infer<S>, actor: Actor) => Promise<RunRef>, status = 200) {
+    router.post(
+      `/workflows/:id/${verb}`,
+      rawBody(BODY_LIMIT),
+      handle(async (req, res) => {
+        const id = idOf(req);
+        res.status(status).json(refOf(await call(id, parseJsonBody(req, schema), actorOf(req))));
+      }),
+    );
+  }
+  action('terminate', terminateBody, workflows.terminate);
+  action('resume', resumeBody, workflows.resume, 201);
+  action('signal', signalBody, workflows.signal);
   return router;
 }

@@ -18,8 +18,6 @@ import {
   storedCheckpoint,
   type JourneyRecord,
   type NewEvent,
-  type NotifyTarget,
-  type RunSummary,
   type StoredCheckpoint,
   type StoredEvent,
 } from './journey-items.js';
@@ -50,18 +48,8 @@ export interface JourneyLease {
 }
 
 /** A new run of a workflow: its first header and its first events. */
-export interface NewRun {
-  journeyId: string;
-  workflowType: string;
-  typeVersion: string;
-  input: unknown;
-  inputHash: string;
-  runId: string;
-  runNumber: number;
-  runs: RunSummary[];
-  stepIndex: number;
+export interface NewRun extends Pick<JourneyRecord, 'journeyId' | 'workflowType' | 'typeVersion' | 'input' | 'inputHash' | 'runId' | 'runNumber' | 'runs' | 'stepIndex' | 'notify'> {
   shard: string;
-  notify?: NotifyTarget;
   createdAt?: string;
   /** Taken at once by a local worker (it runs the first attempt without a claim). */
   claim?: { owner: string; token: string; leaseMs: number };
@@ -70,14 +58,14 @@ export interface NewRun {
   seed?: StoredCheckpoint[];
 }
 
+export { appendPlan, applyChange, changeParts, type AppendPlan, type RunChange } from './journey-changes.js';
+
 export interface JourneyRequestDeps {
   tableName: string;
   clock: Clock;
   /** Items expire this long after their last write (DynamoDB TTL). */
   ttlDays: number;
 }
-
-export { appendPlan, applyChange, changeParts, type AppendPlan, type RunChange } from './journey-changes.js';
 
 /** Pure: `#a.#b` for the attribute path `a.b`. */
 const pathOf = (attribute: string) =>

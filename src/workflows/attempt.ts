@@ -3,7 +3,7 @@ import { serialise } from '../infra/stores/journey-store.js';
 import type { Clock } from '../kernel/clock.js';
 import { AppError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
-import { errorMessage, type CompensationContext, type StepContext } from './define.js';
+import { SIGNAL_NAME, errorMessage, type CompensationContext, type StepContext } from './define.js';
 import type { ClaimedRun } from './executor.js';
 
 /** Why an attempt was stopped from outside the step. */
@@ -35,7 +35,6 @@ class ParkRequest extends Error {
   }
 }
 
-const SIGNAL_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /**
  * Runs one attempt of a step (or of its compensation) under the run's lease: renews the lease as it

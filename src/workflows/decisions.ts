@@ -174,11 +174,11 @@ export function afterPark(h: JourneyRecord, def: WorkflowType, signal: string, d
 }
 
 /** Pure: an operator stops the run; with `compensate`, its completed steps are undone first (by a worker). */
-export function termination(h: JourneyRecord, def: WorkflowType, reason: string, compensate: boolean, actor: Actor, now: number): Pick<Decision, 'change' | 'events'> {
+export function termination(h: JourneyRecord, def: WorkflowType | undefined, reason: string, compensate: boolean, actor: Actor, now: number): Pick<Decision, 'change' | 'events'> {
   const ev = eventsAt(new Date(now).toISOString());
   const quiet: RunChange = { terminateReason: reason, waiting: h.waiting ? null : undefined, timer: h.timer ? null : undefined };
   if (compensate && h.status === 'COMPENSATING') return { change: { terminateReason: reason }, events: [ev.marker(MARKER.terminationRequested, { reason, compensate, actor })] };
-  const first = compensate ? lastCompensable(def, h.stepIndex - 1) : -1;
+  const first = compensate && def ? lastCompensable(def, h.stepIndex - 1) : -1;
   if (first >= 0) {
     return {
       change: { ...quiet, status: 'COMPENSATING', compensateIndex: first, compensateAttempt: 0, release: true, due: now },

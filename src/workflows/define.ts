@@ -93,6 +93,8 @@ export interface WorkflowType {
 }
 
 const TYPE_NAME = /^[a-z][a-z0-9-]{0,63}$/;
+/** A signal's name: a letter, then letters, digits or `_` (it keys a map in the run's header). */
+export const SIGNAL_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const STEP_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
 /** Validates a definition (throws `workflow.invalidDefinition` listing every problem) and returns the type. */

@@ -8,7 +8,7 @@ import { canonicalHash } from '../kernel/canonical-json.js';
 import type { Clock } from '../kernel/clock.js';
 import { AppError, ConflictError, ValidationError } from '../kernel/errors.js';
 import { ulid } from '../kernel/ids.js';
-import type { WorkflowType } from './define.js';
+import { SIGNAL_NAME, type WorkflowType } from './define.js';
 import { firstRun, signalled, termination, type NewRunParams } from './decisions.js';
 import { MARKER, eventsAt, type Actor } from './events.js';
 import type { Executor } from './executor.js';
@@ -61,7 +61,6 @@ export interface WorkflowServiceDeps {
 
 /** Letters, digits and `_ - . : # / @`; a business key usually namespaces itself (`order:ORD-1`). */
 const WORKFLOW_ID = /^[A-Za-z0-9_\-.:#/@]{1,200}$/;
-const SIGNAL_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const RESUMABLE: readonly JourneyStatus[] = ['FAILED', 'TERMINATED', 'COMPENSATION_FAILED'];
 /** Rounds of read-and-write an external action makes when a worker's write races it. */
 const EXTERNAL_ROUNDS = 5;
@@ -198,8 +197,9 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
 
     /** Stops a running workflow; the running step's signal aborts at its next heartbeat; `compensate` undoes completed steps first. */
     async terminate(workflowId: string, request: { reason: string; compensate?: boolean }, actor: Actor): Promise<RunRef> {
+      // Compensating needs the type's steps; stopping does not (a type this instance lacks can still be stopped).
       const ref = await external(workflowId, 'journey.terminate', (h) =>
-        termination(h, request.compensate ? typeOf(h) : (registry.get(h.workflowType) ?? typeOf(h)), request.reason, request.compensate ?? false, actor, clock.now()),
+        termination(h, request.compensate ? typeOf(h) : registry.get(h.workflowType), request.reason, request.compensate ?? false, actor, clock.now()),
       );
       executor.interrupt(workflowId);
       workers?.wake();

@@ -37,7 +37,10 @@ interface Instance {
 }
 
 function spawnInstance(endpoint: string, name: string, onMessage: (from: Instance, m: Message) => void): Promise<Instance> {
-  const child = fork('bench/workflows/instance.ts', [endpoint, PREFIX, name, String(WORKERS)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork('bench/workflows/instance.ts', [endpoint, PREFIX, name, String(WORKERS)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const waiting = new Map<string, ((m: Message) => void)[]>();
   const instance: Instance = {
     name,
@@ -63,7 +66,17 @@ async function main() {
   admin.destroy();
 
   // A closed loop per instance: each finished run (wherever it finished) lets its starter start the next.
-  let loop: { issued: number; total: number; done: number; startedAt: Map<string, { at: number; by: Instance }>; early: Map<string, number>; latencies: number[]; resolve?: () => void } | undefined;
+  let loop:
+    | {
+        issued: number;
+        total: number;
+        done: number;
+        startedAt: Map<string, { at: number; by: Instance }>;
+        early: Map<string, number>;
+        latencies: number[];
+        resolve?: () => void;
+      }
+    | undefined;
   const startOne = (by: Instance) => {
     if (!loop || loop.issued >= loop.total) return;
     by.child.send({ cmd: 'start', n: loop.issued++ });
@@ -105,7 +118,13 @@ async function main() {
     const requests = Object.values(byOperation).reduce((a, b) => a + b, 0);
     const latencies = loop!.latencies;
     loop = undefined;
-    return { runsPerSecond: runs / seconds, transitionsPerSecond: (runs * STEPS) / seconds, requestsPerTransition: requests / (runs * STEPS), byOperation, latencies };
+    return {
+      runsPerSecond: runs / seconds,
+      transitionsPerSecond: (runs * STEPS) / seconds,
+      requestsPerTransition: requests / (runs * STEPS),
+      byOperation,
+      latencies,
+    };
   }
 
   async function floorRound(ops: number) {
@@ -122,7 +141,9 @@ async function main() {
     const floor = await floorRound(RUNS * STEPS);
     const wf = await workflowRound(RUNS);
     rounds.push({ floor, ...wf });
-    console.log(`round ${r}: ${round(wf.transitionsPerSecond)} transitions/s vs floor ${round(floor)} updates/s (${round(wf.transitionsPerSecond / floor, 2)}×), ${round(wf.requestsPerTransition, 2)} requests/transition`);
+    console.log(
+      `round ${r}: ${round(wf.transitionsPerSecond)} transitions/s vs floor ${round(floor)} updates/s (${round(wf.transitionsPerSecond / floor, 2)}×), ${round(wf.requestsPerTransition, 2)} requests/transition`,
+    );
   }
   await all(async (i) => {
     i.child.send({ cmd: 'stop' });
@@ -156,7 +177,13 @@ async function main() {
     ['floor: conditional UpdateItem/s, 8 in flight', `${figures.floorUpdatesPerSecond} (rounds: ${rounds.map((r) => round(r.floor)).join(', ')})`, '—'],
     ['transitions/s ÷ floor', `${figures.ratio} (rounds: ${figures.roundRatios.join(', ')})`, `≥ 0.5 — ${met(ratio >= 0.5)}`],
     ['start → completion p50 / p99', `${figures.startToCompletionMs.p50} / ${figures.startToCompletionMs.p99} ms`, '—'],
-    ['DynamoDB requests per step transition', `${figures.requestsPerTransition} (${Object.entries(figures.requestsPerTransitionByOperation).map(([k, v]) => `${k} ${v}`).join(', ')})`, `≤ 2 — ${met(perTransition <= 2)}`],
+    [
+      'DynamoDB requests per step transition',
+      `${figures.requestsPerTransition} (${Object.entries(figures.requestsPerTransitionByOperation)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
+      `≤ 2 — ${met(perTransition <= 2)}`,
+    ],
   ];
   console.log('\n| figure | value | goal |\n|---|---|---|');
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);

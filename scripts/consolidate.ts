@@ -59,7 +59,9 @@ async function show(env: Config, runtime: JobRuntime, configPath: string, date: 
     if (!journey) console.log('  (none)');
     else {
       const { steps, result, ...header } = journey;
-      console.log(JSON.stringify({ ...header, result: result ?? null, steps: steps.map((st) => ({ name: st.name, status: st.status, attempts: st.attempts })) }, null, 2));
+      console.log(
+        JSON.stringify({ ...header, result: result ?? null, steps: steps.map((st) => ({ name: st.name, status: st.status, attempts: st.attempts })) }, null, 2),
+      );
       console.log('  history:');
       for (const event of (await service.history(journeyId, { limit: 1_000 })).events) {
         console.log(`    ${event.eventTimestamp}  ${event.eventType}  ${JSON.stringify(event.attributes)}`);
@@ -100,7 +102,9 @@ async function main(): Promise<number> {
   const env = loadConfig();
   const date = args.date ?? partitionOf(systemClock.now());
   const started = performance.now();
-  console.log(`DynamoDB: ${env.DYNAMODB_MODE}${env.DYNAMODB_ENDPOINT ? ` at ${env.DYNAMODB_ENDPOINT}` : env.DYNAMODB_MODE === 'embedded' ? ` (DynamoDB Local, data in ${env.DYNAMODB_DATA_DIR})` : ''}`);
+  console.log(
+    `DynamoDB: ${env.DYNAMODB_MODE}${env.DYNAMODB_ENDPOINT ? ` at ${env.DYNAMODB_ENDPOINT}` : env.DYNAMODB_MODE === 'embedded' ? ` (DynamoDB Local, data in ${env.DYNAMODB_DATA_DIR})` : ''}`,
+  );
   const runtime = await openJobRuntime(env, systemClock);
   try {
     if (args.show) {
@@ -114,7 +118,9 @@ async function main(): Promise<number> {
       { service, drive, clock: systemClock, actor: { id: 'consolidate-cli', name: userInfo().username }, progress: (line) => console.log(line) },
     );
     printSummary(outcomes, date);
-    console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(2)} s. Inspect with: npm run consolidate -- --config ${args.config} --date ${date} --show`);
+    console.log(
+      `\nDone in ${((performance.now() - started) / 1000).toFixed(2)} s. Inspect with: npm run consolidate -- --config ${args.config} --date ${date} --show`,
+    );
     return 0;
   } finally {
     await runtime.close();

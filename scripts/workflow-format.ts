@@ -84,7 +84,8 @@ export function formatStatus(view: ViewLike): string[] {
   const out = [`${view.workflowId}  ${view.type} v${view.version}  ${view.status}  (run ${view.runNumber}: ${view.runId})`];
   if (view.failedStep) out.push(`  failed at ${view.failedStep}: ${view.error ?? ''}`);
   if (view.terminateReason) out.push(`  terminated: ${view.terminateReason}`);
-  if (view.waiting) out.push(`  waiting for signal ${view.waiting.signal} in ${view.waiting.step}${view.waiting.until ? ` until ${when(view.waiting.until)}` : ''}`);
+  if (view.waiting)
+    out.push(`  waiting for signal ${view.waiting.signal} in ${view.waiting.step}${view.waiting.until ? ` until ${when(view.waiting.until)}` : ''}`);
   if (view.status === 'RETRYING' && view.dueAt) out.push(`  next attempt at ${when(view.dueAt)}`);
   out.push(`  ${'step'.padEnd(18)} ${'status'.padEnd(23)} attempts  result / error`);
   for (const s of view.steps) {
@@ -92,7 +93,10 @@ export function formatStatus(view: ViewLike): string[] {
     const tail = s.error && s.status !== 'completed' && s.status !== 'compensated' ? s.error : s.result === undefined ? '' : brief(s.result, 70);
     out.push(`  ${s.name.padEnd(18)} ${status.padEnd(23)} ${String(s.attempts).padEnd(9)} ${tail}`.trimEnd());
   }
-  if (view.runs.length > 1) out.push(`  runs: ${view.runs.map((r) => `${r.number} ${r.runId}${r.fromStep ? ` from ${r.fromStep}` : ''}${r.closedStatus ? ` (${r.closedStatus})` : ''}`).join('; ')}`);
+  if (view.runs.length > 1)
+    out.push(
+      `  runs: ${view.runs.map((r) => `${r.number} ${r.runId}${r.fromStep ? ` from ${r.fromStep}` : ''}${r.closedStatus ? ` (${r.closedStatus})` : ''}`).join('; ')}`,
+    );
   return out;
 }
 

@@ -183,7 +183,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'start': {
         if (!values.type) throw new UsageError('--type is needed');
         const input = await readInput(values.input, io);
-        const res = await call('POST', '/workflows', { type: values.type, input, ...(values.id ? { workflowId: values.id } : {}), ...(values.rerun ? { rerun: true } : {}) });
+        const res = await call('POST', '/workflows', {
+          type: values.type,
+          input,
+          ...(values.id ? { workflowId: values.id } : {}),
+          ...(values.rerun ? { rerun: true } : {}),
+        });
         io.out(`${res.status === 201 ? 'started' : 'already exists:'} ${String(res.body.workflowId)}`);
         io.out(`  run    ${String(res.body.runId)}`);
         io.out(`  status ${String(res.body.status)}`);
@@ -205,8 +210,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const workflow = id(positionals[0]);
         const runId = String((await call('GET', `/workflows/${workflow}`)).body.runId);
         io.out(`watching ${positionals[0]} (run ${runId}); Ctrl-C stops watching, not the workflow`);
-        for (let cursor: string | undefined; ; ) {
-          const page = await call<{ events: EventLike[]; nextCursor?: string }>('GET', `/workflows/${workflow}/history?runId=${runId}&limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+        for (let cursor: string | undefined; ;) {
+          const page = await call<{ events: EventLike[]; nextCursor?: string }>(
+            'GET',
+            `/workflows/${workflow}/history?runId=${runId}&limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+          );
           for (const event of page.body.events) {
             io.out(formatEvent(event));
             if (isClosing(event)) {
@@ -235,7 +243,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
       case 'terminate': {
         if (!values.reason) throw new UsageError('--reason is needed');
-        const res = await call('POST', `/workflows/${id(positionals[0])}/terminate`, { reason: values.reason, ...(values.compensate ? { compensate: true } : {}) });
+        const res = await call('POST', `/workflows/${id(positionals[0])}/terminate`, {
+          reason: values.reason,
+          ...(values.compensate ? { compensate: true } : {}),
+        });
         io.out(`${String(res.body.workflowId)}: ${String(res.body.status)}${values.compensate ? ' (its completed steps are being undone)' : ''}`);
         return 0;
       }
@@ -288,7 +299,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 /** Every event of a run (all its history pages). */
 async function allEvents(call: ReturnType<typeof client>, workflow: string, runId?: string): Promise<EventLike[]> {
   const events: EventLike[] = [];
-  for (let cursor: string | undefined; ; ) {
+  for (let cursor: string | undefined; ;) {
     const query = new URLSearchParams({ limit: '1000', ...(runId ? { runId } : {}), ...(cursor ? { cursor } : {}) });
     const page = await call<{ events: EventLike[]; nextCursor?: string }>('GET', `/workflows/${workflow}/history?${query}`);
     events.push(...page.body.events);

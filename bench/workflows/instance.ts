@@ -50,7 +50,14 @@ async function floor(ops: number, inFlight: number): Promise<number> {
     keys.map(async (Key) => {
       for (let version = 0; left-- > 0; version++) {
         await dynamo.doc.send(
-          new UpdateCommand({ TableName: table, Key, UpdateExpression: 'SET #v = :next', ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': version, ':next': version + 1 } }),
+          new UpdateCommand({
+            TableName: table,
+            Key,
+            UpdateExpression: 'SET #v = :next',
+            ConditionExpression: '#v = :v',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':v': version, ':next': version + 1 },
+          }),
         );
       }
     }),

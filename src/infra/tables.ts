@@ -88,7 +88,12 @@ export const TABLE_DEFS = {
       // Sparse: only runs a worker may claim (runnable, due later, or leased until dueAt) carry dueShard.
       { name: 'due-index', partitionKey: S('dueShard'), sortKey: N('dueAt'), include: [] },
       // Workflow headers by type, newest status change first.
-      { name: 'type-index', partitionKey: S('workflowType'), sortKey: S('updatedAt'), include: [...WORKFLOW_SUMMARY.filter((a) => a !== 'workflowType'), 'status'] },
+      {
+        name: 'type-index',
+        partitionKey: S('workflowType'),
+        sortKey: S('updatedAt'),
+        include: [...WORKFLOW_SUMMARY.filter((a) => a !== 'workflowType'), 'status'],
+      },
     ],
     ttlAttribute: 'ttl',
   },
@@ -112,7 +117,5 @@ export function indexNamed<D extends TableDef, N extends D['indexes'][number]['n
 
 /** Pure: physical table names for a prefix. */
 export function tableNames(prefix = ''): TableNames {
-  return Object.fromEntries(
-    Object.entries(TABLE_DEFS).map(([key, def]) => [key, `${prefix}${def.baseName}`]),
-  ) as TableNames;
+  return Object.fromEntries(Object.entries(TABLE_DEFS).map(([key, def]) => [key, `${prefix}${def.baseName}`])) as TableNames;
 }

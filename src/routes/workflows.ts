@@ -29,7 +29,10 @@ const listQuery = z
   .refine((q) => q.status || q.type, { message: 'give status, type or both', path: ['status'] });
 const historyQuery = z.strictObject({
   runId: z.string().min(1).max(64).optional(),
-  cursor: z.string().regex(/^\d{1,9}$/, 'an event id from nextCursor').optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,9}$/, 'an event id from nextCursor')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(1_000).default(100),
 });
 const terminateBody = z.strictObject({ reason: z.string().trim().min(1).max(500), compensate: z.boolean().optional() });
@@ -42,7 +45,10 @@ const signalBody = z.strictObject({ name: z.string().min(1).max(64), payload: z.
  */
 function actorOf(req: Request): Actor {
   const token = (req.header('authorization') ?? '').slice('Bearer '.length);
-  const name = req.header('x-actor')?.replace(/[^\w .@-]/g, '').slice(0, 64);
+  const name = req
+    .header('x-actor')
+    ?.replace(/[^\w .@-]/g, '')
+    .slice(0, 64);
   return { id: `ops:${createHash('sha256').update(token).digest('hex').slice(0, 8)}`, ...(name ? { name } : {}) };
 }
 

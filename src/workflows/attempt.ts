@@ -35,14 +35,13 @@ class ParkRequest extends Error {
   }
 }
 
-
 /**
  * Runs one attempt of a step (or of its compensation) under the run's lease: renews the lease as it
  * needs (the step's heartbeat, a timer), enforces `timeoutMs` and `heartbeatTimeoutMs`, and turns a
  * `waitForSignal` without the signal into a park. Never throws: the result says what happened.
  */
 export async function runAttempt(deps: AttemptDeps, run: ClaimedRun, results: Record<string, unknown>, compensation: boolean): Promise<AttemptResult> {
-const { store, clock, logger, leaseMs, renewEveryMs } = deps;
+  const { store, clock, logger, leaseMs, renewEveryMs } = deps;
   const h = run.header;
   const index = compensation ? h.compensateIndex! : h.stepIndex;
   const step = run.def.steps[index];
@@ -51,7 +50,11 @@ const { store, clock, logger, leaseMs, renewEveryMs } = deps;
   const stop = (reason: StopReason) => {
     if (why) return;
     why = reason;
-    control.abort(reason === 'lost' ? new AppError('workflow.leaseLost', `workflow ${h.journeyId}: the run was terminated or taken over`) : new Error(`step stopped: ${reason}`));
+    control.abort(
+      reason === 'lost'
+        ? new AppError('workflow.leaseLost', `workflow ${h.journeyId}: the run was terminated or taken over`)
+        : new Error(`step stopped: ${reason}`),
+    );
   };
   deps.onStop(stop);
   let lastBeat = performance.now();
@@ -90,7 +93,8 @@ const { store, clock, logger, leaseMs, renewEveryMs } = deps;
     logger: logger.child({ workflowId: h.journeyId, step: step.name }),
   };
   const waitForSignal = <T>(name: string, options: { timeoutMs?: number } = {}): Promise<T> => {
-    if (!SIGNAL_NAME.test(name)) return Promise.reject(new AppError('workflow.invalidDefinition', `signal name "${name}": a letter, then letters, digits or _`));
+    if (!SIGNAL_NAME.test(name))
+      return Promise.reject(new AppError('workflow.invalidDefinition', `signal name "${name}": a letter, then letters, digits or _`));
     const received = h.signals[name];
     if (received) {
       consumed.push(name);
@@ -98,14 +102,20 @@ const { store, clock, logger, leaseMs, renewEveryMs } = deps;
     }
     const waiting = h.waiting?.signal === name && h.waiting.step === step.name ? h.waiting : undefined;
     if (waiting?.deadline !== undefined && clock.now() >= waiting.deadline) {
-      return Promise.reject(new AppError('workflow.signalTimeout', `no signal ${name} arrived before ${new Date(waiting.deadline).toISOString()}`, { signal: name }));
+      return Promise.reject(
+        new AppError('workflow.signalTimeout', `no signal ${name} arrived before ${new Date(waiting.deadline).toISOString()}`, { signal: name }),
+      );
     }
     park = { signal: name, deadline: waiting?.deadline ?? (options.timeoutMs ? clock.now() + options.timeoutMs : undefined) };
     control.abort(new ParkRequest(name));
     return Promise.reject(new ParkRequest(name));
   };
   const ctx = compensation
-    ? ({ ...base, result: results[step.name], reason: h.terminateReason !== undefined ? `terminated: ${h.terminateReason}` : (h.errorMessage ?? '') } satisfies CompensationContext)
+    ? ({
+        ...base,
+        result: results[step.name],
+        reason: h.terminateReason !== undefined ? `terminated: ${h.terminateReason}` : (h.errorMessage ?? ''),
+      } satisfies CompensationContext)
     : ({ ...base, waitForSignal } satisfies StepContext);
 
   const aborted = new Promise<{ aborted: true }>((resolve) => control.signal.addEventListener('abort', () => resolve({ aborted: true }), { once: true }));
@@ -124,7 +134,15 @@ const { store, clock, logger, leaseMs, renewEveryMs } = deps;
   }
   if (why === 'lost' || why === 'shutdown') return { kind: why };
   if (park) return { kind: 'park', ...park };
-  if (why) return { kind: 'fail', error: new AppError('workflow.stepTimeout', `step ${step.name} ${why === 'HEARTBEAT' ? `sent no heartbeat for ${step.heartbeatTimeoutMs} ms` : `ran past ${step.timeoutMs} ms`}`), timedOut: why };
+  if (why)
+    return {
+      kind: 'fail',
+      error: new AppError(
+        'workflow.stepTimeout',
+        `step ${step.name} ${why === 'HEARTBEAT' ? `sent no heartbeat for ${step.heartbeatTimeoutMs} ms` : `ran past ${step.timeoutMs} ms`}`,
+      ),
+      timedOut: why,
+    };
   if ('error' in settled) return { kind: 'fail', error: settled.error };
   const value = 'value' in settled ? (settled.value ?? null) : null;
   try {

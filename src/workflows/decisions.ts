@@ -3,7 +3,18 @@
  * termination, a signal), the header change, the events to append and what the worker does next.
  * Pure: no I/O, time and randomness come in as arguments; the executor writes what it returns.
  */
-import { dueShardOf, isFinished, type Checkpoint, type JourneyRecord, type NewEvent, type NewRun, type NotifyTarget, type RunChange, type RunSummary, type StoredCheckpoint } from '../infra/stores/journey-store.js';
+import {
+  dueShardOf,
+  isFinished,
+  type Checkpoint,
+  type JourneyRecord,
+  type NewEvent,
+  type NewRun,
+  type NotifyTarget,
+  type RunChange,
+  type RunSummary,
+  type StoredCheckpoint,
+} from '../infra/stores/journey-store.js';
 import { backoffDelay } from '../kernel/retry.js';
 import { errorMessage, errorType, isRetryable, type WorkflowType } from './define.js';
 import { MARKER, eventsAt, retryTimer, signalTimer, type Activity, type Actor } from './events.js';
@@ -40,7 +51,8 @@ export function lastCompensable(def: WorkflowType, from: number): number {
 
 /** Pure: how a finished run lets go. A run with a listener keeps its lease and stays due, so its holder (or, after a crash, anyone) delivers the outcome. */
 function finish(h: JourneyRecord, held: boolean, now: number): { change: RunChange; next: Next } {
-  if (h.notify) return held ? { change: { notifyPending: true }, next: { kind: 'notify' } } : { change: { notifyPending: true, release: true, due: now }, next: STOP };
+  if (h.notify)
+    return held ? { change: { notifyPending: true }, next: { kind: 'notify' } } : { change: { notifyPending: true, release: true, due: now }, next: STOP };
   return { change: { release: true, due: null }, next: STOP };
 }
 
@@ -62,7 +74,11 @@ export function entry(h: JourneyRecord, def: WorkflowType, at: Now): Decision {
   const change: RunChange = { timer: h.timer ? null : undefined };
   if (!activity.compensation && h.waiting) {
     // Back into the step that waits for a signal: the same attempt, run again from its start.
-    return { change: { ...change, status: 'RUNNING' }, events: [...fired, ev.taskStarted(activity, attempt, at.worker, fired.length ? 'timeout' : 'signal')], next: { kind: 'run' } };
+    return {
+      change: { ...change, status: 'RUNNING' },
+      events: [...fired, ev.taskStarted(activity, attempt, at.worker, fired.length ? 'timeout' : 'signal')],
+      next: { kind: 'run' },
+    };
   }
   // A step's first attempt was scheduled by the write that moved the run to it; every other attempt is scheduled here.
   const scheduled = activity.compensation || attempt > 0 ? [ev.scheduled(activity, attempt + 1)] : [];
@@ -89,7 +105,12 @@ export function afterSuccess(h: JourneyRecord, def: WorkflowType, value: unknown
   }
   const result = def.result({ ...results, [activity.step]: value }, h.input);
   const done = finish(h, true, at.now);
-  return { change: { ...base, ...done.change, status: 'COMPLETED', result }, events: [ev.taskCompleted(activity, h.attempt), ev.completed(result)], checkpoint, next: done.next };
+  return {
+    change: { ...base, ...done.change, status: 'COMPLETED', result },
+    events: [ev.taskCompleted(activity, h.attempt), ev.completed(result)],
+    checkpoint,
+    next: done.next,
+  };
 }
 
 /** Pure: the run ends FAILED (after compensating, or with nothing to compensate) or TERMINATED (compensated on request). */
@@ -106,7 +127,13 @@ function closeFailure(h: JourneyRecord, at: Now, compensated: boolean, prior: Ne
 }
 
 /** Pure: an attempt failed; retry after a backoff held in DynamoDB, or roll back (compensate), or give up. */
-export function afterFailure(h: JourneyRecord, def: WorkflowType, error: unknown, at: Now, timedOut?: 'START_TO_CLOSE' | 'HEARTBEAT' | 'LEASE_EXPIRED'): Decision {
+export function afterFailure(
+  h: JourneyRecord,
+  def: WorkflowType,
+  error: unknown,
+  at: Now,
+  timedOut?: 'START_TO_CLOSE' | 'HEARTBEAT' | 'LEASE_EXPIRED',
+): Decision {
   const ev = eventsAt(new Date(at.now).toISOString());
   const activity = activityOf(h, def);
   const index = activity.compensation ? h.compensateIndex! : h.stepIndex;
@@ -114,7 +141,8 @@ export function afterFailure(h: JourneyRecord, def: WorkflowType, error: unknown
   const policy = def.retryOf(def.steps[index], h.input);
   const message = errorMessage(error);
   // A lease expiry was recorded with the claim; any other failure is recorded here.
-  const failed = timedOut === 'LEASE_EXPIRED' ? [] : [timedOut ? ev.taskTimedOut(activity, attempt, timedOut) : ev.taskFailed(activity, attempt, message, errorType(error))];
+  const failed =
+    timedOut === 'LEASE_EXPIRED' ? [] : [timedOut ? ev.taskTimedOut(activity, attempt, timedOut) : ev.taskFailed(activity, attempt, message, errorType(error))];
   const retryable = isRetryable(error, policy);
   if (retryable && attempt < policy.maxAttempts) {
     const delayMs = backoffDelay(policy, attempt, at.random);
@@ -138,7 +166,12 @@ export function afterFailure(h: JourneyRecord, def: WorkflowType, error: unknown
     };
   }
   const failure = { step: activity.step, message };
-  const rollback = ev.marker(MARKER.rollback, { failed_activity: activity.step, reason: retryable ? 'Max retries exceeded' : 'Non-retryable error', error: message, attempts: attempt });
+  const rollback = ev.marker(MARKER.rollback, {
+    failed_activity: activity.step,
+    reason: retryable ? 'Max retries exceeded' : 'Non-retryable error',
+    error: message,
+    attempts: attempt,
+  });
   const first = lastCompensable(def, index - 1);
   if (first < 0) return closeFailure(h, at, false, [...failed, rollback], failure);
   const undo = { step: def.steps[first].name, compensation: true };
@@ -157,7 +190,11 @@ export function afterCompensation(h: JourneyRecord, def: WorkflowType, at: Now):
   const next = lastCompensable(def, h.compensateIndex! - 1);
   if (next < 0) return closeFailure(h, at, true, [done]);
   const undo = { step: def.steps[next].name, compensation: true };
-  return { change: { compensateIndex: next, compensateAttempt: 1 }, events: [done, ev.scheduled(undo, 1), ev.taskStarted(undo, 1, at.worker)], next: { kind: 'compensate' } };
+  return {
+    change: { compensateIndex: next, compensateAttempt: 1 },
+    events: [done, ev.scheduled(undo, 1), ev.taskStarted(undo, 1, at.worker)],
+    next: { kind: 'compensate' },
+  };
 }
 
 /** Pure: a step waits for a signal that has not arrived: park the run (no worker held) until it does, or until the deadline. */
@@ -174,10 +211,18 @@ export function afterPark(h: JourneyRecord, def: WorkflowType, signal: string, d
 }
 
 /** Pure: an operator stops the run; with `compensate`, its completed steps are undone first (by a worker). */
-export function termination(h: JourneyRecord, def: WorkflowType | undefined, reason: string, compensate: boolean, actor: Actor, now: number): Pick<Decision, 'change' | 'events'> {
+export function termination(
+  h: JourneyRecord,
+  def: WorkflowType | undefined,
+  reason: string,
+  compensate: boolean,
+  actor: Actor,
+  now: number,
+): Pick<Decision, 'change' | 'events'> {
   const ev = eventsAt(new Date(now).toISOString());
   const quiet: RunChange = { terminateReason: reason, waiting: h.waiting ? null : undefined, timer: h.timer ? null : undefined };
-  if (compensate && h.status === 'COMPENSATING') return { change: { terminateReason: reason }, events: [ev.marker(MARKER.terminationRequested, { reason, compensate, actor })] };
+  if (compensate && h.status === 'COMPENSATING')
+    return { change: { terminateReason: reason }, events: [ev.marker(MARKER.terminationRequested, { reason, compensate, actor })] };
   const first = compensate && def ? lastCompensable(def, h.stepIndex - 1) : -1;
   if (first >= 0) {
     return {
@@ -201,7 +246,11 @@ export function signalled(h: JourneyRecord, name: string, payload: unknown, acto
 /** Pure: the listener took the outcome (done), or failed (try again after a backoff). */
 export function afterNotify(h: JourneyRecord, delivered: boolean, at: Now): Decision {
   if (delivered) return { change: { notifyPending: false, release: true, due: null }, events: [], next: STOP };
-  const delayMs = backoffDelay({ maxAttempts: 100, initialDelayMs: 1_000, backoffCoefficient: 2, maxDelayMs: 300_000, jitter: 'equal' }, h.notifyAttempts + 1, at.random);
+  const delayMs = backoffDelay(
+    { maxAttempts: 100, initialDelayMs: 1_000, backoffCoefficient: 2, maxDelayMs: 300_000, jitter: 'equal' },
+    h.notifyAttempts + 1,
+    at.random,
+  );
   return { change: { notifyAttempts: h.notifyAttempts + 1, release: true, due: at.now + delayMs }, events: [], next: STOP };
 }
 
@@ -227,7 +276,9 @@ export function firstRun(def: WorkflowType, p: NewRunParams, at: { now: number; 
   const startedAt = new Date(at.now).toISOString();
   const ev = eventsAt(startedAt);
   const step = { step: def.steps[p.stepIndex].name };
-  const continued = p.continued ? { continuedExecutionRunId: p.continued.runId, fromStep: p.continued.fromStep, seededSteps: p.continued.seed.map((c) => c.step) } : {};
+  const continued = p.continued
+    ? { continuedExecutionRunId: p.continued.runId, fromStep: p.continued.fromStep, seededSteps: p.continued.seed.map((c) => c.step) }
+    : {};
   return {
     journeyId: p.workflowId,
     workflowType: def.type,

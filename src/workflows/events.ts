@@ -46,13 +46,23 @@ export function eventsAt(at: string) {
   const event = (type: EventType, attrs: Record<string, unknown>): NewEvent => ({ type, at, attrs });
   const activity = (a: Activity, attempt: number) => ({ activityType: a.step, ...(a.compensation ? { compensation: true } : {}), attempt });
   return {
-    started: (attrs: { workflowType: string; version: string; input: unknown; runNumber: number; actor?: Actor; continuedExecutionRunId?: string; fromStep?: string; seededSteps?: string[] }) =>
-      event(EVENT.started, attrs),
+    started: (attrs: {
+      workflowType: string;
+      version: string;
+      input: unknown;
+      runNumber: number;
+      actor?: Actor;
+      continuedExecutionRunId?: string;
+      fromStep?: string;
+      seededSteps?: string[];
+    }) => event(EVENT.started, attrs),
     scheduled: (a: Activity, attempt: number) => event(EVENT.scheduled, activity(a, attempt)),
-    taskStarted: (a: Activity, attempt: number, worker: string, reentry?: 'signal' | 'timeout') => event(EVENT.taskStarted, { ...activity(a, attempt), worker, ...(reentry ? { reentry } : {}) }),
+    taskStarted: (a: Activity, attempt: number, worker: string, reentry?: 'signal' | 'timeout') =>
+      event(EVENT.taskStarted, { ...activity(a, attempt), worker, ...(reentry ? { reentry } : {}) }),
     /** The result itself is the history item's checkpoint; views put it back here. */
     taskCompleted: (a: Activity, attempt: number) => event(EVENT.taskCompleted, activity(a, attempt)),
-    taskFailed: (a: Activity, attempt: number, reason: string, errorType: string) => event(EVENT.taskFailed, { ...activity(a, attempt), reason, details: errorType }),
+    taskFailed: (a: Activity, attempt: number, reason: string, errorType: string) =>
+      event(EVENT.taskFailed, { ...activity(a, attempt), reason, details: errorType }),
     taskTimedOut: (a: Activity, attempt: number, timeoutType: 'START_TO_CLOSE' | 'HEARTBEAT' | 'LEASE_EXPIRED', worker?: string) =>
       event(EVENT.taskTimedOut, { ...activity(a, attempt), timeoutType, ...(worker ? { worker } : {}) }),
     marker: (markerName: string, details: Record<string, unknown>) => event(EVENT.marker, { markerName, details }),

@@ -82,7 +82,13 @@ export function createExecutor(deps: ExecutorDeps) {
   /** A run created already held by this instance (a local start): no claim needed. */
   function adopt(header: JourneyRecord): ClaimedRun {
     const def = registry.get(header.workflowType)!;
-    return { header, def, lease: { journeyId: header.journeyId, runId: header.runId, owner: header.leaseOwner!, token: header.leaseToken! }, next: { kind: 'run' }, renewedAt: clock.now() };
+    return {
+      header,
+      def,
+      lease: { journeyId: header.journeyId, runId: header.runId, owner: header.leaseOwner!, token: header.leaseToken! },
+      next: { kind: 'run' },
+      renewedAt: clock.now(),
+    };
   }
 
   /**
@@ -95,13 +101,15 @@ export function createExecutor(deps: ExecutorDeps) {
       const decision = decide(run.header);
       if (decision === 'rerun') return 'rerun';
       const holding = (decision.next.kind === 'run' || decision.next.kind === 'compensate') && !decision.change.release && decision.change.due === undefined;
-      const change: RunChange = holding && clock.now() - run.renewedAt >= renewEveryMs ? { ...decision.change, leaseUntil: clock.now() + leaseMs } : decision.change;
+      const change: RunChange =
+        holding && clock.now() - run.renewedAt >= renewEveryMs ? { ...decision.change, leaseUntil: clock.now() + leaseMs } : decision.change;
       const outcome = await persist(() => store.transition(run.lease, run.header, change, decision.events, decision.checkpoint));
       if (outcome.ok) {
         run.header = outcome.journey;
         if (change.leaseUntil) run.renewedAt = clock.now();
         if (typeof change.due === 'number' && change.due > clock.now()) deps.onDue?.(change.due);
-        if (change.status && isFinished(change.status)) deps.onFinished?.({ workflowId: run.header.journeyId, runId: run.header.runId, type: run.header.workflowType, status: change.status });
+        if (change.status && isFinished(change.status))
+          deps.onFinished?.({ workflowId: run.header.journeyId, runId: run.header.runId, type: run.header.workflowType, status: change.status });
         return decision.next;
       }
       if (!outcome.current || outcome.current.leaseToken !== run.lease.token) {
@@ -192,7 +200,9 @@ export function createExecutor(deps: ExecutorDeps) {
           await commit(run, () => ({ change: { release: true, due: clock.now() }, events: [], next: { kind: 'stop' } }));
           return;
         case 'park':
-          next = await commit(run, (current) => (current.signals[outcome.signal] ? 'rerun' : afterPark(current, run.def, outcome.signal, outcome.deadline, now())));
+          next = await commit(run, (current) =>
+            current.signals[outcome.signal] ? 'rerun' : afterPark(current, run.def, outcome.signal, outcome.deadline, now()),
+          );
           break;
         case 'fail':
           next = await commit(run, (current) => afterFailure(current, run.def, outcome.error, now(), outcome.timedOut));

@@ -46,10 +46,30 @@ export function createWorkflows(deps: WorkflowsDeps) {
   const registry = createWorkflowRegistry(deps.types);
   const listeners = createListenerRegistry();
   let wakeAt: ((at: number) => void) | undefined;
-  const executor = createExecutor({ store, registry, listeners, clock, logger, owner: deps.instanceId, leaseMs: settings.leaseMs, random: deps.random, onDue: (at) => wakeAt?.(at), onFinished: deps.onFinished });
+  const executor = createExecutor({
+    store,
+    registry,
+    listeners,
+    clock,
+    logger,
+    owner: deps.instanceId,
+    leaseMs: settings.leaseMs,
+    random: deps.random,
+    onDue: (at) => wakeAt?.(at),
+    onFinished: deps.onFinished,
+  });
   const workers =
     settings.workers > 0
-      ? createWorkerPool({ store, executor, clock, logger, size: settings.workers, pollMinMs: settings.pollMinMs ?? 25, pollMaxMs: settings.pollMaxMs, random: deps.random })
+      ? createWorkerPool({
+          store,
+          executor,
+          clock,
+          logger,
+          size: settings.workers,
+          pollMinMs: settings.pollMinMs ?? 25,
+          pollMaxMs: settings.pollMaxMs,
+          random: deps.random,
+        })
       : undefined;
   wakeAt = workers?.wakeAt;
   const service = createWorkflowService({ store, registry, listeners, executor, clock, workers });

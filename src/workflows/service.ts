@@ -3,7 +3,16 @@
  * control): start, read, list, history, terminate, resume, signal. Each action names its actor,
  * recorded in the run's history.
  */
-import { isFinished, type JourneyRecord, type JourneyStatus, type JourneyStore, type NewEvent, type NewRun, type NotifyTarget, type StoredCheckpoint } from '../infra/stores/journey-store.js';
+import {
+  isFinished,
+  type JourneyRecord,
+  type JourneyStatus,
+  type JourneyStore,
+  type NewEvent,
+  type NewRun,
+  type NotifyTarget,
+  type StoredCheckpoint,
+} from '../infra/stores/journey-store.js';
 import { canonicalHash } from '../kernel/canonical-json.js';
 import type { Clock } from '../kernel/clock.js';
 import { AppError, ConflictError, ValidationError } from '../kernel/errors.js';
@@ -92,11 +101,25 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
   }
 
   /** A new run replacing the finished `h` (resume, rerun). */
-  async function replaceRun(h: JourneyRecord, def: WorkflowType, p: { input: unknown; inputHash: string; stepIndex: number; seed: StoredCheckpoint[]; fromStep: string; actor: Actor }): Promise<RunRef> {
-    if (h.notifyPending) throw new AppError('workflow.running', `workflow ${h.journeyId}: the outcome of run ${h.runId} is still being delivered; try again in a moment`);
+  async function replaceRun(
+    h: JourneyRecord,
+    def: WorkflowType,
+    p: { input: unknown; inputHash: string; stepIndex: number; seed: StoredCheckpoint[]; fromStep: string; actor: Actor },
+  ): Promise<RunRef> {
+    if (h.notifyPending)
+      throw new AppError('workflow.running', `workflow ${h.journeyId}: the outcome of run ${h.runId} is still being delivered; try again in a moment`);
     const held = workers?.reserve() ?? false;
     const runs = h.runs.map((r) => (r.runId === h.runId ? { ...r, closedStatus: h.status } : r));
-    const run = newRunOf(def, { workflowId: h.journeyId, ...p, runNumber: h.runNumber + 1, runs, notify: h.notify, createdAt: h.createdAt, held, continued: { runId: h.runId, fromStep: p.fromStep, seed: p.seed } });
+    const run = newRunOf(def, {
+      workflowId: h.journeyId,
+      ...p,
+      runNumber: h.runNumber + 1,
+      runs,
+      notify: h.notify,
+      createdAt: h.createdAt,
+      held,
+      continued: { runId: h.runId, fromStep: p.fromStep, seed: p.seed },
+    });
     const closing = [eventsAt(iso()).marker(MARKER.resumed, { newRunId: run.runId, fromStep: p.fromStep, actor: p.actor })];
     const outcome = await store.newRun(h, run, closing).catch((error: unknown) => {
       if (held) workers!.unreserve();
@@ -111,7 +134,11 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
   }
 
   /** Reads, decides and writes an action by someone who does not hold the run, again when a worker's write raced it. */
-  async function external(workflowId: string, label: string, decide: (h: JourneyRecord) => { change: Parameters<JourneyStore['external']>[2]; events: NewEvent[] }): Promise<RunRef> {
+  async function external(
+    workflowId: string,
+    label: string,
+    decide: (h: JourneyRecord) => { change: Parameters<JourneyStore['external']>[2]; events: NewEvent[] },
+  ): Promise<RunRef> {
     for (let round = 0; round < EXTERNAL_ROUNDS; round++) {
       const h = await mustGet(workflowId);
       if (isFinished(h.status)) throw new AppError('workflow.finished', `workflow ${workflowId} is ${h.status}`, { status: h.status, runId: h.runId });
@@ -134,10 +161,13 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
         if (parsed.success) input = parsed.data;
         else problems.push(...parsed.error.issues.map((i) => ({ path: ['input', ...i.path].join('.'), message: i.message })));
       }
-      if (request.workflowId !== undefined && !WORKFLOW_ID.test(request.workflowId)) problems.push({ path: 'workflowId', message: 'letters, digits and _ - . : # / @ only, at most 200' });
+      if (request.workflowId !== undefined && !WORKFLOW_ID.test(request.workflowId))
+        problems.push({ path: 'workflowId', message: 'letters, digits and _ - . : # / @ only, at most 200' });
       const key = def && input !== undefined ? def.businessKey?.(input) : undefined;
-      if (key && request.workflowId !== undefined && key !== request.workflowId) problems.push({ path: 'workflowId', message: `workflows of type ${request.type} are keyed by their input: this one is ${key}` });
-      if (request.notify && !listeners.get(request.notify.listener)) problems.push({ path: 'notify.listener', message: `no listener named ${request.notify.listener}` });
+      if (key && request.workflowId !== undefined && key !== request.workflowId)
+        problems.push({ path: 'workflowId', message: `workflows of type ${request.type} are keyed by their input: this one is ${key}` });
+      if (request.notify && !listeners.get(request.notify.listener))
+        problems.push({ path: 'notify.listener', message: `no listener named ${request.notify.listener}` });
       if (problems.length || !def) throw new ValidationError('invalid workflow start', problems);
 
       const workflowId = key ?? request.workflowId ?? `${def.type}:${ulid(clock.now())}`;
@@ -156,15 +186,23 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       const existing = outcome.existing;
       const sameType = existing.workflowType === def.type;
       if (request.rerun && sameType) {
-        if (!isFinished(existing.status)) throw new AppError('workflow.running', `workflow ${workflowId} is ${existing.status}; it can be rerun once finished`, { status: existing.status, runId: existing.runId });
+        if (!isFinished(existing.status))
+          throw new AppError('workflow.running', `workflow ${workflowId} is ${existing.status}; it can be rerun once finished`, {
+            status: existing.status,
+            runId: existing.runId,
+          });
         return replaceRun(existing, def, { input, inputHash, stepIndex: 0, seed: [], fromStep: def.steps[0].name, actor });
       }
       if (!sameType || existing.inputHash !== inputHash) {
-        throw new AppError('workflow.inputMismatch', `workflow ${workflowId} exists with another ${sameType ? 'input' : `type (${existing.workflowType ?? 'a batch journey'})`}`, {
-          workflowId,
-          status: existing.status,
-          runId: existing.runId,
-        });
+        throw new AppError(
+          'workflow.inputMismatch',
+          `workflow ${workflowId} exists with another ${sameType ? 'input' : `type (${existing.workflowType ?? 'a batch journey'})`}`,
+          {
+            workflowId,
+            status: existing.status,
+            runId: existing.runId,
+          },
+        );
       }
       return { created: false, workflowId, runId: existing.runId, status: existing.status };
     },
@@ -185,14 +223,22 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
     },
 
     /** A page of a run's events (default: the current run), oldest first. */
-    async history(workflowId: string, request: HistoryRequest = {}): Promise<{ workflowId: string; runId: string; events: HistoryEvent[]; nextCursor?: string }> {
+    async history(
+      workflowId: string,
+      request: HistoryRequest = {},
+    ): Promise<{ workflowId: string; runId: string; events: HistoryEvent[]; nextCursor?: string }> {
       const h = await mustGet(workflowId);
       const runId = request.runId ?? h.runId;
       if (!h.runs.some((r) => r.runId === runId)) throw new AppError('workflow.notFound', `workflow ${workflowId} has no run ${runId}`, { workflowId, runId });
       const after = request.cursor === undefined ? 0 : Number(request.cursor);
       if (!Number.isInteger(after) || after < 0) throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'an event id from nextCursor' }]);
       const page = await store.history(h, runId, after, request.limit ?? 100);
-      return { workflowId, runId, events: page.events.map((e) => toHistoryEvent(e, page.results)), ...(page.nextAfter ? { nextCursor: String(page.nextAfter) } : {}) };
+      return {
+        workflowId,
+        runId,
+        events: page.events.map((e) => toHistoryEvent(e, page.results)),
+        ...(page.nextAfter ? { nextCursor: String(page.nextAfter) } : {}),
+      };
     },
 
     /** Stops a running workflow; the running step's signal aborts at its next heartbeat; `compensate` undoes completed steps first. */
@@ -210,7 +256,11 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
     async resume(workflowId: string, request: { fromStep?: string }, actor: Actor): Promise<RunRef> {
       const h = await mustGet(workflowId);
       if (!RESUMABLE.includes(h.status)) {
-        throw new AppError('workflow.notResumable', `workflow ${workflowId} is ${h.status}; only a FAILED, TERMINATED or COMPENSATION_FAILED one can be resumed`, { status: h.status });
+        throw new AppError(
+          'workflow.notResumable',
+          `workflow ${workflowId} is ${h.status}; only a FAILED, TERMINATED or COMPENSATION_FAILED one can be resumed`,
+          { status: h.status },
+        );
       }
       const def = typeOf(h);
       const names = def.steps.map((s) => s.name);
@@ -219,7 +269,8 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       if (index < 0) throw new AppError('workflow.unknownStep', `${def.type} has no step ${fromStep}`, { step: fromStep, steps: names });
       const { steps } = await store.checkpoints(h);
       const missing = names.slice(0, index).filter((name) => !steps.some((c) => c.step === name));
-      if (missing.length) throw new AppError('workflow.notResumable', `cannot resume from ${fromStep}: ${missing.join(', ')} did not complete in run ${h.runId}`, { missing });
+      if (missing.length)
+        throw new AppError('workflow.notResumable', `cannot resume from ${fromStep}: ${missing.join(', ')} did not complete in run ${h.runId}`, { missing });
       // Carried over as they are; the new run has no event completing them.
       const seed = steps.filter((c) => c.index < index).map((c) => ({ ...c, seeded: true, eventId: 0, inItem: undefined }));
       return replaceRun(h, def, { input: h.input, inputHash: h.inputHash, stepIndex: index, seed, fromStep, actor });
@@ -227,7 +278,8 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
 
     /** Records a signal in the history; a run parked waiting for it becomes due at once. */
     async signal(workflowId: string, request: { name: string; payload?: unknown }, actor: Actor): Promise<RunRef> {
-      if (!SIGNAL_NAME.test(request.name)) throw new ValidationError('invalid signal', [{ path: 'name', message: 'a letter, then letters, digits or _ (at most 64)' }]);
+      if (!SIGNAL_NAME.test(request.name))
+        throw new ValidationError('invalid signal', [{ path: 'name', message: 'a letter, then letters, digits or _ (at most 64)' }]);
       const ref = await external(workflowId, 'journey.signal', (h) => signalled(h, request.name, request.payload ?? null, actor, clock.now()));
       if (ref.status === 'RUNNING') workers?.wake();
       return ref;
@@ -239,7 +291,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
 
   async function allEvents(h: JourneyRecord) {
     const events = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await store.history(h, h.runId, after, 1_000);
       events.push(...page.events);
       if (!page.nextAfter) return events;

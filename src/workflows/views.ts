@@ -11,7 +11,8 @@ export interface HistoryEvent {
   attributes: Record<string, unknown>;
 }
 
-export type StepStatus = 'pending' | 'running' | 'retrying' | 'waiting' | 'completed' | 'failed' | 'compensating' | 'compensated' | 'compensation_failed' | 'terminated';
+export type StepStatus =
+  'pending' | 'running' | 'retrying' | 'waiting' | 'completed' | 'failed' | 'compensating' | 'compensated' | 'compensation_failed' | 'terminated';
 
 export interface StepView {
   name: string;

@@ -115,7 +115,10 @@ export function createWorkerPool(deps: WorkerPoolDeps): WorkerPool {
     const free = size - busy;
     const listed = (await Promise.all(SHARDS.map((shard) => store.due(shard, clock.now(), free * 2)))).flat();
     // Instances see the same list: shuffled, they mostly try different runs first.
-    const candidates = listed.map((id) => ({ id, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.id);
+    const candidates = listed
+      .map((id) => ({ id, k: random() }))
+      .sort((a, b) => a.k - b.k)
+      .map((x) => x.id);
     let claimed = 0;
     backlog = false;
     while (candidates.length && busy < size && running) {

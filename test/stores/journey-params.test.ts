@@ -44,7 +44,23 @@ describe('journey request builders', () => {
   it('when a workflow is started, then one Put writes its RUNNING header, due now, with its first events, if the key is absent or expired', () => {
     const op = build.startOp(run);
     expect(op.item.Put).toMatchObject({
-      Item: { journeyId: 'w', sk: 'journey', workflowType: 'order', inputJson: '{"a":1}', runId: 'r1', status: 'RUNNING', stepIndex: 0, attempt: 0, eventCount: 2, flushed: 0, results: {}, dueShard: 'due#2', dueAt: now, signals: {}, ttl },
+      Item: {
+        journeyId: 'w',
+        sk: 'journey',
+        workflowType: 'order',
+        inputJson: '{"a":1}',
+        runId: 'r1',
+        status: 'RUNNING',
+        stepIndex: 0,
+        attempt: 0,
+        eventCount: 2,
+        flushed: 0,
+        results: {},
+        dueShard: 'due#2',
+        dueAt: now,
+        signals: {},
+        ttl,
+      },
       ConditionExpression: '(attribute_not_exists(#pk) OR #ttl < :nowSec)',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
@@ -62,8 +78,15 @@ describe('journey request builders', () => {
     const seed = [{ step: 'A', index: 0, result: 1, attempts: 1, eventId: 0, seeded: true }];
     const ops = build.newRunOps(finished, { ...run, runId: 'r2', runNumber: 2, seed }, [event('MarkerRecorded')]);
     expect(labels(ops)).toEqual(['journey.newRun', 'journey.history']);
-    expect(ops[0].item.Put!.ConditionExpression).toBe('#runId = :seenRunId AND #eventCount = :seenEvents AND #status IN (:finished0, :finished1, :finished2, :finished3)');
-    expect(ops[0].item.Put!.ExpressionAttributeValues).toMatchObject({ ':seenRunId': 'r1', ':seenEvents': 7, ':finished0': 'COMPLETED', ':finished3': 'TERMINATED' });
+    expect(ops[0].item.Put!.ConditionExpression).toBe(
+      '#runId = :seenRunId AND #eventCount = :seenEvents AND #status IN (:finished0, :finished1, :finished2, :finished3)',
+    );
+    expect(ops[0].item.Put!.ExpressionAttributeValues).toMatchObject({
+      ':seenRunId': 'r1',
+      ':seenEvents': 7,
+      ':finished0': 'COMPLETED',
+      ':finished3': 'TERMINATED',
+    });
     expect(ops[0].item.Put!.Item).toMatchObject({ runId: 'r2', results: { r0: { step: 'A', resultJson: '1', seeded: true } } });
     expect(ops[1].item.Put!.Item).toMatchObject({ sk: 'h#r1#00000001', runId: 'r1', checkpointsJson: JSON.stringify(finished.checkpoints) });
     expect(JSON.parse(ops[1].item.Put!.Item!.eventsJson as string).map((e: { id: number }) => e.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -72,11 +95,20 @@ describe('journey request builders', () => {
   it('when a due run is claimed, then it must be as read (due time, event count) and of a known type; the lease moves its due time and the entry events append to the tail', () => {
     const ops = build.claimOps(seen, lease, 5_000, ['order', 'consolidation'], { status: 'RUNNING', attempt: 2 }, appendPlan(seen, [event('TimerFired')]));
     expect(labels(ops)).toEqual(['journey.claim']);
-    expect(update(ops[0]).ConditionExpression).toBe('attribute_exists(#dueShard) AND #dueAt = :seenDueAt AND #eventCount = :seenEvents AND #workflowType IN (:type0, :type1)');
+    expect(update(ops[0]).ConditionExpression).toBe(
+      'attribute_exists(#dueShard) AND #dueAt = :seenDueAt AND #eventCount = :seenEvents AND #workflowType IN (:type0, :type1)',
+    );
     expect(update(ops[0]).UpdateExpression).toBe(
       'SET #status = :status, #updatedAt = :updatedAt, #ttl = :ttl, #attempt = :v0, #leaseOwner = :v1, #leaseToken = :v2, #leaseExpiresAt = :v3, #dueAt = :v4, #eventCount = :v5, #tail = list_append(#tail, :v6)',
     );
-    expect(update(ops[0]).ExpressionAttributeValues).toMatchObject({ ':seenDueAt': now - 5, ':seenEvents': 7, ':type0': 'order', ':v2': 'tok', ':v3': now + 5_000, ':v5': 8 });
+    expect(update(ops[0]).ExpressionAttributeValues).toMatchObject({
+      ':seenDueAt': now - 5,
+      ':seenEvents': 7,
+      ':type0': 'order',
+      ':v2': 'tok',
+      ':v3': now + 5_000,
+      ':v5': 8,
+    });
     expect(JSON.parse((update(ops[0]).ExpressionAttributeValues![':v6'] as string[])[0])).toMatchObject({ id: 8, type: 'TimerFired' });
   });
 
@@ -85,8 +117,15 @@ describe('journey request builders', () => {
     const ops = build.transitionOps(lease, seen, { stepIndex: 3, attempt: 1, consumed: ['approve'] }, plan);
     expect(labels(ops)).toEqual(['journey.transition']);
     expect(update(ops[0]).ConditionExpression).toBe('#leaseToken = :token AND #eventCount = :seenEvents');
-    expect(update(ops[0]).UpdateExpression).toBe('SET #stepIndex = :v0, #attempt = :v1, #eventCount = :v2, #results.#r2 = :v3, #tail = list_append(#tail, :v4) REMOVE #signals.#s_approve');
-    expect(update(ops[0]).ExpressionAttributeValues).toMatchObject({ ':token': 'tok', ':seenEvents': 7, ':v2': 9, ':v3': { step: 'B', index: 2, attempts: 2, eventId: 8, resultJson: '{"n":1}' } });
+    expect(update(ops[0]).UpdateExpression).toBe(
+      'SET #stepIndex = :v0, #attempt = :v1, #eventCount = :v2, #results.#r2 = :v3, #tail = list_append(#tail, :v4) REMOVE #signals.#s_approve',
+    );
+    expect(update(ops[0]).ExpressionAttributeValues).toMatchObject({
+      ':token': 'tok',
+      ':seenEvents': 7,
+      ':v2': 9,
+      ':v3': { step: 'B', index: 2, attempts: 2, eventId: 8, resultJson: '{"n":1}' },
+    });
   });
 
   it('when the tail would pass its limit or a result is large, then the tail and the events move to a history item in the same transaction', () => {
@@ -128,13 +167,29 @@ describe('journey request builders', () => {
 
   it('when a change both moves the lease and sets a due time, or a value is above the item budget, then building it throws', () => {
     expect(() => changeParts('w', { due: 1, leaseUntil: 2 })).toThrow();
-    expect(() => build.transitionOps(lease, seen, { result: 'x'.repeat(360_000) }, appendPlan(seen, []))).toThrow(expect.objectContaining({ code: 'journey.tooLarge' }));
+    expect(() => build.transitionOps(lease, seen, { result: 'x'.repeat(360_000) }, appendPlan(seen, []))).toThrow(
+      expect.objectContaining({ code: 'journey.tooLarge' }),
+    );
   });
 
   it('when a change is applied to a header in memory, then it matches what the write stored', () => {
     const plan = appendPlan(seen, [event('A'), event('B')], { step: 'B', index: 1, result: 5, attempts: 1 });
-    const next = applyChange({ ...seen, signals: { approve: { payload: 1, at: 'x', eventId: 3 } } }, { status: 'WAITING', consumed: ['approve'], due: null, release: true, waiting: { signal: 's', step: 'B' } }, plan, 'now');
-    expect(next).toMatchObject({ status: 'WAITING', updatedAt: 'now', eventCount: 9, signals: {}, dueAt: undefined, dueShard: undefined, leaseToken: undefined, waiting: { signal: 's', step: 'B' } });
+    const next = applyChange(
+      { ...seen, signals: { approve: { payload: 1, at: 'x', eventId: 3 } } },
+      { status: 'WAITING', consumed: ['approve'], due: null, release: true, waiting: { signal: 's', step: 'B' } },
+      plan,
+      'now',
+    );
+    expect(next).toMatchObject({
+      status: 'WAITING',
+      updatedAt: 'now',
+      eventCount: 9,
+      signals: {},
+      dueAt: undefined,
+      dueShard: undefined,
+      leaseToken: undefined,
+      waiting: { signal: 's', step: 'B' },
+    });
     expect(next.tail.map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(next.checkpoints).toEqual([{ step: 'B', index: 1, result: 5, attempts: 1, eventId: 8 }]);
   });

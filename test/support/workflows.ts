@@ -92,7 +92,13 @@ export function lines(events: HistoryEvent[]): string[] {
 /** Pure: the history lines of a failed attempt of `step` and the start of the next one. */
 export function retryLines(step: string, attempt: number, failed: 'ActivityTaskFailed' | 'ActivityTaskTimedOut'): string[] {
   const next = attempt + 1;
-  return [`ActivityTaskStarted ${step}#${attempt}`, `${failed} ${step}#${attempt}`, `TimerStarted retry:${step}:${next}`, `TimerFired retry:${step}:${next}`, `ActivityTaskScheduled ${step}#${next}`];
+  return [
+    `ActivityTaskStarted ${step}#${attempt}`,
+    `${failed} ${step}#${attempt}`,
+    `TimerStarted retry:${step}:${next}`,
+    `TimerFired retry:${step}:${next}`,
+    `ActivityTaskScheduled ${step}#${next}`,
+  ];
 }
 
 export type { FakeClock };

@@ -13,16 +13,14 @@ function countingType(executions: Map<string, number>) {
     type: 'counted',
     version: 1,
     input: z.object({ n: z.number() }),
-    steps: ['A', 'B', 'C', 'D', 'E'].map(
-      (name): StepDefinition<{ n: number }> => ({
+    steps: ['A', 'B', 'C', 'D', 'E'].map((name): StepDefinition<{ n: number }> => ({
       name,
       run: (ctx) => {
         const key = `${ctx.workflowId}:${name}`;
         executions.set(key, (executions.get(key) ?? 0) + 1);
         return { step: name, n: ctx.input.n };
       },
-    }),
-    ),
+    })),
   });
 }
 
@@ -53,7 +51,9 @@ describe('workflow workers across instances', () => {
     const starter = startInstance(anotherClient(), [type], { clock: systemClock, name: 'starter', settings: { workers: 0 } });
     starter.listeners.register('count', async () => undefined);
     instances.push(starter);
-    const refs = await Promise.all(Array.from({ length: 50 }, (_, n) => starter.service.start({ type: 'counted', input: { n }, notify: { listener: 'count', data: n } }, ACTOR)));
+    const refs = await Promise.all(
+      Array.from({ length: 50 }, (_, n) => starter.service.start({ type: 'counted', input: { n }, notify: { listener: 'count', data: n } }, ACTOR)),
+    );
 
     for (const ref of refs) await untilStatus(starter, ref.workflowId, ['COMPLETED'], 60_000);
     await vi.waitFor(() => expect(delivered).toHaveLength(50), { timeout: 10_000, interval: 20 });
@@ -65,8 +65,12 @@ describe('workflow workers across instances', () => {
       expect(lines(history).filter((l) => l.startsWith('ActivityTaskCompleted'))).toEqual(['A', 'B', 'C', 'D', 'E'].map((s) => `ActivityTaskCompleted ${s}#1`));
       expect(lines(history).filter((l) => l === 'WorkflowExecutionCompleted')).toHaveLength(1);
     }
-    for (const ref of refs.slice(0, 5)) expect((await starter.store.checkpoints((await starter.store.get(ref.workflowId))!)).steps.map((c) => c.step)).toEqual(['A', 'B', 'C', 'D', 'E']);
-    const byWorker = histories.flat().filter((e) => e.eventType === 'ActivityTaskStarted').map((e) => e.attributes.worker);
+    for (const ref of refs.slice(0, 5))
+      expect((await starter.store.checkpoints((await starter.store.get(ref.workflowId))!)).steps.map((c) => c.step)).toEqual(['A', 'B', 'C', 'D', 'E']);
+    const byWorker = histories
+      .flat()
+      .filter((e) => e.eventType === 'ActivityTaskStarted')
+      .map((e) => e.attributes.worker);
     expect(new Set(byWorker)).toEqual(new Set(['w1', 'w2']));
   }, 90_000);
 
@@ -122,7 +126,9 @@ describe('workflow workers across instances', () => {
   });
 
   it('when the journey table does not exist, then a start fails with the DynamoDB error instead of falling back to memory', async () => {
-    const missing = startInstance({ ...dynamo, tables: { ...dynamo.tables, journeys: `${dynamo.prefix}Missing` } }, [countingType(new Map())], { settings: { workers: 0 } });
+    const missing = startInstance({ ...dynamo, tables: { ...dynamo.tables, journeys: `${dynamo.prefix}Missing` } }, [countingType(new Map())], {
+      settings: { workers: 0 },
+    });
     instances.push(missing);
     await expect(missing.service.start({ type: 'counted', input: { n: 1 } }, ACTOR)).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });

@@ -61,7 +61,11 @@ describe('a workflow worker killed mid-step', () => {
     const { workflowId } = (await started.json()) as { workflowId: string };
 
     // Another instance on the same tables, real clock; it waits while the first holds the run.
-    rescuer = await startTestService({ prefix: dynamo.prefix, overrides: { clock: systemClock }, env: { WORKFLOW_LEASE_MS: String(LEASE_MS), WORKFLOW_POLL_MAX_MS: '100' } });
+    rescuer = await startTestService({
+      prefix: dynamo.prefix,
+      overrides: { clock: systemClock },
+      env: { WORKFLOW_LEASE_MS: String(LEASE_MS), WORKFLOW_POLL_MAX_MS: '100' },
+    });
     const workflows = rescuer.service.workflows;
     await vi.waitFor(async () => expect((await workflows.service.get(workflowId)).steps[2].status).toBe('running'), { timeout: 30_000, interval: 20 });
     server.kill('SIGKILL');

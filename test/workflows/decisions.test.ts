@@ -13,7 +13,12 @@ describe('workflow definitions', () => {
     expect(() => defineWorkflow({ type: 'Bad Type', version: 1, input: z.object({}), steps: [] })).toThrow(/lower-case.*at least one step/);
     const error = (() => {
       try {
-        defineWorkflow({ type: 't', version: 1, input: z.object({}), steps: [step('A'), step('A'), step('b c'), step('D', { retry: { initialDelayMs: 5_000, maxDelayMs: 10 } }), step('E', { timeoutMs: 0 })] });
+        defineWorkflow({
+          type: 't',
+          version: 1,
+          input: z.object({}),
+          steps: [step('A'), step('A'), step('b c'), step('D', { retry: { initialDelayMs: 5_000, maxDelayMs: 10 } }), step('E', { timeoutMs: 0 })],
+        });
       } catch (e) {
         return e as AppError<{ problems: string[] }>;
       }
@@ -28,7 +33,14 @@ describe('workflow definitions', () => {
   });
 
   it('when a step gives no retry policy, then it gets 3 attempts (the seed), 1 s doubling up to 30 s, full jitter', () => {
-    expect(stepRetrySchema.parse({})).toEqual({ maxAttempts: 3, initialDelayMs: 1_000, backoffCoefficient: 2, maxDelayMs: 30_000, jitter: 'full', nonRetryable: [] });
+    expect(stepRetrySchema.parse({})).toEqual({
+      maxAttempts: 3,
+      initialDelayMs: 1_000,
+      backoffCoefficient: 2,
+      maxDelayMs: 30_000,
+      jitter: 'full',
+      nonRetryable: [],
+    });
   });
 
   it('when an error is a non-retryable StepFailure, a non-retryable AppError, or named in the policy, then it is not retried', () => {
@@ -55,7 +67,21 @@ describe('the workflow decider', () => {
   });
   const at = { now: Date.UTC(2026, 0, 1), worker: 'w1', random: () => 0.5 };
   const header = (over: Partial<JourneyRecord>) =>
-    ({ journeyId: 'j', runId: 'r', status: 'RUNNING', stepIndex: 0, attempt: 1, compensateAttempt: 0, eventCount: 3, signals: {}, runs: [], checkpoints: [], tail: [], input: {}, ...over }) as JourneyRecord;
+    ({
+      journeyId: 'j',
+      runId: 'r',
+      status: 'RUNNING',
+      stepIndex: 0,
+      attempt: 1,
+      compensateAttempt: 0,
+      eventCount: 3,
+      signals: {},
+      runs: [],
+      checkpoints: [],
+      tail: [],
+      input: {},
+      ...over,
+    }) as JourneyRecord;
   const types = (d: { events: { type: string }[] }) => d.events.map((e) => e.type);
 
   it('when a worker takes a run whose holder let its lease expire, then the attempt is recorded as timed out and handled as a failure', () => {
@@ -98,14 +124,28 @@ describe('the workflow decider', () => {
 
   it('when a step parks on a signal with a timeout, then the run waits (no lease) until the deadline, and a signal of that name makes it due now', () => {
     const parked = afterPark(header({ stepIndex: 1 }), def, 'approve', at.now + 60_000, at);
-    expect(parked.change).toMatchObject({ status: 'WAITING', waiting: { signal: 'approve', step: 'B', deadline: at.now + 60_000 }, release: true, due: at.now + 60_000 });
+    expect(parked.change).toMatchObject({
+      status: 'WAITING',
+      waiting: { signal: 'approve', step: 'B', deadline: at.now + 60_000 },
+      release: true,
+      due: at.now + 60_000,
+    });
     const woken = signalled(header({ status: 'WAITING', waiting: { signal: 'approve', step: 'B' } }), 'approve', { ok: 1 }, { id: 'ops' }, at.now);
     expect(woken.change).toMatchObject({ status: 'RUNNING', due: at.now, received: { name: 'approve', signal: { payload: { ok: 1 }, eventId: 4 } } });
     expect(signalled(header({}), 'approve', null, { id: 'ops' }, at.now).change.status).toBeUndefined();
   });
 
   it('when a run is terminated with compensation, then it becomes due for a worker to undo its completed steps; without, it ends at once', () => {
-    expect(termination(header({ stepIndex: 2 }), def, 'stop', true, { id: 'ops' }, at.now).change).toMatchObject({ status: 'COMPENSATING', compensateIndex: 0, compensateAttempt: 0, due: at.now });
-    expect(termination(header({ stepIndex: 2 }), def, 'stop', false, { id: 'ops' }, at.now).change).toMatchObject({ status: 'TERMINATED', release: true, due: null });
+    expect(termination(header({ stepIndex: 2 }), def, 'stop', true, { id: 'ops' }, at.now).change).toMatchObject({
+      status: 'COMPENSATING',
+      compensateIndex: 0,
+      compensateAttempt: 0,
+      due: at.now,
+    });
+    expect(termination(header({ stepIndex: 2 }), def, 'stop', false, { id: 'ops' }, at.now).change).toMatchObject({
+      status: 'TERMINATED',
+      release: true,
+      due: null,
+    });
   });
 });

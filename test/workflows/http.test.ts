@@ -11,10 +11,18 @@ describe('workflow HTTP API', () => {
   const table = () => `${t.prefix}JourneyControl`;
   /** Workflow headers in the table (running workflows add history items, never headers). */
   const headers = async () =>
-    (await t.service.dynamo.doc.send(new ScanCommand({ TableName: table(), FilterExpression: 'sk = :h', ExpressionAttributeValues: { ':h': 'journey' }, Select: 'COUNT' }))).Count;
+    (
+      await t.service.dynamo.doc.send(
+        new ScanCommand({ TableName: table(), FilterExpression: 'sk = :h', ExpressionAttributeValues: { ':h': 'journey' }, Select: 'COUNT' }),
+      )
+    ).Count;
   /** Every item of one workflow (header and history). */
   const itemsOf = async (workflowId: string) =>
-    (await t.service.dynamo.doc.send(new QueryCommand({ TableName: table(), KeyConditionExpression: 'journeyId = :id', ExpressionAttributeValues: { ':id': workflowId }, Select: 'COUNT' }))).Count;
+    (
+      await t.service.dynamo.doc.send(
+        new QueryCommand({ TableName: table(), KeyConditionExpression: 'journeyId = :id', ExpressionAttributeValues: { ':id': workflowId }, Select: 'COUNT' }),
+      )
+    ).Count;
 
   beforeAll(async () => {
     t = await startTestService({ env: { WORKFLOW_POLL_MAX_MS: '50' } });
@@ -44,10 +52,22 @@ describe('workflow HTTP API', () => {
     const before = await headers();
     const unknown = await post('/workflows', { type: 'nope', input: {} });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error.details).toEqual([{ path: 'type', message: expect.stringContaining('unknown workflow type "nope"; known: consolidation, order') }]);
-    const invalid = await post('/workflows', { type: 'order', input: { order_id: '', items: [{ quantity: -1 }], _demo: { failStep: 'Nope' } }, workflowId: 'bad id!' });
+    expect(unknown.body.error.details).toEqual([
+      { path: 'type', message: expect.stringContaining('unknown workflow type "nope"; known: consolidation, order') },
+    ]);
+    const invalid = await post('/workflows', {
+      type: 'order',
+      input: { order_id: '', items: [{ quantity: -1 }], _demo: { failStep: 'Nope' } },
+      workflowId: 'bad id!',
+    });
     expect(invalid.status).toBe(400);
-    expect(invalid.body.error.details.map((d: { path: string }) => d.path)).toEqual(['input.order_id', 'input.items.0.sku', 'input.items.0.quantity', 'input._demo.failStep', 'workflowId']);
+    expect(invalid.body.error.details.map((d: { path: string }) => d.path)).toEqual([
+      'input.order_id',
+      'input.items.0.sku',
+      'input.items.0.quantity',
+      'input._demo.failStep',
+      'workflowId',
+    ]);
     const badJson = await t.post('/workflows', '{"type":', auth);
     expect(badJson.status).toBe(400);
     const extra = await post('/workflows', { type: 'order', input: {}, surprise: 1 });
@@ -73,7 +93,10 @@ describe('workflow HTTP API', () => {
     expect(terminated).toMatchObject({ status: 200, body: { workflowId: 'order:H-2', status: 'TERMINATED' } });
     const after = await itemsOf('order:H-2');
     const unknownStep = await post(`/workflows/${id}/resume`, { fromStep: 'Nope' });
-    expect(unknownStep).toMatchObject({ status: 400, body: { error: { code: 'workflow.unknownStep', details: { steps: ['ValidateInput', 'ProcessData', 'EnrichData', 'SaveResults', 'NotifyCompletion'] } } } });
+    expect(unknownStep).toMatchObject({
+      status: 400,
+      body: { error: { code: 'workflow.unknownStep', details: { steps: ['ValidateInput', 'ProcessData', 'EnrichData', 'SaveResults', 'NotifyCompletion'] } } },
+    });
     expect((await post(`/workflows/${id}/terminate`, { reason: 'again' })).body.error.code).toBe('workflow.finished');
     expect((await post(`/workflows/${id}/signal`, { name: 'approve' })).status).toBe(409);
     expect(await itemsOf('order:H-2')).toBe(after);
@@ -102,7 +125,12 @@ describe('workflow HTTP API', () => {
     await post('/workflows', { type: 'order', input: { order_id: 'R-1' } });
     await untilStatus(t.service.workflows, 'order:R-1', ['COMPLETED']);
     const view = await t.get('/workflows/order%3AR-1');
-    expect(view.body).toMatchObject({ workflowId: 'order:R-1', type: 'order', status: 'COMPLETED', steps: expect.arrayContaining([expect.objectContaining({ name: 'SaveResults', status: 'completed', attempts: 1 })]) });
+    expect(view.body).toMatchObject({
+      workflowId: 'order:R-1',
+      type: 'order',
+      status: 'COMPLETED',
+      steps: expect.arrayContaining([expect.objectContaining({ name: 'SaveResults', status: 'completed', attempts: 1 })]),
+    });
     const page = await t.get('/workflows/order%3AR-1/history?limit=4');
     expect(page.body.events.map((e: { eventId: number }) => e.eventId)).toEqual([1, 2, 3, 4]);
     const next = await t.get(`/workflows/order%3AR-1/history?limit=4&cursor=${page.body.nextCursor}`);

@@ -40,7 +40,14 @@ describe('workflow outcome listeners', () => {
     await vi.waitFor(() => expect(delivered).toHaveLength(1), { timeout: 10_000, interval: 10 });
     expect(delivered[0]).toEqual({
       key: ref.runId,
-      outcome: { workflowId: ref.workflowId, runId: ref.runId, type: 'order', status: 'COMPLETED', result: expect.objectContaining({ status: 'completed' }), data: { schedule: 's-1' } },
+      outcome: {
+        workflowId: ref.workflowId,
+        runId: ref.runId,
+        type: 'order',
+        status: 'COMPLETED',
+        result: expect.objectContaining({ status: 'completed' }),
+        data: { schedule: 's-1' },
+      },
     });
     await vi.waitFor(async () => expect((await instance.store.get(ref.workflowId))?.dueShard).toBeUndefined(), { timeout: 10_000, interval: 10 });
     expect((await instance.store.get(ref.workflowId))?.notifyPending).toBe(false);
@@ -48,7 +55,9 @@ describe('workflow outcome listeners', () => {
 
   it('when a listener that is not registered is named, then the start is refused', async () => {
     const { instance } = instanceWith();
-    await expect(instance.service.start({ type: 'order', input: order(), notify: { listener: 'nobody', data: null } }, ACTOR)).rejects.toMatchObject({ code: 'request.invalid' });
+    await expect(instance.service.start({ type: 'order', input: order(), notify: { listener: 'nobody', data: null } }, ACTOR)).rejects.toMatchObject({
+      code: 'request.invalid',
+    });
   });
 
   it('when the listener fails, then the outcome is delivered again after a backoff held in DynamoDB', async () => {

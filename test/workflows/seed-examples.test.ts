@@ -36,7 +36,10 @@ describe('the seed examples on the order workflow', () => {
       ['SaveResults', 'completed', 1],
       ['NotifyCompletion', 'completed', 1],
     ]);
-    expect(view.result).toMatchObject({ status: 'completed', results: { ProcessData: { total: 199.8 }, SaveResults: { idempotency_key: `order:${input.order_id}:SaveResults` } } });
+    expect(view.result).toMatchObject({
+      status: 'completed',
+      results: { ProcessData: { total: 199.8 }, SaveResults: { idempotency_key: `order:${input.order_id}:SaveResults` } },
+    });
     const history = await historyFrom(ref.workflowId);
     expect(history.slice(0, 6)).toEqual([
       'WorkflowExecutionStarted',
@@ -106,7 +109,10 @@ describe('the seed examples on the order workflow', () => {
       'ActivityTaskCompleted undo ValidateInput#1',
       'WorkflowExecutionFailed',
     ]);
-    expect(events.find((e) => e.attributes.markerName === 'ROLLBACK_INITIATED')!.attributes.details).toMatchObject({ failed_activity: 'SaveResults', reason: 'Max retries exceeded' });
+    expect(events.find((e) => e.attributes.markerName === 'ROLLBACK_INITIATED')!.attributes.details).toMatchObject({
+      failed_activity: 'SaveResults',
+      reason: 'Max retries exceeded',
+    });
     expect(events.at(-1)!.attributes).toMatchObject({ reason: 'Workflow failed and compensated', details: { failedStep: 'SaveResults' } });
   });
 
@@ -152,9 +158,18 @@ describe('the seed examples on the order workflow', () => {
     ]);
     expect(view.steps[1].result).toEqual(failed.steps[1].result);
     const second = await historyFrom(ref.workflowId, resumed.runId);
-    expect(second.filter((l) => l.startsWith('ActivityTaskStarted'))).toEqual(['ActivityTaskStarted EnrichData#1', 'ActivityTaskStarted SaveResults#1', 'ActivityTaskStarted NotifyCompletion#1']);
+    expect(second.filter((l) => l.startsWith('ActivityTaskStarted'))).toEqual([
+      'ActivityTaskStarted EnrichData#1',
+      'ActivityTaskStarted SaveResults#1',
+      'ActivityTaskStarted NotifyCompletion#1',
+    ]);
     const started = (await allHistory(instance, ref.workflowId, resumed.runId))[0];
-    expect(started.attributes).toMatchObject({ continuedExecutionRunId: failed.runId, fromStep: 'EnrichData', seededSteps: ['ValidateInput', 'ProcessData'], actor: ACTOR });
+    expect(started.attributes).toMatchObject({
+      continuedExecutionRunId: failed.runId,
+      fromStep: 'EnrichData',
+      seededSteps: ['ValidateInput', 'ProcessData'],
+      actor: ACTOR,
+    });
     expect((await historyFrom(ref.workflowId, failed.runId)).at(-1)).toBe('MarkerRecorded RESUMED_AS_NEW_RUN');
   });
 
@@ -176,8 +191,13 @@ describe('the seed examples on the order workflow', () => {
     expect(first.nextCursor).toBe(String(first.events.length));
     const all = await allHistory(instance, ref.workflowId);
     expect(all.map((e) => e.eventId)).toEqual(all.map((_, i) => i + 1));
-    expect(all[0]).toMatchObject({ eventType: 'WorkflowExecutionStarted', attributes: { workflowType: 'order', input: expect.objectContaining({ order_id: expect.any(String) }) } });
-    expect(all.find((e) => e.eventType === 'ActivityTaskCompleted')).toMatchObject({ attributes: { activityType: 'ValidateInput', attempt: 1, result: { status: 'validated' } } });
+    expect(all[0]).toMatchObject({
+      eventType: 'WorkflowExecutionStarted',
+      attributes: { workflowType: 'order', input: expect.objectContaining({ order_id: expect.any(String) }) },
+    });
+    expect(all.find((e) => e.eventType === 'ActivityTaskCompleted')).toMatchObject({
+      attributes: { activityType: 'ValidateInput', attempt: 1, result: { status: 'validated' } },
+    });
     expect(all.every((e) => !Number.isNaN(Date.parse(e.eventTimestamp)))).toBe(true);
   });
 
@@ -201,7 +221,11 @@ describe('the seed examples on the order workflow', () => {
     await instance.service.terminate(ref.workflowId, { reason: 'cancelled', compensate: true }, ACTOR);
     const view = await untilStatus(instance, ref.workflowId, ['TERMINATED']);
     expect(view.steps.map((s) => s.status)).toEqual(['compensated', 'compensated', 'compensated', 'terminated', 'pending']);
-    expect((await historyFrom(ref.workflowId)).slice(-3)).toEqual(['ActivityTaskStarted undo ValidateInput#1', 'ActivityTaskCompleted undo ValidateInput#1', 'WorkflowExecutionTerminated']);
+    expect((await historyFrom(ref.workflowId)).slice(-3)).toEqual([
+      'ActivityTaskStarted undo ValidateInput#1',
+      'ActivityTaskCompleted undo ValidateInput#1',
+      'WorkflowExecutionTerminated',
+    ]);
   });
 
   it('when an order carries complex nested data (example 7), then it is kept as given and the steps compute from it', async () => {

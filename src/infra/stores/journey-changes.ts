@@ -22,7 +22,6 @@ import {
   type Waiting,
 } from './journey-items.js';
 
-
 /**
  * A change of a run's header, in the run's terms; the builder turns it into SET/REMOVE clauses.
  * `null` removes. Setting `status` also stamps `updatedAt` and refreshes the TTL.
@@ -120,7 +119,9 @@ export function applyChange(record: JourneyRecord, change: RunChange, plan: Appe
   }
   if (plan.checkpoint) {
     const { stored, inline } = plan.checkpoint;
-    next.checkpoints = [...record.checkpoints.filter((c) => c.index !== stored.index), inline ? stored : { ...stored, result: undefined, inItem: true }].sort((a, b) => a.index - b.index);
+    next.checkpoints = [...record.checkpoints.filter((c) => c.index !== stored.index), inline ? stored : { ...stored, result: undefined, inItem: true }].sort(
+      (a, b) => a.index - b.index,
+    );
   }
   if (change.status) Object.assign(next, { status: change.status, updatedAt: now });
   for (const key of ['stepIndex', 'attempt', 'compensateIndex', 'compensateAttempt', 'terminateReason', 'notifyAttempts'] as const) {
@@ -139,4 +140,3 @@ export function applyChange(record: JourneyRecord, change: RunChange, plan: Appe
   if (change.notifyPending !== undefined) next.notifyPending = change.notifyPending;
   return next;
 }
-

@@ -171,7 +171,8 @@ export interface JourneyRecord {
 export function serialise(value: unknown, what: string): string {
   const json = JSON.stringify(value ?? null);
   const bytes = Buffer.byteLength(json);
-  if (bytes > MAX_JSON_BYTES) throw new AppError('journey.tooLarge', `${what} is ${bytes} bytes; the limit is ${MAX_JSON_BYTES}`, { bytes, limit: MAX_JSON_BYTES });
+  if (bytes > MAX_JSON_BYTES)
+    throw new AppError('journey.tooLarge', `${what} is ${bytes} bytes; the limit is ${MAX_JSON_BYTES}`, { bytes, limit: MAX_JSON_BYTES });
   return json;
 }
 

@@ -48,7 +48,10 @@ export interface JourneyLease {
 }
 
 /** A new run of a workflow: its first header and its first events. */
-export interface NewRun extends Pick<JourneyRecord, 'journeyId' | 'workflowType' | 'typeVersion' | 'input' | 'inputHash' | 'runId' | 'runNumber' | 'runs' | 'stepIndex' | 'notify'> {
+export interface NewRun extends Pick<
+  JourneyRecord,
+  'journeyId' | 'workflowType' | 'typeVersion' | 'input' | 'inputHash' | 'runId' | 'runNumber' | 'runs' | 'stepIndex' | 'notify'
+> {
   shard: string;
   createdAt?: string;
   /** Taken at once by a local worker (it runs the first attempt without a claim). */
@@ -83,7 +86,13 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
   /** A history item holding `events` (and the checkpoints whose results leave the header), written once. */
   function historyOp(journeyId: string, runId: string, events: StoredEvent[], checkpoints: StoredCheckpoint[]): TxOp {
     if (events.length > MAX_EVENTS_PER_ITEM) throw new Error(`a history item holds at most ${MAX_EVENTS_PER_ITEM} events (got ${events.length})`);
-    const item: Item = { [PK]: journeyId, [SK]: historySk(runId, events[0].id), runId, eventsJson: serialise(events, `the events of ${journeyId}`), [TTL]: ttl() };
+    const item: Item = {
+      [PK]: journeyId,
+      [SK]: historySk(runId, events[0].id),
+      runId,
+      eventsJson: serialise(events, `the events of ${journeyId}`),
+      [TTL]: ttl(),
+    };
     if (checkpoints.length) item.checkpointsJson = serialise(checkpoints, `the checkpoints of ${journeyId}`);
     return {
       label: 'journey.history',
@@ -180,7 +189,14 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
     startOp(run: NewRun): TxOp {
       return {
         label: 'journey.start',
-        item: { Put: { TableName: tableName, Item: headerItem(run), ...expression({ condition: absentOrExpired('pk') }, nowValues(clock.now())), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+        item: {
+          Put: {
+            TableName: tableName,
+            Item: headerItem(run),
+            ...expression({ condition: absentOrExpired('pk') }, nowValues(clock.now())),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
         onConditionFailed: (current) => conflict(run.journeyId, 'already exists', current),
       };
     },
@@ -200,7 +216,15 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
         onConditionFailed: (current) => conflict(run.journeyId, 'its run changed concurrently', current),
       };
       const closed = [...seen.tail, ...appendPlan(seen, closing).events];
-      return [put, historyOp(seen.journeyId, seen.runId, closed, seen.checkpoints.filter((c) => !c.inItem))];
+      return [
+        put,
+        historyOp(
+          seen.journeyId,
+          seen.runId,
+          closed,
+          seen.checkpoints.filter((c) => !c.inItem),
+        ),
+      ];
     },
 
     /**
@@ -230,13 +254,22 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
 
     /** A step of the run, by its holder: one update of the header (events, checkpoint, change), if no event was written since it read it. */
     transitionOps(lease: JourneyLease, seen: JourneyRecord, change: RunChange, plan: AppendPlan): TxOp[] {
-      return withAppend(seen, plan, (extra) => headerUpdateOp(lease.journeyId, 'journey.transition', and(HELD, AT_EVENT), { token: lease.token, seenEvents: seen.eventCount }, change, extra));
+      return withAppend(seen, plan, (extra) =>
+        headerUpdateOp(lease.journeyId, 'journey.transition', and(HELD, AT_EVENT), { token: lease.token, seenEvents: seen.eventCount }, change, extra),
+      );
     },
 
     /** A write by someone who does not hold the run (signal, terminate): the run must be active and unchanged since read. */
     externalOps(seen: JourneyRecord, label: string, change: RunChange, plan: AppendPlan): TxOp[] {
       return withAppend(seen, plan, (extra) =>
-        headerUpdateOp(seen.journeyId, label, and(SAME_RUN, AT_EVENT, active.text), { ...active.values, seenRunId: seen.runId, seenEvents: seen.eventCount }, change, extra),
+        headerUpdateOp(
+          seen.journeyId,
+          label,
+          and(SAME_RUN, AT_EVENT, active.text),
+          { ...active.values, seenRunId: seen.runId, seenEvents: seen.eventCount },
+          change,
+          extra,
+        ),
       );
     },
   };

@@ -28,7 +28,19 @@ import { guard, isExpired, queryAll, queryPages, writeIf, type Item, type StoreD
 import { sendOne, transactWrite, type TxOp } from './transaction.js';
 
 export { ACTIVE_STATUSES, DUE_SHARDS, FINISHED_STATUSES, JOURNEY_STATUSES, dueShardOf, isFinished, serialise } from './journey-items.js';
-export type { Checkpoint, JourneyRecord, JourneyStatus, NewEvent, NotifyTarget, ReceivedSignal, RunSummary, StoredCheckpoint, StoredEvent, Timer, Waiting } from './journey-items.js';
+export type {
+  Checkpoint,
+  JourneyRecord,
+  JourneyStatus,
+  NewEvent,
+  NotifyTarget,
+  ReceivedSignal,
+  RunSummary,
+  StoredCheckpoint,
+  StoredEvent,
+  Timer,
+  Waiting,
+} from './journey-items.js';
 export type { JourneyLease, NewRun, RunChange } from './journey-requests.js';
 
 const expression = expressionsFor(DEF);
@@ -181,7 +193,10 @@ export function createJourneyStore(deps: JourneyStoreDeps): JourneyStore {
       const steps = current ? header.checkpoints.filter((c) => !c.inItem) : [];
       // Results that left the header (large ones, or a replaced run's) are in history items.
       if (!current || header.checkpoints.some((c) => c.inItem)) {
-        const items = await queryAll(doc, runQuery(header.journeyId, runId, historyPrefix(runId), { filter: 'attribute_exists(#checkpointsJson)', projection: '#checkpointsJson' }));
+        const items = await queryAll(
+          doc,
+          runQuery(header.journeyId, runId, historyPrefix(runId), { filter: 'attribute_exists(#checkpointsJson)', projection: '#checkpointsJson' }),
+        );
         steps.push(...items.flatMap(toItemCheckpoints));
       }
       steps.sort((a, b) => a.index - b.index);

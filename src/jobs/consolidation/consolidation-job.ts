@@ -78,7 +78,13 @@ export async function planTable(engine: Engine, table: TableConsolidation, date:
     }
     const missing = [...table.keys, ...table.decisions].filter((c) => !columns.includes(c));
     if (missing.length) problems.push(`${at}: anomesdia=${partition} lacks column(s) ${missing.join(', ')}`);
-    sources.push({ name: origin.name, format: origin.format, files, preference: origin.preference, columns: columns.filter((c) => !(RESERVED_COLUMNS as readonly string[]).includes(c)) });
+    sources.push({
+      name: origin.name,
+      format: origin.format,
+      files,
+      preference: origin.preference,
+      columns: columns.filter((c) => !(RESERVED_COLUMNS as readonly string[]).includes(c)),
+    });
   }
   return problems.length ? { problems } : { plan: { sources }, problems };
 }
@@ -145,7 +151,13 @@ export async function saveCongregado(
       sample_data: sample.rows,
       sample_truncated: sample.truncated,
     },
-    metadata: { processor_type: 'ConsolidationJob', journeyId: deps.journeyId, tabela_consolidada: table.table, database: table.database, origens: table.origins.map((o) => o.name) },
+    metadata: {
+      processor_type: 'ConsolidationJob',
+      journeyId: deps.journeyId,
+      tabela_consolidada: table.table,
+      database: table.database,
+      origens: table.origins.map((o) => o.name),
+    },
   });
   deps.say(`  congregado ${primaryKey}: ${saved.status} (version ${saved.version}, ${sample.rows.length} sample rows, ${sample.bytes} bytes)`);
   return {

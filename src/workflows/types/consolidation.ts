@@ -55,7 +55,8 @@ function inputSchema(clock: Clock) {
       try {
         config = loadConsolidationConfig(raw.config);
       } catch (error) {
-        for (const problem of error instanceof JobConfigError ? error.problems : [String(error)]) ctx.addIssue({ code: 'custom', path: ['config'], message: problem });
+        for (const problem of error instanceof JobConfigError ? error.problems : [String(error)])
+          ctx.addIssue({ code: 'custom', path: ['config'], message: problem });
         return z.NEVER;
       }
       const date = raw.date ?? partitionOf(clock.now());
@@ -63,7 +64,8 @@ function inputSchema(clock: Clock) {
       try {
         [table] = selectTables(config, { date, tables: [raw.table] });
       } catch (error) {
-        for (const problem of (error as JobConfigError).problems) ctx.addIssue({ code: 'custom', path: [problem.startsWith('--date') ? 'date' : 'table'], message: problem });
+        for (const problem of (error as JobConfigError).problems)
+          ctx.addIssue({ code: 'custom', path: [problem.startsWith('--date') ? 'date' : 'table'], message: problem });
         return z.NEVER;
       }
       return { config: resolve(raw.config), table: table.table, date, job: config.job, database: table.database, retries: config.retries };
@@ -98,11 +100,15 @@ export interface ConsolidationWorkflowDeps {
 /** The `consolidation` workflow type. */
 export function createConsolidationWorkflow(deps: ConsolidationWorkflowDeps): WorkflowType {
   const say = deps.progress ?? (() => undefined);
-  const retry = (input: Input) => ({ maxAttempts: input.retries.maxRetries + 1, initialDelayMs: input.retries.retryDelayMs, maxDelayMs: Math.max(30_000, input.retries.retryDelayMs) });
+  const retry = (input: Input) => ({
+    maxAttempts: input.retries.maxRetries + 1,
+    initialDelayMs: input.retries.retryDelayMs,
+    maxDelayMs: Math.max(30_000, input.retries.retryDelayMs),
+  });
   return defineWorkflow({
     type: CONSOLIDATION,
     version: 1,
-    description: 'Consolidate the latest partitions of a table\'s origins into one Parquet partition and a congregado',
+    description: "Consolidate the latest partitions of a table's origins into one Parquet partition and a congregado",
     input: inputSchema(deps.clock),
     businessKey: (input) => consolidationJourneyKey(input.job, input, input.date),
     steps: [
@@ -130,7 +136,9 @@ export function createConsolidationWorkflow(deps: ConsolidationWorkflowDeps): Wo
         async run({ input, previousResults, workflowId }: StepContext<Input>): Promise<TableSummary> {
           const { config, table } = tableOf(input);
           const written = previousResults[STEP.write] as Written;
-          return withEngine(config, (engine) => saveCongregado(engine, table, input.date, written, { congregados: deps.congregados, journeyId: workflowId, say }));
+          return withEngine(config, (engine) =>
+            saveCongregado(engine, table, input.date, written, { congregados: deps.congregados, journeyId: workflowId, say }),
+          );
         },
       },
     ],
@@ -175,10 +183,14 @@ export async function runConsolidation(configPath: string, options: RunOptions, 
   const say = deps.progress ?? (() => undefined);
   // Plan every table that will run first, so a bad input writes no journey and no output.
   const done = await Promise.all(
-    tables.map(async (table) => !options.rerun && (await deps.service.get(consolidationJourneyKey(config.job, table, date)).catch(() => null))?.status === 'COMPLETED'),
+    tables.map(
+      async (table) => !options.rerun && (await deps.service.get(consolidationJourneyKey(config.job, table, date)).catch(() => null))?.status === 'COMPLETED',
+    ),
   );
   const toPlan = tables.filter((_, i) => !done[i]);
-  const problems = toPlan.length ? await withEngine(config, async (engine) => (await Promise.all(toPlan.map((table) => planTable(engine, table, date)))).flatMap((p) => p.problems)) : [];
+  const problems = toPlan.length
+    ? await withEngine(config, async (engine) => (await Promise.all(toPlan.map((table) => planTable(engine, table, date)))).flatMap((p) => p.problems))
+    : [];
   if (problems.length) throw new JobConfigError(problems, 'consolidation inputs');
 
   const outcomes: TableOutcome[] = [];
@@ -190,7 +202,10 @@ export async function runConsolidation(configPath: string, options: RunOptions, 
     if (replayed) say(`  already completed for this date: replaying the stored result${options.rerun ? '' : ' (use --rerun to redo it)'}`);
     const final = await deps.drive(ref.workflowId);
     if (final.status !== 'COMPLETED') {
-      throw new AppError('job.failed', `journey ${ref.workflowId} ended ${final.status} at step ${final.failedStep ?? '?'}: ${final.errorMessage ?? ''}`, { workflowId: ref.workflowId, status: final.status });
+      throw new AppError('job.failed', `journey ${ref.workflowId} ended ${final.status} at step ${final.failedStep ?? '?'}: ${final.errorMessage ?? ''}`, {
+        workflowId: ref.workflowId,
+        status: final.status,
+      });
     }
     outcomes.push({ journeyId: ref.workflowId, replayed, summary: final.result as TableSummary });
   }

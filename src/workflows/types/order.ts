@@ -24,7 +24,10 @@ const demoSchema = z
     slowStep: stepName.optional(),
     ms: z.number().int().min(1).max(600_000).default(5_000),
     waitStep: stepName.optional(),
-    signal: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/).default('approve'),
+    signal: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/)
+      .default('approve'),
     timeoutMs: z.number().int().min(1).optional(),
     failCompensation: stepName.optional(),
   })
@@ -73,7 +76,8 @@ export function createOrderWorkflow(options: OrderWorkflowOptions = {}): Workflo
           await ctx.heartbeat();
         }
       }
-      if (demo?.failStep === name && ctx.attempt <= demo.times) throw new StepFailure(`Connection timeout (demo fault, attempt ${ctx.attempt})`, { type: 'DemoFault' });
+      if (demo?.failStep === name && ctx.attempt <= demo.times)
+        throw new StepFailure(`Connection timeout (demo fault, attempt ${ctx.attempt})`, { type: 'DemoFault' });
       const result = (await work(ctx)) as Record<string, unknown>;
       return approval === undefined ? result : { ...result, approval };
     },

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ulid } from './kernel/ids.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import type { Backends } from './contracts/backends.js';
@@ -24,6 +23,7 @@ import { createInbox } from './pipeline/inbox.js';
 import { KeyedQueue } from './pipeline/keyed-queue.js';
 import { createMetrics } from './pipeline/metrics.js';
 import { createOutbox } from './pipeline/outbox.js';
+import { createRecovery } from './pipeline/recovery.js';
 import { createStatusHandler } from './pipeline/statuses.js';
 import { SessionCache } from './pipeline/session-cache.js';
 import { createTurnRunner } from './pipeline/turn.js';
@@ -36,13 +36,14 @@ export interface ServiceOverrides {
   understanding?: UnderstandingService;
   backends?: Backends;
   sender?: Sender;
-  /** Skip the periodic sweeps (tests call them directly). */
+  /** Period of the recovery sweeps instead of RECOVERY_SWEEP_INTERVAL_MS; null: none (tests call `sweep()`). */
   sweepIntervalMs?: number | null;
 }
 
 /**
  * Composition root: builds every part from the config (embedded defaults: DynamoDB Local, the demo
- * backend, rules understanding, replies logged) and returns start/stop. Nothing here holds logic.
+ * backend, rules understanding, replies logged) and returns start/stop. It only wires: every rule
+ * and default lives in config.ts, every behaviour in the part that owns it.
  */
 export async function createService(config: Config, overrides: ServiceOverrides = {}) {
   const clock = overrides.clock ?? systemClock;
@@ -64,16 +65,14 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     let demo: DemoBackend | undefined;
     let backends = overrides.backends;
     if (!backends) {
-      const { urls, missing } = backendUrlsFrom(config);
-      let resolved = urls;
-      if (!resolved) {
-        if (missing.length < 6) throw new Error(`some LAMBDA_* variables are set but not all: missing ${missing.join(', ')}`);
+      let urls = backendUrlsFrom(config);
+      if (!urls) {
         demo = await createDemoBackend({ clock, logger });
-        stops.push(() => demo!.close());
-        resolved = demo.urls;
+        stops.push(demo.close);
+        urls = demo.urls;
         logger.info('demo backend started (no LAMBDA_* configured)', { url: demo.url });
       }
-      backends = createBackends({ urls: resolved, timeoutMs: config.BACKEND_TIMEOUT_MS, maxRetries: config.BACKEND_MAX_RETRIES, logger, clock });
+      backends = createBackends({ urls, timeoutMs: config.BACKEND_TIMEOUT_MS, maxRetries: config.BACKEND_MAX_RETRIES, logger, clock });
     }
 
     const sender =
@@ -121,7 +120,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       },
     });
     const queue = new KeyedQueue();
-    const outbox = createOutbox({ stores, sender, logger, metrics, clock });
+    const outbox = createOutbox({ stores, sender, logger, metrics, clock, resendAfterMs: config.OUTBOX_RESEND_AFTER_MS });
     const inbox = createInbox({
       stores,
       turns,
@@ -139,17 +138,12 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     });
     const statuses = createStatusHandler({ stores, metrics, logger });
     const entrypoints = createEntrypoints({ turns, queue, clock, metrics, idempotencyTtlMs: config.IDEMPOTENCY_TTL_SECONDS * 1000 });
-
-    let opsToken = config.OPS_TOKEN;
-    if (!opsToken) {
-      opsToken = randomBytes(24).toString('base64url');
-      // Printed once so a developer can call the ops endpoints; aws mode refuses to start without one.
-      console.log(`OPS_TOKEN not set: generated one for this run: ${opsToken}`);
-    }
-    if (!config.WHATSAPP_APP_SECRET) {
-      if (config.DYNAMODB_MODE === 'aws') throw new Error('WHATSAPP_APP_SECRET is required in aws mode');
-      logger.warn('WHATSAPP_APP_SECRET not set: unsigned Meta webhooks are accepted (embedded mode only)');
-    }
+    const recovery = createRecovery({
+      inbox,
+      outbox,
+      logger,
+      intervalMs: overrides.sweepIntervalMs === undefined ? config.RECOVERY_SWEEP_INTERVAL_MS : overrides.sweepIntervalMs,
+    });
 
     const app = createApp({
       logger,
@@ -160,18 +154,12 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       entrypoints,
       inbox,
       statuses,
-      opsToken,
+      opsToken: config.OPS_TOKEN,
       dynamoRequests: () => dynamo.counter.snapshot(),
       whatsapp: { appSecret: config.WHATSAPP_APP_SECRET, verifyToken: config.WHATSAPP_VERIFY_TOKEN },
     });
 
     let server: Server | undefined;
-    let sweepTimer: ReturnType<typeof setInterval> | undefined;
-    const sweep = async () => {
-      const [inboxTaken, outboxSent] = await Promise.all([inbox.sweep(), outbox.sweep()]);
-      if (inboxTaken || outboxSent) logger.info('recovery sweep', { inboxTaken, outboxSent });
-      return { inboxTaken, outboxSent };
-    };
 
     return {
       app,
@@ -183,8 +171,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       inbox,
       outbox,
       demo,
-      opsToken,
-      sweep,
+      opsToken: config.OPS_TOKEN,
+      sweep: recovery.sweepOnce,
       /** Listens on `port` (default PORT; 0 picks a free one) and starts the recovery sweeps. */
       async start(port = config.PORT): Promise<{ url: string; port: number }> {
         server = await new Promise<Server>((resolve, reject) => {
@@ -198,19 +186,14 @@ export async function createService(config: Config, overrides: ServiceOverrides 
               server!.closeAllConnections();
             }),
         );
-        const interval = overrides.sweepIntervalMs === undefined ? 30_000 : overrides.sweepIntervalMs;
-        if (interval !== null) {
-          void sweep().catch((error) => logger.warn('sweep failed', { error: (error as Error).message }));
-          sweepTimer = setInterval(() => void sweep().catch((error) => logger.warn('sweep failed', { error: (error as Error).message })), interval);
-          stops.push(() => clearInterval(sweepTimer));
-        }
+        recovery.start();
+        stops.push(recovery.stop);
         stops.push(() => queue.idle());
         const actual = (server.address() as AddressInfo).port;
         return { url: `http://127.0.0.1:${actual}`, port: actual };
       },
       /** Stops accepting, drains queued turns, stops the demo backend and DynamoDB Local. */
       stop: stopAll,
-      newId: () => ulid(),
     };
   } catch (error) {
     await stopAll();

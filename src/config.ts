@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /** Parses "true"/"false"/"1"/"0" env strings into booleans (zod's coerce treats "false" as true). */
@@ -40,7 +41,10 @@ export const configSchema = z.object({
   PROVIDER_DEDUP_TTL_DAYS: positiveInt(7),
   PENDING_ACTION_TTL_MINUTES: positiveInt(10),
   RESUME_TTL_MINUTES: positiveInt(30),
+  JOURNEY_TTL_DAYS: positiveInt(30),
   INBOX_CONCURRENCY: positiveInt(8),
+  RECOVERY_SWEEP_INTERVAL_MS: positiveInt(30_000),
+  OUTBOX_RESEND_AFTER_MS: positiveInt(30_000),
   SESSION_CACHE_SIZE: nonNegativeInt(10_000),
   // Bounded well below the session and lock-item lifetimes, whose versions validate a cached copy.
   SESSION_CACHE_SECONDS: z.coerce.number().int().positive().max(3600).default(600),
@@ -73,7 +77,14 @@ export const configSchema = z.object({
   OPENAI_TIMEOUT_MS: positiveInt(8_000),
 });
 
-export type Config = z.infer<typeof configSchema>;
+/** The validated environment; OPS_TOKEN is always set (generated for this run when it was not). */
+export type Config = Omit<z.infer<typeof configSchema>, 'OPS_TOKEN'> & {
+  OPS_TOKEN: string;
+  /** True when OPS_TOKEN was not set and one was generated for this run (the server prints it). */
+  opsTokenGenerated: boolean;
+};
+
+const LAMBDA_VARIABLES = Object.keys(configSchema.shape).filter((key) => key.startsWith('LAMBDA_'));
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -82,7 +93,10 @@ export class ConfigError extends Error {
   }
 }
 
-/** Pure: validates an env-like record; throws ConfigError listing every problem at once. */
+/**
+ * Validates an env-like record and applies every cross-field rule; throws ConfigError listing
+ * every problem at once. Without OPS_TOKEN (allowed only in embedded mode) a random one is made.
+ */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings in .env files mean "unset", not "invalid".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -96,6 +110,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.DYNAMODB_MODE === 'aws' && config.DYNAMODB_ENDPOINT) {
     problems.push('DYNAMODB_ENDPOINT: not allowed with DYNAMODB_MODE=aws (use embedded mode with an endpoint instead)');
   }
+  // Unsigned Meta webhooks are a convenience of a developer's machine only.
+  if (config.DYNAMODB_MODE === 'aws' && !config.WHATSAPP_APP_SECRET) problems.push('WHATSAPP_APP_SECRET: required when DYNAMODB_MODE=aws');
+  // All six backend URLs, or none (then the local demo backend runs): a partial set is a mistake.
+  const missingLambdas = LAMBDA_VARIABLES.filter((key) => !config[key as keyof typeof config]);
+  if (missingLambdas.length > 0 && missingLambdas.length < LAMBDA_VARIABLES.length) {
+    problems.push(`LAMBDA_*: some are set but not all: missing ${missingLambdas.join(', ')}`);
+  }
   if (problems.length) throw new ConfigError(problems);
-  return config;
+  const opsTokenGenerated = config.OPS_TOKEN === undefined;
+  return { ...config, OPS_TOKEN: config.OPS_TOKEN ?? randomBytes(24).toString('base64url'), opsTokenGenerated };
 }

@@ -18,6 +18,8 @@ async function main() {
   }
   const service = await createService(config);
   const { port } = await service.start();
+  // Printed once so a developer can call the ops endpoints; aws mode refuses to start without one.
+  if (config.opsTokenGenerated) console.log(`OPS_TOKEN not set: generated one for this run: ${config.OPS_TOKEN}`);
   console.log(`orchestrator listening on http://localhost:${port} (DynamoDB mode: ${config.DYNAMODB_MODE})`);
 
   let stopping = false;

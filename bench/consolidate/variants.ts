@@ -2,6 +2,7 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { loadConfig } from '../../src/config.js';
 import { createFakeClock, systemClock } from '../../src/kernel/clock.js';
 import { createDynamo } from '../../src/infra/dynamo/client.js';
 import { createCongregadoStore } from '../../src/infra/stores/congregado-store.js';
@@ -49,7 +50,7 @@ export async function wholeJob(dataset: BenchDataset, run: number, endpoint: str
   // Each run gets its own date so it does real work instead of replaying the previous run.
   const clock = createFakeClock(Date.UTC(2024, 0, 17 + run, 6));
   const started = performance.now();
-  const controller = createJourneyController({ store: createJourneyStore({ doc: dynamo.doc, tableName: names.journeys, clock: systemClock }), clock: systemClock, maxRetries: 0 });
+  const controller = createJourneyController({ store: createJourneyStore({ doc: dynamo.doc, tableName: names.journeys, clock: systemClock, ttlDays: loadConfig({}).JOURNEY_TTL_DAYS }), clock: systemClock, maxRetries: 0 });
   const config = loadConsolidationConfig(dataset.configPath);
   const [outcome] = await runConsolidation(config, {}, {
     controller,

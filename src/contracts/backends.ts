@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalJson } from '../kernel/canonical-json.js';
 
 /**
  * The six backend ("Lambda") contracts of DOMAIN.md: request and response schemas, pure data.
@@ -106,6 +107,12 @@ export type BackendResponse<Op extends BackendOperation> = z.infer<(typeof BACKE
 export type BackendCall = {
   [Op in BackendOperation]: { operation: Op; request: BackendRequest<Op> };
 }[BackendOperation];
+
+/**
+ * Pure: true when two calls are the same operation with the same request, whatever the key order
+ * or `undefined` members (a staged confirmation is kept when the very same call is asked again).
+ */
+export const sameBackendCall = (a: BackendCall, b: BackendCall): boolean => canonicalJson(a) === canonicalJson(b);
 
 /** The env variable that holds each operation's URL. */
 export const BACKEND_ENV: Record<BackendOperation, string> = {

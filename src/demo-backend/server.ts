@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { BACKEND_CONTRACTS, type BackendOperation } from '../contracts/backends.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
+import { sleep } from '../kernel/retry.js';
 import { createCounters, OPERATIONS, zeroCounters, type DemoCounters } from './counters.js';
 import { DEMO_OPERATIONS, type OperationContext, type OperationResult } from './operations.js';
 import { demoShiftIds, seedDemoData, seedTag, type DemoData, type DemoShiftIds } from './seed.js';
@@ -113,7 +114,7 @@ export async function createDemoBackend(options: DemoBackendOptions): Promise<De
     count.calls++;
     const raw = await readBody(req);
     const injected = takeFailure(operation);
-    const delay = () => (injected?.delayMs ? new Promise((r) => setTimeout(r, injected.delayMs)) : Promise.resolve());
+    const delay = () => (injected?.delayMs ? sleep(injected.delayMs) : Promise.resolve());
     if (injected?.status !== undefined) {
       count.injectedFailures++;
       await delay();

@@ -17,18 +17,18 @@ export function mergeVitals(base: Vitals, extra: Vitals): Vitals {
 }
 
 /** The vital fields still missing, in the canonical order. Pure. */
-export function missingVitals(v: Vitals): VitalField[] {
-  return VITAL_FIELDS.filter((f) => v[f] === undefined || v[f] === null);
+export function missingVitals(vitals: Vitals): VitalField[] {
+  return VITAL_FIELDS.filter((f) => vitals[f] === undefined || vitals[f] === null);
 }
 
 /** Whether an assessment (vitals or respiratory condition) is under way. Pure. */
-export function assessmentInProgress(c: Clinical): boolean {
-  return missingVitals(c.vitals).length < VITAL_FIELDS.length || c.respiratoryCondition !== null;
+export function assessmentInProgress(clinical: Clinical): boolean {
+  return missingVitals(clinical.vitals).length < VITAL_FIELDS.length || clinical.respiratoryCondition !== null;
 }
 
 /** Whether the clinical block holds anything at all. Pure. */
-export function hasClinicalData(c: Clinical): boolean {
-  return assessmentInProgress(c) || Boolean(c.note);
+export function hasClinicalData(clinical: Clinical): boolean {
+  return assessmentInProgress(clinical) || Boolean(clinical.note);
 }
 
 export type ClinicalStatus =
@@ -43,44 +43,44 @@ export type ClinicalStatus =
  * respiratory condition and a note; later ones 5 vitals and the condition; a note alone is
  * accepted only after the first assessment and with no assessment in progress. Pure.
  */
-export function clinicalStatus(c: Clinical): ClinicalStatus {
-  const inProgress = assessmentInProgress(c);
-  if (!inProgress && !c.note) return { kind: 'empty' };
-  if (!inProgress) return c.firstAssessmentDone ? { kind: 'noteOnly' } : { kind: 'noteOnlyFirst' };
-  const missing: string[] = [...missingVitals(c.vitals)];
-  if (!c.respiratoryCondition) missing.push('condição respiratória');
-  if (!c.firstAssessmentDone && !c.note) missing.push('nota clínica');
+export function clinicalStatus(clinical: Clinical): ClinicalStatus {
+  const inProgress = assessmentInProgress(clinical);
+  if (!inProgress && !clinical.note) return { kind: 'empty' };
+  if (!inProgress) return clinical.firstAssessmentDone ? { kind: 'noteOnly' } : { kind: 'noteOnlyFirst' };
+  const missing: string[] = [...missingVitals(clinical.vitals)];
+  if (!clinical.respiratoryCondition) missing.push('condição respiratória');
+  if (!clinical.firstAssessmentDone && !clinical.note) missing.push('nota clínica');
   return missing.length === 0 ? { kind: 'complete' } : { kind: 'partial', missing };
 }
 
 /** The shift ids every updateClinicalData call carries (clinical saves and operational notes). Pure. */
-export function clinicalIds(s: State) {
+export function clinicalIds(state: State) {
   return {
-    reportID: s.shift.reportID ?? '',
-    reportDate: s.shift.reportDate ?? '',
-    scheduleID: s.shift.scheduleID ?? '',
-    caregiverIdentifier: s.shift.caregiverID ?? '',
-    patientIdentifier: s.shift.patientID ?? '',
+    reportID: state.shift.reportID ?? '',
+    reportDate: state.shift.reportDate ?? '',
+    scheduleID: state.shift.scheduleID ?? '',
+    caregiverIdentifier: state.shift.caregiverID ?? '',
+    patientIdentifier: state.shift.patientID ?? '',
   };
 }
 
 /** Builds the updateClinicalData call from the shift ids and the clinical block. Pure. */
-export function buildClinicalCall(s: State, noteOnly: boolean): BackendCall {
-  const c = s.clinical;
-  const v = c.vitals;
+export function buildClinicalCall(state: State, noteOnly: boolean): BackendCall {
+  const clinical = state.clinical;
+  const vitals = clinical.vitals;
   const request = {
-    ...clinicalIds(s),
+    ...clinicalIds(state),
     ...(noteOnly
       ? {}
       : {
-          bloodPressure: v.PA,
-          heartRate: v.FC,
-          respRate: v.FR,
-          saturationO2: v.Sat,
-          temperature: v.Temp,
-          supplementaryOxygen: c.respiratoryCondition ?? undefined,
+          bloodPressure: vitals.PA,
+          heartRate: vitals.FC,
+          respRate: vitals.FR,
+          saturationO2: vitals.Sat,
+          temperature: vitals.Temp,
+          supplementaryOxygen: clinical.respiratoryCondition ?? undefined,
         }),
-    ...(c.note ? { clinicalNote: c.note } : {}),
+    ...(clinical.note ? { clinicalNote: clinical.note } : {}),
   };
   // Drop undefined keys so the stored call is exactly what the summary shows.
   const clean = Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined));
@@ -88,30 +88,30 @@ export function buildClinicalCall(s: State, noteOnly: boolean): BackendCall {
 }
 
 /** Formats a temperature the Brazilian way (decimal comma). Pure. */
-export function formatTemp(t: number): string {
-  return String(t).replace('.', ',');
+export function formatTemp(celsius: number): string {
+  return String(celsius).replace('.', ',');
 }
 
 /** "PA 120x80, FC 78, FR 18, Sat 97%, Temp 36,5 °C" for the vitals present. Pure. */
-export function formatVitals(v: Vitals): string {
+export function formatVitals(vitals: Vitals): string {
   const parts: string[] = [];
-  if (v.PA) parts.push(`PA ${v.PA}`);
-  if (v.FC !== undefined) parts.push(`FC ${v.FC}`);
-  if (v.FR !== undefined) parts.push(`FR ${v.FR}`);
-  if (v.Sat !== undefined) parts.push(`Sat ${v.Sat}%`);
-  if (v.Temp !== undefined) parts.push(`Temp ${formatTemp(v.Temp)} °C`);
+  if (vitals.PA) parts.push(`PA ${vitals.PA}`);
+  if (vitals.FC !== undefined) parts.push(`FC ${vitals.FC}`);
+  if (vitals.FR !== undefined) parts.push(`FR ${vitals.FR}`);
+  if (vitals.Sat !== undefined) parts.push(`Sat ${vitals.Sat}%`);
+  if (vitals.Temp !== undefined) parts.push(`Temp ${formatTemp(vitals.Temp)} °C`);
   return parts.join(', ');
 }
 
 /** The summary of exactly what the staged call carries. Pure. */
 export function summarizeClinicalCall(call: BackendCall): string {
   if (call.operation !== 'updateClinicalData') return '';
-  const r = call.request;
-  const vitals = formatVitals({ PA: r.bloodPressure, FC: r.heartRate, FR: r.respRate, Sat: r.saturationO2, Temp: r.temperature });
+  const request = call.request;
+  const vitals = formatVitals({ PA: request.bloodPressure, FC: request.heartRate, FR: request.respRate, Sat: request.saturationO2, Temp: request.temperature });
   const parts: string[] = [];
   if (vitals) parts.push(vitals);
-  if (r.supplementaryOxygen) parts.push(r.supplementaryOxygen);
+  if (request.supplementaryOxygen) parts.push(request.supplementaryOxygen);
   const head = parts.join(', ');
-  const note = r.clinicalNote ? `Nota: "${r.clinicalNote}"` : '';
+  const note = request.clinicalNote ? `Nota: "${request.clinicalNote}"` : '';
   return [head, note].filter(Boolean).join('. ');
 }

@@ -2,11 +2,10 @@ import type { ConversationEngine, Decision, EngineContext, EngineEvent, InboundM
 import type { Understanding } from '../contracts/understanding.js';
 import { expectationOf } from './expectation.js';
 import { renderReply } from './replies.js';
-import { applyCallResult } from './results.js';
-import { runTask } from './router.js';
+import { applyCallResult, runTask } from './router.js';
 import { createInitialState, stateSchema, type State } from './state.js';
 import { applyTemplate } from './templates.js';
-import type { TurnCtx } from './turn.js';
+import { scratchOf, type TurnContext } from './turn-context.js';
 
 /** A turn never needs this many tasks; reaching it means a routing loop (a bug), so fail loudly. */
 const MAX_TASKS_PER_STEP = 64;
@@ -27,23 +26,23 @@ export function createEngine(): ConversationEngine<State> {
 
 /** Given a state and an event, returns the next state, replies and effects. Pure: the input state is not mutated. */
 export function decide(state: State, event: EngineEvent, ctx: EngineContext): Decision<State> {
-  const t: TurnCtx = { s: structuredClone(state), ctx, effects: [] };
+  const turn: TurnContext = { state: structuredClone(state), env: ctx, effects: [] };
   switch (event.type) {
     case 'template':
-      applyTemplate(t.s, event.template, event.metadata, event.at);
-      return { state: t.s, replies: [], effects: [] };
+      applyTemplate(turn.state, event.template, event.metadata, event.at);
+      return { state: turn.state, replies: [], effects: [] };
     case 'message':
-      startTurn(t, event.message, event.understanding);
-      return run(t);
+      startTurn(turn, event.message, event.understanding);
+      return run(turn);
     case 'call.result':
-      applyCallResult(t, event);
-      return run(t);
+      applyCallResult(turn, event);
+      return run(turn);
   }
 }
 
-function startTurn(t: TurnCtx, message: InboundMessage, understanding: Understanding): void {
-  t.s.phone = message.phone || t.s.phone;
-  t.s.turn = {
+function startTurn(turn: TurnContext, message: InboundMessage, understanding: Understanding): void {
+  turn.state.phone = message.phone || turn.state.phone;
+  turn.state.turn = {
     messageId: message.messageId,
     text: message.text,
     replyPayload: message.replyPayload ?? null,
@@ -59,24 +58,23 @@ function startTurn(t: TurnCtx, message: InboundMessage, understanding: Understan
   };
 }
 
-/** Runs queued tasks until one needs a call (pause) or the queue is empty (end of turn). */
-function run(t: TurnCtx): Decision<State> {
-  for (let i = 0; i < MAX_TASKS_PER_STEP; i++) {
-    const turn = t.s.turn;
-    if (!turn) throw new Error('engine: no turn in progress');
-    const task = turn.queue.shift();
-    if (!task) return finish(t);
-    const call = runTask(t, task);
-    if (call) return { state: t.s, replies: [], effects: [...t.effects, call] };
+/** Runs queued tasks until one declared a call (pause: the pipeline performs it) or the queue is empty (end of turn). */
+function run(turn: TurnContext): Decision<State> {
+  for (let steps = 0; ; steps++) {
+    const scratch = scratchOf(turn);
+    if (scratch.awaiting) return { state: turn.state, replies: [], effects: turn.effects };
+    const task = scratch.queue.shift();
+    if (!task) return finish(turn);
+    if (steps >= MAX_TASKS_PER_STEP) throw new Error('engine: too many routing steps in one turn');
+    runTask(turn, task);
   }
-  throw new Error('engine: too many routing steps in one turn');
 }
 
-function finish(t: TurnCtx): Decision<State> {
-  const reply = renderReply(t.s.turn?.outcomes ?? [], t.s);
+function finish(turn: TurnContext): Decision<State> {
+  const reply = renderReply(turn.state.turn?.outcomes ?? [], turn.state);
   // A template's context applies to the one message that answers it.
-  t.s.template.expecting = null;
-  t.s.template.missingVitals = [];
-  t.s.turn = null;
-  return { state: t.s, replies: reply ? [reply] : [], effects: t.effects };
+  turn.state.template.expecting = null;
+  turn.state.template.missingVitals = [];
+  turn.state.turn = null;
+  return { state: turn.state, replies: reply ? [reply] : [], effects: turn.effects };
 }

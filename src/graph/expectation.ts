@@ -16,23 +16,23 @@ export interface EngineExpectation extends UnderstandingContext {
  * What the next message is expected to be, for the understanding layer. Pure. A template context
  * older than its TTL shapes nothing (the router drops it in the same turn).
  */
-export function expectationOf(s: State, now: number): EngineExpectation {
-  const template = templateContextStale(s.template, now) ? { expecting: null, missingVitals: [] } : s.template;
-  const topics = (): EngineExpectation => ({ expecting: 'finalization_topics', missingTopics: missingTopics(s.finalization.topics) });
+export function expectationOf(state: State, now: number): EngineExpectation {
+  const template = templateContextStale(state.template, now) ? { expecting: null, missingVitals: [] } : state.template;
+  const topics = (): EngineExpectation => ({ expecting: 'finalization_topics', missingTopics: missingTopics(state.finalization.topics) });
   // The summary question is answered with yes/no, but also with topic corrections ("Humor: agitado"),
   // which the understanding only reads when it expects topics; yes/no is read in every context.
-  if (s.pending) return s.pending.kind === 'finalizar.summary' ? topics() : { expecting: 'yes_no' };
-  if (s.substitution.awaitingChoice) return { expecting: 'substitute_choice' };
-  const finalizing = (isConfirmed(s) && s.shift.finishReminderSent) || template.expecting === 'finalization';
+  if (state.pending) return state.pending.kind === 'finalizar.summary' ? topics() : { expecting: 'yes_no' };
+  if (state.substitution.awaitingChoice) return { expecting: 'substitute_choice' };
+  const finalizing = (isConfirmed(state) && state.shift.finishReminderSent) || template.expecting === 'finalization';
   // A finalization the caregiver started ("finalizar plantão") before the finish reminder is
   // collecting topics too, even before the first topic arrives.
-  if (finalizing || finalizationStarted(s)) return topics();
+  if (finalizing || finalizationStarted(state)) return topics();
   if (template.expecting === 'presence') return { expecting: 'yes_no' };
   if (template.expecting === 'vitals') {
-    const missing = template.missingVitals.length > 0 ? template.missingVitals : missingVitals(s.clinical.vitals);
+    const missing = template.missingVitals.length > 0 ? template.missingVitals : missingVitals(state.clinical.vitals);
     return { expecting: 'vitals', missingVitals: missing };
   }
-  if (assessmentInProgress(s.clinical)) return { expecting: 'vitals', missingVitals: missingVitals(s.clinical.vitals) };
+  if (assessmentInProgress(state.clinical)) return { expecting: 'vitals', missingVitals: missingVitals(state.clinical.vitals) };
   if (template.expecting === 'clinical_note') return { expecting: 'clinical_note' };
   return { expecting: 'none' };
 }

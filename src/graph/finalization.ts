@@ -28,34 +28,37 @@ export function mergeTopics(base: Topics, extra: Topics): Topics {
 }
 
 /** Topics still without a value ("sem informações" counts as a value). Pure. */
-export function missingTopics(t: Topics): FinalizationTopic[] {
-  return FINALIZATION_TOPICS.filter((topic) => !t[topic]?.trim());
+export function missingTopics(topics: Topics): FinalizationTopic[] {
+  return FINALIZATION_TOPICS.filter((topic) => !topics[topic]?.trim());
 }
 
-/** Builds updatereportsummaryad with the real names and shift times (original bug H‑9 sent placeholders). Pure. */
-export function buildSummaryCall(s: State): BackendCall {
-  const t = s.finalization.topics;
-  const sh = s.shift;
+/**
+ * Builds updatereportsummaryad with the real names and shift times: the backend puts them verbatim
+ * in the coordinators' report (docs/decisions.md). Pure.
+ */
+export function buildSummaryCall(state: State): BackendCall {
+  const topics = state.finalization.topics;
+  const shift = state.shift;
   return {
     operation: 'updatereportsummaryad',
     request: {
-      reportID: sh.reportID ?? '',
-      reportDate: sh.reportDate ?? '',
-      scheduleID: sh.scheduleID ?? '',
-      caregiverID: sh.caregiverID ?? '',
-      patientFirstName: sh.patientFirstName ?? '',
-      caregiverFirstName: sh.caregiverFirstName ?? '',
-      shiftDay: sh.day ?? '',
-      shiftStart: sh.start ?? '',
-      shiftEnd: sh.finish ?? '',
-      foodHydrationSpecification: t.alimentacao_hidratacao ?? '',
-      stoolUrineSpecification: t.evacuacoes ?? '',
-      sleepSpecification: t.sono ?? '',
-      moodSpecification: t.humor ?? '',
-      medicationsSpecification: t.medicacoes ?? '',
-      activitiesSpecification: t.atividades ?? '',
-      additionalInformationSpecification: t.informacoes_clinicas_adicionais ?? '',
-      administrativeInfo: t.informacoes_administrativas ?? '',
+      reportID: shift.reportID ?? '',
+      reportDate: shift.reportDate ?? '',
+      scheduleID: shift.scheduleID ?? '',
+      caregiverID: shift.caregiverID ?? '',
+      patientFirstName: shift.patientFirstName ?? '',
+      caregiverFirstName: shift.caregiverFirstName ?? '',
+      shiftDay: shift.day ?? '',
+      shiftStart: shift.start ?? '',
+      shiftEnd: shift.finish ?? '',
+      foodHydrationSpecification: topics.alimentacao_hidratacao ?? '',
+      stoolUrineSpecification: topics.evacuacoes ?? '',
+      sleepSpecification: topics.sono ?? '',
+      moodSpecification: topics.humor ?? '',
+      medicationsSpecification: topics.medicacoes ?? '',
+      activitiesSpecification: topics.atividades ?? '',
+      additionalInformationSpecification: topics.informacoes_clinicas_adicionais ?? '',
+      administrativeInfo: topics.informacoes_administrativas ?? '',
     },
   };
 }
@@ -63,16 +66,16 @@ export function buildSummaryCall(s: State): BackendCall {
 /** One "• Label: value" line per topic, read back from the staged call. Pure. */
 export function summarizeSummaryCall(call: BackendCall): string {
   if (call.operation !== 'updatereportsummaryad') return '';
-  const r = call.request;
+  const request = call.request;
   const values: Record<FinalizationTopic, string> = {
-    alimentacao_hidratacao: r.foodHydrationSpecification,
-    evacuacoes: r.stoolUrineSpecification,
-    sono: r.sleepSpecification,
-    humor: r.moodSpecification,
-    medicacoes: r.medicationsSpecification,
-    atividades: r.activitiesSpecification,
-    informacoes_clinicas_adicionais: r.additionalInformationSpecification,
-    informacoes_administrativas: r.administrativeInfo,
+    alimentacao_hidratacao: request.foodHydrationSpecification,
+    evacuacoes: request.stoolUrineSpecification,
+    sono: request.sleepSpecification,
+    humor: request.moodSpecification,
+    medicacoes: request.medicationsSpecification,
+    atividades: request.activitiesSpecification,
+    informacoes_clinicas_adicionais: request.additionalInformationSpecification,
+    informacoes_administrativas: request.administrativeInfo,
   };
   return FINALIZATION_TOPICS.map((topic) => `• ${TOPIC_LABELS[topic]}: ${values[topic]}`).join('\n');
 }

@@ -26,8 +26,8 @@ export function joinPt(items: string[]): string {
 // ---- confirmation questions (stored as the pending action's description) ----
 
 /** The presence question, with the shift's day, times and patient when known. Pure. */
-export function presenceQuestion(s: State): string {
-  const { day, start, finish, patientFirstName } = s.shift;
+export function presenceQuestion(state: State): string {
+  const { day, start, finish, patientFirstName } = state.shift;
   const when = [day ? `de ${day}` : '', start && finish ? `das ${start} às ${finish}` : ''].filter(Boolean).join(' ');
   const withWhom = patientFirstName ? ` com ${patientFirstName}` : '';
   return `Confirma sua presença no plantão${when ? ` ${when}` : ''}${withWhom}?`;
@@ -62,33 +62,33 @@ export function substituteQuestion(sub: Substitute): string {
 
 type Params = NonNullable<OutcomeEntry['params']>;
 
-const list = (p: Params | undefined, key: string): string[] => {
-  const value = p?.[key];
+const list = (params: Params | undefined, key: string): string[] => {
+  const value = params?.[key];
   return Array.isArray(value) ? value : [];
 };
-const text = (p: Params | undefined, key: string): string => {
-  const value = p?.[key];
+const text = (params: Params | undefined, key: string): string => {
+  const value = params?.[key];
   return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
 };
 
-function helpMenu(s: State): string {
-  const finish = s.shift.finishReminderSent ? ' e finalizar o plantão' : '';
+function helpMenu(state: State): string {
+  const finish = state.shift.finishReminderSent ? ' e finalizar o plantão' : '';
   return `Posso registrar presença, sinais vitais (ex.: PA 120x80 FC 78 FR 18 Sat 97 Temp 36,5), condição respiratória, notas clínicas e anotações${finish}.`;
 }
 
-function renderOne(code: ResultCode, p: Params | undefined, s: State): string {
-  const pendingText = s.pending?.description ?? '';
+function renderOne(code: ResultCode, params: Params | undefined, state: State): string {
+  const pendingText = state.pending?.description ?? '';
   switch (code) {
     case 'OPERATIONAL_NOTE_SAVED':
-      return `Salvei a anotação: "${text(p, 'note')}".`;
+      return `Salvei a anotação: "${text(params, 'note')}".`;
     case 'OPERATIONAL_NOTE_FAILED':
-      return `Não consegui salvar a anotação "${text(p, 'note')}" agora. Envie de novo em instantes.`;
+      return `Não consegui salvar a anotação "${text(params, 'note')}" agora. Envie de novo em instantes.`;
     case 'OPERATIONAL_NO_SHIFT':
       return 'Não encontrei um plantão ativo para você, então não salvei a anotação.';
     case 'OPERATIONAL_NO_NOTE':
       return 'Qual anotação você quer registrar? Ex.: "acabou a fralda".';
     case 'PENDING_REASK':
-      return text(p, 'plain') === 'yes' ? pendingText : `Não entendi. ${pendingText}`;
+      return text(params, 'plain') === 'yes' ? pendingText : `Não entendi. ${pendingText}`;
     case 'PENDING_EXPIRED':
       return 'A confirmação anterior expirou e nada foi salvo.';
     case 'PENDING_ALREADY_HANDLED':
@@ -104,11 +104,11 @@ function renderOne(code: ResultCode, p: Params | undefined, s: State): string {
     case 'SHIFT_ALREADY_CLOSED':
       return 'Seu plantão já foi finalizado. Obrigado e até o próximo!';
     case 'HELP_GREETING': {
-      const name = s.shift.caregiverFirstName ? `, ${s.shift.caregiverFirstName}` : '';
-      return `Olá${name}! Sou o assistente do seu plantão.\n${helpMenu(s)}`;
+      const name = state.shift.caregiverFirstName ? `, ${state.shift.caregiverFirstName}` : '';
+      return `Olá${name}! Sou o assistente do seu plantão.\n${helpMenu(state)}`;
     }
     case 'HELP_MENU':
-      return helpMenu(s);
+      return helpMenu(state);
     case 'PRESENCE_CONFIRMATION_REQUESTED':
     case 'CANCEL_CONFIRMATION_REQUESTED':
     case 'CLINICAL_DATA_READY_FOR_CONFIRMATION':
@@ -133,16 +133,16 @@ function renderOne(code: ResultCode, p: Params | undefined, s: State): string {
     case 'SCHEDULE_CANCEL_FAILED':
       return 'Não consegui cancelar o plantão agora. Responda *sim* para tentar de novo.';
     case 'CLINICAL_INVALID_VALUES':
-      return `Valores fora da faixa, não registrados: ${list(p, 'items').join('; ')}. Confira e envie de novo.`;
+      return `Valores fora da faixa, não registrados: ${list(params, 'items').join('; ')}. Confira e envie de novo.`;
     case 'CLINICAL_NO_DATA_FOUND':
-      return s.clinical.firstAssessmentDone
+      return state.clinical.firstAssessmentDone
         ? 'Envie os sinais vitais (PA, FC, FR, Sat, Temp) com a condição respiratória, ou uma nota clínica.'
         : 'Envie os sinais vitais (PA, FC, FR, Sat, Temp), a condição respiratória (ar ambiente, oxigênio ou ventilação mecânica) e uma nota clínica.';
     case 'CLINICAL_INCOMPLETE_FIRST_ASSESSMENT':
       return 'Guardei a nota. Na primeira aferição do plantão preciso também dos sinais vitais (PA, FC, FR, Sat, Temp) e da condição respiratória.';
     case 'CLINICAL_PARTIAL_DATA': {
-      const kept = text(p, 'kept');
-      const missing = `Falta: ${joinPt(list(p, 'missing'))}.`;
+      const kept = text(params, 'kept');
+      const missing = `Falta: ${joinPt(list(params, 'missing'))}.`;
       return kept ? `Anotei ${kept}. ${missing}` : missing;
     }
     case 'CLINICAL_DATA_SAVED':
@@ -154,9 +154,9 @@ function renderOne(code: ResultCode, p: Params | undefined, s: State): string {
     case 'CLINICAL_FIRST_ASSESSMENT_BEFORE_FINALIZATION':
       return 'Antes de finalizar, preciso da primeira aferição do plantão.';
     case 'FINALIZATION_PARTIAL_DATA': {
-      const missing = joinPt(list(p, 'missing').map((t) => TOPIC_LABELS[t as FinalizationTopic]?.toLowerCase() ?? t));
-      if (text(p, 'first') === 'yes') return `Para finalizar o plantão, me conte sobre: ${missing}. Se não houver, diga "sem informações".`;
-      if (text(p, 'got') === 'no') {
+      const missing = joinPt(list(params, 'missing').map((topic) => TOPIC_LABELS[topic as FinalizationTopic]?.toLowerCase() ?? topic));
+      if (text(params, 'first') === 'yes') return `Para finalizar o plantão, me conte sobre: ${missing}. Se não houver, diga "sem informações".`;
+      if (text(params, 'got') === 'no') {
         return `Não identifiquei nenhum tópico nessa mensagem. Falta: ${missing}. Escreva, por exemplo, "Sono: dormiu bem" ou "sem informações".`;
       }
       return `Anotado. Falta: ${missing}.`;
@@ -170,7 +170,7 @@ function renderOne(code: ResultCode, p: Params | undefined, s: State): string {
     case 'OUT_OF_SCHEDULE':
       return 'Você está fora do horário de plantão. Só consigo ajudar durante o horário do seu plantão.';
     case 'CANCELLED_WITH_SUBSTITUTES': {
-      const names = s.shift.substitutes.map((sub, i) => `${i + 1}. ${sub.name}`).join('\n');
+      const names = state.shift.substitutes.map((sub, i) => `${i + 1}. ${sub.name}`).join('\n');
       return `Substitutos disponíveis:\n${names}\nQuer escolher um? Responda com o número ou o nome (ou "nenhum").`;
     }
     case 'CANCELLED_NO_SUBSTITUTES':
@@ -182,13 +182,13 @@ function renderOne(code: ResultCode, p: Params | undefined, s: State): string {
     case 'SUBSTITUTE_CHOICE_CANCELLED':
       return 'Ok. Escolha outro substituto pelo número ou nome, ou responda "nenhum".';
     case 'SUBSTITUTE_SCHEDULE_CREATED':
-      return `Nova escala criada com sucesso para ${text(p, 'name')}!`;
+      return `Nova escala criada com sucesso para ${text(params, 'name')}!`;
     case 'SUBSTITUTE_SCHEDULE_FAILED':
       return 'Não consegui criar a nova escala agora. Responda *sim* para tentar de novo.';
     case 'CANCELLED_NO_SUBSTITUTE_CHOSEN':
       return 'Certo, nenhum substituto escolhido. Se precisar de algo, estou à disposição.';
     case 'SUBSTITUTION_ALREADY_DONE': {
-      const name = s.substitution.chosen ? ` (${s.substitution.chosen.name})` : '';
+      const name = state.substitution.chosen ? ` (${state.substitution.chosen.name})` : '';
       return `Seu plantão já foi cancelado e a substituição já foi feita${name}.`;
     }
   }
@@ -198,9 +198,9 @@ function renderOne(code: ResultCode, p: Params | undefined, s: State): string {
  * Renders the turn's outcomes into one reply (or none). The reply carries yes/no buttons when
  * it ends with a confirmation question. Pure.
  */
-export function renderReply(outcomes: OutcomeEntry[], s: State): Reply | null {
+export function renderReply(outcomes: OutcomeEntry[], state: State): Reply | null {
   if (outcomes.length === 0) return null;
-  const lines = outcomes.map((o) => renderOne(o.code as ResultCode, o.params, s)).filter(Boolean);
+  const lines = outcomes.map((o) => renderOne(o.code as ResultCode, o.params, state)).filter(Boolean);
   if (lines.length === 0) return null;
   const last = outcomes[outcomes.length - 1].code as ResultCode;
   return QUESTION_CODES.has(last) ? { text: lines.join('\n'), buttons: YES_NO_BUTTONS } : { text: lines.join('\n') };

@@ -31,55 +31,56 @@ export function parseSubstitutes(info: string | null | undefined): Substitute[] 
 export type BootstrapApplied = 'applied' | 'newShift' | 'closedShift' | 'invalid';
 
 /**
- * Copies a getScheduleStarted response into the state (mutates `s`). A schedule id different from
- * the known one starts a fresh shift state; the schedule finalized in this session is not reopened.
+ * Copies a getScheduleStarted response into the state (mutates `current`). A schedule id
+ * different from the known one starts a fresh shift state; the schedule finalized in this session
+ * is not reopened.
  */
-export function applyBootstrap(s: State, data: unknown, now: number): { state: State; result: BootstrapApplied } {
+export function applyBootstrap(current: State, data: unknown, now: number): { state: State; result: BootstrapApplied } {
   const parsed = getScheduleResponse.safeParse(data);
-  if (!parsed.success) return { state: s, result: 'invalid' };
-  const r = parsed.data;
-  const scheduleID = r.scheduleID ?? null;
-  if (scheduleID && scheduleID === s.outcome.lastClosedScheduleID) {
-    s.shift.bootstrappedAt = now;
-    return { state: s, result: 'closedShift' };
+  if (!parsed.success) return { state: current, result: 'invalid' };
+  const found = parsed.data;
+  const scheduleID = found.scheduleID ?? null;
+  if (scheduleID && scheduleID === current.outcome.lastClosedScheduleID) {
+    current.shift.bootstrappedAt = now;
+    return { state: current, result: 'closedShift' };
   }
-  let state = s;
+  let state = current;
   let result: BootstrapApplied = 'applied';
-  if (scheduleID && s.shift.scheduleID && scheduleID !== s.shift.scheduleID) {
+  if (scheduleID && current.shift.scheduleID && scheduleID !== current.shift.scheduleID) {
     state = freshShiftState({
-      sessionId: s.sessionId,
-      phone: s.phone,
-      flows: s.flows,
+      sessionId: current.sessionId,
+      phone: current.phone,
+      flows: current.flows,
       outcome: {
         presenceConfirmedAt: null,
         cancelledAt: null,
         substitution: null,
         finalizedAt: null,
-        lastClosedScheduleID: s.outcome.lastClosedScheduleID,
+        lastClosedScheduleID: current.outcome.lastClosedScheduleID,
       },
     });
-    state.turn = s.turn;
+    state.turn = current.turn;
     result = 'newShift';
   }
   state.shift = {
-    caregiverID: r.caregiverID ?? null,
-    caregiverFirstName: r.caregiverFirstName ?? null,
+    caregiverID: found.caregiverID ?? null,
+    caregiverFirstName: found.caregiverFirstName ?? null,
     scheduleID,
-    reportID: r.reportID ?? null,
-    reportDate: r.reportDate ?? null,
-    patientID: r.patientID ?? null,
-    patientFirstName: r.patientFirstName ?? null,
-    day: r.day ?? null,
-    start: r.start ?? null,
-    finish: r.finish ?? null,
-    response: r.response ?? null,
-    // A missing flag on a found shift means allowed (the original defaulted it to true).
-    shiftAllow: r.shiftAllow ?? Boolean(scheduleID),
-    finishReminderSent: r.finishReminderSent === true,
-    substitutes: parseSubstitutes(r.substituteInfo),
-    company: r.company ?? null,
-    cooperative: r.cooperative ?? null,
-    caregiverNotFound: r.caregiverNotFound === true,
+    reportID: found.reportID ?? null,
+    reportDate: found.reportDate ?? null,
+    patientID: found.patientID ?? null,
+    patientFirstName: found.patientFirstName ?? null,
+    day: found.day ?? null,
+    start: found.start ?? null,
+    finish: found.finish ?? null,
+    response: found.response ?? null,
+    // A missing flag on a found shift means allowed, as the backends have always been read (docs/decisions.md).
+    shiftAllow: found.shiftAllow ?? Boolean(scheduleID),
+    finishReminderSent: found.finishReminderSent === true,
+    substitutes: parseSubstitutes(found.substituteInfo),
+    company: found.company ?? null,
+    cooperative: found.cooperative ?? null,
+    caregiverNotFound: found.caregiverNotFound === true,
     bootstrappedAt: now,
   };
   return { state, result };
@@ -91,12 +92,13 @@ export function saoPauloDate(now: number): string {
 }
 
 /**
- * Whether a cancelled shift is too old to offer substitutes for (original bug H‑14: any past
- * cancelled shift was offered). Yesterday still counts, because night shifts cross midnight.
+ * Whether a cancelled shift is too old to offer substitutes for: the backend returns the latest
+ * cancelled shift of any date (docs/decisions.md). Yesterday still counts, because night shifts
+ * cross midnight. Pure.
  */
 export function shiftDayIsPast(day: string | null, now: number): boolean {
-  const m = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(day ?? '');
-  if (!m) return false;
-  const shiftDate = `${m[3]}-${m[2]}-${m[1]}`;
+  const match = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(day ?? '');
+  if (!match) return false;
+  const shiftDate = `${match[3]}-${match[2]}-${match[1]}`;
   return shiftDate < saoPauloDate(now - DAY_MS);
 }

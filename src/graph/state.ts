@@ -152,12 +152,15 @@ export const taskSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('flow'), flow: z.enum(['escala', 'clinico', 'operacional', 'finalizar', 'fora_escala', 'auxiliar']) }),
 ]);
 export type Task = z.infer<typeof taskSchema>;
+export type FlowName = Extract<Task, { t: 'flow' }>['flow'];
 
 export const awaitingSchema = z.object({
   callId: z.string(),
   purpose: z.enum(['op', 'bootstrap', 'notes', 'execute', 'presenceDirect']),
   actionId: z.string().optional(),
 });
+/** Why the turn waits for a call: its result goes back to the step or flow that asked. */
+export type CallPurpose = z.infer<typeof awaitingSchema>['purpose'];
 
 /** Understanding as stored in the turn scratch (finalization topics are partial in practice). */
 export const storedUnderstandingSchema = understandingSchema.extend({ finalizationTopics: topicsSchema });
@@ -181,7 +184,7 @@ export const turnSchema = z.object({
   /** A schedule update this turn succeeded; a lagging re-bootstrap must not undo it. */
   forcedResponse: z.enum(['confirmado', 'cancelado']).nullable(),
 });
-export type Turn = z.infer<typeof turnSchema>;
+export type TurnScratch = z.infer<typeof turnSchema>;
 
 export const stateSchema = z.object({
   schemaVersion: z.literal(STATE_SCHEMA_VERSION),
@@ -259,23 +262,23 @@ export function createInitialState(sessionId: string, phone: string): State {
 }
 
 /** The shift ids every write needs are known. */
-export function shiftKnown(s: State): boolean {
-  const { scheduleID, reportID, reportDate, patientID, caregiverID } = s.shift;
+export function shiftKnown(state: State): boolean {
+  const { scheduleID, reportID, reportDate, patientID, caregiverID } = state.shift;
   return Boolean(scheduleID && reportID && reportDate && patientID && caregiverID);
 }
 
 /** The shift's presence is confirmed. */
-export function isConfirmed(s: State): boolean {
-  return (s.shift.response ?? '').toLowerCase() === 'confirmado';
+export function isConfirmed(state: State): boolean {
+  return (state.shift.response ?? '').toLowerCase() === 'confirmado';
 }
 
 /** Topics are being collected: the gate was passed, or some topic is already kept. */
-export function finalizationStarted(s: State): boolean {
-  return s.finalization.startedAt !== null || Object.keys(s.finalization.topics).length > 0;
+export function finalizationStarted(state: State): boolean {
+  return state.finalization.startedAt !== null || Object.keys(state.finalization.topics).length > 0;
 }
 
 /** Appends a flow name to the bounded history. */
-export function recordFlow(s: State, flow: string): void {
-  s.flows.push(flow);
-  if (s.flows.length > MAX_FLOW_HISTORY) s.flows.splice(0, s.flows.length - MAX_FLOW_HISTORY);
+export function recordFlow(state: State, flow: string): void {
+  state.flows.push(flow);
+  if (state.flows.length > MAX_FLOW_HISTORY) state.flows.splice(0, state.flows.length - MAX_FLOW_HISTORY);
 }

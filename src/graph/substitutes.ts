@@ -17,12 +17,12 @@ const REFUSAL_EXACT = new Set(['nao', 'n', 'nenhum', 'nenhuma', 'ninguem', 'nao 
 const REFUSAL_WORDS = /\b(nenhum|nenhuma|ninguem|nao quero|dispenso|sem substitut[oa]s?)\b/;
 
 /**
- * Whether the answer explicitly refuses a substitute. Word-based (original bug H‑6 matched the
- * letter "n" anywhere, so most names counted as a refusal). Pure.
+ * Whether the answer explicitly refuses a substitute. Word-based, so a name that merely contains
+ * an "n" is never a refusal (docs/decisions.md). Pure.
  */
 export function isRefusal(text: string): boolean {
-  const t = normalize(text);
-  return REFUSAL_EXACT.has(t) || REFUSAL_WORDS.test(t);
+  const normalized = normalize(text);
+  return REFUSAL_EXACT.has(normalized) || REFUSAL_WORDS.test(normalized);
 }
 
 /**
@@ -30,16 +30,16 @@ export function isRefusal(text: string): boolean {
  * (full name, or a first/last name of at least 3 letters). Pure.
  */
 export function matchSubstitute(answer: string, list: Substitute[]): Substitute | null {
-  const t = normalize(answer);
-  if (!t) return null;
-  const number = /^(?:o |a |numero |n )?(\d{1,2})(?: .*)?$/.exec(t);
+  const normalized = normalize(answer);
+  if (!normalized) return null;
+  const number = /^(?:o |a |numero |n )?(\d{1,2})(?: .*)?$/.exec(normalized);
   if (number) {
     const index = Number(number[1]) - 1;
     return list[index] ?? null;
   }
-  const full = list.filter((sub) => normalize(sub.name) && t.includes(normalize(sub.name)));
+  const full = list.filter((sub) => normalize(sub.name) && normalized.includes(normalize(sub.name)));
   if (full.length === 1) return full[0];
-  const words = new Set(t.split(' '));
+  const words = new Set(normalized.split(' '));
   const partial = list.filter((sub) => normalize(sub.name).split(' ').some((part) => part.length >= 3 && words.has(part)));
   return partial.length === 1 ? partial[0] : null;
 }

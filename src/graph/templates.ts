@@ -17,18 +17,18 @@ const EXPECTING_BY_TEMPLATE: Record<string, State['template']['expecting']> = {
 };
 
 /**
- * Records an outbound template (mutates `s`) and, for the four known ones, sets what the next
+ * Records an outbound template (mutates `state`) and, for the four known ones, sets what the next
  * message is expected to answer. Other templates are recorded without changing the flow.
  * Produces no reply: the template itself was the message.
  */
-export function applyTemplate(s: State, template: string, metadata: Record<string, unknown>, at: number): void {
-  s.template.last = template;
-  s.template.at = at;
+export function applyTemplate(state: State, template: string, metadata: Record<string, unknown>, at: number): void {
+  state.template.last = template;
+  state.template.at = at;
   const expecting = EXPECTING_BY_TEMPLATE[template];
   if (expecting === undefined) return;
-  s.template.expecting = expecting;
+  state.template.expecting = expecting;
   const hint = metadata.hint_campos_faltantes;
-  s.template.missingVitals =
+  state.template.missingVitals =
     expecting === 'vitals' && Array.isArray(hint)
       ? hint.filter((f): f is string => typeof f === 'string' && (VITAL_FIELDS as readonly string[]).includes(f))
       : [];

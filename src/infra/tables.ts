@@ -39,10 +39,7 @@ export const TABLE_DEFS = {
     baseName: 'PendingActions',
     partitionKey: S('sessionId'),
     sortKey: S('actionId'),
-    indexes: [
-      { name: 'actionId-index', partitionKey: S('actionId') },
-      { name: 'status-index', partitionKey: S('status'), sortKey: S('createdAt') },
-    ],
+    indexes: [{ name: 'status-index', partitionKey: S('status'), sortKey: S('createdAt') }],
     ttlAttribute: 'ttl',
   },
   conversationBuffer: {
@@ -91,6 +88,13 @@ export const TABLE_DEFS = {
 export type TableKey = keyof typeof TABLE_DEFS;
 
 export type TableNames = Record<TableKey, string>;
+
+/** The index of `def` called `name`; only the table's own index names type-check. */
+export function indexNamed<D extends TableDef, N extends D['indexes'][number]['name']>(def: D, name: N): Extract<D['indexes'][number], { name: N }> {
+  const index = def.indexes.find((i) => i.name === name);
+  if (!index) throw new Error(`table ${def.baseName} has no index ${name}`);
+  return index as Extract<D['indexes'][number], { name: N }>;
+}
 
 /** Pure: physical table names for a prefix. */
 export function tableNames(prefix = ''): TableNames {

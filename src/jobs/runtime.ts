@@ -19,13 +19,13 @@ export interface JobRuntime {
  * DynamoDB for a batch job, opened exactly as the server opens it (see openDynamo): with
  * `npm start` running on the same data directory, the job shares its DynamoDB Local.
  */
-export async function openJobRuntime(config: Config, clock: Clock, options: { journeyTtlDays?: number } = {}): Promise<JobRuntime> {
+export async function openJobRuntime(config: Config, clock: Clock): Promise<JobRuntime> {
   const opened = await openDynamo(config, { requestTimeoutMs: 10_000 });
   const names = tableNames(config.TABLE_PREFIX);
   return {
     dynamo: opened.dynamo,
     endpoint: opened.endpoint,
-    journeys: createJourneyStore({ doc: opened.dynamo.doc, tableName: names.journeys, clock, ttlDays: options.journeyTtlDays }),
+    journeys: createJourneyStore({ doc: opened.dynamo.doc, tableName: names.journeys, clock, ttlDays: config.JOURNEY_TTL_DAYS }),
     congregados: createCongregadoStore({ doc: opened.dynamo.doc, tableName: names.congregados, clock }),
     close: opened.close,
   };

@@ -33,7 +33,6 @@ export const ERROR_CATALOGUE = {
   'journey.failed': { status: 500, retryable: false, why: 'the journey ran out of retries or hit a permanent error; see its history, fix, then resume' },
   'congregado.conflict': { status: 409, retryable: true, why: 'another writer saved different content for the congregado first; reload and retry' },
   'job.configInvalid': { status: 400, retryable: false, why: 'the job configuration file is invalid; see the listed problems' },
-  'config.invalid': { status: 500, retryable: false, why: 'the environment is invalid; see the listed problems' },
   'internal.error': { status: 500, retryable: false, why: 'an unexpected failure; see the logs with the request id' },
 } as const;
 
@@ -105,7 +104,10 @@ export class StoreUnavailableError extends AppError<unknown> {
   }
 }
 
-/** One part of a TransactWriteItems failed its condition; `reasons` lists every part's outcome. */
+/**
+ * A TransactWriteItems was cancelled (a failed condition, a conflicting transaction …); `failed`
+ * lists only the parts DynamoDB gave a reason for, with the item when it returned one.
+ */
 export class TransactionCancelledError extends AppError<{
   failed: { index: number; label: string; code: string; item?: Record<string, unknown> }[];
 }> {

@@ -57,7 +57,7 @@ export function createInbox(deps: {
       const key = idempotencyKey.wamid(message.messageId);
       const owner = `${deps.instanceId}:${ulid()}`;
       const event = { ...message, raw: undefined };
-      const stored = stores.idempotency.storeInbox(key, payloadHash(event), event, {
+      const stored = stores.inbox.store(key, payloadHash(event), event, {
         ttlMs: settings.dedupTtlMs,
         inProgressMs: settings.inProgressMs,
         owner,
@@ -77,7 +77,7 @@ export function createInbox(deps: {
 
   /** Claims and processes stored messages whose owner is gone; returns how many it took. */
   async function sweep(): Promise<number> {
-    const stale = await stores.idempotency.listPendingInbox(deps.clock.now() - settings.inProgressMs);
+    const stale = await stores.inbox.listPending(deps.clock.now() - settings.inProgressMs);
     let taken = 0;
     for (const record of stale) {
       const claim = await stores.idempotency.claim(record.key, record.payloadHash, { inProgressMs: settings.inProgressMs, ttlMs: settings.dedupTtlMs });

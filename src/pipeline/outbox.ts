@@ -13,21 +13,25 @@ export function parseOutboxId(id: string | undefined): { sessionId: string; sk: 
   return id && slash > 0 && id.slice(slash + 1).startsWith('m#') ? { sessionId: id.slice(0, slash), sk: id.slice(slash + 1) } : null;
 }
 
+/** Margin beyond the sender's longest send before the sweep may take an entry over. */
+const SEND_MARGIN_MS = 5_000;
+
 /**
  * Sends committed replies and records the provider's answer on each buffer entry. A transient
- * failure leaves the entry pending; the sweep sends it again later.
+ * failure leaves the entry pending; the sweep sends it again after `resendAfterMs`
+ * (OUTBOX_RESEND_AFTER_MS).
  */
-export function createOutbox(deps: { stores: Stores<unknown>; sender: Sender; logger: Logger; metrics: Metrics; clock: Clock }) {
+export function createOutbox(deps: { stores: Stores<unknown>; sender: Sender; logger: Logger; metrics: Metrics; clock: Clock; resendAfterMs: number }) {
   const { stores, sender, logger, metrics } = deps;
 
   async function deliverOne(entry: OutboundEntry) {
     const result = await sender.send({ to: entry.sessionId, reply: entry.reply, outboxId: outboxId(entry.sessionId, entry.sk) });
     if (result.status === 'sent') {
       metrics.outbox.inc({ result: 'sent' });
-      await stores.buffer.markSent(entry.sessionId, entry.sk, result.providerMessageId);
+      await stores.outbox.markSent(entry.sessionId, entry.sk, result.providerMessageId);
     } else if (!result.retryable) {
       metrics.outbox.inc({ result: 'failed' });
-      await stores.buffer.markFailed(entry.sessionId, entry.sk, { code: result.code, reason: result.reason });
+      await stores.outbox.markFailed(entry.sessionId, entry.sk, { code: result.code, reason: result.reason });
     } else {
       metrics.outbox.inc({ result: 'retry_later' });
       logger.warn('outbox send will be retried', { sessionId: entry.sessionId, code: result.code, reason: result.reason });
@@ -45,20 +49,17 @@ export function createOutbox(deps: { stores: Stores<unknown>; sender: Sender; lo
     }
   }
 
-  /**
-   * Longer than any send can take, so an entry still being sent (its sender retrying) is never
-   * picked up; at least 30 s.
-   */
-  const sweepAfterMs = Math.max(30_000, (sender.maxSendMs ?? 0) + 5_000);
+  /** Longer than any send can take, so an entry still being sent (its sender retrying) is never picked up. */
+  const sweepAfterMs = Math.max(deps.resendAfterMs, (sender.maxSendMs ?? 0) + SEND_MARGIN_MS);
 
   /**
    * Re-sends entries still pending after `olderThanMs` (crash between commit and send, or transient
    * failures). Each is claimed first, so of several processes sweeping at once only one resends it.
    */
   async function sweep(olderThanMs = sweepAfterMs) {
-    const unsent = await stores.buffer.listUnsent(deps.clock.now() - olderThanMs);
+    const unsent = await stores.outbox.listUnsent(deps.clock.now() - olderThanMs);
     const claimed = [];
-    for (const e of unsent) if (await stores.buffer.claimUnsent({ sessionId: e.sessionId, sk: e.sk, outboxSince: e.outboxSince ?? 0 })) claimed.push(e);
+    for (const e of unsent) if (await stores.outbox.claimUnsent(e)) claimed.push(e);
     await deliver(claimed.map((e) => ({ sessionId: e.sessionId, sk: e.sk, reply: (e.outbox?.payload ?? { text: e.text }) as unknown as Reply })));
     return claimed.length;
   }

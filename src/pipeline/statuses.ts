@@ -12,7 +12,7 @@ export function createStatusHandler(deps: { stores: Stores<unknown>; metrics: Me
   async function applyOne(status: MetaStatus) {
     const at = parseOutboxId(status.bizOpaqueCallbackData) ?? undefined;
     const error = status.errors?.length ? { code: status.errors[0].code, title: status.errors[0].title } : undefined;
-    const applied = await deps.stores.buffer.applyStatus(status.id, status.status, error, at);
+    const applied = await deps.stores.outbox.applyStatus(status.id, status.status, error, at);
     deps.metrics.statuses.inc({ status: status.status, applied: String(applied) });
   }
 

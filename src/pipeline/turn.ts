@@ -3,7 +3,7 @@ import type { Backends, BackendCall } from '../contracts/backends.js';
 import type { CallResult, ConversationEngine, Effect, EngineContext, EngineEvent, InboundMessage, PendingActionDraft, Reply } from '../contracts/engine.js';
 import type { UnderstandingService } from '../contracts/understanding.js';
 import type { Clock } from '../kernel/clock.js';
-import { AppError, ConflictError } from '../kernel/errors.js';
+import { AppError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { BufferEntry } from '../infra/stores/buffer-store.js';
 import { DuplicateEntryError } from '../infra/stores/buffer-store.js';
@@ -274,10 +274,8 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
       const { actionId, callId } = effect;
       let call: BackendCall;
       try {
-        await stores.pendingActions.confirm(sessionId, actionId).catch((error) => {
-          // Already confirmed (a retry of a failed action) is fine; claim decides.
-          if (!(error instanceof ConflictError && (error.details as { current?: { status?: string } })?.current?.status === 'confirmed')) throw error;
-        });
+        // An action already confirmed (by a turn that then failed and is retried) stays confirmed; the claim decides.
+        await stores.pendingActions.confirm(sessionId, actionId);
         call = (await stores.pendingActions.claim(sessionId, actionId, owner)).call;
       } catch (error) {
         return failure(callId, error);

@@ -12,7 +12,7 @@ export interface WhatsAppRouteOptions {
   inbox: Inbox;
   statuses: StatusHandler;
   logger: Logger;
-  /** When absent, unsigned bodies are accepted (embedded mode only; the server warns at start). */
+  /** When absent, unsigned bodies are accepted (loadConfig allows that in embedded mode only; the route warns when built). */
   appSecret?: string;
   verifyToken?: string;
 }
@@ -23,6 +23,7 @@ export interface WhatsAppRouteOptions {
  */
 export function whatsappRoutes(options: WhatsAppRouteOptions) {
   const router = Router();
+  if (!options.appSecret) options.logger.warn('WHATSAPP_APP_SECRET not set: unsigned Meta webhooks are accepted (embedded mode only)');
 
   router.get('/webhook/whatsapp', (req, res) => {
     const mode = req.query['hub.mode'];

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../src/kernel/clock.js';
-import { backoffDelay } from '../../src/infra/http/backoff.js';
 import { createCircuitBreaker } from '../../src/infra/http/circuit-breaker.js';
 
 describe('createCircuitBreaker', () => {
@@ -48,15 +47,5 @@ describe('createCircuitBreaker', () => {
     trial.success();
     trial.failure(); // a second report of the same permit is ignored
     expect(breaker.state()).toBe('closed');
-  });
-});
-
-describe('backoffDelay', () => {
-  it('when random spans [0, 1), then the delay spans [0, min(max, base·2^retry))', () => {
-    const options = { baseMs: 100, maxMs: 1_000 };
-    expect(backoffDelay(0, options, () => 0)).toBe(0);
-    expect(backoffDelay(0, options, () => 0.999)).toBe(99);
-    expect(backoffDelay(3, options, () => 0.999)).toBe(799);
-    expect(backoffDelay(10, options, () => 0.999)).toBe(999);
   });
 });

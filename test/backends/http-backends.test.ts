@@ -34,7 +34,7 @@ async function setup(
       sleeps.push(ms);
     },
     random: () => 0.5,
-    backoff: { baseMs: 100, maxMs: 1_000 },
+    retry: { initialDelayMs: 100, maxDelayMs: 1_000 },
     breaker: { failureThreshold: 3, coolDownMs: 10_000 },
     ...overrides,
   });

@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, configSchema, loadConfig } from '../../src/config.js';
 
 describe('loadConfig', () => {
   it('when the environment is empty, then every default applies', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ PORT: 3000, DYNAMODB_MODE: 'embedded', SESSION_TTL_DAYS: 7, LOCK_LEASE_MS: 10_000, OPENAI_MODEL: 'gpt-4o-mini', SESSION_CACHE_SIZE: 10_000, SESSION_CACHE_SECONDS: 600 });
+    expect(config).toMatchObject({ PORT: 3000, DYNAMODB_MODE: 'embedded', SESSION_TTL_DAYS: 7, LOCK_LEASE_MS: 10_000, OPENAI_MODEL: 'gpt-4o-mini', SESSION_CACHE_SIZE: 10_000, SESSION_CACHE_SECONDS: 600, RECOVERY_SWEEP_INTERVAL_MS: 30_000, OUTBOX_RESEND_AFTER_MS: 30_000 });
   });
 
   it('when several variables are invalid, then one ConfigError lists every problem', () => {
@@ -25,7 +26,47 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DYNAMODB_MODE: 'aws' })).toThrow(/OPS_TOKEN/);
   });
 
+  it('when aws mode lacks its secrets, uses an endpoint and sets only some LAMBDA_*, then one ConfigError lists every rule broken', () => {
+    const error = (() => {
+      try {
+        loadConfig({ DYNAMODB_MODE: 'aws', DYNAMODB_ENDPOINT: 'http://localhost:8000', LAMBDA_GET_SCHEDULE: 'http://b/get', LAMBDA_UPDATE_SCHEDULE: 'http://b/upd' });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems).toEqual([
+      'OPS_TOKEN: required when DYNAMODB_MODE=aws',
+      'DYNAMODB_ENDPOINT: not allowed with DYNAMODB_MODE=aws (use embedded mode with an endpoint instead)',
+      'WHATSAPP_APP_SECRET: required when DYNAMODB_MODE=aws',
+      'LAMBDA_*: some are set but not all: missing LAMBDA_UPDATE_CLINICAL, LAMBDA_GET_NOTE_REPORT, LAMBDA_UPDATE_SUMMARY, LAMBDA_CREATE_SCHEDULE',
+    ]);
+  });
+
+  it('when aws mode has its secrets and all six LAMBDA_* or none are set, then the configuration is accepted', () => {
+    const aws = { DYNAMODB_MODE: 'aws', OPS_TOKEN: 'ops-token-0123456789', WHATSAPP_APP_SECRET: 'secret' };
+    const lambdas = Object.fromEntries(
+      ['LAMBDA_GET_SCHEDULE', 'LAMBDA_UPDATE_SCHEDULE', 'LAMBDA_UPDATE_CLINICAL', 'LAMBDA_GET_NOTE_REPORT', 'LAMBDA_UPDATE_SUMMARY', 'LAMBDA_CREATE_SCHEDULE'].map((k) => [k, `http://b/${k}`]),
+    );
+    expect(loadConfig(aws)).toMatchObject({ OPS_TOKEN: 'ops-token-0123456789', opsTokenGenerated: false });
+    expect(loadConfig({ ...aws, ...lambdas })).toMatchObject({ LAMBDA_CREATE_SCHEDULE: 'http://b/LAMBDA_CREATE_SCHEDULE' });
+  });
+
+  it('when OPS_TOKEN is unset in embedded mode, then a fresh random token of at least 16 characters is generated for the run', () => {
+    const [a, b] = [loadConfig({}), loadConfig({})];
+    expect(a.opsTokenGenerated).toBe(true);
+    expect(a.OPS_TOKEN.length).toBeGreaterThanOrEqual(16);
+    expect(a.OPS_TOKEN).not.toBe(b.OPS_TOKEN);
+  });
+
   it('when a variable is an empty string, then it counts as unset', () => {
     expect(loadConfig({ PORT: '', AUTO_CREATE_TABLES: 'false' })).toMatchObject({ PORT: 3000, AUTO_CREATE_TABLES: false });
+  });
+
+  it('when env.example is read, then it documents exactly the variables the schema reads', () => {
+    const example = readFileSync(new URL('../../env.example', import.meta.url), 'utf8');
+    const service = example.slice(0, example.indexOf('# --- Scripts only ---'));
+    const documented = [...service.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual(Object.keys(configSchema.shape).sort());
   });
 });

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock, type FakeClock } from '../../src/kernel/clock.js';
 import { ConflictError } from '../../src/kernel/errors.js';
-import { canonicalJson, contentHash, createCongregadoStore, saveParams, type CongregadoStore } from '../../src/infra/stores/congregado-store.js';
+import { canonicalJson } from '../../src/kernel/canonical-json.js';
+import { contentHash, createCongregadoStore, saveParams, type CongregadoStore } from '../../src/infra/stores/congregado-store.js';
 import { createTestDynamo, type TestDynamo } from '../support/dynamo.js';
 
 describe('congregado store', () => {

@@ -6,6 +6,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createFakeClock } from '../../src/kernel/clock.js';
 import { createCongregadoStore } from '../../src/infra/stores/congregado-store.js';
 import { createJourneyStore } from '../../src/infra/stores/journey-store.js';
+import { journeyTtlDays } from '../support/stores.js';
 import { loadConsolidationConfig } from '../../src/jobs/consolidation/config.js';
 import { runConsolidation, SAMPLE_MAX_BYTES, type TableOutcome } from '../../src/jobs/consolidation/consolidation-job.js';
 import { openEngine, type Engine } from '../../src/jobs/consolidation/engine.js';
@@ -73,7 +74,7 @@ describe('consolidation job', () => {
 
   function deps(progress: string[] = []) {
     const controller = createJourneyController({
-      store: createJourneyStore({ doc: dynamo.doc, tableName: dynamo.tables.journeys, clock }),
+      store: createJourneyStore({ doc: dynamo.doc, tableName: dynamo.tables.journeys, clock, ttlDays: journeyTtlDays }),
       clock,
       maxRetries: 0,
       sleep: async () => undefined,

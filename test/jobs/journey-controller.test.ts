@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock, type FakeClock } from '../../src/kernel/clock.js';
 import { AppError, ConflictError } from '../../src/kernel/errors.js';
 import { createJourneyStore } from '../../src/infra/stores/journey-store.js';
-import { backoffDelay } from '../../src/jobs/journey/backoff.js';
 import { createJourneyController, type JourneyControllerOptions, type JourneyStep, type Scheduler } from '../../src/jobs/journey/journey-controller.js';
 import { JourneyFailedError } from '../../src/jobs/errors.js';
 import { createTestDynamo, type TestDynamo } from '../support/dynamo.js';
+import { journeyTtlDays } from '../support/stores.js';
 
 /** A scheduler whose periodic tasks run only when the test calls tick(). */
 function manualScheduler() {
@@ -47,7 +47,7 @@ describe('journey controller', () => {
   afterAll(() => dynamo?.destroy());
 
   function controller(overrides: Partial<JourneyControllerOptions> = {}) {
-    const store = createJourneyStore({ doc: dynamo.doc, tableName: dynamo.tables.journeys, clock });
+    const store = createJourneyStore({ doc: dynamo.doc, tableName: dynamo.tables.journeys, clock, ttlDays: journeyTtlDays });
     const sleeps: number[] = [];
     const ticker = manualScheduler();
     const instance = createJourneyController({
@@ -203,12 +203,6 @@ describe('journey controller', () => {
     ]);
   });
 
-  it('when the backoff grows, then it is capped and drawn uniformly below the ceiling', () => {
-    const policy = { maxRetries: 10, retryDelayMs: 100, maxRetryDelayMs: 1_000 };
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(policy, n, () => 0.999))).toEqual([99, 199, 399, 799, 999, 999]);
-    expect(backoffDelay(policy, 3, () => 0)).toBe(0);
-  });
-
   it('when retries are exhausted, then the journey is FAILED and completed steps are compensated in reverse order', async () => {
     const { instance, sleeps } = controller();
     const idempotencyKey = nextKey();
@@ -299,7 +293,7 @@ describe('journey controller', () => {
   });
 
   it('when the journey table does not exist, then execute fails instead of falling back to memory', async () => {
-    const store = createJourneyStore({ doc: dynamo.doc, tableName: `${dynamo.prefix}Missing`, clock });
+    const store = createJourneyStore({ doc: dynamo.doc, tableName: `${dynamo.prefix}Missing`, clock, ttlDays: journeyTtlDays });
     const instance = createJourneyController({ store, clock, scheduler: manualScheduler().scheduler });
     await expect(instance.execute(async () => 1, { idempotencyKey: nextKey() })).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });

@@ -52,33 +52,4 @@ describe('ConversationBufferStore', () => {
       f.clock.advance(-8 * 86_400_000);
     }
   });
-
-  it('when outbox statuses arrive out of order, then the status only moves forward and failed is final', async () => {
-    const { sk } = await f.stores.buffer.append('ob', { role: 'assistant', text: 'oi', at: f.clock.now(), outbox: { to: 'x', payload: {} } });
-    expect((await f.stores.buffer.listUnsent(f.clock.now())).some((e) => e.sk === sk)).toBe(true);
-    await f.stores.buffer.markSent('ob', sk, 'wamid.out.1');
-    expect((await f.stores.buffer.listUnsent(f.clock.now())).some((e) => e.sk === sk)).toBe(false);
-    expect(await f.stores.buffer.applyStatus('wamid.out.1', 'read')).toBe(true);
-    expect(await f.stores.buffer.applyStatus('wamid.out.1', 'delivered')).toBe(false);
-    expect((await f.stores.buffer.listLast('ob', 1))[0].outboxStatus).toBe('read');
-    expect(await f.stores.buffer.applyStatus('wamid.out.1', 'failed', { code: 131047 })).toBe(true);
-    expect(await f.stores.buffer.applyStatus('wamid.out.1', 'read')).toBe(false);
-    expect((await f.stores.buffer.listLast('ob', 1))[0]).toMatchObject({ outboxStatus: 'failed', outboxError: { code: 131047 } });
-    expect(await f.stores.buffer.applyStatus('wamid.unknown', 'sent')).toBe(false);
-  });
-});
-
-describe('ConversationBufferStore statuses by outbox key', () => {
-  it('when a status overtakes markSent, then it lands by key and markSent no longer moves it back', async () => {
-    const f = await createStoreFixture();
-    try {
-      const { sk } = await f.stores.buffer.append('k', { role: 'assistant', text: 'oi', at: f.clock.now(), outbox: { to: 'x', payload: {} } });
-      expect(await f.stores.buffer.applyStatus('wamid.k', 'delivered', undefined, { sessionId: 'k', sk })).toBe(true);
-      await f.stores.buffer.markSent('k', sk, 'wamid.k');
-      expect((await f.stores.buffer.listLast('k', 1))[0]).toMatchObject({ outboxStatus: 'delivered', providerMessageId: 'wamid.k' });
-      expect(await f.stores.buffer.applyStatus('wamid.k', 'read')).toBe(true);
-    } finally {
-      f.dynamo.destroy();
-    }
-  });
 });

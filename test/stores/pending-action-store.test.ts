@@ -42,6 +42,15 @@ describe('PendingActionStore', () => {
     expect(await f.stores.pendingActions.getOpen('p2')).toBeNull();
   });
 
+  it('when a confirmed action is confirmed again (a retried turn), then it stays confirmed and can still be claimed', async () => {
+    const d = draft();
+    await f.stores.pendingActions.create('again', d);
+    await f.stores.pendingActions.confirm('again', d.actionId);
+    await f.stores.pendingActions.confirm('again', d.actionId);
+    expect((await f.stores.pendingActions.get('again', d.actionId))?.status).toBe('confirmed');
+    expect(await f.stores.pendingActions.claim('again', d.actionId, 'w')).toMatchObject({ status: 'executing', attempt: 1 });
+  });
+
   it('P5: when a staged action is aborted, then it is closed and a new one can open', async () => {
     const d = draft();
     await f.stores.pendingActions.create('p5', d, { supersede: false });

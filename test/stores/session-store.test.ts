@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConflictError } from '../../src/kernel/errors.js';
-import { SessionStore } from '../../src/infra/stores/session-store.js';
-import { createStoreFixture, type StoreFixture } from '../support/stores.js';
+import { createSessionStore } from '../../src/infra/stores/session-store.js';
+import { createStoreFixture, sessionTestApi, storeSettings, type StoreFixture } from '../support/stores.js';
 
 describe('SessionStore', () => {
   let f: StoreFixture;
@@ -56,13 +56,11 @@ describe('SessionStore', () => {
   });
 
   it('when the state fails the schema or exceeds 350 KB, then save refuses it and nothing is written', async () => {
-    const strict = new SessionStore({
-      doc: f.dynamo.doc,
-      tableName: f.dynamo.tables.sessions,
-      clock: f.clock,
-      ttlDays: 7,
-      schema: z.object({ n: z.number(), pad: z.string().optional() }),
-    });
+    const deps = { doc: f.dynamo.doc, tableName: f.dynamo.tables.sessions };
+    const strict = sessionTestApi(
+      createSessionStore({ ...deps, clock: f.clock, ttlDays: storeSettings.sessionTtlDays, schema: z.object({ n: z.number(), pad: z.string().optional() }) }),
+      deps,
+    );
     await expect(strict.save('schema', { n: 'x' } as never, 0)).rejects.toThrow();
     const big = await strict.save('big', { n: 1, pad: 'x'.repeat(360 * 1024) }, 0).catch((e) => e);
     expect(big.code).toBe('session.tooLarge');

@@ -1,7 +1,7 @@
 import type { Logger } from '../../kernel/logger.js';
 import { classifyGraphResponse, classifyNetworkError, type GraphOutcome } from './errors.js';
 import { buildMetaMessageBody } from './payload.js';
-import { backoffDelayMs, retryPolicySchema, type RetryPolicy } from '../../kernel/retry.js';
+import { backoffDelay, retryPolicySchema, sleep, type RetryPolicyInput } from '../../kernel/retry.js';
 import type { OutboundMessage, Sender, SendResult } from '../../contracts/sender.js';
 
 export interface MetaCloudSenderOptions {
@@ -12,7 +12,8 @@ export interface MetaCloudSenderOptions {
   phoneNumberId: string;
   accessToken: string;
   logger: Logger;
-  retry?: Partial<RetryPolicy>;
+  /** Defaults: META_SEND_RETRY. */
+  retry?: RetryPolicyInput;
   /** Per attempt, milliseconds. */
   timeoutMs?: number;
   /** Injected for tests; defaults to a real timer. */
@@ -23,7 +24,8 @@ export interface MetaCloudSenderOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** 4 attempts, 500 ms doubling up to 8 s, equal jitter: a throttled send backs off for real. */
+export const META_SEND_RETRY = { maxAttempts: 4, initialDelayMs: 500, maxDelayMs: 8_000, jitter: 'equal' } as const;
 
 /**
  * A `Sender` for the WhatsApp Cloud API: `POST {graphUrl}/{apiVersion}/{phoneNumberId}/messages`
@@ -33,8 +35,8 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  * `retryable: true` and the outbox reconciles through status webhooks (`biz_opaque_callback_data`).
  */
 export function createMetaCloudSender(options: MetaCloudSenderOptions): Sender {
-  const policy = retryPolicySchema.parse(options.retry ?? {});
-  const sleep = options.sleep ?? realSleep;
+  const policy = retryPolicySchema.parse({ ...META_SEND_RETRY, ...options.retry });
+  const wait = options.sleep ?? sleep;
   const random = options.random ?? Math.random;
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -86,9 +88,9 @@ export function createMetaCloudSender(options: MetaCloudSenderOptions): Sender {
         return { status: 'failed', code: outcome.code, reason: outcome.reason, retryable: true, attempts: n };
       }
       // Honour Meta's Retry-After when it asks for longer, but never wait beyond the policy cap.
-      const delayMs = Math.min(policy.maxDelayMs, Math.max(backoffDelayMs(policy, n, random), outcome.retryAfterMs ?? 0));
+      const delayMs = Math.min(policy.maxDelayMs, Math.max(backoffDelay(policy, n, random), outcome.retryAfterMs ?? 0));
       log.warn('meta.send.retry', { outboxId: message.outboxId, code: outcome.code, attempt: n, delayMs });
-      await sleep(delayMs);
+      await wait(delayMs);
     }
   }
 

@@ -8,7 +8,7 @@ import {
 } from '../../contracts/backends.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
-import { backoffDelay, DEFAULT_BACKOFF, realSleep, type BackoffOptions } from '../http/backoff.js';
+import { backoffDelay, retryPolicySchema, sleep, type RetryPolicyInput } from '../../kernel/retry.js';
 import { createCircuitBreaker, DEFAULT_BREAKER, type CircuitBreaker, type CircuitState } from '../http/circuit-breaker.js';
 import {
   BackendError,
@@ -32,7 +32,8 @@ export interface BackendsOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Uniform in [0, 1); drives the backoff jitter. */
   random?: () => number;
-  backoff?: BackoffOptions;
+  /** The delays between attempts (`maxRetries` sets the attempts); defaults: BACKEND_RETRY. */
+  retry?: Omit<RetryPolicyInput, 'maxAttempts'>;
   breaker?: { failureThreshold: number; coolDownMs: number };
 }
 
@@ -40,6 +41,9 @@ export interface BackendsOptions {
 export interface HttpBackends extends Backends {
   circuitState(operation: BackendOperation): CircuitState;
 }
+
+/** 100 ms doubling up to 2 s, full jitter: a backend call waits for it while the turn holds its lock. */
+const BACKEND_RETRY = { initialDelayMs: 100, maxDelayMs: 2_000, jitter: 'full' } as const;
 
 type Attempt<T> = { ok: true; value: T } | { ok: false; error: BackendError; transient: boolean };
 
@@ -49,9 +53,9 @@ const issuesOf = (error: z.ZodError) =>
 /** Builds the six backend clients: POST JSON with timeout, retries with full-jitter backoff and a breaker each. */
 export function createBackends(options: BackendsOptions): HttpBackends {
   const clock = options.clock ?? systemClock;
-  const sleep = options.sleep ?? realSleep;
+  const wait = options.sleep ?? sleep;
   const random = options.random ?? Math.random;
-  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const policy = retryPolicySchema.parse({ ...BACKEND_RETRY, ...options.retry, maxAttempts: options.maxRetries + 1 });
   const breakerOptions = options.breaker ?? DEFAULT_BREAKER;
   const breakers = new Map<BackendOperation, CircuitBreaker>();
   const breakerFor = (operation: BackendOperation) => {
@@ -149,11 +153,11 @@ export function createBackends(options: BackendsOptions): HttpBackends {
           return outcome.value;
         }
         const { error } = outcome;
-        if (!outcome.transient || attempt > options.maxRetries) {
+        if (!outcome.transient || attempt >= policy.maxAttempts) {
           log.warn('backend call failed', { attempt, durationMs, code: error.code, status: error.details?.status });
           throw error;
         }
-        const delayMs = backoffDelay(attempt - 1, backoff, random);
+        const delayMs = backoffDelay(policy, attempt, random);
         log.warn('backend call failed; retrying', {
           attempt,
           durationMs,
@@ -161,7 +165,7 @@ export function createBackends(options: BackendsOptions): HttpBackends {
           status: error.details?.status,
           delayMs,
         });
-        await sleep(delayMs);
+        await wait(delayMs);
       }
     },
   };

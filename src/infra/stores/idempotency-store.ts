@@ -1,18 +1,22 @@
-import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { createHash } from 'node:crypto';
+import { GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { canonicalHash } from '../../kernel/canonical-json.js';
 import { ulid } from '../../kernel/ids.js';
 import { epochSeconds } from '../../kernel/clock.js';
 import { ConflictError } from '../../kernel/errors.js';
-import { TABLE_DEFS } from '../tables.js';
-import { guard, isExpired, wrap, type StoreDeps } from './store-deps.js';
-import { conditionFailedItem, isConditionFailed, type TxOp } from './transaction.js';
+import { TABLE_DEFS, indexNamed } from '../tables.js';
+import { absentOrExpired, expressionsFor, nowValues, or, update } from './expression.js';
+import { guard, writeIf, type Item, type StoreDeps } from './store-deps.js';
+import { sendOne, type TxOp } from './transaction.js';
 
-const KEY = TABLE_DEFS.idempotency.partitionKey.name;
-const PENDING_INDEX = TABLE_DEFS.idempotency.indexes[0].name;
-const INBOX_SHARD = 'inbox';
+const DEF = TABLE_DEFS.idempotency;
+const KEY = DEF.partitionKey.name;
+const PENDING = indexNamed(DEF, 'pending-index');
+const expression = expressionsFor(DEF);
 
 /** Record states (Powertools' INPROGRESS/COMPLETED, plus `received` for the provider inbox). */
 export const IDEMPOTENCY_STATUS = { received: 'received', inProgress: 'in_progress', completed: 'completed' } as const;
+/** The statuses as expression values (`:received`, `:inProgress`, `:completed`). */
+const statusValues = { ...IDEMPOTENCY_STATUS };
 
 /** Key namespaces, so a header key can never collide with a provider message id. */
 export const idempotencyKey = {
@@ -23,18 +27,7 @@ export const idempotencyKey = {
 
 /** Pure: SHA-256 of a payload's canonical JSON (sorted keys), for "same key, different body" checks. */
 export function payloadHash(payload: unknown): string {
-  return createHash('sha256').update(canonicalJson(payload)).digest('hex');
-}
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
+  return canonicalHash(payload);
 }
 
 export type ClaimResult =
@@ -51,6 +44,69 @@ export interface ClaimOptions {
   owner?: string;
 }
 
+// Conditions, joined from named parts:
+/** Stored in the inbox and not yet picked up (same payload). */
+const RECEIVED = '(#status = :received AND payloadHash = :hash)';
+/** A crashed owner's lease passed: a retry with the same payload takes over. */
+const LEASE_PASSED = '(#status = :inProgress AND leaseExpiresAt < :now AND payloadHash = :hash)';
+/** The caller still holds the claim. */
+const HELD = '#owner = :owner AND #status = :inProgress';
+
+/** The SET clauses of a record claimed by `:owner`: in progress until `:lease`, for payload `:hash`, kept until `:ttl`. */
+export const CLAIMED = ['#status = :inProgress', '#owner = :owner', 'leaseExpiresAt = :lease', 'payloadHash = :hash', '#ttl = :ttl'];
+
+/** Pure: the values CLAIMED (and the named condition parts) use. */
+export function claimedValues(owner: string, hash: string, now: number, options: { inProgressMs: number; ttlMs: number }) {
+  return { ...statusValues, ...nowValues(now), owner, hash, lease: now + options.inProgressMs, ttl: epochSeconds(now + options.ttlMs) };
+}
+
+/** Pure: the claim of `key` for `owner` (absent/expired, received, or a passed lease), returning the record either way. */
+export function claimParams(tableName: string, key: string, hash: string, owner: string, options: ClaimOptions, now: number): UpdateCommandInput {
+  return {
+    TableName: tableName,
+    Key: { [KEY]: key },
+    ...expression(
+      {
+        update: update({ set: [...CLAIMED, 'attempt = if_not_exists(attempt, :zero) + :one', 'firstSeenAt = if_not_exists(firstSeenAt, :now)'], remove: ['#response'] }),
+        condition: or(absentOrExpired(KEY), RECEIVED, LEASE_PASSED),
+      },
+      { ...claimedValues(owner, hash, now, options), zero: 0, one: 1 },
+    ),
+    ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** Pure: marks the claim completed with its response (leaving the inbox's pending index); conditional on the claiming owner. */
+export function completeOp(tableName: string, key: string, owner: string, response: unknown, ttlMs: number, now: number): TxOp {
+  return heldOp(
+    tableName,
+    'idempotency.complete',
+    key,
+    owner,
+    update({ set: ['#status = :completed', '#response = :response', '#ttl = :ttl', 'completedAt = :now'], remove: [PENDING.partitionKey.name, PENDING.sortKey.name] }),
+    { response: response ?? null, ttl: epochSeconds(now + ttlMs), now },
+  );
+}
+
+/** Pure: extends the in-progress lease of a claim the owner still holds. */
+export function renewOp(tableName: string, key: string, owner: string, leaseExpiresAt: number): TxOp {
+  return heldOp(tableName, 'idempotency.renew', key, owner, 'SET leaseExpiresAt = :lease', { lease: leaseExpiresAt });
+}
+
+/**
+ * Pure: gives the claim back. A plain claim is deleted; an inbox record (it carries its event)
+ * returns to `received` so the recovery sweep still finds it.
+ */
+export function releaseOp(tableName: string, key: string, owner: string, inbox: boolean): TxOp {
+  if (inbox) return heldOp(tableName, 'idempotency.release', key, owner, 'SET #status = :received REMOVE #owner, leaseExpiresAt', {});
+  return {
+    label: 'idempotency.release',
+    item: { Delete: { TableName: tableName, Key: { [KEY]: key }, ...expression({ condition: HELD }, { ...statusValues, owner }), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+    onConditionFailed: (current) => notOwner(key, owner, current),
+  };
+}
+
 /**
  * At-most-once processing keyed by request/message id (Powertools idempotency semantics):
  *
@@ -59,231 +115,63 @@ export interface ClaimOptions {
  *        └──────── release(owner) ─┘ (handler failed: let a retry start at once)
  *
  * `complete`/`release` are conditional on the claiming owner, so a stale owner whose claim was
- * taken over cannot overwrite the new owner's record (Powertools' zombie bug).
+ * taken over cannot overwrite the new owner's record.
  */
-export class IdempotencyStore {
-  constructor(private readonly options: StoreDeps) {}
-
+export interface IdempotencyStore {
   /** Claims a key: `new` (go ahead), `completed` (replay), `in_progress` (409) or `mismatch` (422). */
-  async claim(key: string, hash: string, options: ClaimOptions): Promise<ClaimResult> {
-    const { doc, tableName, clock } = this.options;
-    const now = clock.now();
-    const owner = options.owner ?? ulid();
-    try {
-      const out = await doc.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { [KEY]: key },
-          UpdateExpression:
-            'SET #status = :inProgress, #owner = :owner, leaseExpiresAt = :lease, payloadHash = :hash, #ttl = :ttl, ' +
-            'attempt = if_not_exists(attempt, :zero) + :one, firstSeenAt = if_not_exists(firstSeenAt, :now) REMOVE #response',
-          ConditionExpression: [
-            // Never seen, or its record outlived its TTL (DynamoDB Local never deletes).
-            'attribute_not_exists(#key) OR #ttl < :nowSec',
-            // Stored in the inbox and not yet picked up (same payload).
-            '(#status = :received AND payloadHash = :hash)',
-            // A crashed owner's lease passed: a retry with the same payload takes over.
-            '(#status = :inProgress AND leaseExpiresAt < :now AND payloadHash = :hash)',
-          ].join(' OR '),
-          ExpressionAttributeNames: { '#key': KEY, '#status': 'status', '#owner': 'owner', '#ttl': 'ttl', '#response': 'response' },
-          ExpressionAttributeValues: {
-            ':inProgress': IDEMPOTENCY_STATUS.inProgress,
-            ':received': IDEMPOTENCY_STATUS.received,
-            ':owner': owner,
-            ':lease': now + options.inProgressMs,
-            ':hash': hash,
-            ':ttl': epochSeconds(now + options.ttlMs),
-            ':nowSec': epochSeconds(now),
-            ':now': now,
-            ':zero': 0,
-            ':one': 1,
-          },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { outcome: 'new', key, owner, attempt: out.Attributes!.attempt as number, event: out.Attributes!.event };
-    } catch (error) {
-      if (!isConditionFailed(error)) throw wrap(error);
-      const current = conditionFailedItem(error) ?? {};
+  claim(key: string, hash: string, options: ClaimOptions): Promise<ClaimResult>;
+  /** Pure: the completion of a claim, committed inside the turn's transaction. */
+  completeOp(key: string, owner: string, response: unknown, ttlMs: number): TxOp;
+  /** Extends the in-progress lease of a claim the caller still holds (a long turn); ConflictError otherwise. */
+  renew(key: string, owner: string, inProgressMs: number): Promise<void>;
+  /** Gives the claim back after a failure so a retry can start at once (see `releaseOp`). */
+  release(key: string, owner: string): Promise<void>;
+}
+
+/** Builds the idempotency store over the Idempotency table. */
+export function createIdempotencyStore({ doc, tableName, clock }: StoreDeps): IdempotencyStore {
+  return {
+    async claim(key, hash, options) {
+      const now = clock.now();
+      const owner = options.owner ?? ulid();
+      const result = await writeIf(() => doc.send(new UpdateCommand(claimParams(tableName, key, hash, owner, options, now))));
+      if (result.written) return { outcome: 'new', key, owner, attempt: result.output.Attributes!.attempt as number, event: result.output.Attributes!.event };
+      const current = result.current ?? {};
       if (current.payloadHash !== hash) return { outcome: 'mismatch' };
       if (current.status === IDEMPOTENCY_STATUS.completed) return { outcome: 'completed', response: current.response };
       return { outcome: 'in_progress', retryAfterMs: Math.max(0, Number(current.leaseExpiresAt ?? now) - now) };
-    }
-  }
+    },
 
-  /** Pure: marks the claim completed with its response; conditional on the claiming owner. */
-  completeOp(key: string, owner: string, response: unknown, ttlMs: number): TxOp {
-    const now = this.options.clock.now();
-    return {
-      label: 'idempotency.complete',
-      item: {
-        Update: {
-          TableName: this.options.tableName,
-          Key: { [KEY]: key },
-          UpdateExpression: 'SET #status = :completed, #response = :response, #ttl = :ttl, completedAt = :now REMOVE pendingShard, pendingSince',
-          ConditionExpression: '#owner = :owner AND #status = :inProgress',
-          ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner', '#ttl': 'ttl', '#response': 'response' },
-          ExpressionAttributeValues: {
-            ':completed': IDEMPOTENCY_STATUS.completed,
-            ':inProgress': IDEMPOTENCY_STATUS.inProgress,
-            ':owner': owner,
-            ':response': response ?? null,
-            ':ttl': epochSeconds(now + ttlMs),
-            ':now': now,
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
-      onConditionFailed: (current) => notOwner(key, owner, current),
-    };
-  }
+    completeOp: (key, owner, response, ttlMs) => completeOp(tableName, key, owner, response, ttlMs, clock.now()),
 
-  /** Extends the in-progress lease of a claim the caller still holds (a long turn); ConflictError otherwise. */
-  async renew(key: string, owner: string, inProgressMs: number): Promise<void> {
-    const op: TxOp = { label: 'idempotency.renew', item: {}, onConditionFailed: (c) => notOwner(key, owner, c) };
-    await this.sendOne(op, () =>
-      this.options.doc.send(
-        new UpdateCommand({
-          TableName: this.options.tableName,
-          Key: { [KEY]: key },
-          UpdateExpression: 'SET leaseExpiresAt = :lease',
-          ConditionExpression: '#owner = :owner AND #status = :inProgress',
-          ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
-          ExpressionAttributeValues: { ':owner': owner, ':inProgress': IDEMPOTENCY_STATUS.inProgress, ':lease': this.options.clock.now() + inProgressMs },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      ),
-    );
-  }
+    async renew(key, owner, inProgressMs) {
+      await sendOne(doc, renewOp(tableName, key, owner, clock.now() + inProgressMs));
+    },
 
-  async complete(key: string, owner: string, response: unknown, ttlMs: number): Promise<void> {
-    const op = this.completeOp(key, owner, response, ttlMs);
-    await this.sendOne(op, () => this.options.doc.send(new UpdateCommand(op.item.Update!)));
-  }
-
-  /**
-   * Gives the claim back after a failure so a retry can start at once. A plain claim is deleted;
-   * an inbox record returns to `received` so the sweep still finds it (nothing acknowledged is lost).
-   */
-  async release(key: string, owner: string): Promise<void> {
-    const { doc, tableName } = this.options;
-    const names = { '#owner': 'owner', '#status': 'status' };
-    const values = { ':owner': owner, ':inProgress': IDEMPOTENCY_STATUS.inProgress };
-    const condition = '#owner = :owner AND #status = :inProgress';
-    const op: TxOp = { label: 'idempotency.release', item: {}, onConditionFailed: (c) => notOwner(key, owner, c) };
-    const current = await guard(() => doc.send(new GetCommand({ TableName: tableName, Key: { [KEY]: key }, ConsistentRead: true })));
-    if (current.Item?.event !== undefined) {
-      await this.sendOne(op, () =>
-        doc.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { [KEY]: key },
-            UpdateExpression: 'SET #status = :received REMOVE #owner, leaseExpiresAt',
-            ConditionExpression: condition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ...values, ':received': IDEMPOTENCY_STATUS.received },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        ),
-      );
-      return;
-    }
-    await this.sendOne(op, () =>
-      doc.send(
-        new DeleteCommand({
-          TableName: tableName,
-          Key: { [KEY]: key },
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      ),
-    );
-  }
-
-  /**
-   * Stores a provider message durably before it is acknowledged (the inbox), deduplicated by key
-   * for `ttlMs`, and claims it for this process in the same write (so processing needs no second
-   * claim). `duplicate` when the key is already stored and live. Until completed it stays on the
-   * pending index, where the recovery sweep finds it if this process dies.
-   */
-  async storeInbox(
-    key: string,
-    hash: string,
-    event: unknown,
-    options: { ttlMs: number; inProgressMs: number; owner: string },
-  ): Promise<'stored' | 'duplicate'> {
-    const { doc, tableName, clock } = this.options;
-    const now = clock.now();
-    try {
-      await doc.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { [KEY]: key },
-          UpdateExpression:
-            'SET #status = :inProgress, #owner = :owner, leaseExpiresAt = :lease, attempt = :one, payloadHash = :hash, #event = :event, ' +
-            '#ttl = :ttl, pendingShard = :shard, pendingSince = :now, firstSeenAt = :now REMOVE #response',
-          ConditionExpression: 'attribute_not_exists(#key) OR #ttl < :nowSec',
-          ExpressionAttributeNames: { '#key': KEY, '#status': 'status', '#event': 'event', '#ttl': 'ttl', '#owner': 'owner', '#response': 'response' },
-          ExpressionAttributeValues: {
-            ':inProgress': IDEMPOTENCY_STATUS.inProgress,
-            ':owner': options.owner,
-            ':lease': now + options.inProgressMs,
-            ':one': 1,
-            ':hash': hash,
-            ':event': event,
-            ':ttl': epochSeconds(now + options.ttlMs),
-            ':shard': INBOX_SHARD,
-            ':now': now,
-            ':nowSec': epochSeconds(now),
-          },
-        }),
-      );
-      return 'stored';
-    } catch (error) {
-      if (isConditionFailed(error)) return 'duplicate';
-      throw wrap(error);
-    }
-  }
-
-  /** Inbox records stored before `before` (ms) and not completed: the crash-recovery sweep's work list. */
-  async listPendingInbox(before: number, limit = 100): Promise<{ key: string; event: unknown; payloadHash: string; status: string }[]> {
-    const out = await guard(() =>
-      this.options.doc.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          IndexName: PENDING_INDEX,
-          KeyConditionExpression: 'pendingShard = :shard AND pendingSince <= :before',
-          ExpressionAttributeValues: { ':shard': INBOX_SHARD, ':before': before },
-          Limit: limit,
-        }),
-      ),
-    );
-    const now = this.options.clock.now();
-    return (out.Items ?? [])
-      .filter((i) => !isExpired(i, now))
-      .map((i) => ({ key: i[KEY] as string, event: i.event, payloadHash: i.payloadHash as string, status: i.status as string }));
-  }
-
-  /** The live record for a key, or null (for tests and debugging). */
-  async get(key: string): Promise<Record<string, unknown> | null> {
-    const out = await guard(() => this.options.doc.send(new GetCommand({ TableName: this.options.tableName, Key: { [KEY]: key }, ConsistentRead: true })));
-    return out.Item && !isExpired(out.Item, this.options.clock.now()) ? out.Item : null;
-  }
-
-  private async sendOne(op: TxOp, send: () => Promise<unknown>) {
-    try {
-      await guard(send);
-    } catch (error) {
-      if (isConditionFailed(error)) throw op.onConditionFailed(conditionFailedItem(error));
-      throw error;
-    }
-  }
+    async release(key, owner) {
+      const current = await guard(() => doc.send(new GetCommand({ TableName: tableName, Key: { [KEY]: key }, ConsistentRead: true })));
+      await sendOne(doc, releaseOp(tableName, key, owner, current.Item?.event !== undefined));
+    },
+  };
 }
 
-function notOwner(key: string, owner: string, current: Record<string, unknown> | undefined) {
+/** An update of the record that only its claiming owner may make while it is in progress. */
+function heldOp(tableName: string, label: string, key: string, owner: string, updateExpression: string, values: Item): TxOp {
+  return {
+    label,
+    item: {
+      Update: {
+        TableName: tableName,
+        Key: { [KEY]: key },
+        ...expression({ update: updateExpression, condition: HELD }, { ...statusValues, ...values, owner }),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+    onConditionFailed: (current) => notOwner(key, owner, current),
+  };
+}
+
+function notOwner(key: string, owner: string, current: Item | undefined) {
   return new ConflictError('idempotency.notOwner', 'the idempotency claim is held by another owner', {
     key,
     owner,

@@ -1,11 +1,18 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../../kernel/clock.js';
 import { LockLostError, LockNotAcquiredError } from '../../kernel/errors.js';
+import { backoffDelay, retryPolicySchema, sleep as realSleep } from '../../kernel/retry.js';
 import { TABLE_DEFS } from '../tables.js';
-import { guard, wrap, type StoreDeps } from './store-deps.js';
-import { conditionFailedItem, isConditionFailed, type TxOp } from './transaction.js';
+import { expressionsFor, or, update } from './expression.js';
+import { writeIf, type StoreDeps } from './store-deps.js';
+import { sendOne, type TxOp } from './transaction.js';
 
-const KEY = TABLE_DEFS.locks.partitionKey.name;
+/** Polling for a held lock: short first waits (a turn takes milliseconds), never above 200 ms. */
+const WAIT_BACKOFF = retryPolicySchema.parse({ initialDelayMs: 5, maxDelayMs: 200 });
+
+const DEF = TABLE_DEFS.locks;
+const KEY = DEF.partitionKey.name;
+const expression = expressionsFor(DEF);
 /** A released or expired lock item is kept this long before TTL may delete it. */
 const RETENTION_SECONDS = 86_400;
 
@@ -33,152 +40,119 @@ export interface LockStoreOptions extends StoreDeps {
 
 // Conditions, joined from named parts:
 /** The lock is free: never taken, released (no owner), or its lease is over. */
-const FREE = '(attribute_not_exists(#resource) OR attribute_not_exists(#owner) OR #expiresAt < :now)';
+const FREE = `(${or(`attribute_not_exists(#${KEY})`, 'attribute_not_exists(#owner)', '#expiresAt < :now')})`;
 /** The caller still holds it: same owner and fence, lease not over. */
 const HELD_BY_CALLER = '#owner = :owner AND #fence = :fence AND #expiresAt >= :now';
 
+/** The lease's item TTL: a day past the lease's end. */
+const ttlAfter = (leaseEnd: number) => epochSeconds(leaseEnd) + RETENTION_SECONDS;
+
+/**
+ * Pure: one acquisition attempt. Fence: `if_not_exists(fence, now×1000) + 1`. Normally prev+1;
+ * if TTL ever deleted the item (only long after the lease ended) the new base, now in µs-scale, is
+ * above any earlier fence.
+ */
+export function acquireParams(tableName: string, resource: string, owner: string, leaseMs: number, now: number): UpdateCommandInput {
+  return {
+    TableName: tableName,
+    Key: { [KEY]: resource },
+    ...expression(
+      { update: 'SET #owner = :owner, #expiresAt = :exp, #ttl = :ttl, #fence = if_not_exists(#fence, :base) + :one', condition: FREE },
+      { owner, exp: now + leaseMs, now, ttl: ttlAfter(now + leaseMs), base: now * 1000, one: 1 },
+    ),
+    ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** Pure: extends a held lease to `now + leaseMs`. */
+export function renewOp(tableName: string, lease: LockLease, leaseMs: number, now: number): TxOp {
+  return heldOp(tableName, lease, 'lock.renew', 'SET #expiresAt = :exp, #ttl = :ttl', { exp: now + leaseMs, ttl: ttlAfter(now + leaseMs) }, now);
+}
+
+/**
+ * Pure: the conditional release, usable inside the turn's transaction (where it also fences the
+ * commit). `committedVersion` records the session version this holder committed, so the next
+ * holder, which loads the session in parallel with acquiring, can tell whether its read is stale.
+ */
+export function releaseOp(tableName: string, lease: LockLease, now: number, committedVersion?: number): TxOp {
+  const set = ['#expiresAt = :zero', ...(committedVersion === undefined ? [] : ['committedVersion = :cv'])];
+  return heldOp(tableName, lease, 'lock.release', update({ set, remove: ['#owner'] }), { zero: 0, cv: committedVersion }, now);
+}
+
+function heldOp(tableName: string, lease: LockLease, label: string, updateExpression: string, values: Record<string, unknown>, now: number): TxOp {
+  return {
+    label,
+    item: {
+      Update: {
+        TableName: tableName,
+        Key: { [KEY]: lease.resource },
+        ...expression({ update: updateExpression, condition: HELD_BY_CALLER }, { ...values, owner: lease.owner, fence: lease.fence, now }),
+      },
+    },
+    onConditionFailed: () => new LockLostError(lease.resource, lease.fence),
+  };
+}
+
 /**
  * Leases with fencing on the Locks table.
- *
- * Fence: `if_not_exists(fence, now×1000) + 1`. Normally prev+1; if TTL ever deleted the item
- * (only long after the lease ended) the new base, now in µs-scale, is above any earlier fence.
  *
  *   acquire ──▶ held (fence f, lease L) ──renew──▶ held (f, L') ──release──▶ free
  *                     └── lease passes: anyone may acquire (fence f+1); the old holder's
  *                         renew/release/commit fail with LockLostError.
  */
-export class LockStore {
-  constructor(private readonly options: LockStoreOptions) {}
-
+export interface LockStore {
   /** One attempt: `{acquired:true, fence, expiresAt}` when the lock was free or expired. */
-  async acquire(resource: string, owner: string, leaseMs = this.options.leaseMs): Promise<AcquireResult> {
-    const { doc, tableName, clock } = this.options;
-    const now = clock.now();
-    try {
-      const out = await doc.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { [KEY]: resource },
-          UpdateExpression: 'SET #owner = :owner, #expiresAt = :exp, #ttl = :ttl, #fence = if_not_exists(#fence, :base) + :one',
-          ConditionExpression: FREE,
-          ExpressionAttributeNames: { '#resource': KEY, '#owner': 'owner', '#expiresAt': 'expiresAt', '#ttl': 'ttl', '#fence': 'fence' },
-          ExpressionAttributeValues: {
-            ':owner': owner,
-            ':exp': now + leaseMs,
-            ':now': now,
-            ':ttl': epochSeconds(now + leaseMs) + RETENTION_SECONDS,
-            ':base': now * 1000,
-            ':one': 1,
-          },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      // committedVersion: what the previous holder committed (see releaseOp), to detect a stale parallel read.
-      const committedVersion = out.Attributes!.committedVersion as number | undefined;
-      return { acquired: true, resource, owner, fence: out.Attributes!.fence as number, expiresAt: now + leaseMs, committedVersion };
-    } catch (error) {
-      if (!isConditionFailed(error)) throw wrap(error);
-      const current = conditionFailedItem(error);
-      return { acquired: false, holder: current?.owner as string | undefined, expiresAt: current?.expiresAt as number | undefined };
-    }
-  }
-
+  acquire(resource: string, owner: string, leaseMs?: number): Promise<AcquireResult>;
   /** Retries `acquire` with exponential backoff and full jitter until `timeoutMs`; LockNotAcquiredError after. */
-  async acquireWithWait(resource: string, owner: string, options: { timeoutMs: number; leaseMs?: number }): Promise<LockLease & { waitedMs: number }> {
-    const sleep = this.options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    const random = this.options.random ?? Math.random;
-    const started = performance.now();
-    for (let attempt = 0; ; attempt++) {
-      const result = await this.acquire(resource, owner, options.leaseMs);
-      const waitedMs = performance.now() - started;
-      if (result.acquired) return { ...result, waitedMs };
-      if (waitedMs >= options.timeoutMs) throw new LockNotAcquiredError(resource, Math.round(waitedMs));
-      const cap = Math.min(200, 5 * 2 ** attempt);
-      await sleep(Math.min(cap * random() + 1, Math.max(1, options.timeoutMs - waitedMs)));
-    }
-  }
-
+  acquireWithWait(resource: string, owner: string, options: { timeoutMs: number; leaseMs?: number }): Promise<LockLease & { waitedMs: number }>;
   /** Extends the lease; LockLostError when the caller no longer holds it (other owner, new fence, or expired). */
-  async renew(lease: LockLease, leaseMs = this.options.leaseMs): Promise<LockLease> {
-    const now = this.options.clock.now();
-    const op = this.heldOp(lease, 'lock.renew', 'SET #expiresAt = :exp, #ttl = :ttl', {
-      ':exp': now + leaseMs,
-      ':ttl': epochSeconds(now + leaseMs) + RETENTION_SECONDS,
-    });
-    await this.sendUpdate(op);
-    return { ...lease, expiresAt: now + leaseMs };
-  }
-
-  /**
-   * Pure: the conditional release, usable inside the turn's transaction (where it also fences the
-   * commit). `committedVersion` records the session version this holder committed, so the next
-   * holder, which loads the session in parallel with acquiring, can tell whether its read is stale.
-   */
-  releaseOp(lease: LockLease, committedVersion?: number): TxOp {
-    return committedVersion === undefined
-      ? this.heldOp(lease, 'lock.release', 'SET #expiresAt = :zero REMOVE #owner', { ':zero': 0 })
-      : this.heldOp(lease, 'lock.release', 'SET #expiresAt = :zero, committedVersion = :cv REMOVE #owner', { ':zero': 0, ':cv': committedVersion });
-  }
-
+  renew(lease: LockLease, leaseMs?: number): Promise<LockLease>;
+  /** Pure: the release inside the turn's transaction (see `releaseOp`). */
+  releaseOp(lease: LockLease, committedVersion?: number): TxOp;
   /** Releases; LockLostError when the caller no longer holds it. The fence is kept on the item. */
-  async release(lease: LockLease): Promise<void> {
-    await this.sendUpdate(this.releaseOp(lease));
+  release(lease: LockLease): Promise<void>;
+}
+
+/** Builds the lock store over the Locks table. */
+export function createLockStore(options: LockStoreOptions): LockStore {
+  const { doc, tableName, clock } = options;
+
+  async function acquire(resource: string, owner: string, leaseMs = options.leaseMs): Promise<AcquireResult> {
+    const now = clock.now();
+    const result = await writeIf(() => doc.send(new UpdateCommand(acquireParams(tableName, resource, owner, leaseMs, now))));
+    if (!result.written) return { acquired: false, holder: result.current?.owner as string | undefined, expiresAt: result.current?.expiresAt as number | undefined };
+    const stored = result.output.Attributes!;
+    // committedVersion: what the previous holder committed (see releaseOp), to detect a stale parallel read.
+    return { acquired: true, resource, owner, fence: stored.fence as number, expiresAt: now + leaseMs, committedVersion: stored.committedVersion as number | undefined };
   }
 
-  /**
-   * Runs fn under the lock, renewing the lease every third of it while fn runs. If a renewal
-   * fails, `signal` aborts so fn can stop; the release then fails with LockLostError too.
-   */
-  async withLock<T>(
-    resource: string,
-    owner: string,
-    fn: (lease: LockLease, signal: AbortSignal) => Promise<T>,
-    options: { timeoutMs: number; leaseMs?: number },
-  ): Promise<T> {
-    const leaseMs = options.leaseMs ?? this.options.leaseMs;
-    let lease: LockLease = await this.acquireWithWait(resource, owner, { ...options, leaseMs });
-    const lost = new AbortController();
-    const timer = setInterval(() => {
-      this.renew(lease, leaseMs).then(
-        (renewed) => (lease = renewed),
-        (error) => lost.abort(error),
-      );
-    }, Math.max(1, Math.floor(leaseMs / 3)));
-    try {
-      return await fn(lease, lost.signal);
-    } finally {
-      clearInterval(timer);
-      if (!lost.signal.aborted) await this.release(lease);
-    }
-  }
+  return {
+    acquire,
 
-  private heldOp(lease: LockLease, label: string, update: string, values: Record<string, unknown>): TxOp {
-    const now = this.options.clock.now();
-    const names: Record<string, string> = { '#owner': 'owner', '#fence': 'fence', '#expiresAt': 'expiresAt' };
-    if (update.includes('#ttl')) names['#ttl'] = 'ttl';
-    return {
-      label,
-      item: {
-        Update: {
-          TableName: this.options.tableName,
-          Key: { [KEY]: lease.resource },
-          UpdateExpression: update,
-          ConditionExpression: HELD_BY_CALLER,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':owner': lease.owner, ':fence': lease.fence, ':now': now, ...values },
-        },
-      },
-      onConditionFailed: () => new LockLostError(lease.resource, lease.fence),
-    };
-  }
+    async acquireWithWait(resource, owner, wait) {
+      const sleep = options.sleep ?? realSleep;
+      const random = options.random ?? Math.random;
+      const started = performance.now();
+      for (let attempt = 0; ; attempt++) {
+        const result = await acquire(resource, owner, wait.leaseMs);
+        const waitedMs = performance.now() - started;
+        if (result.acquired) return { ...result, waitedMs };
+        if (waitedMs >= wait.timeoutMs) throw new LockNotAcquiredError(resource, Math.round(waitedMs));
+        await sleep(Math.min(backoffDelay(WAIT_BACKOFF, attempt + 1, random) + 1, Math.max(1, wait.timeoutMs - waitedMs)));
+      }
+    },
 
-  private async sendUpdate(op: TxOp) {
-    try {
-      await guard(() => this.options.doc.send(new UpdateCommand(op.item.Update!)));
-    } catch (error) {
-      if (isConditionFailed(error)) throw op.onConditionFailed(undefined);
-      throw error;
-    }
-  }
+    async renew(lease, leaseMs = options.leaseMs) {
+      const now = clock.now();
+      await sendOne(doc, renewOp(tableName, lease, leaseMs, now));
+      return { ...lease, expiresAt: now + leaseMs };
+    },
+
+    releaseOp: (lease, committedVersion) => releaseOp(tableName, lease, clock.now(), committedVersion),
+
+    async release(lease) {
+      await sendOne(doc, releaseOp(tableName, lease, clock.now()));
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import type { Clock } from '../../kernel/clock.js';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { epochSeconds, type Clock } from '../../kernel/clock.js';
 import { StoreUnavailableError, isUnavailable } from '../../kernel/errors.js';
 
 /** What every store is built from. */
@@ -9,14 +10,12 @@ export interface StoreDeps {
   clock: Clock;
 }
 
-/** A condition part: the item is absent or its TTL (epoch seconds) has passed. */
-export const ABSENT_OR_EXPIRED = (keyAttr: string) => `(attribute_not_exists(#${keyAttr}) OR #ttl < :nowSec)`;
-/** A condition part: the item exists and its TTL has not passed (DynamoDB Local never deletes by TTL). */
-export const PRESENT_AND_LIVE = (keyAttr: string) => `(attribute_exists(#${keyAttr}) AND #ttl >= :nowSec)`;
+export type Item = Record<string, unknown>;
 
-/** Pure: whether an item read from DynamoDB is past its TTL (treated as absent). */
-export function isExpired(item: { ttl?: unknown } | undefined, nowMs: number): boolean {
-  return typeof item?.ttl === 'number' && item.ttl < Math.floor(nowMs / 1000);
+/** Pure: whether an item read from DynamoDB is past its TTL (epoch seconds in `ttlAttribute`), so treated as absent. */
+export function isExpired(item: Item | undefined, nowMs: number, ttlAttribute: string): boolean {
+  const ttl = item?.[ttlAttribute];
+  return typeof ttl === 'number' && ttl < epochSeconds(nowMs);
 }
 
 /** Maps transport failures to StoreUnavailableError; everything else is returned unchanged. */
@@ -33,6 +32,34 @@ export async function guard<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** True for a failed condition on a single (non-transactional) write. */
+export const isConditionFailed = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+/** The item a single conditional write returned with ReturnValuesOnConditionCheckFailure=ALL_OLD. */
+export function conditionFailedItem(error: unknown): Item | undefined {
+  const item = (error as { Item?: Item }).Item;
+  if (!item) return undefined;
+  // The document client does not unmarshall error payloads: detect AttributeValue shapes.
+  const looksMarshalled = Object.values(item).every((v) => v && typeof v === 'object' && Object.keys(v).length === 1 && /^(S|N|B|BOOL|NULL|M|L|SS|NS|BS)$/.test(Object.keys(v)[0]));
+  return looksMarshalled ? unmarshall(item as Parameters<typeof unmarshall>[0]) : item;
+}
+
+/** A conditional write's outcome: written (with the call's output), or refused with the item as it was. */
+export type Written<T> = { written: true; output: T } | { written: false; current: Item | undefined };
+
+/**
+ * Sends one conditional write through `guard`. A failed condition is an expected outcome, so it is
+ * returned (with the item as it was, when the request asked for ALL_OLD); anything else is thrown.
+ */
+export async function writeIf<T>(send: () => Promise<T>): Promise<Written<T>> {
+  try {
+    return { written: true, output: await guard(send) };
+  } catch (error) {
+    if (isConditionFailed(error)) return { written: false, current: conditionFailedItem(error) };
+    throw error;
+  }
+}
+
 /**
  * Runs a Query page after page (DynamoDB pages at 1 MB) until the last page, or until `onPage`
  * returns false (the caller has enough).
@@ -42,10 +69,17 @@ export async function queryPages(
   input: QueryCommandInput,
   onPage: (page: QueryCommandOutput) => boolean | void,
 ): Promise<void> {
-  let startKey: Record<string, unknown> | undefined;
+  let startKey: Item | undefined;
   do {
     const page = await guard(() => doc.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey })));
     if (onPage(page) === false) return;
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+}
+
+/** Every item a Query returns, across all its pages. */
+export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
+  const items: Item[] = [];
+  await queryPages(doc, input, (page) => void items.push(...(page.Items ?? [])));
+  return items;
 }

@@ -1,8 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { TransactionCancelledError, isUnavailable, StoreUnavailableError } from '../../kernel/errors.js';
+import { TransactionCancelledError } from '../../kernel/errors.js';
+import { wrap, writeIf, type Item } from './store-deps.js';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -14,7 +14,7 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 export interface TxOp {
   label: string;
   item: TransactItem;
-  onConditionFailed(current: Record<string, unknown> | undefined): Error;
+  onConditionFailed(current: Item | undefined): Error;
 }
 
 /**
@@ -26,35 +26,27 @@ export async function transactWrite(doc: DynamoDBDocumentClient, ops: TxOp[], cl
   try {
     await doc.send(new TransactWriteCommand({ TransactItems: ops.map((op) => op.item), ClientRequestToken: clientRequestToken }));
   } catch (error) {
-    if (error instanceof TransactionCanceledException) {
-      const reasons = error.CancellationReasons ?? [];
-      const failed = reasons.flatMap((reason, index) =>
-        reason.Code && reason.Code !== 'None'
-          ? [{ index, label: ops[index]?.label ?? `#${index}`, code: reason.Code, item: reason.Item ? unmarshall(reason.Item) : undefined }]
-          : [],
-      );
-      const summary = new TransactionCancelledError(failed, error);
-      const first = failed.find((f) => f.code === 'ConditionalCheckFailed');
-      if (first) {
-        const named = ops[first.index].onConditionFailed(first.item);
-        (named as Error & { cause?: unknown }).cause ??= summary;
-        throw named;
-      }
-      throw summary;
-    }
-    if (isUnavailable(error)) throw new StoreUnavailableError(error);
-    throw error;
+    if (!(error instanceof TransactionCanceledException)) throw wrap(error);
+    const reasons = error.CancellationReasons ?? [];
+    const failed = reasons.flatMap((reason, index) =>
+      reason.Code && reason.Code !== 'None'
+        ? [{ index, label: ops[index]?.label ?? `#${index}`, code: reason.Code, item: reason.Item ? unmarshall(reason.Item) : undefined }]
+        : [],
+    );
+    const summary = new TransactionCancelledError(failed, error);
+    const first = failed.find((f) => f.code === 'ConditionalCheckFailed');
+    if (!first) throw summary;
+    const named = ops[first.index].onConditionFailed(first.item);
+    (named as Error & { cause?: unknown }).cause ??= summary;
+    throw named;
   }
 }
 
-/** The item a single conditional write returned with ReturnValuesOnConditionCheckFailure=ALL_OLD. */
-export function conditionFailedItem(error: unknown): Record<string, unknown> | undefined {
-  const item = (error as { Item?: Record<string, unknown> }).Item;
-  if (!item) return undefined;
-  // The document client does not unmarshall error payloads: detect AttributeValue shapes.
-  const looksMarshalled = Object.values(item).every((v) => v && typeof v === 'object' && Object.keys(v).length === 1 && /^(S|N|B|BOOL|NULL|M|L|SS|NS|BS)$/.test(Object.keys(v)[0]));
-  return looksMarshalled ? unmarshall(item as Parameters<typeof unmarshall>[0]) : item;
+/** Sends one op on its own (not in a transaction); a failed condition throws the op's named error. */
+export async function sendOne(doc: DynamoDBDocumentClient, op: TxOp): Promise<void> {
+  const { Put, Update, Delete } = op.item;
+  const written = await writeIf(() =>
+    Put ? doc.send(new PutCommand(Put)) : Update ? doc.send(new UpdateCommand(Update)) : doc.send(new DeleteCommand(Delete!)),
+  );
+  if (!written.written) throw op.onConditionFailed(written.current);
 }
-
-/** True for a failed condition on a single (non-transactional) write. */
-export const isConditionFailed = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';

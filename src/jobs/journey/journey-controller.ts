@@ -3,9 +3,9 @@ import { ulid } from '../../kernel/ids.js';
 import type { Clock } from '../../kernel/clock.js';
 import { AppError, ConflictError, StoreUnavailableError, ValidationError } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/logger.js';
+import { backoffDelay, retryPolicySchema, sleep } from '../../kernel/retry.js';
 import { assertStorable, type JourneyEvent, type JourneyLease, type JourneyRecord, type JourneyStatus, type JourneyStore, type StepCheckpoint, type StepRecord } from '../../infra/stores/journey-store.js';
 import { JourneyFailedError } from '../errors.js';
-import { backoffDelay, type RetryPolicy } from './backoff.js';
 
 /** What a step (or a single-function journey) receives. */
 export interface StepContext {
@@ -86,7 +86,8 @@ export interface JourneyControllerOptions {
   maxRetries?: number;
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits between attempts; the signal aborts the wait when the lease is lost. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   scheduler?: Scheduler;
   /** Errors that are not worth retrying fail the step at once. Default: AppErrors marked non-retryable. */
@@ -113,6 +114,9 @@ export interface JourneyController {
   terminate(journeyId: string, reason: string): Promise<JourneyView>;
 }
 
+/** Bookkeeping writes (status, checkpoint) retried on their own while DynamoDB is unavailable. */
+const BOOKKEEPING_RETRY = retryPolicySchema.parse({ maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 5_000, jitter: 'full' });
+
 const defaultRetryable = (error: unknown) => !(error instanceof AppError && !error.retryable);
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 2_000);
 
@@ -122,12 +126,15 @@ export function createJourneyController(options: JourneyControllerOptions): Jour
   const owner = options.owner ?? `${hostname()}:${process.pid}:${ulid()}`;
   const leaseMs = options.leaseMs ?? 60_000;
   const heartbeatMs = options.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3));
-  const policy: RetryPolicy = {
-    maxRetries: options.maxRetries ?? 3,
-    retryDelayMs: options.retryDelayMs ?? 1_000,
-    maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
-  };
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const maxDelayMs = options.maxRetryDelayMs ?? 30_000;
+  const policy = retryPolicySchema.parse({
+    maxAttempts: (options.maxRetries ?? 3) + 1,
+    // A first delay above the cap was always capped: clamping it keeps every delay as it was.
+    initialDelayMs: Math.min(options.retryDelayMs ?? 1_000, maxDelayMs),
+    maxDelayMs,
+    jitter: 'full',
+  });
+  const wait = options.sleep ?? sleep;
   const random = options.random ?? Math.random;
   const scheduler = options.scheduler ?? realScheduler;
   const isRetryable = options.isRetryable ?? defaultRetryable;
@@ -139,9 +146,9 @@ export function createJourneyController(options: JourneyControllerOptions): Jour
         await write();
         return;
       } catch (error) {
-        if (!(error instanceof StoreUnavailableError) || attempt >= 5) throw error;
+        if (!(error instanceof StoreUnavailableError) || attempt >= BOOKKEEPING_RETRY.maxAttempts) throw error;
         logger?.warn('journey bookkeeping write failed; retrying it', { what, attempt });
-        await sleep(backoffDelay({ maxRetries: 5, retryDelayMs: 200, maxRetryDelayMs: 5_000 }, attempt, random));
+        await wait(backoffDelay(BOOKKEEPING_RETRY, attempt, random));
       }
     }
   }
@@ -251,7 +258,7 @@ export function createJourneyController(options: JourneyControllerOptions): Jour
     isLast: boolean,
     ctx: { lease: JourneyLease; journey: JourneyRecord; results: Record<string, unknown>; signal: AbortSignal },
   ): Promise<StepOutcome> {
-    const maxRetries = step.maxRetries ?? policy.maxRetries;
+    const stepPolicy = step.maxRetries === undefined ? policy : { ...policy, maxAttempts: step.maxRetries + 1 };
     for (let attempt = 1; ; attempt++) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       let result: unknown;
@@ -268,11 +275,11 @@ export function createJourneyController(options: JourneyControllerOptions): Jour
         assertStorable(result, `the result of step ${step.name}`);
       } catch (error) {
         if (ctx.signal.aborted) throw ctx.signal.reason;
-        if (!isRetryable(error) || attempt > maxRetries) return { ok: false, error, attempts: attempt };
-        const delayMs = backoffDelay({ ...policy, maxRetries }, attempt, random);
+        if (!isRetryable(error) || attempt >= stepPolicy.maxAttempts) return { ok: false, error, attempts: attempt };
+        const delayMs = backoffDelay(stepPolicy, attempt, random);
         logger?.warn('journey step failed; retrying', { journeyId: ctx.lease.journeyId, step: step.name, attempt, delayMs, error: message(error) });
         await persist('retry', () => store.recordRetry(ctx.lease, { step: step.name, attempt, error: message(error), delayMs }));
-        await sleep(delayMs);
+        await wait(delayMs, ctx.signal);
         continue;
       }
       // A failed checkpoint is a bookkeeping problem, not a failed step: the step is not re-run.

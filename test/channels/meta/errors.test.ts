@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyGraphResponse, classifyNetworkError } from '../../../src/channels/meta/errors.js';
-import { backoffDelayMs, retryPolicySchema } from '../../../src/kernel/retry.js';
+import { META_SEND_RETRY } from '../../../src/channels/meta/sender.js';
+import { retryPolicySchema } from '../../../src/kernel/retry.js';
 
 const err = (code: number, message = 'm') => ({ error: { code, message } });
 
@@ -46,18 +47,8 @@ describe('classifyNetworkError', () => {
   });
 });
 
-describe('retry policy', () => {
-  const policy = retryPolicySchema.parse({ baseDelayMs: 100, maxDelayMs: 1000 });
-  it('when nothing is given, then 4 attempts starting at 500 ms capped at 8 s', () => {
-    expect(retryPolicySchema.parse({})).toEqual({ maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8000 });
-  });
-  it('when maxDelayMs is below baseDelayMs or attempts are 0, then the policy is rejected', () => {
-    expect(retryPolicySchema.safeParse({ baseDelayMs: 10, maxDelayMs: 5 }).success).toBe(false);
-    expect(retryPolicySchema.safeParse({ maxAttempts: 0 }).success).toBe(false);
-  });
-  it('when retrying, then the delay doubles per retry with equal jitter and stays under the cap', () => {
-    expect([1, 2, 3].map((n) => backoffDelayMs(policy, n, () => 0))).toEqual([50, 100, 200]);
-    expect([1, 2, 3].map((n) => backoffDelayMs(policy, n, () => 0.999999))).toEqual([100, 200, 400]);
-    expect(backoffDelayMs(policy, 10, () => 0.999999)).toBe(1000);
+describe('Meta send retry policy', () => {
+  it('when the sender is given no retry policy, then 4 attempts starting at 500 ms capped at 8 s, with equal jitter', () => {
+    expect(retryPolicySchema.parse(META_SEND_RETRY)).toEqual({ maxAttempts: 4, initialDelayMs: 500, backoffCoefficient: 2, maxDelayMs: 8000, jitter: 'equal' });
   });
 });

@@ -28,7 +28,7 @@ describe('MetaCloudSender against a fake Graph API', () => {
       phoneNumberId: '106540352242922',
       accessToken: 'EAAG-test-token',
       logger: createLogger({ silent: true }),
-      retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1000 },
+      retry: { maxAttempts: 4, initialDelayMs: 100, maxDelayMs: 1000 },
       sleep: async (ms) => void sleeps.push(ms),
       random: () => 0.5,
       ...overrides,
@@ -160,7 +160,7 @@ describe('MetaCloudSender against a fake Graph API', () => {
       });
     });
 
-    const result = await sender({ graphUrl: closedUrl, retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 10 } }).send({
+    const result = await sender({ graphUrl: closedUrl, retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 10 } }).send({
       to: PHONE,
       outboxId: 'o9',
       reply: { text: TEXT },

@@ -1,0 +1,101 @@
+import { epochSeconds } from '../../kernel/clock.js';
+import type { TableDef } from '../tables.js';
+
+/**
+ * The one way stores write DynamoDB expressions. An expression is a plain string with
+ * placeholders: `#name` stands for the attribute `name` (`#pk`, `#sk` and `#ttl` for the table's
+ * key and TTL attributes, read from its TABLE_DEFS entry), `:value` for `values.value`. The
+ * builder lists exactly the names and values the strings use (DynamoDB rejects unused ones) and
+ * refuses a placeholder without a value. Values always travel as placeholders: never build a value
+ * into the text.
+ */
+export interface ExpressionText {
+  condition?: string;
+  update?: string;
+  keyCondition?: string;
+  filter?: string;
+  projection?: string;
+}
+
+const FIELDS = {
+  condition: 'ConditionExpression',
+  update: 'UpdateExpression',
+  keyCondition: 'KeyConditionExpression',
+  filter: 'FilterExpression',
+  projection: 'ProjectionExpression',
+} as const;
+
+/** The expression fields of a DynamoDB request, ready to spread into it: one per expression given, and its names and values. */
+export type ExpressionInput<T extends ExpressionText = ExpressionText> = { [K in keyof T & keyof typeof FIELDS as (typeof FIELDS)[K]]: string } & {
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+};
+
+const NAME = /#([A-Za-z_][A-Za-z0-9_]*)/g;
+const VALUE = /:([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/** Pure: the expression builder for one table (its key and TTL aliases). */
+export function expressionsFor(def: TableDef) {
+  const aliases: Record<string, string> = { pk: def.partitionKey.name };
+  if (def.sortKey) aliases.sk = def.sortKey.name;
+  if (def.ttlAttribute) aliases.ttl = def.ttlAttribute;
+
+  return function expression<T extends ExpressionText>(text: T, values: Record<string, unknown> = {}): ExpressionInput<T> {
+    const input: Record<string, unknown> = {};
+    const names: Record<string, string> = {};
+    const used: Record<string, unknown> = {};
+    for (const [part, field] of Object.entries(FIELDS) as [keyof ExpressionText, (typeof FIELDS)[keyof ExpressionText]][]) {
+      const expression = text[part];
+      if (!expression) continue;
+      input[field] = expression;
+      for (const [, name] of expression.matchAll(NAME)) names[`#${name}`] = aliases[name] ?? name;
+      for (const [, value] of expression.matchAll(VALUE)) {
+        if (values[value] === undefined) throw new Error(`expression uses :${value} but no value was given`);
+        used[`:${value}`] = values[value];
+      }
+    }
+    if (Object.keys(names).length) input.ExpressionAttributeNames = names;
+    if (Object.keys(used).length) input.ExpressionAttributeValues = used;
+    return input as ExpressionInput<T>;
+  };
+}
+
+/** Pure: an UpdateExpression from its clauses (empty clauses left out). */
+export function update({ set = [], add = [], remove = [] }: { set?: string[]; add?: string[]; remove?: string[] }): string {
+  return [
+    set.length ? `SET ${set.join(', ')}` : '',
+    add.length ? `ADD ${add.join(', ')}` : '',
+    remove.length ? `REMOVE ${remove.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** Pure: `#field = :field` for each field; pass the same record among the values. */
+export const assignments = (fields: Record<string, unknown>): string[] => Object.keys(fields).map((field) => `#${field} = :${field}`);
+
+/** A condition part, or nothing (left out). */
+type Part = string | false | null | undefined;
+
+/** Pure: the parts joined by AND (absent parts left out). */
+export const and = (...parts: Part[]) => parts.filter(Boolean).join(' AND ');
+/** Pure: the parts joined by OR (absent parts left out). */
+export const or = (...parts: Part[]) => parts.filter(Boolean).join(' OR ');
+
+/** Pure: `<operand> IN (:prefix0, :prefix1, …)` and the values it names. */
+export function isOneOf(operand: string, prefix: string, list: readonly unknown[]): { text: string; values: Record<string, unknown> } {
+  const values = Object.fromEntries(list.map((item, i) => [`${prefix}${i}`, item]));
+  return { text: `${operand} IN (${Object.keys(values).map((v) => `:${v}`).join(', ')})`, values };
+}
+
+// Named condition parts. DynamoDB Local never deletes by TTL and the real service lags by days,
+// so every condition treats an item past its TTL as absent.
+/** The item (named by its key placeholder) is absent, or past its TTL. */
+export const absentOrExpired = (key: string) => `(attribute_not_exists(#${key}) OR #ttl < :nowSec)`;
+/** The item exists and is not past its TTL. */
+export const presentAndLive = (key: string) => `(attribute_exists(#${key}) AND #ttl >= :nowSec)`;
+/** The item is not past its TTL. */
+export const LIVE = '#ttl >= :nowSec';
+
+/** The values the named parts compare with: `now` (epoch ms) and `nowSec` (epoch seconds). */
+export const nowValues = (now: number) => ({ now, nowSec: epochSeconds(now) });

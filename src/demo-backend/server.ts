@@ -14,6 +14,8 @@ export interface DemoBackendOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   host?: string;
+  /** Holds an injected late answer (`delayMs`); tests inject their own. Default: a real timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface DemoBackend {
@@ -75,6 +77,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
  */
 export async function createDemoBackend(options: DemoBackendOptions): Promise<DemoBackend> {
   const { clock } = options;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const logger = options.logger.child({ component: 'demo-backend' });
   const counters = createCounters();
   let tag = seedTag(clock.now());
@@ -113,7 +116,7 @@ export async function createDemoBackend(options: DemoBackendOptions): Promise<De
     count.calls++;
     const raw = await readBody(req);
     const injected = takeFailure(operation);
-    const delay = () => (injected?.delayMs ? new Promise((r) => setTimeout(r, injected.delayMs)) : Promise.resolve());
+    const delay = () => (injected?.delayMs ? sleep(injected.delayMs) : Promise.resolve());
     if (injected?.status !== undefined) {
       count.injectedFailures++;
       await delay();

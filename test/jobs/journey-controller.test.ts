@@ -42,7 +42,8 @@ describe('journey controller', () => {
 
   beforeAll(async () => {
     dynamo = await createTestDynamo();
-    clock = createFakeClock();
+    // From real now: DynamoDB Local's TTL sweeper deletes items whose ttl is past on the wall clock.
+    clock = createFakeClock(Date.now());
   });
   afterAll(() => dynamo?.destroy());
 

@@ -11,6 +11,7 @@ export interface StoreFixture {
 /** Fresh tables on DynamoDB Local, the five stores over them, and a fake clock. */
 export async function createStoreFixture(): Promise<StoreFixture> {
   const dynamo = await createTestDynamo();
-  const clock = createFakeClock();
+  // From real now: DynamoDB Local's TTL sweeper deletes items whose ttl is past on the wall clock.
+  const clock = createFakeClock(Date.now());
   return { dynamo, clock, stores: createStores({ doc: dynamo.doc, tables: dynamo.tables, clock }) };
 }

@@ -15,6 +15,8 @@ export interface DemoBackendOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   host?: string;
+  /** Holds an injected late answer (`delayMs`); tests inject their own. Default: a real timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface DemoBackend {
@@ -76,6 +78,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
  */
 export async function createDemoBackend(options: DemoBackendOptions): Promise<DemoBackend> {
   const { clock } = options;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const logger = options.logger.child({ component: 'demo-backend' });
   const counters = createCounters();
   let tag = seedTag(clock.now());

@@ -11,8 +11,10 @@ export interface ScriptedAnswer {
   status?: number;
   /** Sent as JSON unless it is a string. */
   body?: unknown;
-  delayMs?: number;
 }
+
+/** An answer that never comes: the request stays open until the server closes (a peer that hangs). */
+export const noAnswer = (): Promise<ScriptedAnswer> => new Promise(() => {});
 
 /** A real HTTP server on port 0 whose answers come from `answer(request, index)`; records every request. */
 export async function startScriptedServer(answer: (request: ReceivedRequest, index: number) => ScriptedAnswer | Promise<ScriptedAnswer>) {
@@ -29,7 +31,6 @@ export async function startScriptedServer(answer: (request: ReceivedRequest, ind
       const request: ReceivedRequest = { path: req.url ?? '/', headers: req.headers, body: text ? JSON.parse(text) : undefined };
       const index = requests.push(request) - 1;
       const reply = await answer(request, index);
-      if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
       res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
       res.end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? {}));
     } finally {

@@ -11,7 +11,7 @@ function startOwner(dir: string) {
     import { startDynamoLocal } from ${JSON.stringify(join(process.cwd(), 'src/infra/dynamo/local.ts'))};
     const d = await startDynamoLocal({ dataDir: ${JSON.stringify(dir)} });
     console.log(JSON.stringify({ pid: d.pid, endpoint: d.endpoint }));
-    setInterval(() => {}, 1000);
+    setInterval(() => {}, 1000); // keeps the owner alive until the test kills it
   `;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = new Promise<{ pid: number; endpoint: string }>((resolve, reject) => {

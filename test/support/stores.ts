@@ -131,7 +131,8 @@ export interface StoreFixture {
 /** Fresh tables on DynamoDB Local, the conversation stores over them (with the test-only operations), and a fake clock. */
 export async function createStoreFixture(): Promise<StoreFixture> {
   const dynamo = await createTestDynamo();
-  const clock = createFakeClock();
+  // From real now: DynamoDB Local's TTL sweeper deletes items whose ttl is past on the wall clock.
+  const clock = createFakeClock(Date.now());
   const stores = createStores({ doc: dynamo.doc, tables: dynamo.tables, clock, ...storeSettings });
   return { dynamo, clock, stores: withTestApi(stores, dynamo, clock) };
 }

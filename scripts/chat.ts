@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     return;
   }
   await runChat({
-    url: values.url!,
+    url: values.url,
     phone: values.phone,
     input: process.stdin,
     output: process.stdout,

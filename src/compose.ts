@@ -87,7 +87,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
           })
         : createLogSender(logger));
 
-    const engine = overrides.engine ?? (createEngine() as ConversationEngine<unknown>);
+    const engine = overrides.engine ?? (createEngine());
     const understanding = overrides.understanding ?? createUnderstanding(config, { logger, clock });
     const metrics = createMetrics({ defaultMetrics: true });
     const stores = createStores<unknown>({

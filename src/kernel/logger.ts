@@ -40,7 +40,7 @@ const privacy = winston.format((info) => {
       TEXT_KEYS.has(key) && !keepText
         ? '[omitted]'
         : PHONE_KEYS.has(key) && typeof info[key] === 'string'
-          ? maskPhone(info[key] as string)
+          ? maskPhone(info[key])
           : scrub(info[key], keepText);
   }
   return info;

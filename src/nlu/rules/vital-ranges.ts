@@ -37,8 +37,8 @@ export function checkBloodPressure(raw: string): VitalCheck<string> {
     .toLowerCase()
     .match(/^(\d{1,3}(?:[.,]\d{1,2})?)\s*(?:x|\/|por|×|\s)\s*(\d{1,3}(?:[.,]\d{1,2})?)(?:\s*mmhg)?$/);
   if (!m) return { ok: false, invalid: { field: 'PA', value: raw.trim(), reason: 'formato inválido (use por exemplo 120x80)' } };
-  let s = toNumber(m[1]!);
-  let d = toNumber(m[2]!);
+  let s = toNumber(m[1]);
+  let d = toNumber(m[2]);
   if (s < 30 && d < 30) {
     s *= 10;
     d *= 10;

@@ -1,5 +1,5 @@
 import { ulid } from '../kernel/ids.js';
-import type { InboundMessage } from '../contracts/engine.js';
+import type { InboundMessage } from '../contracts/inbound.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Stores } from '../infra/stores/index.js';

@@ -14,7 +14,7 @@ export interface JobRuntime {
   close(): Promise<void>;
 }
 
-export interface JobRuntimeOptions {
+interface JobRuntimeOptions {
   dynamo: DynamoSettings;
   journeyTtlDays: number;
 }

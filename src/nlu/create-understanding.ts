@@ -5,7 +5,7 @@ import { createOpenAIUnderstanding, type OpenAIUnderstandingOptions } from './op
 import { createRulesUnderstanding } from './rules/rules-understanding.js';
 
 /** The OpenAI settings; without an API key the rules work alone. */
-export type UnderstandingOptions = Omit<OpenAIUnderstandingOptions, 'apiKey' | 'logger' | 'clock'> & { apiKey?: string };
+type UnderstandingOptions = Omit<OpenAIUnderstandingOptions, 'apiKey' | 'logger' | 'clock'> & { apiKey?: string };
 
 export interface UnderstandingDeps {
   logger: Logger;

@@ -1,5 +1,5 @@
 /** The understanding layer: one interface (`UnderstandingService`), rules and OpenAI implementations. */
-export { createUnderstanding, type UnderstandingDeps, type UnderstandingOptions } from './create-understanding.js';
+export { createUnderstanding, type UnderstandingDeps } from './create-understanding.js';
 export { createOpenAIUnderstanding, type OpenAIUnderstanding, type OpenAIUnderstandingOptions, type OpenAIUnderstandingStats } from './openai-understanding.js';
 export { createRulesUnderstanding, analyseWithRules, type RulesAnalysis } from './rules/rules-understanding.js';
 export { NO_INFORMATION } from './rules/finalization-topics.js';

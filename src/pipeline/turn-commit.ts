@@ -8,7 +8,7 @@ import type { TxOp } from '../infra/stores/transaction.js';
 import type { Channel, HeldClaim, OutboundEntry, PendingPlan, TurnInput, TurnResponse } from './turn-types.js';
 
 /** The stores' pure op builders a commit is assembled from. */
-export interface CommitBuilders<S> {
+interface CommitBuilders<S> {
   sessions: Pick<SessionStore<S>, 'saveOp'>;
   buffer: Pick<BufferStore, 'appendOps'>;
   pendingActions: Pick<PendingActionStore, 'turnOps'>;
@@ -32,7 +32,7 @@ export interface CommitInput<S> {
   at: number;
 }
 
-export interface Commit<S> {
+interface Commit<S> {
   ops: TxOp[];
   response: TurnResponse;
   /** Replies queued in the outbox, to be sent once the commit succeeded. */
@@ -64,7 +64,7 @@ export function assembleCommit<S>(builders: CommitBuilders<S>, turn: CommitInput
 }
 
 /** Pure: what the turn records of what started it. */
-export function inboundEntry(input: TurnInput, at: number): BufferEntry {
+function inboundEntry(input: TurnInput, at: number): BufferEntry {
   if (input.kind === 'template') {
     return {
       role: 'system',
@@ -84,7 +84,7 @@ export function inboundEntry(input: TurnInput, at: number): BufferEntry {
 }
 
 /** Pure: one reply as recorded; Meta replies carry the outbox record they are sent from. */
-export function replyEntry(reply: Reply, turn: Pick<CommitInput<unknown>, 'sessionId' | 'channel' | 'input' | 'at'>): BufferEntry {
+function replyEntry(reply: Reply, turn: Pick<CommitInput<unknown>, 'sessionId' | 'channel' | 'input' | 'at'>): BufferEntry {
   const viaOutbox = turn.channel === 'meta';
   return {
     role: 'assistant',

@@ -17,15 +17,15 @@ export interface EffectScope {
 type Executor<E extends Effect> = (effect: E, scope: EffectScope) => E extends { callId: string } ? Promise<CallResult> : void;
 
 /** One executor per effect type: adding an effect to the contract fails to compile until it has one. */
-export type Executors = { [K in Effect['type']]: Executor<Extract<Effect, { type: K }>> };
+type Executors = { [K in Effect['type']]: Executor<Extract<Effect, { type: K }>> };
 
-export interface EffectDeps {
+interface EffectDeps {
   pendingActions: Pick<PendingActionStore, 'confirm' | 'claim'>;
   backends: Backends;
 }
 
 /** The executor table. */
-export function createExecutors({ pendingActions, backends }: EffectDeps): Executors {
+function createExecutors({ pendingActions, backends }: EffectDeps): Executors {
   const callBackend = ({ operation, request }: BackendCall, idempotencyKey: string) => backends.call(operation, request as never, { idempotencyKey });
 
   return {

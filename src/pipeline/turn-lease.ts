@@ -4,7 +4,7 @@ import type { LockLease, LockStore } from '../infra/stores/lock-store.js';
 import type { HeldClaim, TurnClaim, TurnOutcome, TurnResponse } from './turn-types.js';
 
 /** What a turn holds while it runs: its claim (when it has one) and the session lock. */
-export interface LeaseDeps {
+interface LeaseDeps {
   idempotency: Pick<IdempotencyStore, 'claim' | 'renew' | 'release'>;
   locks: Pick<LockStore, 'renew' | 'release'>;
   logger: Logger;

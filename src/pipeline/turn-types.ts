@@ -80,7 +80,7 @@ export interface PendingPlan {
   open?: PendingActionDraft;
 }
 
-export interface TurnSettings {
+interface TurnSettings {
   lockLeaseMs: number;
   lockWaitMs: number;
   /** How long a claim is protected before a retry may take it over. */

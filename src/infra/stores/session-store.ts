@@ -38,7 +38,7 @@ export interface SessionStoreOptions<S> extends StoreDeps {
  * One read of a session: found, absent (or expired), or a stored state the schema no longer
  * accepts — with its version, so a caller that starts afresh can still save over it with OCC.
  */
-export type SessionRead<S> =
+type SessionRead<S> =
   | { status: 'found'; session: StoredSession<S> }
   | { status: 'absent' }
   | { status: 'invalid'; version: number; issues: string[] };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import type { Config } from './config.js';
+import { dynamoSettingsOf, type Config } from './config.js';
 import type { Backends } from './contracts/backends.js';
 import type { ConversationEngine } from './contracts/engine.js';
 import type { UnderstandingService } from './contracts/understanding.js';
@@ -55,7 +55,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
 
   try {
     // DynamoDB: external endpoint, embedded DynamoDB Local, or the real service.
-    const opened = await openDynamo(config);
+    const opened = await openDynamo(dynamoSettingsOf(config));
     stops.push(opened.close);
     const dynamo = opened.dynamo;
     if (opened.local) logger.info('embedded DynamoDB Local', { endpoint: opened.endpoint, dataDir: config.DYNAMODB_DATA_DIR, shared: opened.local.shared });
@@ -87,8 +87,10 @@ export async function createService(config: Config, overrides: ServiceOverrides 
           })
         : createLogSender(logger));
 
-    const engine = overrides.engine ?? (createEngine());
-    const understanding = overrides.understanding ?? createUnderstanding(config, { logger, clock });
+    const engine = overrides.engine ?? createEngine();
+    const understanding =
+      overrides.understanding ??
+      createUnderstanding({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS }, { logger, clock });
     const metrics = createMetrics({ defaultMetrics: true });
     const stores = createStores<unknown>({
       doc: dynamo.doc,

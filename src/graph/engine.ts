@@ -1,4 +1,5 @@
-import type { ConversationEngine, Decision, EngineContext, EngineEvent, InboundMessage } from '../contracts/engine.js';
+import type { ConversationEngine, Decision, EngineContext, EngineEvent } from '../contracts/engine.js';
+import type { InboundMessage } from '../contracts/inbound.js';
 import type { Understanding } from '../contracts/understanding.js';
 import { expectationOf } from './expectation.js';
 import { renderReply } from './replies.js';

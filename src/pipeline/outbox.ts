@@ -3,7 +3,7 @@ import type { Logger } from '../kernel/logger.js';
 import type { Stores } from '../infra/stores/index.js';
 import type { Sender } from '../contracts/sender.js';
 import type { Metrics } from './metrics.js';
-import type { OutboundEntry } from './turn.js';
+import type { OutboundEntry } from './turn-types.js';
 import type { Reply } from '../contracts/engine.js';
 
 /** Outbox ids travel as Meta's biz_opaque_callback_data, so statuses find the entry by key. */

@@ -184,18 +184,18 @@ describe('OpenAIUnderstanding against a local chat-completions server', () => {
 });
 
 describe('createUnderstanding', () => {
-  const base = { OPENAI_MODEL: 'gpt-4o-mini', OPENAI_TIMEOUT_MS: 2_000 };
+  const base = { model: 'gpt-4o-mini', timeoutMs: 2_000 };
 
-  it('when OPENAI_API_KEY is set, then the OpenAI implementation is used (one call for an uncertain message)', async () => {
+  it('when an API key is given, then the OpenAI implementation is used (one call for an uncertain message)', async () => {
     fake.enqueue({ kind: 'json', body: llm({ clinicalNote: 'paciente sonolento' }) });
-    const nlu = createUnderstanding({ ...base, OPENAI_API_KEY: 'k', OPENAI_BASE_URL: fake.baseURL }, { logger });
+    const nlu = createUnderstanding({ ...base, apiKey: 'k', baseURL: fake.baseURL }, { logger });
     const u = await nlu.understand('paciente sonolento', { expecting: 'none' });
     expect(u.source).toBe('openai');
     expect(fake.count()).toBe(1);
   });
 
-  it('when OPENAI_API_KEY is unset, then the rules are used and nothing is called', async () => {
-    const nlu = createUnderstanding({ ...base, OPENAI_API_KEY: undefined, OPENAI_BASE_URL: fake.baseURL }, { logger });
+  it('when no API key is given, then the rules are used and nothing is called', async () => {
+    const nlu = createUnderstanding({ ...base, apiKey: undefined, baseURL: fake.baseURL }, { logger });
     const u = await nlu.understand('paciente sonolento', { expecting: 'none' });
     expect(u.source).toBe('rules');
     expect(u.clinicalNote).toBe('paciente sonolento');

@@ -13,7 +13,7 @@ const ORDINALS: Record<string, string> = {
   um: '1', uma: '1', dois: '2', duas: '2', tres: '3', quatro: '4', cinco: '5', seis: '6',
 };
 
-// A refusal only by explicit refusal words (never a substring test on "n": bug H-6).
+// A refusal only by explicit refusal words, never a substring test on "n" (most names contain one).
 const REFUSAL = /^(?:nao|n|nenhum|nenhuma|nenhum deles|nenhuma delas|nao quero|nao precisa|nao obrigad[oa]|nao,? obrigad[oa]|dispenso|deixa|deixa pra la|nao vou escolher|nao quero escolher|nao quero nenhum|sem substituto)$/;
 
 // "quero o 2", "opção 2", "número 2", "o segundo", "pode ser a Maria", "escolho João"

@@ -24,7 +24,7 @@ export function foldKeepLength(text: string): string {
   return out;
 }
 
-/** Lower-case, accent-free, trimmed, whitespace collapsed, trailing `!.,;:?` stripped (§7.8). */
+/** Lower-case, accent-free, trimmed, whitespace collapsed, trailing `!.,;:?` stripped. */
 export function normaliseAnswer(text: string): string {
   return foldKeepLength(text.normalize('NFC'))
     .replace(/\s+/g, ' ')

@@ -56,7 +56,7 @@ const PATTERNS: Pattern[] = [
   { field: 'Sat', how: 'unit', re: new RegExp(`\\b(\\d{2,3}(?:[.,]\\d)?)${UNIT_AFTER.Sat}`, 'g') },
   { field: 'Temp', how: 'unit', re: new RegExp(`\\b(\\d{2}(?:[.,]\\d{1,2})?)${UNIT_AFTER.Temp}`, 'g') },
   { field: 'PA', how: 'unit', re: new RegExp(`\\b${NUM}${PA_SEP}${NUM}\\s*mmhg\\b`, 'g') },
-  // Inferred from the shape (§7.3): "12x8" / "130x90" is PA, "36,5" is a temperature.
+  // Inferred from the shape: "12x8" / "130x90" is PA, "36,5" is a temperature.
   { field: 'PA', how: 'inferred', re: new RegExp(`\\b(\\d{2,3}|\\d{1,2}[.,]\\d)\\s*(?:x|×)\\s*(\\d{1,3}(?:[.,]\\d)?)${end}`, 'g') },
   { field: 'PA', how: 'inferred', re: new RegExp(`\\b(\\d{2,3})\\s*\\/\\s*(\\d{2,3})${end}`, 'g') },
   { field: 'Temp', how: 'inferred', re: new RegExp(`\\b((?:3[0-9]|4[0-5])[.,]\\d)${end}(?!\\s*(?:x|\\/|por|%))`, 'g') },

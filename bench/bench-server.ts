@@ -6,7 +6,6 @@
 import { loadConfig } from '../src/config.js';
 import { createService } from '../src/compose.js';
 import { createHelpEngine } from './help-engine.js';
-import type { ConversationEngine } from '../src/contracts/engine.js';
 
 const config = loadConfig();
 const service = await createService(config, { engine: createHelpEngine() });

@@ -155,11 +155,11 @@ async function figures(url: string) {
   };
 }
 /** Requests per message by operation between two figures (Query left out, as below). */
-const diffOps = (a: Awaited<ReturnType<typeof figures>>, b: Awaited<ReturnType<typeof figures>>, messages: number) =>
+const diffOps = (a: Awaited<ReturnType<typeof figures>>, b: Awaited<ReturnType<typeof figures>>, messages: number): Record<string, number> =>
   Object.fromEntries(
     Object.entries(b.dynamodb_requests.byOperation)
       .filter(([op]) => op !== 'Query')
-      .map(([op, n]) => [op, round((n - (a.dynamodb_requests.byOperation[op] ?? 0)) / messages, 3)])
+      .map(([op, n]): [string, number] => [op, round((n - (a.dynamodb_requests.byOperation[op] ?? 0)) / messages, 3)])
       .filter(([, n]) => n !== 0),
   );
 /** Requests minus the Query calls that /metrics/sessions itself makes (open actions by status). */

@@ -74,7 +74,7 @@ describe('congregado store', () => {
         store.save({ primaryKey, data: { record_count: 200 } }),
       ]);
       const winners = outcomes.filter((o) => o.status === 'fulfilled');
-      const losers = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[];
+      const losers = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
       expect(winners).toHaveLength(1);
       expect(losers).toHaveLength(1);
       expect(losers[0].reason).toBeInstanceOf(ConflictError);

@@ -226,7 +226,7 @@ describe('journey controller', () => {
       ['audit', 'COMPLETED'],
       ['charge', 'COMPENSATED'],
     ]);
-    const history = (await instance.getHistory(idempotencyKey)).map((e) => (e.data?.step ? `${e.type}:${String(e.data.step)}` : e.type));
+    const history = (await instance.getHistory(idempotencyKey)).map((e) => (e.data?.step ? `${e.type}:${e.data.step as string}` : e.type));
     expect(history.slice(-5)).toEqual(['step.retrying:ship', 'journey.failed:ship', 'step.compensated:charge', 'step.compensated:reserve', 'journey.compensated']);
     // A compensated journey does not run again by accident.
     await expect(instance.execute(steps, { idempotencyKey })).rejects.toMatchObject({ code: 'journey.conflict' });

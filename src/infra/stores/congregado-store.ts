@@ -135,7 +135,7 @@ export function createCongregadoStore(deps: StoreDeps): CongregadoStore {
       [HASH_ATTR]: idempotencyKey,
       version,
       dataJson,
-      metadata: JSON.parse(canonicalJson(metadata)),
+      metadata: JSON.parse(canonicalJson(metadata)) as Record<string, unknown>,
       createdAt: current?.createdAt ?? now,
       updatedAt: now,
     };
@@ -146,7 +146,7 @@ export function createCongregadoStore(deps: StoreDeps): CongregadoStore {
     if (winner && winner[HASH_ATTR] === idempotencyKey && expectedVersion === undefined) {
       return { status: 'unchanged', version: winner.version as number, idempotencyKey };
     }
-    throw conflict(primaryKey, `a concurrent save stored version ${String(winner?.version ?? '?')} first`, winner);
+    throw conflict(primaryKey, `a concurrent save stored version ${(winner?.version as number | undefined) ?? '?'} first`, winner);
   }
 
   return {
@@ -162,7 +162,7 @@ export function createCongregadoStore(deps: StoreDeps): CongregadoStore {
       const keys = items.map((i) => i.primaryKey);
       const duplicates = keys.filter((k, i) => keys.indexOf(k) !== i);
       if (duplicates.length) throw new ValidationError(`batchSave got the same primaryKey twice: ${[...new Set(duplicates)].join(', ')}`);
-      const results: BatchSaveResult[] = new Array(items.length);
+      const results = new Array<BatchSaveResult>(items.length);
       let next = 0;
       const worker = async () => {
         while (next < items.length) {

@@ -88,7 +88,7 @@ export function createInboxStore({ doc, tableName, clock }: StoreDeps): InboxSto
       const now = clock.now();
       return (out.Items ?? [])
         .filter((i) => !isExpired(i, now, TTL))
-        .map((i) => ({ key: i[KEY] as string, event: i.event, payloadHash: i.payloadHash as string, status: i.status as string }));
+        .map((i) => ({ key: i[KEY] as string, event: i.event as unknown, payloadHash: i.payloadHash as string, status: i.status as string }));
     },
   };
 }

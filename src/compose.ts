@@ -203,5 +203,3 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     throw error;
   }
 }
-
-export type Service = Awaited<ReturnType<typeof createService>>;

@@ -108,7 +108,7 @@ function lockTestApi(store: LockStore) {
 }
 
 /** The conversation stores with the operations only the tests use. */
-export function withTestApi(stores: Stores, dynamo: Pick<TestDynamo, 'doc' | 'tables'>, clock: Clock) {
+function withTestApi(stores: Stores, dynamo: Pick<TestDynamo, 'doc' | 'tables'>, clock: Clock) {
   const { doc, tables } = dynamo;
   return {
     ...stores,

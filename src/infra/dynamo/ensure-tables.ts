@@ -31,7 +31,7 @@ const gsi = (index: IndexDef): GlobalSecondaryIndex => ({
 });
 
 /** Pure: attribute definitions for a table's keys and its indexes' keys, deduplicated. */
-export function attributeDefinitions(def: TableDef): AttributeDefinition[] {
+function attributeDefinitions(def: TableDef): AttributeDefinition[] {
   const keys = [def.partitionKey, def.sortKey, ...def.indexes.flatMap((i) => [i.partitionKey, i.sortKey])];
   const byName = new Map<string, KeyDef>();
   for (const key of keys) if (key) byName.set(key.name, key);

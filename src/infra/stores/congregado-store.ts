@@ -14,7 +14,7 @@ const expression = expressionsFor(DEF);
 const VOLATILE_FIELDS = new Set(['createdAt', 'updatedAt', 'created_at', 'updated_at', 'version']);
 const BATCH_CONCURRENCY = 8;
 /** DynamoDB items stop at 400 KB; the rest of the item needs the margin. */
-export const MAX_DATA_BYTES = 380_000;
+const MAX_DATA_BYTES = 380_000;
 
 export type CongregadoData = Record<string, unknown>;
 

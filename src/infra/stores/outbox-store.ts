@@ -18,7 +18,7 @@ const expression = expressionsFor(DEF);
 const PENDING_SHARD = 'pending';
 
 /** Delivery states of an outbound entry, in the order statuses may advance. `failed` is terminal. */
-export const OUTBOX_RANK = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 9 } as const;
+const OUTBOX_RANK = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 9 } as const;
 export type OutboxStatus = keyof typeof OUTBOX_RANK;
 
 /** What an outbound entry must still send through a provider. */

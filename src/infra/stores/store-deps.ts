@@ -33,10 +33,10 @@ export async function guard<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** True for a failed condition on a single (non-transactional) write. */
-export const isConditionFailed = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+const isConditionFailed = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /** The item a single conditional write returned with ReturnValuesOnConditionCheckFailure=ALL_OLD. */
-export function conditionFailedItem(error: unknown): Item | undefined {
+function conditionFailedItem(error: unknown): Item | undefined {
   const item = (error as { Item?: Item }).Item;
   if (!item) return undefined;
   // The document client does not unmarshall error payloads: detect AttributeValue shapes.

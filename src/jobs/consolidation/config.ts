@@ -43,7 +43,7 @@ const engineSchema = z
  * The consolidation config file, mirroring the original `CONSOLIDACOES`: entries keyed by the
  * consolidated table's name.
  */
-export const consolidationConfigSchema = z.object({
+const consolidationConfigSchema = z.object({
   /** Job name; part of every journey key. */
   job: name,
   engine: engineSchema,
@@ -54,7 +54,6 @@ export const consolidationConfigSchema = z.object({
     .default({ max_retries: 2, retry_delay_ms: 2_000 }),
 });
 
-export type ConsolidationConfigFile = z.infer<typeof consolidationConfigSchema>;
 export type OriginConfig = z.infer<typeof originSchema>;
 
 /** One consolidated table with every path made absolute. */
@@ -84,7 +83,7 @@ const inside = (child: string, parent: string) => {
 };
 
 /** Pure apart from existence checks: validates a parsed config; every problem is listed at once. */
-export function validateConsolidationConfig(raw: unknown, baseDir: string): ConsolidationConfig {
+function validateConsolidationConfig(raw: unknown, baseDir: string): ConsolidationConfig {
   const parsed = consolidationConfigSchema.safeParse(raw);
   if (!parsed.success) throw new JobConfigError(zodProblems(parsed.error), 'consolidation config');
   const file = parsed.data;

@@ -12,7 +12,7 @@ import { isPartitionDate, latestPartition, listPartitions, partitionFiles, parti
 import { capSample } from './sample.js';
 import { RESERVED_COLUMNS, consolidationSelect, copyToParquet, ident, literal, readFunction, type OriginSource } from './sql.js';
 
-export const SAMPLE_MAX_ROWS = 1_000;
+const SAMPLE_MAX_ROWS = 1_000;
 export const SAMPLE_MAX_BYTES = 300_000;
 const OUTPUT_FILE = 'part-0.parquet';
 

@@ -64,7 +64,7 @@ export interface Scheduler {
   every(ms: number, fn: () => void): () => void;
 }
 
-export const realScheduler: Scheduler = {
+const realScheduler: Scheduler = {
   every(ms, fn) {
     const timer = setInterval(fn, ms);
     timer.unref();

@@ -9,7 +9,7 @@ const column = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a column name: lett
 const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only');
 
 const originSchema = z.object({
-  /** Label of the origin (the original used `sor` = online, `sot` = batch); written to the `origem` column. */
+  /** Label of the origin (e.g. `sor` online, `sot` batch); written to the `origem` column. */
   name,
   /** Folder holding `anomesdia=YYYYMMDD/` sub-folders; relative to the config file. */
   path: z.string().min(1),
@@ -40,8 +40,8 @@ const engineSchema = z
   .default({ memory_limit: '512MB', temp_directory: './.duckdb-tmp' });
 
 /**
- * The consolidation config file, mirroring the original `CONSOLIDACOES`: entries keyed by the
- * consolidated table's name.
+ * The consolidation config file: entries keyed by the consolidated table's name, the layout of the
+ * batch job this one replaces (docs/batch.md).
  */
 const consolidationConfigSchema = z.object({
   /** Job name; part of every journey key. */

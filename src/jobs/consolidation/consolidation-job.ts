@@ -66,7 +66,7 @@ export function consolidationJourneyKey(job: string, table: Pick<TableConsolidat
   return `batch#consolidation#${job}#${table.database}#${table.table}#${date}`;
 }
 
-/** Pure: the congregado key of a consolidated table (the original's `{database}_{table}`). */
+/** Pure: the congregado key of a consolidated table, `{database}_{table}`, the key earlier runs stored (docs/batch.md). */
 export const congregadoKey = (table: Pick<TableConsolidation, 'database' | 'table'>) => `${table.database}_${table.table}`;
 
 interface Plan {

@@ -82,7 +82,7 @@ export interface JourneyControllerOptions {
   leaseMs?: number;
   /** Heartbeat period; defaults to a third of the lease. */
   heartbeatMs?: number;
-  /** Retries after the first attempt (the original counted attempts; this counts retries). */
+  /** Retries after the first attempt, not attempts: 0 runs the work once (docs/decisions.md, Retry). */
   maxRetries?: number;
   retryDelayMs?: number;
   maxRetryDelayMs?: number;

@@ -5,7 +5,7 @@ import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { CongregadoStore } from '../../infra/stores/congregado-store.js';
 import { JobConfigError } from '../errors.js';
-import type { JourneyController, JourneyStep } from '../journey/journey-controller.js';
+import type { JourneyController, JourneyStep } from '../journey/journey-types.js';
 import type { ConsolidationConfig, TableConsolidation } from './config.js';
 import { openEngine, type Engine } from './engine.js';
 import { isPartitionDate, latestPartition, listPartitions, partitionFiles, partitionOf } from './partitions.js';

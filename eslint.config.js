@@ -24,14 +24,23 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: 'AwaitExpression, ForOfStatement[await=true], :function[async=true]', message: `${PURE}: it awaits nothing; it declares effects and the pipeline performs them.` },
+        {
+          selector: 'AwaitExpression, ForOfStatement[await=true], :function[async=true]',
+          message: `${PURE}: it awaits nothing; it declares effects and the pipeline performs them.`,
+        },
         { selector: "MemberExpression[object.name='Date'][property.name='now']", message: `${PURE}: no wall clock; use the context's \`now\`.` },
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0], CallExpression[callee.name='Date']", message: `${PURE}: no wall clock; use the context's \`now\`.` },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0], CallExpression[callee.name='Date']",
+          message: `${PURE}: no wall clock; use the context's \`now\`.`,
+        },
         { selector: "MemberExpression[object.name='Math'][property.name='random']", message: `${PURE}: no randomness.` },
       ],
       'no-restricted-globals': [
         'error',
-        ...['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch', 'performance', 'process', 'crypto'].map((name) => ({ name, message: `${PURE}: no timers, I/O or process state.` })),
+        ...['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch', 'performance', 'process', 'crypto'].map((name) => ({
+          name,
+          message: `${PURE}: no timers, I/O or process state.`,
+        })),
       ],
     },
   },

@@ -91,7 +91,10 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     const engine = overrides.engine ?? createEngine();
     const understanding =
       overrides.understanding ??
-      createUnderstanding({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS }, { logger, clock });
+      createUnderstanding(
+        { apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS },
+        { logger, clock },
+      );
     const metrics = createMetrics({ defaultMetrics: true });
     const stores = createStores<unknown>({
       doc: dynamo.doc,

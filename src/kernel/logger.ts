@@ -37,11 +37,7 @@ const privacy = winston.format((info) => {
   for (const key of Object.keys(info)) {
     if (key === 'level') continue;
     (info as Record<string, unknown>)[key] =
-      TEXT_KEYS.has(key) && !keepText
-        ? '[omitted]'
-        : PHONE_KEYS.has(key) && typeof info[key] === 'string'
-          ? maskPhone(info[key])
-          : scrub(info[key], keepText);
+      TEXT_KEYS.has(key) && !keepText ? '[omitted]' : PHONE_KEYS.has(key) && typeof info[key] === 'string' ? maskPhone(info[key]) : scrub(info[key], keepText);
   }
   return info;
 });
@@ -58,12 +54,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return winston.createLogger({
     level: options.level ?? 'info',
     silent: options.silent,
-    format: winston.format.combine(
-      winston.format.errors({ stack: true }),
-      privacy(),
-      winston.format.timestamp(),
-      winston.format.json(),
-    ),
+    format: winston.format.combine(winston.format.errors({ stack: true }), privacy(), winston.format.timestamp(), winston.format.json()),
     transports: options.transports ?? [new winston.transports.Console()],
   });
 }

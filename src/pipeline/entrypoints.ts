@@ -49,23 +49,25 @@ export function createEntrypoints(deps: {
   async function ingest(key: string, body: IngestBody): Promise<TurnOutcome> {
     const sessionId = requireSessionId(body.phoneNumber);
     const replyPayload = typeof body.meta?.replyPayload === 'string' ? body.meta.replyPayload : undefined;
-    const outcome = await deps.queue.run(sessionId, () => turns.run({
-      channel: 'ingest',
-      claim: claimOf(idempotencyKey.ingest(key), body),
-      input: {
-        kind: 'message',
-        message: {
-          provider: 'ingest',
-          messageId: body.message_id,
-          sessionId,
-          phone: body.phoneNumber,
-          text: body.text,
-          type: replyPayload ? 'button' : 'text',
-          replyPayload,
-          timestamp: clock.now(),
+    const outcome = await deps.queue.run(sessionId, () =>
+      turns.run({
+        channel: 'ingest',
+        claim: claimOf(idempotencyKey.ingest(key), body),
+        input: {
+          kind: 'message',
+          message: {
+            provider: 'ingest',
+            messageId: body.message_id,
+            sessionId,
+            phone: body.phoneNumber,
+            text: body.text,
+            type: replyPayload ? 'button' : 'text',
+            replyPayload,
+            timestamp: clock.now(),
+          },
         },
-      },
-    }));
+      }),
+    );
     return count(outcome, 'ingest');
   }
 

@@ -79,7 +79,13 @@ function inboundEntry(input: TurnInput, at: number): BufferEntry {
     text: m.text,
     at,
     // No buffer dedup marker: the idempotency claim already lets this turn commit only once.
-    meta: { origin: m.provider, messageId: m.messageId, type: m.type, sentAt: new Date(m.timestamp).toISOString(), ...(m.replyPayload ? { replyPayload: m.replyPayload } : {}) },
+    meta: {
+      origin: m.provider,
+      messageId: m.messageId,
+      type: m.type,
+      sentAt: new Date(m.timestamp).toISOString(),
+      ...(m.replyPayload ? { replyPayload: m.replyPayload } : {}),
+    },
   };
 }
 

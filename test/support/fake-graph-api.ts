@@ -13,10 +13,7 @@ export interface RecordedGraphRequest {
 }
 
 /** A scripted answer; `destroy` drops the connection without answering, `hold` never answers (until close). */
-export type GraphResponseSpec =
-  | { status: number; body?: unknown; headers?: Record<string, string> }
-  | { destroy: true }
-  | { hold: true };
+export type GraphResponseSpec = { status: number; body?: unknown; headers?: Record<string, string> } | { destroy: true } | { hold: true };
 
 export interface FakeGraphApi {
   /** e.g. "http://127.0.0.1:54321" — use as WHATSAPP_GRAPH_URL. */

@@ -9,7 +9,7 @@ import { isPartitionDate, latestPartition, listPartitions, partitionFiles } from
 import { capSample } from './sample.js';
 import { RESERVED_COLUMNS, consolidationSelect, copyToParquet, ident, literal, readFunction, type OriginSource } from './sql.js';
 
-export const SAMPLE_MAX_ROWS = 1_000;
+const SAMPLE_MAX_ROWS = 1_000;
 export const SAMPLE_MAX_BYTES = 300_000;
 const OUTPUT_FILE = 'part-0.parquet';
 
@@ -39,7 +39,7 @@ export function consolidationJourneyKey(job: string, table: Pick<TableConsolidat
   return `batch#consolidation#${job}#${table.database}#${table.table}#${date}`;
 }
 
-/** Pure: the congregado key of a consolidated table (the original's `{database}_{table}`). */
+/** Pure: the congregado key of a consolidated table, `{database}_{table}`, the key earlier runs stored (docs/batch.md). */
 export const congregadoKey = (table: Pick<TableConsolidation, 'database' | 'table'>) => `${table.database}_${table.table}`;
 
 /** Where each origin of a table is read for a date: the result of the planning step (plain JSON). */

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:workflows`: the step-workflow engine's figures, measured in one run on this machine.
  *
- * DynamoDB Local (in memory) and two engine instances in their own processes (bench/workflows/
+ * DynamoDB Local (in memory) and two engine instances in their own processes (bench/workflows-
  * instance.ts), each with 4 workers, over a 5-step no-op type. Each instance keeps BENCH_WF_IN_FLIGHT
  * runs in flight (started locally, a closed loop), so both the local start and the due-index claim
  * are exercised. Measured, in alternating rounds after a warm-up:
@@ -17,6 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { createDynamo } from '../src/infra/dynamo/client.js';
 import { ensureTables } from '../src/infra/dynamo/ensure-tables.js';
 import { startDynamoLocal } from '../src/infra/dynamo/local.js';
+import type { InstanceMessage } from './workflows-instance.js';
 
 const INSTANCES = 2;
 const WORKERS = 4;
@@ -27,17 +28,18 @@ const ROUNDS = Number(process.env.BENCH_WF_ROUNDS ?? 3);
 const WARMUP_RUNS = 150;
 const PREFIX = 'benchwf_';
 
-type Message = { type: string } & Record<string, any>;
+type Message = InstanceMessage;
+type MessageOf<T extends Message['type']> = Extract<Message, { type: T }>;
 
 interface Instance {
   name: string;
   child: ChildProcess;
   /** Resolves with the next message of `type`. */
-  next(type: string): Promise<Message>;
+  next<T extends Message['type']>(type: T): Promise<MessageOf<T>>;
 }
 
 function spawnInstance(endpoint: string, name: string, onMessage: (from: Instance, m: Message) => void): Promise<Instance> {
-  const child = fork('bench/workflows/instance.ts', [endpoint, PREFIX, name, String(WORKERS)], {
+  const child = fork('bench/workflows-instance.ts', [endpoint, PREFIX, name, String(WORKERS)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -45,10 +47,11 @@ function spawnInstance(endpoint: string, name: string, onMessage: (from: Instanc
   const instance: Instance = {
     name,
     child,
-    next: (type) => new Promise((resolve) => waiting.set(type, [...(waiting.get(type) ?? []), resolve])),
+    // A waiter of `type` is handed only messages of that type.
+    next: (type) => new Promise((resolve) => waiting.set(type, [...(waiting.get(type) ?? []), resolve as (m: Message) => void])),
   };
   child.on('message', (m: Message) => {
-    if (m.type === 'error') console.error(`${name}: ${String(m.message)}`);
+    if (m.type === 'error') console.error(`${name}: ${m.message}`);
     const queue = waiting.get(m.type);
     if (queue?.length) queue.shift()!(m);
     onMessage(instance, m);
@@ -114,7 +117,7 @@ async function main() {
     const seconds = (performance.now() - started) / 1000;
     const counters = await all(async (i) => (i.child.send({ cmd: 'counters' }), i.next('counters')));
     const byOperation: Record<string, number> = {};
-    for (const c of counters) for (const [op, n] of Object.entries(c.byOperation as Record<string, number>)) byOperation[op] = (byOperation[op] ?? 0) + n;
+    for (const c of counters) for (const [op, n] of Object.entries(c.byOperation)) byOperation[op] = (byOperation[op] ?? 0) + n;
     const requests = Object.values(byOperation).reduce((a, b) => a + b, 0);
     const latencies = loop!.latencies;
     loop = undefined;
@@ -128,7 +131,7 @@ async function main() {
   }
 
   async function floorRound(ops: number) {
-    const ms = await all(async (i) => (i.child.send({ cmd: 'floor', ops: ops / INSTANCES, inFlight: WORKERS }), (await i.next('floor')).ms as number));
+    const ms = await all(async (i) => (i.child.send({ cmd: 'floor', ops: ops / INSTANCES, inFlight: WORKERS }), (await i.next('floor')).ms));
     return ops / (Math.max(...ms) / 1000);
   }
 

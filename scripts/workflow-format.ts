@@ -1,32 +1,8 @@
 /** How the workflow CLI prints events and workflows: pure, one line per event. */
+import { CLOSING_EVENTS, type EventAttributes } from '../src/workflows/events.js';
+import type { HistoryEvent, WorkflowView } from '../src/workflows/index.js';
 
-export interface EventLike {
-  eventId: number;
-  eventType: string;
-  eventTimestamp: string;
-  attributes: Record<string, any>;
-}
-
-export interface ViewLike {
-  workflowId: string;
-  type: string;
-  version: string;
-  status: string;
-  runId: string;
-  runNumber: number;
-  failedStep?: string;
-  error?: string;
-  terminateReason?: string;
-  waiting?: { signal: string; step: string; until?: string };
-  pendingSignals: string[];
-  dueAt?: string;
-  result?: unknown;
-  runs: { runId: string; number: number; fromStep?: string; closedStatus?: string }[];
-  steps: { name: string; status: string; attempts: number; seededFrom?: string; result?: unknown; error?: string }[];
-}
-
-const CLOSING = ['WorkflowExecutionCompleted', 'WorkflowExecutionFailed', 'WorkflowExecutionTerminated'];
-export const isClosing = (event: EventLike) => CLOSING.includes(event.eventType);
+export const isClosing = (event: HistoryEvent) => CLOSING_EVENTS.includes(event.eventType);
 
 /** Pure: JSON cut to `max` characters. */
 export function brief(value: unknown, max = 110): string {
@@ -37,16 +13,16 @@ export function brief(value: unknown, max = 110): string {
 /** Pure: `2026-01-15 10:30:00.123` from an ISO timestamp. */
 const when = (iso: string) => iso.replace('T', ' ').replace('Z', '');
 
-function activity(a: Record<string, any>): string {
-  return `${a.compensation ? 'undo ' : ''}${String(a.activityType)} (attempt ${String(a.attempt)})`;
+function activity(a: EventAttributes): string {
+  return `${a.compensation ? 'undo ' : ''}${a.activityType} (attempt ${a.attempt})`;
 }
 
 /** Pure: what an event says, after its type. */
-export function eventDetail(event: EventLike): string {
+export function eventDetail(event: HistoryEvent): string {
   const a = event.attributes;
   switch (event.eventType) {
     case 'WorkflowExecutionStarted':
-      return `${String(a.workflowType)} v${String(a.version)}, run ${String(a.runNumber)}${a.fromStep ? `, from ${String(a.fromStep)} (reusing ${(a.seededSteps as string[]).join(', ')})` : ''}  input ${brief(a.input, 80)}`;
+      return `${a.workflowType} v${a.version}, run ${a.runNumber}${a.fromStep ? `, from ${a.fromStep} (reusing ${(a.seededSteps ?? []).join(', ')})` : ''}  input ${brief(a.input, 80)}`;
     case 'ActivityTaskScheduled':
       return activity(a);
     case 'ActivityTaskStarted':
@@ -54,33 +30,33 @@ export function eventDetail(event: EventLike): string {
     case 'ActivityTaskCompleted':
       return a.compensation ? activity(a) : `${activity(a)} → ${brief(a.result, 80)}`;
     case 'ActivityTaskFailed':
-      return `${activity(a)}: ${String(a.reason)}`;
+      return `${activity(a)}: ${a.reason}`;
     case 'ActivityTaskTimedOut':
-      return `${activity(a)}: ${String(a.timeoutType)}`;
+      return `${activity(a)}: ${a.timeoutType}`;
     case 'MarkerRecorded':
-      return `${String(a.markerName)} ${brief(a.details, 120)}`;
+      return `${a.markerName} ${brief(a.details, 120)}`;
     case 'WorkflowExecutionSignaled':
-      return `${String(a.signalName)} ${brief(a.input ?? null, 80)}`;
+      return `${a.signalName} ${brief(a.input ?? null, 80)}`;
     case 'TimerStarted':
-      return `${String(a.timerId)} fires in ${(Number(a.startToFireTimeoutMs) / 1000).toFixed(1)} s`;
+      return `${a.timerId} fires in ${(Number(a.startToFireTimeoutMs) / 1000).toFixed(1)} s`;
     case 'TimerFired':
-      return String(a.timerId);
+      return a.timerId ?? '';
     case 'WorkflowExecutionCompleted':
       return brief(a.result, 100);
     case 'WorkflowExecutionFailed':
-      return `${String(a.reason)} ${brief(a.details, 80)}`;
+      return `${a.reason} ${brief(a.details, 80)}`;
     case 'WorkflowExecutionTerminated':
-      return String(a.reason);
+      return a.reason ?? '';
     default:
       return brief(a);
   }
 }
 
 /** Pure: one printed line per event: `[time] EventType  detail`. */
-export const formatEvent = (event: EventLike) => `[${when(event.eventTimestamp)}] ${event.eventType.padEnd(28)} ${eventDetail(event)}`;
+export const formatEvent = (event: HistoryEvent) => `[${when(event.eventTimestamp)}] ${event.eventType.padEnd(28)} ${eventDetail(event)}`;
 
 /** Pure: the `status` verb's lines. */
-export function formatStatus(view: ViewLike): string[] {
+export function formatStatus(view: WorkflowView): string[] {
   const out = [`${view.workflowId}  ${view.type} v${view.version}  ${view.status}  (run ${view.runNumber}: ${view.runId})`];
   if (view.failedStep) out.push(`  failed at ${view.failedStep}: ${view.error ?? ''}`);
   if (view.terminateReason) out.push(`  terminated: ${view.terminateReason}`);

@@ -8,7 +8,8 @@ import { userInfo } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sleep } from '../src/kernel/retry.js';
-import { formatEvent, formatStatus, isClosing, progressLine, type EventLike, type ViewLike } from './workflow-format.js';
+import type { HistoryEvent, RunRef, WorkflowSummary, WorkflowView } from '../src/workflows/index.js';
+import { formatEvent, formatStatus, isClosing, progressLine } from './workflow-format.js';
 
 export const USAGE = `usage: npm run workflow -- <verb> [options]
   start --type T --input FILE|- [--id ID] [--rerun]   start a workflow (the input is JSON; - reads stdin)
@@ -51,7 +52,8 @@ class ApiError extends Error {
 
 function client(io: CliIo) {
   const base = io.url.replace(/\/+$/, '');
-  return async function call<T = Record<string, any>>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  // Most verbs answer the run they acted on (start, terminate, resume, signal).
+  return async function call<T = Omit<RunRef, 'created'>>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, {
@@ -127,7 +129,7 @@ async function batch(call: ReturnType<typeof client>, io: CliIo, type: string, f
       if (res.status === 201) counts.started++;
       else {
         counts.existing++;
-        problems.push(`line ${line}: already exists: ${String(res.body.workflowId)} (${String(res.body.status)})`);
+        problems.push(`line ${line}: already exists: ${res.body.workflowId} (${res.body.status})`);
       }
     } catch (error) {
       const e = error as ApiError;
@@ -189,13 +191,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           ...(values.id ? { workflowId: values.id } : {}),
           ...(values.rerun ? { rerun: true } : {}),
         });
-        io.out(`${res.status === 201 ? 'started' : 'already exists:'} ${String(res.body.workflowId)}`);
-        io.out(`  run    ${String(res.body.runId)}`);
-        io.out(`  status ${String(res.body.status)}`);
+        io.out(`${res.status === 201 ? 'started' : 'already exists:'} ${res.body.workflowId}`);
+        io.out(`  run    ${res.body.runId}`);
+        io.out(`  status ${res.body.status}`);
         return 0;
       }
       case 'status': {
-        const res = await call<ViewLike>('GET', `/workflows/${id(positionals[0])}`);
+        const res = await call<WorkflowView>('GET', `/workflows/${id(positionals[0])}`);
         for (const line of formatStatus(res.body)) io.out(line);
         return 0;
       }
@@ -208,10 +210,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'watch': {
         const interval = Number(values.interval ?? 500);
         const workflow = id(positionals[0]);
-        const runId = String((await call('GET', `/workflows/${workflow}`)).body.runId);
+        const { runId } = (await call('GET', `/workflows/${workflow}`)).body;
         io.out(`watching ${positionals[0]} (run ${runId}); Ctrl-C stops watching, not the workflow`);
         for (let cursor: string | undefined; ;) {
-          const page = await call<{ events: EventLike[]; nextCursor?: string }>(
+          const page = await call<{ events: HistoryEvent[]; nextCursor?: string }>(
             'GET',
             `/workflows/${workflow}/history?runId=${runId}&limit=200${cursor ? `&cursor=${cursor}` : ''}`,
           );
@@ -232,7 +234,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         let count = 0;
         for (const status of statuses) {
           const query = new URLSearchParams({ ...(status ? { status } : {}), ...(values.type ? { type: values.type } : {}), limit: values.limit ?? '50' });
-          const res = await call<{ workflows: Record<string, string>[] }>('GET', `/workflows?${query}`);
+          const res = await call<{ workflows: WorkflowSummary[] }>('GET', `/workflows?${query.toString()}`);
           for (const w of res.body.workflows) {
             count++;
             io.out(`${w.status.padEnd(20)} ${w.type.padEnd(14)} ${w.workflowId}${w.failedStep ? `  (failed at ${w.failedStep})` : ''}`);
@@ -247,14 +249,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           reason: values.reason,
           ...(values.compensate ? { compensate: true } : {}),
         });
-        io.out(`${String(res.body.workflowId)}: ${String(res.body.status)}${values.compensate ? ' (its completed steps are being undone)' : ''}`);
+        io.out(`${res.body.workflowId}: ${res.body.status}${values.compensate ? ' (its completed steps are being undone)' : ''}`);
         return 0;
       }
       case 'resume': {
         const res = await call('POST', `/workflows/${id(positionals[0])}/resume`, values.from ? { fromStep: values.from } : {});
-        io.out(`resumed ${String(res.body.workflowId)}${values.from ? ` from ${values.from}` : ''}`);
-        io.out(`  run    ${String(res.body.runId)}`);
-        io.out(`  status ${String(res.body.status)}`);
+        io.out(`resumed ${res.body.workflowId}${values.from ? ` from ${values.from}` : ''}`);
+        io.out(`  run    ${res.body.runId}`);
+        io.out(`  status ${res.body.status}`);
         return 0;
       }
       case 'signal': {
@@ -266,7 +268,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           throw new UsageError('--payload: not valid JSON');
         }
         const res = await call('POST', `/workflows/${id(positionals[0])}/signal`, { name: positionals[1], ...(payload === undefined ? {} : { payload }) });
-        io.out(`signal ${positionals[1]} sent to ${String(res.body.workflowId)} (${String(res.body.status)})`);
+        io.out(`signal ${positionals[1]} sent to ${res.body.workflowId} (${res.body.status})`);
         return 0;
       }
       case 'batch': {
@@ -297,11 +299,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 /** Every event of a run (all its history pages). */
-async function allEvents(call: ReturnType<typeof client>, workflow: string, runId?: string): Promise<EventLike[]> {
-  const events: EventLike[] = [];
+async function allEvents(call: ReturnType<typeof client>, workflow: string, runId?: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
   for (let cursor: string | undefined; ;) {
     const query = new URLSearchParams({ limit: '1000', ...(runId ? { runId } : {}), ...(cursor ? { cursor } : {}) });
-    const page = await call<{ events: EventLike[]; nextCursor?: string }>('GET', `/workflows/${workflow}/history?${query}`);
+    const page = await call<{ events: HistoryEvent[]; nextCursor?: string }>('GET', `/workflows/${workflow}/history?${query.toString()}`);
     events.push(...page.body.events);
     if (!page.body.nextCursor) return events;
     cursor = page.body.nextCursor;

@@ -78,12 +78,9 @@ export function workflowRoutes(deps: WorkflowRoutesDeps) {
     }),
   );
 
-  router.get(
-    '/workflow-types',
-    handle(async (_req, res) => {
-      res.json({ types: workflows.types() });
-    }),
-  );
+  router.get('/workflow-types', (_req, res) => {
+    res.json({ types: workflows.types() });
+  });
 
   router.get(
     '/workflows/:id',
@@ -111,8 +108,8 @@ export function workflowRoutes(deps: WorkflowRoutesDeps) {
       }),
     );
   }
-  action('terminate', terminateBody, workflows.terminate);
-  action('resume', resumeBody, workflows.resume, 201);
-  action('signal', signalBody, workflows.signal);
+  action('terminate', terminateBody, (id, body, actor) => workflows.terminate(id, body, actor));
+  action('resume', resumeBody, (id, body, actor) => workflows.resume(id, body, actor), 201);
+  action('signal', signalBody, (id, body, actor) => workflows.signal(id, body, actor));
   return router;
 }

@@ -1,10 +1,19 @@
-import type { JourneyStore } from '../infra/stores/journey-store.js';
-import { serialise } from '../infra/stores/journey-store.js';
+import { serialise, type JourneyLease, type JourneyRecord, type JourneyStore } from '../infra/stores/journey-store.js';
 import type { Clock } from '../kernel/clock.js';
 import { AppError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
-import { SIGNAL_NAME, errorMessage, type CompensationContext, type StepContext } from './define.js';
-import type { ClaimedRun } from './executor.js';
+import { SIGNAL_NAME, errorMessage, type CompensationContext, type StepContext, type WorkflowType } from './define.js';
+import type { Next } from './decisions.js';
+
+/** A run this worker holds, and its header as last written. */
+export interface ClaimedRun {
+  header: JourneyRecord;
+  lease: JourneyLease;
+  def: WorkflowType;
+  next: Next;
+  /** Epoch ms of the last lease renewal. */
+  renewedAt: number;
+}
 
 /** Why an attempt was stopped from outside the step. */
 export type StopReason = 'lost' | 'shutdown' | 'START_TO_CLOSE' | 'HEARTBEAT';

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the decider is one state machine, every transition of a run (entry, success, failure, compensation, park, terminate, signal, notify, a new run) beside the others; decisions.test.ts checks them.
 /**
  * The decider: given a run's header and what just happened (a claim, a step's outcome, a
  * termination, a signal), the header change, the events to append and what the worker does next.
@@ -39,12 +40,12 @@ export interface Now {
 const STOP: Next = { kind: 'stop' };
 
 /** Pure: the step (or compensation) the run is at. */
-export function activityOf(h: JourneyRecord, def: WorkflowType): Activity {
+function activityOf(h: JourneyRecord, def: WorkflowType): Activity {
   return h.status === 'COMPENSATING' ? { step: def.steps[h.compensateIndex!].name, compensation: true } : { step: def.steps[h.stepIndex].name };
 }
 
 /** Pure: the highest step index at or below `from` that has a compensation, or -1. */
-export function lastCompensable(def: WorkflowType, from: number): number {
+function lastCompensable(def: WorkflowType, from: number): number {
   for (let j = Math.min(from, def.steps.length - 1); j >= 0; j--) if (def.steps[j].compensate) return j;
   return -1;
 }

@@ -86,10 +86,10 @@ export interface WorkflowType {
   description?: string;
   input: z.ZodType;
   businessKey?: (input: unknown) => string | undefined;
-  steps: StepDefinition<any>[];
+  steps: StepDefinition[];
   result: (results: Record<string, unknown>, input: unknown) => unknown;
   /** Pure: the step's retry policy for a run's input. */
-  retryOf(step: StepDefinition<any>, input: unknown): StepRetry;
+  retryOf(step: StepDefinition, input: unknown): StepRetry;
 }
 
 const TYPE_NAME = /^[a-z][a-z0-9-]{0,63}$/;
@@ -123,7 +123,8 @@ export function defineWorkflow<S extends z.ZodType>(definition: WorkflowDefiniti
     description: definition.description,
     input: definition.input,
     businessKey: definition.businessKey as WorkflowType['businessKey'],
-    steps: definition.steps,
+    // The engine hands every step the input parsed by `input`, so the steps' input type can be erased here.
+    steps: definition.steps as StepDefinition[],
     result: (definition.result as WorkflowType['result']) ?? ((results) => results),
     retryOf: (step, input) => stepRetrySchema.parse((typeof step.retry === 'function' ? step.retry(input) : step.retry) ?? {}),
   };

@@ -41,9 +41,35 @@ export interface Activity {
   compensation?: boolean;
 }
 
+/** Every attribute an event may carry (each builder below sets its own few): how readers see a stored event's `attrs`. */
+export type EventAttributes = {
+  workflowType?: string;
+  version?: string;
+  input?: unknown;
+  runNumber?: number;
+  actor?: Actor;
+  continuedExecutionRunId?: string;
+  fromStep?: string;
+  seededSteps?: string[];
+  activityType?: string;
+  compensation?: boolean;
+  attempt?: number;
+  worker?: string;
+  reentry?: 'signal' | 'timeout';
+  reason?: string;
+  details?: unknown;
+  timeoutType?: 'START_TO_CLOSE' | 'HEARTBEAT' | 'LEASE_EXPIRED';
+  markerName?: string;
+  signalName?: string;
+  timerId?: string;
+  startToFireTimeoutMs?: number;
+  /** A completion's checkpointed result (put back by the views), or the run's. */
+  result?: unknown;
+};
+
 /** Pure builders of every event, stamped `at` (ISO-8601). */
 export function eventsAt(at: string) {
-  const event = (type: EventType, attrs: Record<string, unknown>): NewEvent => ({ type, at, attrs });
+  const event = (type: EventType, attrs: EventAttributes): NewEvent => ({ type, at, attrs });
   const activity = (a: Activity, attempt: number) => ({ activityType: a.step, ...(a.compensation ? { compensation: true } : {}), attempt });
   return {
     started: (attrs: {
@@ -74,8 +100,6 @@ export function eventsAt(at: string) {
     terminated: (reason: string, actor?: Actor) => event(EVENT.terminated, { reason, ...(actor ? { actor } : {}) }),
   };
 }
-
-export type Events = ReturnType<typeof eventsAt>;
 
 /** Pure: the timer id of a retry delay, and of a signal's timeout. */
 export const retryTimer = (a: Activity, attempt: number) => `retry:${a.compensation ? 'undo:' : ''}${a.step}:${attempt}`;

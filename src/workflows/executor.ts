@@ -10,8 +10,8 @@ import { AppError, StoreUnavailableError } from '../kernel/errors.js';
 import { ulid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import { backoffDelay, retryPolicySchema, sleep } from '../kernel/retry.js';
-import { runAttempt, type AttemptDeps, type StopReason } from './attempt.js';
-import { errorMessage, type WorkflowType } from './define.js';
+import { runAttempt, type AttemptDeps, type ClaimedRun, type StopReason } from './attempt.js';
+import { errorMessage } from './define.js';
 import { afterCompensation, afterFailure, afterNotify, afterPark, afterSuccess, entry, type Decision, type Next, type Now } from './decisions.js';
 import type { ListenerRegistry, RunOutcome, WorkflowRegistry } from './registry.js';
 
@@ -30,16 +30,6 @@ export interface ExecutorDeps {
   onDue?: (at: number) => void;
   /** Told when a run this instance holds ends (metrics, the benchmark); never awaited. */
   onFinished?: (run: { workflowId: string; runId: string; type: string; status: string }) => void;
-}
-
-/** A run this worker holds, and its header as last written. */
-export interface ClaimedRun {
-  header: JourneyRecord;
-  lease: JourneyLease;
-  def: WorkflowType;
-  next: Next;
-  /** Epoch ms of the last lease renewal. */
-  renewedAt: number;
 }
 
 /** Bookkeeping writes retried on their own while DynamoDB is unavailable: a step is never re-run because a status write failed. */

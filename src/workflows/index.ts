@@ -12,10 +12,10 @@ import { createListenerRegistry, createWorkflowRegistry } from './registry.js';
 import { createWorkflowService } from './service.js';
 import { createWorkerPool } from './workers.js';
 
-export { defineWorkflow, StepFailure, type CompensationContext, type StepContext, type StepDefinition, type WorkflowType } from './define.js';
+export { defineWorkflow, type WorkflowType } from './define.js';
 export type { Actor } from './events.js';
-export type { RunOutcome, WorkflowListener } from './registry.js';
-export type { RunRef, StartRequest, WorkflowService } from './service.js';
+export type { RunOutcome } from './registry.js';
+export type { RunRef, WorkflowService } from './service.js';
 export type { HistoryEvent, WorkflowSummary, WorkflowView } from './views.js';
 
 export interface WorkflowSettings {
@@ -45,7 +45,6 @@ export function createWorkflows(deps: WorkflowsDeps) {
   const { store, clock, logger, settings } = deps;
   const registry = createWorkflowRegistry(deps.types);
   const listeners = createListenerRegistry();
-  let wakeAt: ((at: number) => void) | undefined;
   const executor = createExecutor({
     store,
     registry,
@@ -55,7 +54,8 @@ export function createWorkflows(deps: WorkflowsDeps) {
     owner: deps.instanceId,
     leaseMs: settings.leaseMs,
     random: deps.random,
-    onDue: (at) => wakeAt?.(at),
+    // The pool is built below; a due time is only reported once runs execute.
+    onDue: (at) => workers?.wakeAt(at),
     onFinished: deps.onFinished,
   });
   const workers =
@@ -71,7 +71,6 @@ export function createWorkflows(deps: WorkflowsDeps) {
           random: deps.random,
         })
       : undefined;
-  wakeAt = workers?.wakeAt;
   const service = createWorkflowService({ store, registry, listeners, executor, clock, workers });
 
   /**

@@ -1,7 +1,7 @@
 /**
  * The workflow use-cases, one rule for every door (HTTP routes, the ops console, the CLIs, flux
  * control): start, read, list, history, terminate, resume, signal. Each action names its actor,
- * recorded in the run's history.
+ * recorded in the run's history. The read side (get, list, history, types) is queries.ts.
  */
 import {
   isFinished,
@@ -22,7 +22,7 @@ import { firstRun, signalled, termination, type NewRunParams } from './decisions
 import { MARKER, eventsAt, type Actor } from './events.js';
 import type { Executor } from './executor.js';
 import type { ListenerRegistry, WorkflowRegistry } from './registry.js';
-import { summaryOf, toHistoryEvent, viewOf, type HistoryEvent, type WorkflowSummary, type WorkflowView } from './views.js';
+import { createWorkflowQueries, getWorkflow } from './queries.js';
 import type { WorkerPool } from './workers.js';
 
 export interface StartRequest {
@@ -44,20 +44,6 @@ export interface RunRef {
   status: JourneyStatus;
 }
 
-export interface HistoryRequest {
-  runId?: string;
-  /** The event id to continue after (from `nextCursor`). */
-  cursor?: string;
-  limit?: number;
-}
-
-export interface ListRequest {
-  status?: JourneyStatus;
-  type?: string;
-  cursor?: string;
-  limit?: number;
-}
-
 export interface WorkflowServiceDeps {
   store: JourneyStore;
   registry: WorkflowRegistry;
@@ -77,12 +63,8 @@ const EXTERNAL_ROUNDS = 5;
 export function createWorkflowService(deps: WorkflowServiceDeps) {
   const { store, registry, listeners, executor, clock, workers } = deps;
   const iso = () => new Date(clock.now()).toISOString();
-
-  async function mustGet(workflowId: string): Promise<JourneyRecord> {
-    const header = await store.get(workflowId);
-    if (!header || !header.workflowType) throw new AppError('workflow.notFound', `no workflow ${workflowId}`, { workflowId });
-    return header;
-  }
+  const queries = createWorkflowQueries({ store, registry });
+  const mustGet = (workflowId: string) => getWorkflow(store, workflowId);
 
   const typeOf = (h: JourneyRecord): WorkflowType => {
     const def = registry.get(h.workflowType);
@@ -150,6 +132,8 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
   }
 
   return {
+    ...queries,
+
     /** Starts a workflow, or answers the existing one for the same id and input (never a duplicate). */
     async start(request: StartRequest, actor: Actor): Promise<RunRef> {
       const problems: { path: string; message: string }[] = [];
@@ -207,40 +191,6 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       return { created: false, workflowId, runId: existing.runId, status: existing.status };
     },
 
-    /** The workflow: status, current run, each step with attempts, result and error. */
-    async get(workflowId: string): Promise<WorkflowView> {
-      const h = await mustGet(workflowId);
-      const names = registry.get(h.workflowType)?.steps.map((s) => s.name) ?? [];
-      const [checkpoints, events] = await Promise.all([store.checkpoints(h), allEvents(h)]);
-      return viewOf(h, names, checkpoints, events);
-    },
-
-    /** One page of workflows by status and/or type (an index, never a Scan), newest status change first. */
-    async list(request: ListRequest): Promise<{ workflows: WorkflowSummary[]; nextCursor?: string }> {
-      const next = request.cursor ? decodeCursor(request.cursor) : undefined;
-      const page = await store.list({ status: request.status, type: request.type, limit: request.limit ?? 50, next });
-      return { workflows: page.journeys.map(summaryOf), ...(page.next ? { nextCursor: Buffer.from(JSON.stringify(page.next)).toString('base64url') } : {}) };
-    },
-
-    /** A page of a run's events (default: the current run), oldest first. */
-    async history(
-      workflowId: string,
-      request: HistoryRequest = {},
-    ): Promise<{ workflowId: string; runId: string; events: HistoryEvent[]; nextCursor?: string }> {
-      const h = await mustGet(workflowId);
-      const runId = request.runId ?? h.runId;
-      if (!h.runs.some((r) => r.runId === runId)) throw new AppError('workflow.notFound', `workflow ${workflowId} has no run ${runId}`, { workflowId, runId });
-      const after = request.cursor === undefined ? 0 : Number(request.cursor);
-      if (!Number.isInteger(after) || after < 0) throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'an event id from nextCursor' }]);
-      const page = await store.history(h, runId, after, request.limit ?? 100);
-      return {
-        workflowId,
-        runId,
-        events: page.events.map((e) => toHistoryEvent(e, page.results)),
-        ...(page.nextAfter ? { nextCursor: String(page.nextAfter) } : {}),
-      };
-    },
-
     /** Stops a running workflow; the running step's signal aborts at its next heartbeat; `compensate` undoes completed steps first. */
     async terminate(workflowId: string, request: { reason: string; compensate?: boolean }, actor: Actor): Promise<RunRef> {
       // Compensating needs the type's steps; stopping does not (a type this instance lacks can still be stopped).
@@ -284,30 +234,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       if (ref.status === 'RUNNING') workers?.wake();
       return ref;
     },
-
-    /** Registered workflow types and their steps. */
-    types: () => registry.names().map((name) => ({ type: name, version: registry.get(name)!.version, steps: registry.get(name)!.steps.map((s) => s.name) })),
   };
-
-  async function allEvents(h: JourneyRecord) {
-    const events = [];
-    for (let after = 0; ;) {
-      const page = await store.history(h, h.runId, after, 1_000);
-      events.push(...page.events);
-      if (!page.nextAfter) return events;
-      after = page.nextAfter;
-    }
-  }
-}
-
-function decodeCursor(cursor: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'pass nextCursor from the previous page unchanged' }]);
 }
 
 export type WorkflowService = ReturnType<typeof createWorkflowService>;

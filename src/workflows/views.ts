@@ -1,6 +1,6 @@
 /** What the API shows of a workflow: pure shapes built from the header, the checkpoints and the history. */
 import type { JourneyRecord, JourneyStatus, RunCheckpoints, RunSummary, StoredEvent } from '../infra/stores/journey-store.js';
-import { EVENT } from './events.js';
+import { EVENT, type EventAttributes } from './events.js';
 
 /** One history event as the API shows it (SWF's names). */
 export interface HistoryEvent {
@@ -8,7 +8,7 @@ export interface HistoryEvent {
   eventType: string;
   /** ISO-8601. */
   eventTimestamp: string;
-  attributes: Record<string, unknown>;
+  attributes: EventAttributes;
 }
 
 export type StepStatus =
@@ -52,11 +52,15 @@ export interface WorkflowView extends WorkflowSummary {
   steps: StepView[];
 }
 
+/** A stored event's attributes, as `eventsAt` wrote them (nothing else writes the history). */
+const attributesOf = (event: StoredEvent) => event.attrs as EventAttributes;
+
 const isoOf = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 /** Pure: a stored event as the API shows it; a completion carries its checkpoint's result. */
 export function toHistoryEvent(event: StoredEvent, results: Record<number, unknown>): HistoryEvent {
-  const attributes = event.id in results ? { ...event.attrs, result: results[event.id] } : event.attrs;
+  const attrs = attributesOf(event);
+  const attributes = event.id in results ? { ...attrs, result: results[event.id] } : attrs;
   return { eventId: event.id, eventType: event.type, eventTimestamp: event.at, attributes };
 }
 
@@ -84,12 +88,13 @@ export function viewOf(h: JourneyRecord, stepNames: string[], checkpoints: RunCh
   const steps: StepView[] = stepNames.map((name) => ({ name, status: 'pending', attempts: 0 }));
   const byName = new Map(steps.map((s) => [s.name, s]));
   for (const event of events) {
-    const step = byName.get(event.attrs.activityType as string);
+    const attrs = attributesOf(event);
+    const step = attrs.activityType === undefined ? undefined : byName.get(attrs.activityType);
     if (!step) continue;
-    const undo = event.attrs.compensation === true;
-    if (event.type === EVENT.taskStarted && !undo && !event.attrs.reentry) step.attempts++;
+    const undo = attrs.compensation === true;
+    if (event.type === EVENT.taskStarted && !undo && !attrs.reentry) step.attempts++;
     else if (event.type === EVENT.taskFailed || event.type === EVENT.taskTimedOut) {
-      step.error = String(event.attrs.reason ?? `timed out (${String(event.attrs.timeoutType)})`);
+      step.error = attrs.reason ?? `timed out (${attrs.timeoutType ?? 'unknown'})`;
       if (undo) step.status = 'compensation_failed';
     } else if (event.type === EVENT.taskCompleted) step.status = undo ? 'compensated' : 'completed';
     else if (event.type === EVENT.taskStarted && undo) step.status = 'compensating';

@@ -7,7 +7,8 @@ import { DUE_SHARDS, type JourneyRecord, type JourneyStore } from '../infra/stor
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import { errorMessage } from './define.js';
-import type { ClaimedRun, Executor } from './executor.js';
+import type { ClaimedRun } from './attempt.js';
+import type { Executor } from './executor.js';
 
 export interface WorkerPoolDeps {
   store: JourneyStore;

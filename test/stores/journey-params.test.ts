@@ -129,7 +129,7 @@ describe('journey request builders', () => {
   });
 
   it('when the tail would pass its limit or a result is large, then the tail and the events move to a history item in the same transaction', () => {
-    const full = { ...seen, tail: Array.from({ length: 48 }, (_, i) => ({ id: i + 1, ...event('E') })), eventCount: 48 } as JourneyRecord;
+    const full = { ...seen, tail: Array.from({ length: 48 }, (_, i) => ({ id: i + 1, ...event('E') })), eventCount: 48 };
     const ops = build.transitionOps(lease, full, {}, appendPlan(full, [event('ActivityTaskCompleted')]));
     expect(labels(ops)).toEqual(['journey.transition', 'journey.history']);
     expect(update(ops[0]).UpdateExpression).toBe('SET #eventCount = :v0, #tail = :v1, #flushed = :v2');

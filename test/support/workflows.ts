@@ -13,7 +13,7 @@ import type { TestDynamo } from './dynamo.js';
 export const ACTOR: Actor = { id: 'test' };
 
 /** Settings for tests: a short idle poll, so a due run is taken within tens of ms of real time. */
-export const TEST_SETTINGS: WorkflowSettings = { workers: 4, leaseMs: 30_000, pollMaxMs: 50, pollMinMs: 5 };
+const TEST_SETTINGS: WorkflowSettings = { workers: 4, leaseMs: 30_000, pollMaxMs: 50, pollMinMs: 5 };
 
 /** One "instance" of the workflow engine (its own DynamoDB client, workers and id) on the test's tables. */
 export function startInstance(dynamo: TestDynamo, types: WorkflowType[], options: { clock?: Clock; settings?: Partial<WorkflowSettings>; name?: string } = {}) {
@@ -81,10 +81,10 @@ export async function allHistory(instance: Pick<Workflows, 'service'>, workflowI
 export function lines(events: HistoryEvent[]): string[] {
   return events.map((e) => {
     const a = e.attributes;
-    if (a.markerName) return `${e.eventType} ${String(a.markerName)}`;
-    if (a.activityType) return `${e.eventType} ${a.compensation ? 'undo ' : ''}${String(a.activityType)}#${String(a.attempt)}`;
-    if (a.timerId) return `${e.eventType} ${String(a.timerId)}`;
-    if (a.signalName) return `${e.eventType} ${String(a.signalName)}`;
+    if (a.markerName) return `${e.eventType} ${a.markerName}`;
+    if (a.activityType) return `${e.eventType} ${a.compensation ? 'undo ' : ''}${a.activityType}#${a.attempt}`;
+    if (a.timerId) return `${e.eventType} ${a.timerId}`;
+    if (a.signalName) return `${e.eventType} ${a.signalName}`;
     return e.eventType;
   });
 }

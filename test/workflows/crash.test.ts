@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/kernel/clock.js';
 import { createTestDynamo, type TestDynamo } from '../support/dynamo.js';
+import { until } from '../support/events.js';
 import { OPS_TOKEN, startTestService, type TestService } from '../support/service.js';
 import { allHistory, lines, retryLines, untilStatus } from '../support/workflows.js';
 
@@ -23,16 +24,10 @@ async function startServerProcess(dynamo: TestDynamo): Promise<{ child: ChildPro
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const url = await vi.waitFor(
-    () => {
-      const port = /listening on http:\/\/localhost:(\d+)/.exec(out)?.[1];
-      if (!port) throw new Error('the server has not started yet');
-      return `http://127.0.0.1:${port}`;
-    },
-    { timeout: 60_000, interval: 50 },
-  );
-  return { child, url };
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const port = () => /listening on http:\/\/localhost:(\d+)/.exec(out)?.[1];
+  await until(() => port() !== undefined, child.stdout);
+  return { child, url: `http://127.0.0.1:${port()}` };
 }
 
 describe('a workflow worker killed mid-step', () => {

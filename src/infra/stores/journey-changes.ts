@@ -53,7 +53,7 @@ export interface RunChange {
 }
 
 /** Pure: a signal's key in the header's `signals` map (a prefix keeps any name clear of the expression aliases). */
-export const signalKey = (name: string) => `s_${name}`;
+const signalKey = (name: string) => `s_${name}`;
 /** Pure: a checkpoint's key in the header's `results` map. */
 export const resultKey = (index: number) => `r${index}`;
 

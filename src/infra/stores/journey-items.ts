@@ -176,12 +176,12 @@ export function serialise(value: unknown, what: string): string {
   return json;
 }
 
-const parse = (json: unknown) => (typeof json === 'string' ? JSON.parse(json) : undefined);
+const parse = (json: unknown): unknown => (typeof json === 'string' ? JSON.parse(json) : undefined);
 
 /** Pure: a stored signals map as callers see it. */
 function toSignals(stored: unknown): Record<string, ReceivedSignal> {
   const signals: Record<string, ReceivedSignal> = {};
-  // Keys carry a prefix (see signalKey in journey-requests).
+  // Keys carry a prefix (see signalKey in journey-changes).
   for (const [key, value] of Object.entries((stored as Record<string, Item>) ?? {})) {
     signals[key.slice(2)] = { payload: parse(value.payloadJson), at: value.at as string, eventId: value.eventId as number };
   }
@@ -240,7 +240,7 @@ function toCheckpoints(stored: unknown): StoredCheckpoint[] {
       index: v.index as number,
       attempts: v.attempts as number,
       eventId: v.eventId as number,
-      ...(typeof v.resultJson === 'string' ? { result: JSON.parse(v.resultJson) } : { result: undefined, inItem: true }),
+      ...(typeof v.resultJson === 'string' ? { result: JSON.parse(v.resultJson) as unknown } : { result: undefined, inItem: true }),
       ...(v.seeded ? { seeded: true } : {}),
     }))
     .sort((a, b) => a.index - b.index);

@@ -275,8 +275,6 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
   };
 }
 
-export type JourneyRequests = ReturnType<typeof journeyRequests>;
-
 function conflict(journeyId: string, why: string, current?: Item) {
   return new ConflictError('journey.conflict', `journey ${journeyId}: ${why}`, { current: current ?? null });
 }

@@ -27,20 +27,8 @@ import { appendPlan, applyChange, journeyRequests, type AppendPlan, type Journey
 import { guard, isExpired, queryAll, queryPages, writeIf, type Item, type StoreDeps } from './store-deps.js';
 import { sendOne, transactWrite, type TxOp } from './transaction.js';
 
-export { ACTIVE_STATUSES, DUE_SHARDS, FINISHED_STATUSES, JOURNEY_STATUSES, dueShardOf, isFinished, serialise } from './journey-items.js';
-export type {
-  Checkpoint,
-  JourneyRecord,
-  JourneyStatus,
-  NewEvent,
-  NotifyTarget,
-  ReceivedSignal,
-  RunSummary,
-  StoredCheckpoint,
-  StoredEvent,
-  Timer,
-  Waiting,
-} from './journey-items.js';
+export { DUE_SHARDS, JOURNEY_STATUSES, dueShardOf, isFinished, serialise } from './journey-items.js';
+export type { Checkpoint, JourneyRecord, JourneyStatus, NewEvent, NotifyTarget, RunSummary, StoredCheckpoint, StoredEvent } from './journey-items.js';
 export type { JourneyLease, NewRun, RunChange } from './journey-requests.js';
 
 const expression = expressionsFor(DEF);

@@ -28,7 +28,7 @@ import { defineWorkflow, type StepContext, type WorkflowType } from '../define.j
 import type { Actor } from '../events.js';
 import type { WorkflowService } from '../service.js';
 
-export const CONSOLIDATION = 'consolidation';
+const CONSOLIDATION = 'consolidation';
 const STEP = { read: 'read-partitions', write: 'write-parquet', save: 'save-congregado' } as const;
 
 /** The input as stored: what was asked, resolved against the config file (so the key and the retry policy are known). */

@@ -12,8 +12,8 @@ import { z } from 'zod';
 import { sleep } from '../../kernel/retry.js';
 import { defineWorkflow, StepFailure, type CompensationContext, type StepContext, type WorkflowType } from '../define.js';
 
-export const ORDER = 'order';
-export const ORDER_STEPS = ['ValidateInput', 'ProcessData', 'EnrichData', 'SaveResults', 'NotifyCompletion'] as const;
+const ORDER = 'order';
+const ORDER_STEPS = ['ValidateInput', 'ProcessData', 'EnrichData', 'SaveResults', 'NotifyCompletion'] as const;
 type StepName = (typeof ORDER_STEPS)[number];
 const stepName = z.enum(ORDER_STEPS);
 

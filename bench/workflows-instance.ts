@@ -9,26 +9,36 @@
  */
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { createDynamo } from '../../src/infra/dynamo/client.js';
-import { createJourneyStore } from '../../src/infra/stores/journey-store.js';
-import { tableNames } from '../../src/infra/tables.js';
-import { systemClock } from '../../src/kernel/clock.js';
-import { createLogger } from '../../src/kernel/logger.js';
-import { createWorkflows, defineWorkflow } from '../../src/workflows/index.js';
+import { createDynamo } from '../src/infra/dynamo/client.js';
+import { createJourneyStore } from '../src/infra/stores/journey-store.js';
+import { tableNames } from '../src/infra/tables.js';
+import { systemClock } from '../src/kernel/clock.js';
+import { createLogger } from '../src/kernel/logger.js';
+import { createWorkflows, defineWorkflow } from '../src/workflows/index.js';
 
 const [endpoint, prefix, name, workers] = process.argv.slice(2);
 const dynamo = createDynamo({ region: 'sa-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 const table = tableNames(prefix).journeys;
 
 /** Five steps that do nothing: the engine's own cost per transition. */
-export const noop = defineWorkflow({
+const noop = defineWorkflow({
   type: 'noop',
   version: 1,
   input: z.object({ n: z.number() }),
   steps: ['S1', 'S2', 'S3', 'S4', 'S5'].map((step) => ({ name: step, run: () => ({ ok: true }) })),
 });
 
-const send = (message: Record<string, unknown>) => process.send!(message);
+/** What an instance tells the parent (bench/workflows.ts), by `type`. */
+export type InstanceMessage =
+  | { type: 'ready' }
+  | { type: 'reset' }
+  | { type: 'started'; n: number; workflowId: string; at: number }
+  | { type: 'finished'; workflowId: string; status: string; at: number }
+  | { type: 'floor'; ms: number }
+  | ({ type: 'counters' } & ReturnType<typeof dynamo.counter.snapshot>)
+  | { type: 'error'; message: string };
+
+const send = (message: InstanceMessage) => process.send!(message);
 const workflows = createWorkflows({
   store: createJourneyStore({ doc: dynamo.doc, tableName: table, clock: systemClock, ttlDays: 1 }),
   types: [noop],
@@ -71,7 +81,7 @@ process.on('message', (message: { cmd: string; n?: number; ops?: number; inFligh
       case 'start': {
         const at = Date.now();
         const ref = await workflows.service.start({ type: 'noop', input: { n: message.n! } }, { id: 'bench' });
-        send({ type: 'started', n: message.n, workflowId: ref.workflowId, at });
+        send({ type: 'started', n: message.n!, workflowId: ref.workflowId, at });
         break;
       }
       case 'floor':

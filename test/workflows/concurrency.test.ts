@@ -5,7 +5,8 @@ import { createFakeClock, systemClock } from '../../src/kernel/clock.js';
 import { defineWorkflow, StepFailure, type StepDefinition } from '../../src/workflows/define.js';
 import { createOrderWorkflow } from '../../src/workflows/types/order.js';
 import { createTestDynamo, LOCAL_CREDENTIALS, type TestDynamo } from '../support/dynamo.js';
-import { ACTOR, allHistory, lines, startInstance, untilStatus, type Instance } from '../support/workflows.js';
+import { deferred } from '../support/events.js';
+import { ACTOR, allHistory, lines, skipUntil, startInstance, untilStatus, type Instance } from '../support/workflows.js';
 
 /** Five steps that count how often each one runs, per workflow. */
 function countingType(executions: Map<string, number>) {
@@ -123,6 +124,43 @@ describe('workflow workers across instances', () => {
     const history = await allHistory(holder, ref.workflowId);
     expect(history.some((e) => e.eventType === 'ActivityTaskTimedOut')).toBe(false);
     expect(history.find((e) => e.eventType === 'ActivityTaskStarted')!.attributes.worker).toBe('holder');
+  });
+
+  it("when a holder hangs past its lease and another instance finishes the run, then the old holder's late result is refused and changes nothing", async () => {
+    const clock = createFakeClock(Date.now());
+    const hanging = deferred();
+    const late = deferred<string>();
+    const type = defineWorkflow({
+      type: 'hung',
+      version: 1,
+      input: z.object({}),
+      steps: [
+        // The first attempt hangs, deaf to its abort signal, until the test lets it return.
+        { name: 'Hang', retry: { initialDelayMs: 1_000, jitter: 'none' }, run: (ctx) => (ctx.attempt === 1 ? (hanging.resolve(), late.promise) : 'fresh') },
+        { name: 'After', run: (ctx) => ({ saw: ctx.previousResults.Hang }) },
+      ],
+    });
+    // A lease long in real time: the hung holder's renewal timer never fires during the test.
+    const stale = startInstance(anotherClient(), [type], { clock, name: 'stale', settings: { workers: 1, leaseMs: 600_000 } });
+    instances.push(stale);
+    const ref = await stale.service.start({ type: 'hung', input: {} }, ACTOR);
+    await hanging.promise;
+    const rescuer = startInstance(anotherClient(), [type], { clock, name: 'rescuer' });
+    instances.push(rescuer);
+    clock.advance(600_001);
+    const view = await skipUntil(rescuer, clock, ref.workflowId, ['COMPLETED']);
+    expect(view.steps.map((s) => [s.name, s.attempts, s.result])).toEqual([
+      ['Hang', 2, 'fresh'],
+      ['After', 1, { saw: 'fresh' }],
+    ]);
+    const finished = await rescuer.store.get(ref.workflowId);
+
+    late.resolve('late');
+    await vi.waitFor(() => expect(stale.lines.some((l) => String(l.message).startsWith('workflow run lost'))).toBe(true), { timeout: 10_000, interval: 10 });
+    expect(await rescuer.store.get(ref.workflowId)).toEqual(finished);
+    const history = lines(await allHistory(rescuer, ref.workflowId));
+    expect(history.filter((l) => l.startsWith('ActivityTaskCompleted Hang'))).toEqual(['ActivityTaskCompleted Hang#2']);
+    expect(history.filter((l) => l.startsWith('ActivityTaskTimedOut'))).toEqual(['ActivityTaskTimedOut Hang#1']);
   });
 
   it('when the journey table does not exist, then a start fails with the DynamoDB error instead of falling back to memory', async () => {

@@ -87,6 +87,7 @@ describe('workflow HTTP API', () => {
     expect((await post(`/workflows/${id}/signal`, { name: 'bad name' })).status).toBe(400);
     expect((await post(`/workflows/${id}/terminate`, { reason: '' })).status).toBe(400);
     expect((await post('/workflows/order%3ANOPE/terminate', { reason: 'x' })).status).toBe(404);
+    expect((await post('/workflows/order%3ANOPE/resume', {})).status).toBe(404);
     expect(await itemsOf('order:H-2')).toBe(before);
 
     const terminated = await post(`/workflows/${id}/terminate`, { reason: 'test over' });

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sleep } from '../src/kernel/retry.js';
 import type { HistoryEvent, RunRef, WorkflowSummary, WorkflowView } from '../src/workflows/index.js';
+import { requestJson } from './http-json.js';
 import { formatEvent, formatStatus, isClosing, progressLine } from './workflow-format.js';
 
 export const USAGE = `usage: npm run workflow -- <verb> [options]
@@ -52,27 +53,15 @@ class ApiError extends Error {
 
 function client(io: CliIo) {
   const base = io.url.replace(/\/+$/, '');
+  const headers = { authorization: `Bearer ${io.token}`, ...(io.actor ? { 'x-actor': io.actor } : {}) };
   // Most verbs answer the run they acted on (start, terminate, resume, signal).
   return async function call<T = Omit<RunRef, 'created'>>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${io.token}`, 'content-type': 'application/json', ...(io.actor ? { 'x-actor': io.actor } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
-      });
-    } catch (error) {
-      const e = error as { cause?: { code?: string }; name?: string };
-      throw new ApiError(0, 'unreachable', `cannot reach ${base} (${e.cause?.code ?? e.name ?? 'error'}); is the service running (npm start)?`);
-    }
-    const text = await res.text();
-    const parsed = text ? (JSON.parse(text) as T & { error?: { code: string; message: string; details?: unknown } }) : ({} as T & { error?: undefined });
-    if (!res.ok) {
-      const error = (parsed as { error?: { code: string; message: string; details?: unknown } }).error;
-      throw new ApiError(res.status, error?.code ?? 'http', error?.message ?? `HTTP ${res.status}`, error?.details);
-    }
-    return { status: res.status, body: parsed };
+    const answer = await requestJson(`${base}${path}`, { method, headers, body, timeoutMs: 30_000 });
+    if (answer.kind === 'timeout') throw new ApiError(0, 'timeout', `${base} did not answer within 30 s`);
+    if (answer.kind === 'unreachable') throw new ApiError(0, 'unreachable', `cannot reach ${base} (${answer.code}); is the service running (npm start)?`);
+    if (!answer.ok) throw new ApiError(answer.status, answer.error?.code ?? 'http', answer.error?.message ?? `HTTP ${answer.status}`, answer.error?.details);
+    // A success answer of this path: the API's own type for it.
+    return { status: answer.status, body: answer.body as T };
   };
 }
 

@@ -225,10 +225,9 @@ export function createExecutor(deps: ExecutorDeps) {
     async shutdown(waitMs: number): Promise<void> {
       stopping = true;
       for (const handle of active.values()) handle.stop('shutdown');
-      let timer: NodeJS.Timeout | undefined;
-      const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
-      await Promise.race([Promise.all([...active.values()].map((h) => h.done)), waited]);
-      clearTimeout(timer);
+      const done = new AbortController();
+      await Promise.race([Promise.all([...active.values()].map((h) => h.done)), sleep(waitMs, done.signal).catch(() => undefined)]);
+      done.abort();
     },
   };
 }

@@ -6,6 +6,7 @@
 import { DUE_SHARDS, type JourneyRecord, type JourneyStore } from '../infra/stores/journey-store.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
+import { sleep } from '../kernel/retry.js';
 import { errorMessage } from './define.js';
 import type { ClaimedRun } from './attempt.js';
 import type { Executor } from './executor.js';
@@ -74,16 +75,13 @@ export function createWorkerPool(deps: WorkerPoolDeps): WorkerPool {
     wakeSleeper?.();
   }
 
-  const nap = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wakeSleeper = undefined;
-        resolve();
-      }
-      wakeSleeper = done;
-    });
+  /** Waits `ms`, or less when nudged. */
+  async function nap(ms: number) {
+    const early = new AbortController();
+    wakeSleeper = () => early.abort();
+    await sleep(ms, early.signal).catch(() => undefined);
+    wakeSleeper = undefined;
+  }
 
   function execute(run: ClaimedRun) {
     void executor.execute(run).finally(() => {

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import express from 'express';
 import { z } from 'zod';
 import { AppError, ERROR_CATALOGUE, type ErrorCode, ValidationError, isUnavailable } from '../kernel/errors.js';
+import { findJsonLimitProblem } from '../kernel/json-limits.js';
 import type { Logger } from '../kernel/logger.js';
 
 /** The one error shape of the API. */
@@ -12,7 +13,10 @@ export function errorBody(code: ErrorCode, message: string, details?: unknown) {
 /** Reads the body as raw bytes (the Meta signature needs them) with a route-specific limit. */
 export const rawBody = (limit: string) => express.raw({ type: () => true, limit });
 
-/** Parses the raw body as JSON and validates it; ValidationError (400) on any problem. */
+/**
+ * Parses the raw body as JSON and validates it; ValidationError (400) on any problem, including
+ * numbers or nesting we could not carry faithfully (see kernel/json-limits).
+ */
 export function parseJsonBody<T extends z.ZodType>(req: Request, schema: T): z.infer<T> {
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   let value: unknown;
@@ -21,6 +25,8 @@ export function parseJsonBody<T extends z.ZodType>(req: Request, schema: T): z.i
   } catch {
     throw new ValidationError('the body is not valid JSON');
   }
+  const problem = findJsonLimitProblem(value);
+  if (problem) throw new ValidationError('invalid body: a value is out of range', [problem]);
   return parseWith(schema, value, 'body');
 }
 

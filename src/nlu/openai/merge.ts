@@ -25,6 +25,23 @@ const clean = (v: string | null | undefined) => {
   return t ? t : null;
 };
 
+const foldWords = (v: string) => foldKeepLength(v).replace(/[^a-z0-9]+/g, ' ').trim();
+
+/**
+ * The notes, so that the LLM never drops the caregiver's words: its operational note unless the
+ * rules' one holds it and more while no clinical note takes the rest; its clinical note, or the
+ * rules' one when it gave none and did not put those words in the operational note.
+ */
+function keepWholeNotes(llm: { clinical: string | null; operational: string | null }, rules: Understanding) {
+  let operational = llm.operational ?? rules.operationalNote;
+  if (llm.operational && rules.operationalNote && !llm.clinical && foldWords(rules.operationalNote).includes(foldWords(llm.operational))) {
+    operational = rules.operationalNote;
+  }
+  let clinical = llm.clinical;
+  if (!clinical && rules.clinicalNote && !foldWords(operational ?? '').includes(foldWords(rules.clinicalNote))) clinical = rules.clinicalNote;
+  return { clinicalNote: clinical, operationalNote: operational };
+}
+
 /**
  * Combines the LLM's extraction with the rules' reading of the same message. Vitals the rules read
  * from a label or unit win; the LLM's values go through the same range validation and must appear
@@ -68,14 +85,14 @@ export function mergeWithRules(text: string, context: NluContext, rules: RulesAn
   const llmIntent = llm.intent === 'none' ? null : llm.intent;
   const intent = context.expecting === 'substitute_choice' && choice ? 'substituto' : (llmIntent ?? r.intent);
 
+  const notes = keepWholeNotes({ clinical: context.expecting === 'finalization_topics' ? null : clean(llm.clinicalNote), operational: clean(llm.operationalNote) }, r);
   return {
     yesNo: llm.yesNo === 'yes' || llm.yesNo === 'no' ? llm.yesNo : null,
     intent,
     vitals,
     invalidVitals: [...invalid.values()],
     respiratoryCondition,
-    clinicalNote: context.expecting === 'finalization_topics' ? null : clean(llm.clinicalNote),
-    operationalNote: clean(llm.operationalNote) ?? r.operationalNote,
+    ...notes,
     finalizationTopics: topics,
     choice,
     source: 'openai',

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import express from 'express';
 import { z } from 'zod';
-import { AppError, ERROR_CATALOGUE, type ErrorCode, ValidationError, isUnavailable } from '../kernel/errors.js';
+import { AppError, ERROR_CATALOGUE, type ErrorCode, NotFoundError, ValidationError, isUnavailable } from '../kernel/errors.js';
 import { findJsonLimitProblem } from '../kernel/json-limits.js';
 import type { Logger } from '../kernel/logger.js';
 
@@ -46,18 +46,29 @@ export const handle =
     fn(req, res).catch(next);
   };
 
+/** The route pattern a request matched ("/sessions/:id/state"), never the raw path (it may hold a phone number). */
+const routeOf = (req: Request) => `${req.method} ${req.route?.path ? `${req.baseUrl}${req.route.path}` : '(no route)'}`;
+
 /**
  * The single error middleware: named errors keep their code and status, body-parser failures
  * become 400/413, an unreachable DynamoDB becomes 503 (the provider retries), anything else 500.
+ * Every refusal (4xx) leaves one warn line: code, status and route, with the request id of the
+ * request's logger — never the body, a phone number or a path parameter.
  */
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
+    const log: Logger = res.locals.logger ?? logger;
+    const refuse = (status: number, code: ErrorCode, message: string, details?: unknown) => {
+      log.warn('request refused', { status, code, route: routeOf(req) });
+      return res.status(status).json(errorBody(code, message, details));
+    };
     const e = error as AppError & { type?: string; status?: number; expose?: boolean };
-    if (e.type === 'entity.too.large') return res.status(413).json(errorBody('request.tooLarge', 'the body is too large'));
-    if (e.type && e.status && e.status < 500) return res.status(400).json(errorBody('request.invalid', 'the body could not be read'));
+    if (e.type === 'entity.too.large') return refuse(413, 'request.tooLarge', 'the body is too large');
+    if (e.type && e.status && e.status < 500) return refuse(400, 'request.invalid', 'the body could not be read');
     if (e instanceof AppError) {
-      if (e.status >= 500) logger.error('request failed', { path: req.path, code: e.code, error: e.message });
       if (e.code === 'store.unavailable' || e.code === 'lock.notAcquired') res.setHeader('Retry-After', '1');
+      if (e.status < 500) return refuse(e.status, e.code, e.message, e.details);
+      log.error('request failed', { path: req.path, code: e.code, error: e.message });
       return res.status(e.status).json(errorBody(e.code, e.message, e.details));
     }
     if (isUnavailable(e)) {
@@ -65,11 +76,12 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       return res.status(503).json(errorBody('store.unavailable', ERROR_CATALOGUE['store.unavailable'].why));
     }
     const unknown = error as Error;
-    logger.error('unexpected error', { path: req.path, error: unknown?.message, stack: unknown?.stack });
+    log.error('unexpected error', { path: req.path, error: unknown?.message, stack: unknown?.stack });
     return res.status(500).json(errorBody('internal.error', 'unexpected error'));
   };
 }
 
-export const notFound: RequestHandler = (req, res) => {
-  res.status(404).json(errorBody('resource.notFound', `no route ${req.method} ${req.path}`));
+/** No route matched: a 404 through the error middleware, so it is logged like every refusal. */
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new NotFoundError(`no route ${req.method} ${req.path}`));
 };

@@ -6,7 +6,7 @@ import type { StatusHandler } from '../pipeline/statuses.js';
 import { parseMetaWebhook } from '../channels/meta/normalise.js';
 import { verifyMetaSignature } from '../channels/meta/signature.js';
 import { verifyToken } from '../kernel/token.js';
-import { errorBody, handle, rawBody } from './http.js';
+import { handle, rawBody } from './http.js';
 
 export interface WhatsAppRouteOptions {
   inbox: Inbox;
@@ -30,7 +30,7 @@ export function whatsappRoutes(options: WhatsAppRouteOptions) {
     const token = req.query['hub.verify_token'];
     const challenge = req.query['hub.challenge'];
     const ok = mode === 'subscribe' && typeof token === 'string' && verifyToken(token, options.verifyToken) && typeof challenge === 'string';
-    if (!ok) return res.status(403).json(errorBody('auth.forbidden', 'verification failed'));
+    if (!ok) throw new AppError('auth.forbidden', 'verification failed');
     res.type('text/plain').send(challenge);
   });
 

@@ -2,6 +2,7 @@ import type { Understanding } from '../../contracts/understanding.js';
 import type { NluContext } from '../context.js';
 import { NO_INFORMATION } from '../rules/finalization-topics.js';
 import type { RulesAnalysis } from '../rules/rules-understanding.js';
+import { spokenToDigits } from '../rules/spoken-numbers.js';
 import { foldKeepLength } from '../rules/text.js';
 import { validateVitals, type InvalidVital, type VitalCandidate, type VitalField } from '../rules/vital-ranges.js';
 import type { LlmOutput } from './llm-output.js';
@@ -50,7 +51,8 @@ function keepWholeNotes(llm: { clinical: string | null; operational: string | nu
 export function mergeWithRules(text: string, context: NluContext, rules: RulesAnalysis, llm: LlmOutput): Understanding {
   const r = rules.understanding;
   const folded = foldKeepLength(text);
-  const numbers = new Set((folded.match(/\d+/g) ?? []).map((d) => String(Number(d))));
+  // Numbers said in words ("setenta e oito") count as written too.
+  const numbers = new Set((spokenToDigits(folded).text.match(/\d+/g) ?? []).map((d) => String(Number(d))));
 
   const anchored = new Set(rules.anchoredVitals);
   const candidates: VitalCandidate[] = [];

@@ -75,6 +75,12 @@ export const configSchema = z.object({
   OPENAI_BASE_URL: optionalUrl,
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: positiveInt(8_000),
+
+  // Media: voice notes are fetched and transcribed (with OPENAI_API_KEY); larger files are refused unread
+  MEDIA_MAX_BYTES: positiveInt(16 * 1024 * 1024),
+  MEDIA_FETCH_TIMEOUT_MS: positiveInt(15_000),
+  OPENAI_TRANSCRIBE_MODEL: z.string().min(1).default('gpt-4o-mini-transcribe'),
+  OPENAI_TRANSCRIBE_TIMEOUT_MS: positiveInt(30_000),
 });
 
 /** The validated environment; OPS_TOKEN is always set (generated for this run when it was not). */

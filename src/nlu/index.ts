@@ -5,3 +5,4 @@ export { createRulesUnderstanding, analyseWithRules, type RulesAnalysis } from '
 export { NO_INFORMATION } from './rules/finalization-topics.js';
 export { VITAL_RANGES, checkVital, validateVitals, type InvalidVital } from './rules/vital-ranges.js';
 export type { NluContext } from './context.js';
+export { createOpenAITranscriber, type OpenAITranscriberOptions } from './openai-transcriber.js';

@@ -194,11 +194,15 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       opsToken: config.OPS_TOKEN,
       sweep: recovery.sweepOnce,
       /** Listens on `port` (default PORT; 0 picks a free one) and starts the recovery sweeps. */
-      async start(port = config.PORT): Promise<{ url: string; port: number }> {
+      async start(port = config.PORT): Promise<{ url: string; port: number; server: Server }> {
         server = await new Promise<Server>((resolve, reject) => {
           const s = app.listen(port, '0.0.0.0', () => resolve(s));
           s.once('error', reject);
         });
+        // Behind a load balancer an idle connection must stay open longer than the balancer keeps
+        // it (Node's default 5 s < ALB's 60 s), or the balancer reuses a socket we just closed: 502/reset.
+        server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+        server.headersTimeout = config.HTTP_HEADERS_TIMEOUT_MS;
         stops.push(
           () =>
             new Promise<void>((resolve) => {
@@ -210,7 +214,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         stops.push(recovery.stop);
         stops.push(() => queue.idle());
         const actual = (server.address() as AddressInfo).port;
-        return { url: `http://127.0.0.1:${actual}`, port: actual };
+        return { url: `http://127.0.0.1:${actual}`, port: actual, server };
       },
       /** Stops accepting, drains queued turns, stops the demo backend and DynamoDB Local. */
       stop: stopAll,

@@ -81,6 +81,10 @@ export const configSchema = z.object({
   MEDIA_FETCH_TIMEOUT_MS: positiveInt(15_000),
   OPENAI_TRANSCRIBE_MODEL: z.string().min(1).default('gpt-4o-mini-transcribe'),
   OPENAI_TRANSCRIBE_TIMEOUT_MS: positiveInt(30_000),
+
+  // HTTP server behind a load balancer: idle connections outlive the balancer's (AWS ALB: 60 s)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(65_000),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt(66_000),
 });
 
 /** The validated environment; OPS_TOKEN is always set (generated for this run when it was not). */
@@ -122,6 +126,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const missingLambdas = LAMBDA_VARIABLES.filter((key) => !config[key as keyof typeof config]);
   if (missingLambdas.length > 0 && missingLambdas.length < LAMBDA_VARIABLES.length) {
     problems.push(`LAMBDA_*: some are set but not all: missing ${missingLambdas.join(', ')}`);
+  }
+  // Node's guidance: headers may start arriving on a kept-alive connection right before it would close.
+  if (config.HTTP_HEADERS_TIMEOUT_MS <= config.HTTP_KEEP_ALIVE_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must be greater than HTTP_KEEP_ALIVE_TIMEOUT_MS');
   }
   if (problems.length) throw new ConfigError(problems);
   const opsTokenGenerated = config.OPS_TOKEN === undefined;

@@ -41,12 +41,29 @@ export function createInbox(deps: {
   const { stores, queue, logger, metrics, settings } = deps;
   const limiter = new Limiter(settings.maxConcurrentTurns);
 
+  /**
+   * A voice note is fetched and transcribed before its turn, which can outlast the claim's
+   * in-progress lease: the claim is renewed meanwhile, so the sweep never takes the message over.
+   */
+  async function heard(stored: InboundMessage, held: { key: string; owner: string }): Promise<InboundMessage> {
+    const media = deps.media;
+    if (!media?.listensTo(stored)) return stored;
+    const renew = () =>
+      stores.idempotency.renew(held.key, held.owner, settings.inProgressMs).catch((error) => logger.warn('claim renewal failed', { error: (error as Error).message }));
+    const timer = setInterval(renew, Math.max(50, Math.floor(settings.inProgressMs / 3)));
+    try {
+      return await media.hear(stored);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
   /** Runs the turn of a stored message under the claim the inbox holds for it; a voice note is transcribed first (after the ack). */
   async function process(stored: InboundMessage, held: { key: string; owner: string }) {
     try {
       const claim = { mode: 'held' as const, ...held, ttlMs: settings.dedupTtlMs };
       const outcome = await limiter.run(async () => {
-        const message = deps.media ? await deps.media.hear(stored) : stored;
+        const message = await heard(stored, held);
         return deps.turns.run({ input: { kind: 'message', message }, channel: 'meta', claim });
       });
       if (outcome.status === 'processed') await deps.outbox.deliver(outcome.outbound);

@@ -54,9 +54,12 @@ export function createMediaReader(deps: MediaReaderDeps) {
     return { ...message, hearing: { transcribed: false, reason } };
   }
 
+  /** Whether `hear` will fetch and transcribe this message (it takes seconds). */
+  const listensTo = (message: InboundMessage) => message.media?.kind === 'audio' || message.media?.kind === 'voice';
+
   async function hear(message: InboundMessage): Promise<InboundMessage> {
     const media = message.media;
-    if (!media || (media.kind !== 'audio' && media.kind !== 'voice')) return message;
+    if (!media || !listensTo(message)) return message;
     if (!deps.transcriber) return unheard(message, 'no_transcriber');
     const fetcher = deps.fetchers[message.provider];
     if (!fetcher) return unheard(message, 'no_fetcher');
@@ -73,7 +76,7 @@ export function createMediaReader(deps: MediaReaderDeps) {
     }
   }
 
-  return { hear };
+  return { hear, listensTo };
 }
 
 export type MediaReader = ReturnType<typeof createMediaReader>;

@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { metaImage, metaOther, metaText, newWamid } from '../support/meta-payloads.js';
+import { once } from 'node:events';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { metaImage, metaOther, metaText, metaWebhookOf, newWamid, serialiseLikeMeta, signMetaBody } from '../support/meta-payloads.js';
+import { deferred, watchCalls } from '../support/events.js';
+import type { FakeTranscription } from '../support/fake-openai.js';
+import { APP_SECRET } from '../support/service.js';
 import { ANA_ID } from './e2e.js';
 import { anaConfirmedOverMeta, startMetaE2E, type MetaE2E } from './meta-e2e.js';
 
@@ -83,6 +87,31 @@ describe('voice notes over the Meta channel', () => {
     expect(await e.send(voiceNote('voice-slow'))).toEqual([`Não consigo ouvir áudios agora. Pode escrever a mensagem, por favor?\n${question}`]);
     expect(await metric(e, 'orchestrator_transcriptions_total{result="timeout"}')).toMatch(/ 1$/);
     expect(await e.send(metaText('sim', { from: ANA_ID }))).toEqual(['Dados clínicos salvos com sucesso!']);
+  });
+});
+
+describe('a long transcription', () => {
+  it('when a transcription outlasts the claim\'s in-progress lease, then the claim is renewed, a sweep does not take the voice note over, and it is answered once', async () => {
+    const e = await startMetaE2E({ openai: true, env: { IDEMPOTENCY_IN_PROGRESS_MS: '1000' } });
+    // The renewal timer is fake: it fires when the test says; the lease lives on the service's fake clock.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    onTestFinished(() => void vi.useRealTimers());
+    const renewals = watchCalls(e.service.stores.idempotency, 'renew');
+    e.graph.media('voice-long', { bytes: Buffer.from('OggS'), mimeType: 'audio/ogg' });
+    const done = deferred<FakeTranscription>();
+    e.openai!.enqueueTranscription({ kind: 'later', until: done.promise });
+    const arrived = once(e.openai!.events, 'transcription');
+    const raw = serialiseLikeMeta(metaWebhookOf({ messages: [voiceNote('voice-long')] }));
+    expect((await e.post('/webhook/whatsapp', raw, { 'X-Hub-Signature-256': signMetaBody(raw, APP_SECRET) })).status).toBe(200);
+    await arrived;
+    e.clock.advance(1_001);
+    vi.advanceTimersToNextTimer();
+    await renewals.settled();
+    expect((await e.service.sweep()).inboxTaken).toBe(0);
+    done.resolve({ kind: 'text', text: 'acabou a fralda' });
+    await e.service.queue.idle();
+    expect(e.sender.sent.map((s) => s.reply.text)).toEqual(['Salvei a anotação: "acabou a fralda".']);
+    expect((await e.userEntries(ANA_ID)).map((m) => m.text)).toEqual(['acabou a fralda']);
   });
 });
 

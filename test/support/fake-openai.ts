@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -28,7 +29,12 @@ export interface RecordedRequest {
 }
 
 /** A scripted answer of `POST /v1/audio/transcriptions`. */
-export type FakeTranscription = { kind: 'text'; text: string } | { kind: 'status'; status: number } | { kind: 'hang' };
+export type FakeTranscription =
+  | { kind: 'text'; text: string }
+  | { kind: 'status'; status: number }
+  | { kind: 'hang' }
+  /** Answers once `until` resolves (the test decides when the transcription is done). */
+  | { kind: 'later'; until: Promise<FakeTranscription> };
 
 /** One transcription request, with the multipart fields the SDK sent. */
 export interface RecordedTranscription {
@@ -44,6 +50,8 @@ export interface RecordedTranscription {
 export interface FakeOpenAI {
   /** Transcription requests so far. */
   transcriptions: RecordedTranscription[];
+  /** Emits 'transcription' (with the RecordedTranscription) as each arrives: `once(fake.events, 'transcription')`. */
+  events: EventEmitter;
   /** Answers used in order by the next transcription requests; after that the default (501). */
   enqueueTranscription(...replies: FakeTranscription[]): void;
   setTranscriptionDefault(reply: FakeTranscription | ((request: RecordedTranscription) => FakeTranscription)): void;
@@ -77,6 +85,7 @@ async function transcribe(
   res: ServerResponse,
   next: (request: RecordedTranscription) => FakeTranscription,
   transcriptions: RecordedTranscription[],
+  events: EventEmitter,
 ): Promise<void> {
   const form = await new Request('http://fake/v1/audio/transcriptions', {
     method: 'POST',
@@ -93,7 +102,9 @@ async function transcribe(
     authorization: req.headers.authorization,
   };
   transcriptions.push(recorded);
-  const reply = next(recorded);
+  events.emit('transcription', recorded);
+  let reply = next(recorded);
+  while (reply.kind === 'later') reply = await reply.until;
   if (reply.kind === 'hang' || res.destroyed) return;
   if (reply.kind === 'status') {
     res.writeHead(reply.status, { 'content-type': 'application/json' });
@@ -106,6 +117,7 @@ async function transcribe(
 
 /** Starts the fake on 127.0.0.1, port 0. */
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
+  const events = new EventEmitter();
   const transcriptions: RecordedTranscription[] = [];
   const transcriptionQueue: FakeTranscription[] = [];
   let transcriptionDefault: FakeTranscription | ((request: RecordedTranscription) => FakeTranscription) = { kind: 'status', status: 501 };
@@ -138,7 +150,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     req.on('end', () => {
       if (req.method === 'POST' && (req.url ?? '').endsWith('/v1/audio/transcriptions')) {
         const next = (r: RecordedTranscription) => transcriptionQueue.shift() ?? (typeof transcriptionDefault === 'function' ? transcriptionDefault(r) : transcriptionDefault);
-        transcribe(req, Buffer.concat(chunks), res, next, transcriptions).catch(() => {
+        transcribe(req, Buffer.concat(chunks), res, next, transcriptions, events).catch(() => {
           res.writeHead(400);
           res.end();
         });
@@ -165,6 +177,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
 
   return {
     transcriptions,
+    events,
     enqueueTranscription: (...replies) => void transcriptionQueue.push(...replies),
     setTranscriptionDefault: (reply) => {
       transcriptionDefault = reply;

@@ -92,7 +92,10 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     const engine = overrides.engine ?? (createEngine() as ConversationEngine<unknown>);
     const understanding =
       overrides.understanding ??
-      createUnderstanding({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS }, { logger, clock });
+      createUnderstanding(
+        { apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS },
+        { logger, clock },
+      );
     const metrics = createMetrics({ defaultMetrics: true });
     const stores = createStores<unknown>({
       doc: dynamo.doc,
@@ -128,11 +131,20 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     const media = createMediaReader({
       fetchers: {
         ...(config.WHATSAPP_ACCESS_TOKEN && {
-          meta: createMetaMediaFetcher({ graphUrl: config.WHATSAPP_GRAPH_URL, apiVersion: config.WHATSAPP_API_VERSION, accessToken: config.WHATSAPP_ACCESS_TOKEN }),
+          meta: createMetaMediaFetcher({
+            graphUrl: config.WHATSAPP_GRAPH_URL,
+            apiVersion: config.WHATSAPP_API_VERSION,
+            accessToken: config.WHATSAPP_ACCESS_TOKEN,
+          }),
         }),
       },
       transcriber: config.OPENAI_API_KEY
-        ? createOpenAITranscriber({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_TRANSCRIBE_MODEL, timeoutMs: config.OPENAI_TRANSCRIBE_TIMEOUT_MS })
+        ? createOpenAITranscriber({
+            apiKey: config.OPENAI_API_KEY,
+            baseURL: config.OPENAI_BASE_URL,
+            model: config.OPENAI_TRANSCRIBE_MODEL,
+            timeoutMs: config.OPENAI_TRANSCRIBE_TIMEOUT_MS,
+          })
         : undefined,
       metrics,
       logger,

@@ -16,7 +16,8 @@ export function contentOf(message: InboundMessage): MessageContent {
   if (message.location) return { kind: 'location', detail: null };
   if (message.contacts) return { kind: 'contacts', detail: String(message.contacts.length) };
   if (message.type === 'request_welcome') return { kind: 'welcome', detail: null };
-  if (message.type === 'unsupported' || (!message.text.trim() && message.replyPayload === undefined && message.type !== 'text')) return { kind: 'unsupported', detail: null };
+  if (message.type === 'unsupported' || (!message.text.trim() && message.replyPayload === undefined && message.type !== 'text'))
+    return { kind: 'unsupported', detail: null };
   return { kind: 'text', detail: null };
 }
 

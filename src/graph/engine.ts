@@ -51,7 +51,11 @@ function startTurn(turn: TurnContext, message: InboundMessage, understanding: Un
     text: message.text,
     replyPayload: message.replyPayload ?? null,
     // Opening the chat from an entry point is a greeting.
-    understanding: { ...understanding, finalizationTopics: { ...understanding.finalizationTopics }, ...(content.kind === 'welcome' && { intent: 'auxiliar' as const }) },
+    understanding: {
+      ...understanding,
+      finalizationTopics: { ...understanding.finalizationTopics },
+      ...(content.kind === 'welcome' && { intent: 'auxiliar' as const }),
+    },
     content,
     queue: [{ t: 'content' }, { t: 'op' }, { t: 'pending' }],
     awaiting: null,

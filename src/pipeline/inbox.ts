@@ -49,7 +49,9 @@ export function createInbox(deps: {
     const media = deps.media;
     if (!media?.listensTo(stored)) return stored;
     const renew = () =>
-      stores.idempotency.renew(held.key, held.owner, settings.inProgressMs).catch((error) => logger.warn('claim renewal failed', { error: (error as Error).message }));
+      stores.idempotency
+        .renew(held.key, held.owner, settings.inProgressMs)
+        .catch((error) => logger.warn('claim renewal failed', { error: (error as Error).message }));
     const timer = setInterval(renew, Math.max(50, Math.floor(settings.inProgressMs / 3)));
     try {
       return await media.hear(stored);

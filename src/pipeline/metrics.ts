@@ -24,7 +24,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     mediaIn: counter('media_in_total', 'Inbound messages carrying media, by provider and kind', ['provider', 'kind']),
     transcriptions: counter('transcriptions_total', 'Voice notes and audio, by result: ok or why they were not heard', ['result']),
     unsupportedItems: counter('unsupported_items_total', 'Provider webhook items that could not be read, by provider and reason', ['provider', 'reason']),
-    sessionReads: counter('session_reads_total', 'How turns got their session: cache (no read), read (in parallel with the lock), reread (after it)', ['source']),
+    sessionReads: counter('session_reads_total', 'How turns got their session: cache (no read), read (in parallel with the lock), reread (after it)', [
+      'source',
+    ]),
     turnLatency: summary('turn_latency_ms', 'Turn latency from start to commit, ms'),
     lockWaitLatency: summary('lock_wait_ms', 'Time spent waiting for a busy session lock, ms'),
     turnRequests: summary('turn_dynamodb_requests', 'DynamoDB requests per committed turn'),

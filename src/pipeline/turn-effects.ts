@@ -89,6 +89,11 @@ async function settle(callId: string, run: () => Promise<unknown>): Promise<Call
     return { type: 'call.result', callId, ok: true, data: await run() };
   } catch (error) {
     const e = error as AppError;
-    return { type: 'call.result', callId, ok: false, error: { code: e.code ?? 'internal.error', message: e.message ?? String(error), retryable: e.retryable ?? false } };
+    return {
+      type: 'call.result',
+      callId,
+      ok: false,
+      error: { code: e.code ?? 'internal.error', message: e.message ?? String(error), retryable: e.retryable ?? false },
+    };
   }
 }

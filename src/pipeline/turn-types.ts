@@ -24,9 +24,7 @@ export type Channel = 'ingest' | 'meta' | 'template';
  * id when it stored the message). Either way the turn renews it while it runs, completes it in
  * its commit (kept `ttlMs`, with the response a duplicate gets replayed) or gives it back when it fails.
  */
-export type TurnClaim =
-  | { mode: 'claim'; key: string; hash: string; ttlMs: number }
-  | { mode: 'held'; key: string; owner: string; ttlMs: number };
+export type TurnClaim = { mode: 'claim'; key: string; hash: string; ttlMs: number } | { mode: 'held'; key: string; owner: string; ttlMs: number };
 
 /** A claim the turn holds while it runs. */
 export interface HeldClaim {

@@ -115,7 +115,12 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
    * The session as the lock's last commit (`committedVersion`) left it: the cached copy when it is
    * that version, the parallel read when it is not older, else a read now that we hold the lock.
    */
-  async function current(session: TurnSession, committedVersion: number | undefined, cached: Loaded<S> | undefined, read: Loaded<S> | null | undefined): Promise<Loaded<S>> {
+  async function current(
+    session: TurnSession,
+    committedVersion: number | undefined,
+    cached: Loaded<S> | undefined,
+    read: Loaded<S> | null | undefined,
+  ): Promise<Loaded<S>> {
     const fresh = (found: Loaded<S> | null) => found ?? { state: engine.initialState(session.sessionId, session.phone), version: 0 };
     if (cached && cached.version === committedVersion) {
       metrics.sessionReads.inc({ source: 'cache' });
@@ -185,7 +190,11 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
     deps.cache?.set(sessionId, saved.state, saved.version);
     metrics.repliesOut.inc({ channel }, decided.replies.length);
     logger.info('turn committed', { sessionId, channel, version: saved.version, replyCount: decided.replies.length });
-    logger.debug('turn content', { sessionId, text: input.kind === 'message' ? input.message.text : input.template, reply: decided.replies.map((r) => r.text) });
+    logger.debug('turn content', {
+      sessionId,
+      text: input.kind === 'message' ? input.message.text : input.template,
+      reply: decided.replies.map((r) => r.text),
+    });
     return { status: 'processed', response, outbound };
   }
 

@@ -21,7 +21,11 @@ const templateBodySchema = z.object({
 }) satisfies z.ZodType<TemplateBody>;
 
 /** Header idempotency keys: printable, bounded (the IETF draft's advice). */
-const headerKeySchema = z.string().min(1).max(255).regex(/^[A-Za-z0-9_.:\-]+$/, 'letters, digits and _ . : - only');
+const headerKeySchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9_.:\-]+$/, 'letters, digits and _ . : - only');
 
 /** Maps a turn outcome to HTTP: processed/replayed → 200 (replays marked), in flight → 409, other body → 422. */
 function answer(res: Response, outcome: TurnOutcome, shape: (r: TurnResponse) => unknown, key: string) {

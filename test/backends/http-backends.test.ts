@@ -14,13 +14,9 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
 
-const urlsFor = (base: string) =>
-  Object.fromEntries(Object.keys(BACKEND_CONTRACTS).map((op) => [op, `${base}/${op}`])) as Record<BackendOperation, string>;
+const urlsFor = (base: string) => Object.fromEntries(Object.keys(BACKEND_CONTRACTS).map((op) => [op, `${base}/${op}`])) as Record<BackendOperation, string>;
 
-async function setup(
-  answer: (request: ReceivedRequest, index: number) => ScriptedAnswer | Promise<ScriptedAnswer>,
-  overrides: Partial<BackendsOptions> = {},
-) {
+async function setup(answer: (request: ReceivedRequest, index: number) => ScriptedAnswer | Promise<ScriptedAnswer>, overrides: Partial<BackendsOptions> = {}) {
   const server = await startScriptedServer(answer);
   closers.push(server.close);
   const sleeps: number[] = [];
@@ -41,7 +37,6 @@ async function setup(
   });
   return { server, backends, sleeps, clock };
 }
-
 
 const confirm = { scheduleID: 'sch-1', responseValue: 'confirmado' } as const;
 
@@ -132,18 +127,14 @@ describe('createBackends', () => {
 
   it('when the request breaks its contract, then backend.invalidRequest is thrown and nothing is sent', async () => {
     const { server, backends } = await setup(() => ({}));
-    const error = await failure(
-      backends.call('updateWorkScheduleResponse', { scheduleID: '', responseValue: 'talvez' } as never, { idempotencyKey: 'k' }),
-    );
+    const error = await failure(backends.call('updateWorkScheduleResponse', { scheduleID: '', responseValue: 'talvez' } as never, { idempotencyKey: 'k' }));
     expect(error.code).toBe('backend.invalidRequest');
     expect(server.requests).toHaveLength(0);
   });
 
   it('when the body is empty on a 200, then it is read as an empty object', async () => {
     const { backends } = await setup(() => ({ body: '' }));
-    await expect(
-      backends.call('createNewSchedule', { scheduleIdentifier: 's', newCaregiverID: 'c' }, { idempotencyKey: 'k' }),
-    ).resolves.toEqual({});
+    await expect(backends.call('createNewSchedule', { scheduleIdentifier: 's', newCaregiverID: 'c' }, { idempotencyKey: 'k' })).resolves.toEqual({});
   });
 });
 
@@ -219,11 +210,14 @@ describe('createBackends circuit breaker', () => {
       const timer = setTimeout(() => resolve(true), 1_500);
       void bothArrived.promise.then(() => clearTimeout(timer));
     });
-    const { server, backends } = await setup(async (_r, index) => {
-      if (index === 1) bothArrived.resolve();
-      const timedOut = await Promise.race([bothArrived.promise.then(() => false), serialised]);
-      return timedOut ? { status: 400, body: { error: 'calls were serialised' } } : { body: { message: 'ok' } };
-    }, { maxRetries: 0, timeoutMs: 5_000 });
+    const { server, backends } = await setup(
+      async (_r, index) => {
+        if (index === 1) bothArrived.resolve();
+        const timedOut = await Promise.race([bothArrived.promise.then(() => false), serialised]);
+        return timedOut ? { status: 400, body: { error: 'calls were serialised' } } : { body: { message: 'ok' } };
+      },
+      { maxRetries: 0, timeoutMs: 5_000 },
+    );
     const results = await Promise.all([
       backends.call('updateWorkScheduleResponse', confirm, { idempotencyKey: 'a' }),
       backends.call('updateWorkScheduleResponse', confirm, { idempotencyKey: 'b' }),

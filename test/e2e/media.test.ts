@@ -11,10 +11,12 @@ const MB = 1024 * 1024;
 const TYPED = 'PA 120x80 FC 78 FR 18 Sat 97% Temp 36,5 ar ambiente, paciente consciente e orientado';
 const SPOKEN =
   'Pressão doze por oito, frequência setenta e oito, saturação noventa e sete, frequência respiratória dezoito, temperatura trinta e seis e meio, ar ambiente, paciente consciente e orientado.';
-const SPOKEN_DIGITS = 'Pressão 12 por 8, frequência 78, saturação 97, frequência respiratória 18, temperatura 36,5, ar ambiente, paciente consciente e orientado.';
+const SPOKEN_DIGITS =
+  'Pressão 12 por 8, frequência 78, saturação 97, frequência respiratória 18, temperatura 36,5, ar ambiente, paciente consciente e orientado.';
 
 /** A voice note as Meta delivers it: a media id, never the bytes. */
-const voiceNote = (mediaId: string) => metaOther('audio', { audio: { id: mediaId, mime_type: 'audio/ogg; codecs=opus', sha256: 'c2hh', voice: true } }, { from: ANA_ID, id: newWamid() });
+const voiceNote = (mediaId: string) =>
+  metaOther('audio', { audio: { id: mediaId, mime_type: 'audio/ogg; codecs=opus', sha256: 'c2hh', voice: true } }, { from: ANA_ID, id: newWamid() });
 
 /** Serves a voice note under `mediaId` whose transcript is `transcript`. */
 function speak(e: MetaE2E, mediaId: string, transcript: string) {
@@ -91,7 +93,7 @@ describe('voice notes over the Meta channel', () => {
 });
 
 describe('a long transcription', () => {
-  it('when a transcription outlasts the claim\'s in-progress lease, then the claim is renewed, a sweep does not take the voice note over, and it is answered once', async () => {
+  it("when a transcription outlasts the claim's in-progress lease, then the claim is renewed, a sweep does not take the voice note over, and it is answered once", async () => {
     const e = await startMetaE2E({ openai: true, env: { IDEMPOTENCY_IN_PROGRESS_MS: '1000' } });
     // The renewal timer is fake: it fires when the test says; the lease lives on the service's fake clock.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
@@ -127,13 +129,18 @@ describe('other media over the Meta channel', () => {
     ]);
     expect((await e.get(`/sessions/${ANA_ID}/state`)).body.state.clinical.note).toBe('ferida na perna esquerda com secreção');
     const entry = (await e.userEntries(ANA_ID)).at(-1)!;
-    expect(entry).toMatchObject({ text: 'ferida na perna esquerda com secreção', meta: { type: 'image', media: { kind: 'image', id: '1479537139650973', caption: 'ferida na perna esquerda com secreção' } } });
+    expect(entry).toMatchObject({
+      text: 'ferida na perna esquerda com secreção',
+      meta: { type: 'image', media: { kind: 'image', id: '1479537139650973', caption: 'ferida na perna esquerda com secreção' } },
+    });
   });
 
   it('when a photo, a video or a document comes without a caption, then the reply acknowledges it without pretending to have read it', async () => {
     const e = await startMetaE2E();
     await anaConfirmedOverMeta(e);
-    expect(await e.send(metaImage({ from: ANA_ID }))).toEqual(['Recebi a foto, mas não consigo ver imagens. Se for algo para registrar, escreva em texto, por favor.']);
+    expect(await e.send(metaImage({ from: ANA_ID }))).toEqual([
+      'Recebi a foto, mas não consigo ver imagens. Se for algo para registrar, escreva em texto, por favor.',
+    ]);
     expect(await e.send(metaOther('video', { video: { id: 'v1', mime_type: 'video/mp4' } }, { from: ANA_ID }))).toEqual([
       'Recebi o vídeo, mas não consigo assistir vídeos. Se for algo para registrar, escreva em texto, por favor.',
     ]);
@@ -145,8 +152,14 @@ describe('other media over the Meta channel', () => {
   it('when a location or contacts arrive, then a short acknowledgement; a sticker or a reaction get no reply', async () => {
     const e = await startMetaE2E();
     await anaConfirmedOverMeta(e);
-    expect(await e.send(metaOther('location', { location: { latitude: -23.56, longitude: -46.65, name: 'Casa da paciente' } }, { from: ANA_ID }))).toEqual(['Recebi sua localização.']);
-    expect(await e.send(metaOther('contacts', { contacts: [{ name: { formatted_name: 'Dra. Paula' }, phones: [{ phone: '+55 11 98888-0000' }] }] }, { from: ANA_ID }))).toEqual(['Recebi o contato.']);
+    expect(await e.send(metaOther('location', { location: { latitude: -23.56, longitude: -46.65, name: 'Casa da paciente' } }, { from: ANA_ID }))).toEqual([
+      'Recebi sua localização.',
+    ]);
+    expect(
+      await e.send(
+        metaOther('contacts', { contacts: [{ name: { formatted_name: 'Dra. Paula' }, phones: [{ phone: '+55 11 98888-0000' }] }] }, { from: ANA_ID }),
+      ),
+    ).toEqual(['Recebi o contato.']);
     expect(await e.send(metaOther('sticker', { sticker: { id: 's1', mime_type: 'image/webp', animated: false } }, { from: ANA_ID }))).toEqual([]);
     expect(await e.send(metaOther('reaction', { reaction: { message_id: 'wamid.X', emoji: '👍' } }, { from: ANA_ID }))).toEqual([]);
     const types = (await e.userEntries(ANA_ID)).slice(-4).map((m) => m.meta.type);

@@ -27,7 +27,8 @@ describe('real-world Meta deliveries, one confirmed caregiver', () => {
     if ('none' in c.reply) expect(replies).toEqual([]);
     else {
       expect(replies).toHaveLength(c.messages);
-      if ('firstLine' in c.reply) expect(replies[0]!.split('\n')[0]).toMatch(c.reply.firstLine instanceof RegExp ? c.reply.firstLine : new RegExp(`^${escape(c.reply.firstLine)}$`));
+      if ('firstLine' in c.reply)
+        expect(replies[0]!.split('\n')[0]).toMatch(c.reply.firstLine instanceof RegExp ? c.reply.firstLine : new RegExp(`^${escape(c.reply.firstLine)}$`));
     }
     if (!('any' in c.reply) && !('greeting' in c.reply)) for (const reply of replies) expect(reply).not.toContain(HELP_MENU);
   });

@@ -23,7 +23,11 @@ export interface MetaE2E extends TestService {
 }
 
 export async function startMetaE2E(
-  options: { openai?: boolean; env?: Record<string, string>; /** Where cleanups go: the test's end by default (`afterAll` for a shared one). */ cleanup?: (fn: () => Promise<void>) => void } = {},
+  options: {
+    openai?: boolean;
+    env?: Record<string, string>;
+    /** Where cleanups go: the test's end by default (`afterAll` for a shared one). */ cleanup?: (fn: () => Promise<void>) => void;
+  } = {},
 ): Promise<MetaE2E> {
   const cleanup = options.cleanup ?? ((fn: () => Promise<void>) => onTestFinished(fn));
   const graph = await startFakeGraphApi();
@@ -60,7 +64,10 @@ export async function startMetaE2E(
     async send(message) {
       const before = t.sender.sent.length;
       await deliver(metaWebhookOf({ messages: [message] }));
-      return t.sender.sent.slice(before).filter((s) => s.to === message.from).map((s) => s.reply.text);
+      return t.sender.sent
+        .slice(before)
+        .filter((s) => s.to === message.from)
+        .map((s) => s.reply.text);
     },
     async userEntries(sessionId) {
       const res = await t.get(`/sessions/${sessionId}/conversation?limit=200`);

@@ -31,7 +31,12 @@ describe('npm start', () => {
       // npm's shell execs the server, so the signal reached it: it said so, and it let go of everything.
       expect(out).toContain('SIGTERM: stopping');
       expect(isAlive(java)).toBe(false);
-      expect(await fetch(`${url}/readyz`).then(() => 'up', () => 'down')).toBe('down');
+      expect(
+        await fetch(`${url}/readyz`).then(
+          () => 'up',
+          () => 'down',
+        ),
+      ).toBe('down');
     } finally {
       if (npm.exitCode === null) npm.kill('SIGKILL');
       // If the test failed, the server and java may be orphans: the pid file names both.

@@ -31,8 +31,14 @@ describe('what a message carries', () => {
 
   it('when a heard voice note leads to a confirmation, then the question quotes the transcript; when it leads to none, it does not', () => {
     const h = confirmed(createHarness());
-    const asked = sendKind(h, 'pressão doze por oito, frequência setenta e oito, saturação noventa e sete, frequência respiratória dezoito, temperatura trinta e seis e meio, ar ambiente, paciente consciente', { ...voice, hearing: { transcribed: true } });
-    expect(asked.text.split('\n')[0]).toBe('Entendi do áudio: "pressão doze por oito, frequência setenta e oito, saturação noventa e sete, frequência respiratória dezoito, temperatura trinta e seis e meio, ar ambiente, paciente consciente". Se algo estiver errado, corrija por escrito.');
+    const asked = sendKind(
+      h,
+      'pressão doze por oito, frequência setenta e oito, saturação noventa e sete, frequência respiratória dezoito, temperatura trinta e seis e meio, ar ambiente, paciente consciente',
+      { ...voice, hearing: { transcribed: true } },
+    );
+    expect(asked.text.split('\n')[0]).toBe(
+      'Entendi do áudio: "pressão doze por oito, frequência setenta e oito, saturação noventa e sete, frequência respiratória dezoito, temperatura trinta e seis e meio, ar ambiente, paciente consciente". Se algo estiver errado, corrija por escrito.',
+    );
     expect(asked.text.split('\n')[1]).toMatch(/^Coletei: PA 120x80, FC 78, FR 18, Sat 97%, Temp 36,5 °C, Ar ambiente\./);
     expect(sendKind(h, 'sim', { ...voice, hearing: { transcribed: true } }).text).toBe('Dados clínicos salvos com sucesso!');
   });

@@ -18,7 +18,9 @@ export const RESUME_TTL_MS = 30 * 60_000;
 export const MINUTE = 60_000;
 
 /** An Understanding with nothing recognised, overridden by `over`. */
-export function u(over: Partial<Omit<Understanding, 'finalizationTopics'>> & { finalizationTopics?: Partial<Understanding['finalizationTopics']> } = {}): Understanding {
+export function u(
+  over: Partial<Omit<Understanding, 'finalizationTopics'>> & { finalizationTopics?: Partial<Understanding['finalizationTopics']> } = {},
+): Understanding {
   return {
     ...emptyUnderstanding(),
     ...over,

@@ -20,7 +20,14 @@ describe('OpenAI transcriber against a local transcription server', () => {
     fake.enqueueTranscription({ kind: 'text', text: ' pressão doze por oito ' });
     expect(await transcriber().transcribe(voice, { language: 'pt' })).toEqual({ ok: true, text: 'pressão doze por oito' });
     expect(fake.transcriptions).toEqual([
-      { model: 'gpt-4o-mini-transcribe', language: 'pt', filename: 'voice.ogg', type: 'audio/ogg; codecs=opus', size: voice.bytes.length, authorization: 'Bearer test-key' },
+      {
+        model: 'gpt-4o-mini-transcribe',
+        language: 'pt',
+        filename: 'voice.ogg',
+        type: 'audio/ogg; codecs=opus',
+        size: voice.bytes.length,
+        authorization: 'Bearer test-key',
+      },
     ]);
   });
 

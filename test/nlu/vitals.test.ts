@@ -86,7 +86,7 @@ describe('vital signs (reference §4.2, cases E1–E13)', () => {
     expect(missing('PA 120x80 FC 78 FR 18 Sat 97')).toEqual(['Temp']);
   });
 
-  it('E11 (adapted; the summary text is the engine\'s): when vitals are read, then they come in the units the summary prints', () => {
+  it("E11 (adapted; the summary text is the engine's): when vitals are read, then they come in the units the summary prints", () => {
     const u = read('PA 120x80, FC 78 bpm, FR 18 irpm, Sat 97%, Temp 36.5°C');
     expect(`PA: ${u.vitals.PA}, FC: ${u.vitals.FC} bpm, FR: ${u.vitals.FR} irpm, Sat: ${u.vitals.Sat}%, Temp: ${u.vitals.Temp}°C`).toBe(
       'PA: 120x80, FC: 78 bpm, FR: 18 irpm, Sat: 97%, Temp: 36.5°C',
@@ -231,7 +231,9 @@ describe('spoken numbers (voice-note transcripts)', () => {
     const spoken = read(
       'pressão doze por oito, frequência setenta e oito, saturação noventa e sete, frequência respiratória dezoito, temperatura trinta e seis e meio, ar ambiente, paciente consciente e orientado',
     );
-    const digits = read('Pressão 12 por 8, frequência 78, saturação 97, frequência respiratória 18, temperatura 36,5, ar ambiente, paciente consciente e orientado');
+    const digits = read(
+      'Pressão 12 por 8, frequência 78, saturação 97, frequência respiratória 18, temperatura 36,5, ar ambiente, paciente consciente e orientado',
+    );
     const typed = read('PA 120x80 FC 78 FR 18 Sat 97% Temp 36,5 ar ambiente, paciente consciente e orientado');
     for (const u of [spoken, digits]) {
       expect(u.vitals).toEqual(typed.vitals);

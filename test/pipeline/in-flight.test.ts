@@ -45,7 +45,10 @@ describe('a duplicate while the first request is in flight', () => {
     const hold = a.understanding.hold('corpo um');
     const first = a.post('/webhook/ingest', ingestBody('corpo um', '+5511955550003', 'id-1'), { 'X-Idempotency-Key': 'fly-mismatch' });
     await hold.reached;
-    const other = await promptly(a.post('/webhook/ingest', ingestBody('corpo dois', '+5511955550003', 'id-2'), { 'X-Idempotency-Key': 'fly-mismatch' }), 'the other body');
+    const other = await promptly(
+      a.post('/webhook/ingest', ingestBody('corpo dois', '+5511955550003', 'id-2'), { 'X-Idempotency-Key': 'fly-mismatch' }),
+      'the other body',
+    );
     expect(other.status).toBe(422);
     hold.release();
     expect((await first).status).toBe(200);

@@ -39,7 +39,7 @@ describe('HTTP keep-alive behind a load balancer', () => {
     expect(t.server.headersTimeout).toBeGreaterThan(t.server.keepAliveTimeout);
   });
 
-  it('when a keep-alive client sends many requests over 2 sockets, pausing longer than Node\'s default idle timeout, then none is reset and the sockets are reused', async () => {
+  it("when a keep-alive client sends many requests over 2 sockets, pausing longer than Node's default idle timeout, then none is reset and the sockets are reused", async () => {
     const lb = balancer(2);
     const burst = async (round: number) => {
       const statuses: number[] = [];
@@ -47,7 +47,9 @@ describe('HTTP keep-alive behind a load balancer', () => {
         // Mostly cheap requests, with a real turn every few, two at a time (one per socket).
         const second =
           i % 6 === 0
-            ? lb.send('POST', '/webhook/ingest', JSON.stringify(ingestBody(`ka ${round}-${i}`, `+55119777${String(round * 100 + i).padStart(5, '0')}`)), { 'X-Idempotency-Key': `ka-${round}-${i}` })
+            ? lb.send('POST', '/webhook/ingest', JSON.stringify(ingestBody(`ka ${round}-${i}`, `+55119777${String(round * 100 + i).padStart(5, '0')}`)), {
+                'X-Idempotency-Key': `ka-${round}-${i}`,
+              })
             : lb.send('GET', '/healthz');
         statuses.push(...(await Promise.all([lb.send('GET', '/healthz'), second])));
       }

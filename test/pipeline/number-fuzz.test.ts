@@ -45,12 +45,14 @@ const phoneOf = (route: number, i: number) => `55119${route}${String(i).padStart
 /** Runs `fn` over `items`, a few at a time (the checks are independent). */
 async function inPool<T>(items: T[], fn: (item: T, i: number) => Promise<void>, size = 8): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: size }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: size }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!, i);
+      }
+    }),
+  );
 }
 
 describe('out-of-range numbers on every route', () => {
@@ -74,7 +76,11 @@ describe('out-of-range numbers on every route', () => {
   });
 
   it('when /hooks/template-fired bodies carry them, with and without a key, then never 5xx', async () => {
-    const base = { phoneNumber: '+5511944440002', template: 'pedir_sinais_vitais', metadata: { hint_campos_faltantes: ['FR'], size: 3, ratio: 0.5, deep: { list: [1, { x: 2 }] } } };
+    const base = {
+      phoneNumber: '+5511944440002',
+      template: 'pedir_sinais_vitais',
+      metadata: { hint_campos_faltantes: ['FR'], size: 3, ratio: 0.5, deep: { list: [1, { x: 2 }] } },
+    };
     await inPool(rawBodies(base), async (template, i) => {
       const raw = template.replace('5511944440002', phoneOf(2, i));
       expectNo5xx(await t.post('/hooks/template-fired', raw), raw);
@@ -84,7 +90,10 @@ describe('out-of-range numbers on every route', () => {
 
   it('when signed Meta webhooks carry them, then 200: a signed delivery is never refused for its content', async () => {
     const base = metaWebhookOf({
-      messages: [metaText('oi', { from: '5511944440003' }), metaOther('location', { location: { latitude: -23.5, longitude: -46.6 } }, { from: '5511944440003' })],
+      messages: [
+        metaText('oi', { from: '5511944440003' }),
+        metaOther('location', { location: { latitude: -23.5, longitude: -46.6 } }, { from: '5511944440003' }),
+      ],
       statuses: [metaStatus({ id: 'wamid.fuzz', status: 'delivered', recipientId: '5511944440003' })],
     });
     await inPool(rawBodies(base), async (template, i) => {
@@ -97,7 +106,8 @@ describe('out-of-range numbers on every route', () => {
 
   it('when ops queries carry them, then never 5xx', async () => {
     for (const token of ['1e400', '-1e400', '123456789012345678901234567890', '1e-400', 'NaN', 'Infinity']) {
-      for (const key of ['limit', 'since', 'until']) expectNo5xx(await t.get(`/sessions/5511944440001/conversation?${key}=${encodeURIComponent(token)}`), `${key}=${token}`);
+      for (const key of ['limit', 'since', 'until'])
+        expectNo5xx(await t.get(`/sessions/5511944440001/conversation?${key}=${encodeURIComponent(token)}`), `${key}=${token}`);
     }
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
   });

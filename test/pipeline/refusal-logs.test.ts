@@ -26,7 +26,10 @@ describe('refusal logs', () => {
       ['POST /webhook/ingest', () => t.post('/webhook/ingest', ingestBody('outro', `+${PHONE}`, 'id-b'), { 'X-Idempotency-Key': 'refuse-1' })],
       ['POST /webhook/ingest', () => t.post('/webhook/ingest', Buffer.alloc(70 * 1024, 'a'), { 'X-Idempotency-Key': 'refuse-2' })],
       ['POST /hooks/template-fired', () => t.post('/hooks/template-fired', { phoneNumber: `+${PHONE}`, metadata: { n: 1 } })],
-      ['POST /webhook/whatsapp', () => t.post('/webhook/whatsapp', serialiseLikeMeta(metaWebhookOf({ messages: [metaText('sem assinatura', { from: PHONE })] })))],
+      [
+        'POST /webhook/whatsapp',
+        () => t.post('/webhook/whatsapp', serialiseLikeMeta(metaWebhookOf({ messages: [metaText('sem assinatura', { from: PHONE })] }))),
+      ],
       ['GET /webhook/whatsapp', () => t.get('/webhook/whatsapp?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1', null)],
       ['GET /sessions/:id/state', () => t.get(`/sessions/${PHONE}/state`, null)],
       ['GET /sessions/:id/state', () => t.get('/sessions/5599999999999/state')],

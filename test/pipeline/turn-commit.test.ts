@@ -64,7 +64,11 @@ describe('assembleCommit', () => {
     expect(response).toEqual({ session_id: '5511999990001', version: 4, replies: metaTurn.replies });
     const completion = ops[5].item.Update!;
     expect(completion.Key).toEqual({ idempotencyKey: 'wamid:wamid.IN1' });
-    expect(completion.ExpressionAttributeValues).toMatchObject({ ':owner': 'i1:inbox', ':response': response, ':ttl': Math.floor((now + 7 * 86_400_000) / 1000) });
+    expect(completion.ExpressionAttributeValues).toMatchObject({
+      ':owner': 'i1:inbox',
+      ':response': response,
+      ':ttl': Math.floor((now + 7 * 86_400_000) / 1000),
+    });
     expect(ops[6].item.Update!.ExpressionAttributeValues).toMatchObject({ ':owner': 'i1:o1', ':fence': 7, ':cv': 4 });
   });
 

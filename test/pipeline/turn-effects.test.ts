@@ -66,7 +66,12 @@ describe('effect executors', () => {
       throw new AppError('backend.timeout', 'no answer in 2000 ms');
     });
     const result = await runner(backends).perform({ type: 'backend.command', callId: 'c2', call: presence, idempotencyKey: 'k2' }, scope());
-    expect(result).toEqual({ type: 'call.result', callId: 'c2', ok: false, error: { code: 'backend.timeout', message: 'no answer in 2000 ms', retryable: true } });
+    expect(result).toEqual({
+      type: 'call.result',
+      callId: 'c2',
+      ok: false,
+      error: { code: 'backend.timeout', message: 'no answer in 2000 ms', retryable: true },
+    });
   });
 
   it('when a staged action is executed, then it is confirmed and claimed, its stored call runs under its action id, and the plan records it executed', async () => {

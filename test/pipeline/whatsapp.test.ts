@@ -1,5 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metaButtonReply, metaEntry, metaChange, metaImage, metaOther, metaStatus, metaText, metaWebhook, metaWebhookOf, newWamid, serialiseLikeMeta, signMetaBody } from '../support/meta-payloads.js';
+import {
+  metaButtonReply,
+  metaEntry,
+  metaChange,
+  metaImage,
+  metaOther,
+  metaStatus,
+  metaText,
+  metaWebhook,
+  metaWebhookOf,
+  newWamid,
+  serialiseLikeMeta,
+  signMetaBody,
+} from '../support/meta-payloads.js';
 import { watchCalls } from '../support/events.js';
 import { APP_SECRET, VERIFY_TOKEN, startTestService, type TestService } from '../support/service.js';
 
@@ -62,7 +75,12 @@ describe('Meta webhook', () => {
       statuses: [
         metaStatus({ id: `rec.${out[0].outboxId}`, status: 'delivered', bizOpaqueCallbackData: out[0].outboxId }),
         metaStatus({ id: `rec.${out[0].outboxId}`, status: 'sent', bizOpaqueCallbackData: out[0].outboxId }),
-        metaStatus({ id: `rec.${out[1].outboxId}`, status: 'failed', bizOpaqueCallbackData: out[1].outboxId, errors: [{ code: 131047, title: 'Re-engagement message' }] }),
+        metaStatus({
+          id: `rec.${out[1].outboxId}`,
+          status: 'failed',
+          bizOpaqueCallbackData: out[1].outboxId,
+          errors: [{ code: 131047, title: 'Re-engagement message' }],
+        }),
         metaStatus({ id: `rec.${out[1].outboxId}`, status: 'read', bizOpaqueCallbackData: out[1].outboxId }),
       ],
     });
@@ -133,7 +151,11 @@ describe('Meta webhook', () => {
       ['unsupported', ''],
       ['text', 'depois'],
     ]);
-    expect(users[1].meta).toMatchObject({ messageId: broken.id, errors: [{ code: 131000 }], unreadable: { reason: 'message_invalid', providerType: 'interactive' } });
+    expect(users[1].meta).toMatchObject({
+      messageId: broken.id,
+      errors: [{ code: 131000 }],
+      unreadable: { reason: 'message_invalid', providerType: 'interactive' },
+    });
   });
 
   it('when a delivery carries other fields, unknown types and untracked statuses, then 200 and each leaves a debug line with its kind', async () => {

@@ -69,7 +69,8 @@ describe('SessionStore', () => {
 
   it('when the stored state no longer fits the schema, then read says invalid with its version and issues, and get throws session.invalidState', async () => {
     const deps = { doc: f.dynamo.doc, tableName: f.dynamo.tables.sessions };
-    const store = (schema: z.ZodType<unknown>) => sessionTestApi(createSessionStore({ ...deps, clock: f.clock, ttlDays: storeSettings.sessionTtlDays, schema }), deps);
+    const store = (schema: z.ZodType<unknown>) =>
+      sessionTestApi(createSessionStore({ ...deps, clock: f.clock, ttlDays: storeSettings.sessionTtlDays, schema }), deps);
     const loose = store(z.object({ legacy: z.string() }));
     await loose.save('old', { legacy: 'format' }, 0);
     await loose.save('old', { legacy: 'format' }, 1);

@@ -13,10 +13,7 @@ export interface RecordedGraphRequest {
 }
 
 /** A scripted answer; `destroy` drops the connection without answering, `hold` never answers (until close). */
-export type GraphResponseSpec =
-  | { status: number; body?: unknown; headers?: Record<string, string> }
-  | { destroy: true }
-  | { hold: true };
+export type GraphResponseSpec = { status: number; body?: unknown; headers?: Record<string, string> } | { destroy: true } | { hold: true };
 
 /** A media file the fake serves: `GET /{version}/{id}` (lookup), then `GET /media-download/{id}` (the bytes). */
 export interface FakeMedia {

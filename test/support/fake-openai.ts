@@ -149,7 +149,8 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       if (req.method === 'POST' && (req.url ?? '').endsWith('/v1/audio/transcriptions')) {
-        const next = (r: RecordedTranscription) => transcriptionQueue.shift() ?? (typeof transcriptionDefault === 'function' ? transcriptionDefault(r) : transcriptionDefault);
+        const next = (r: RecordedTranscription) =>
+          transcriptionQueue.shift() ?? (typeof transcriptionDefault === 'function' ? transcriptionDefault(r) : transcriptionDefault);
         transcribe(req, Buffer.concat(chunks), res, next, transcriptions, events).catch(() => {
           res.writeHead(400);
           res.end();

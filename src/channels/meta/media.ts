@@ -32,7 +32,10 @@ export function createMetaMediaFetcher(options: MetaMediaFetcherOptions): MediaF
   const headers = { authorization: `Bearer ${options.accessToken}` };
   const base = `${options.graphUrl.replace(/\/+$/, '')}/${options.apiVersion}`;
 
-  async function lookup(id: string, signal: AbortSignal): Promise<{ ok: true; url: string; mimeType?: string; size?: number } | Exclude<MediaFetchResult, { ok: true }>> {
+  async function lookup(
+    id: string,
+    signal: AbortSignal,
+  ): Promise<{ ok: true; url: string; mimeType?: string; size?: number } | Exclude<MediaFetchResult, { ok: true }>> {
     let response: Response;
     try {
       response = await doFetch(`${base}/${encodeURIComponent(id)}`, { headers, signal });
@@ -43,7 +46,12 @@ export function createMetaMediaFetcher(options: MetaMediaFetcherOptions): MediaF
     if (!response.ok) return { ok: false, reason: failureOfStatus(response.status), status: response.status };
     if (typeof body.url !== 'string' || body.url.length === 0) return { ok: false, reason: 'http_error', status: response.status };
     const size = Number(body.file_size);
-    return { ok: true, url: body.url, mimeType: typeof body.mime_type === 'string' ? body.mime_type : undefined, size: Number.isFinite(size) ? size : undefined };
+    return {
+      ok: true,
+      url: body.url,
+      mimeType: typeof body.mime_type === 'string' ? body.mime_type : undefined,
+      size: Number.isFinite(size) ? size : undefined,
+    };
   }
 
   return {

@@ -106,7 +106,10 @@ function contentOf(m: MetaMessage): Pick<InboundMessage, 'text' | 'replyPayload'
     }
     case 'location': {
       const l = body as z.infer<typeof META_BODY_SCHEMAS.location>;
-      return { text: '', location: { latitude: l.latitude, longitude: l.longitude, ...(l.name && { name: l.name }), ...(l.address && { address: l.address }) } };
+      return {
+        text: '',
+        location: { latitude: l.latitude, longitude: l.longitude, ...(l.name && { name: l.name }), ...(l.address && { address: l.address }) },
+      };
     }
     case 'contacts': {
       const cards = body as z.infer<typeof META_BODY_SCHEMAS.contacts>;
@@ -137,7 +140,13 @@ interface ChangeScope {
 }
 
 /** A message we cannot read but can attribute: recorded as type "unsupported", with its error codes and no text. */
-function unsupported(identity: { from: string; id: string }, sessionId: string, item: Record<string, unknown>, reason: RejectReason, scope: ChangeScope): InboundMessage {
+function unsupported(
+  identity: { from: string; id: string },
+  sessionId: string,
+  item: Record<string, unknown>,
+  reason: RejectReason,
+  scope: ChangeScope,
+): InboundMessage {
   const own = metaErrorSchema.array().safeParse(item.errors);
   const errors = errorsOf(own.success ? own.data : scope.valueErrors);
   const ts = metaTimestampSchema.safeParse(item.timestamp);
@@ -214,7 +223,11 @@ function readStatus(item: unknown, index: number, scope: ChangeScope): void {
     out.ignored.push({ kind: 'status', detail: `status=${s.status} id=${s.id} recipient not a phone` });
     return;
   }
-  const errors = s.errors?.map((e) => ({ code: e.code, title: e.title ?? e.message ?? '', ...(e.error_data?.details !== undefined && { details: e.error_data.details }) }));
+  const errors = s.errors?.map((e) => ({
+    code: e.code,
+    title: e.title ?? e.message ?? '',
+    ...(e.error_data?.details !== undefined && { details: e.error_data.details }),
+  }));
   out.statuses.push({
     id: s.id,
     status: s.status as DeliveryStatusName,

@@ -88,8 +88,10 @@ export const metaMessageSchema = z
     if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: [m.type, ...issue.path], message: issue.message });
     if (m.type === 'interactive' && parsed.success) {
       const i = parsed.data as { type: string; button_reply?: unknown; list_reply?: unknown };
-      if (i.type === 'button_reply' && !i.button_reply) ctx.addIssue({ code: 'custom', path: ['interactive', 'button_reply'], message: 'button_reply needs {id, title}' });
-      if (i.type === 'list_reply' && !i.list_reply) ctx.addIssue({ code: 'custom', path: ['interactive', 'list_reply'], message: 'list_reply needs {id, title}' });
+      if (i.type === 'button_reply' && !i.button_reply)
+        ctx.addIssue({ code: 'custom', path: ['interactive', 'button_reply'], message: 'button_reply needs {id, title}' });
+      if (i.type === 'list_reply' && !i.list_reply)
+        ctx.addIssue({ code: 'custom', path: ['interactive', 'list_reply'], message: 'list_reply needs {id, title}' });
     }
     const media = (m.type === 'image' || m.type === 'video' || m.type === 'audio' || m.type === 'document' || m.type === 'sticker') && parsed.success;
     if (media && !(parsed.data as { id?: string; url?: string }).id && !(parsed.data as { url?: string }).url) {

@@ -43,7 +43,12 @@ export async function openDynamo(settings: DynamoSettings, options: { requestTim
     local = await startDynamoLocal({ dataDir: settings.dataDir });
     endpoint = local.endpoint;
   }
-  const dynamo = createDynamo({ region: settings.region, endpoint, credentials: credentialsFor(settings, endpoint), requestTimeoutMs: options.requestTimeoutMs });
+  const dynamo = createDynamo({
+    region: settings.region,
+    endpoint,
+    credentials: credentialsFor(settings, endpoint),
+    requestTimeoutMs: options.requestTimeoutMs,
+  });
   const close = async () => {
     dynamo.destroy();
     await local?.stop();

@@ -67,7 +67,10 @@ export function claimParams(tableName: string, key: string, hash: string, owner:
     Key: { [KEY]: key },
     ...expression(
       {
-        update: update({ set: [...CLAIMED, 'attempt = if_not_exists(attempt, :zero) + :one', 'firstSeenAt = if_not_exists(firstSeenAt, :now)'], remove: ['#response'] }),
+        update: update({
+          set: [...CLAIMED, 'attempt = if_not_exists(attempt, :zero) + :one', 'firstSeenAt = if_not_exists(firstSeenAt, :now)'],
+          remove: ['#response'],
+        }),
         condition: or(absentOrExpired(KEY), RECEIVED, LEASE_PASSED),
       },
       { ...claimedValues(owner, hash, now, options), zero: 0, one: 1 },
@@ -84,7 +87,10 @@ export function completeOp(tableName: string, key: string, owner: string, respon
     'idempotency.complete',
     key,
     owner,
-    update({ set: ['#status = :completed', '#response = :response', '#ttl = :ttl', 'completedAt = :now'], remove: [PENDING.partitionKey.name, PENDING.sortKey.name] }),
+    update({
+      set: ['#status = :completed', '#response = :response', '#ttl = :ttl', 'completedAt = :now'],
+      remove: [PENDING.partitionKey.name, PENDING.sortKey.name],
+    }),
     { response: response ?? null, ttl: epochSeconds(now + ttlMs), now },
   );
 }
@@ -102,7 +108,14 @@ export function releaseOp(tableName: string, key: string, owner: string, inbox: 
   if (inbox) return heldOp(tableName, 'idempotency.release', key, owner, 'SET #status = :received REMOVE #owner, leaseExpiresAt', {});
   return {
     label: 'idempotency.release',
-    item: { Delete: { TableName: tableName, Key: { [KEY]: key }, ...expression({ condition: HELD }, { ...statusValues, owner }), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+    item: {
+      Delete: {
+        TableName: tableName,
+        Key: { [KEY]: key },
+        ...expression({ condition: HELD }, { ...statusValues, owner }),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
     onConditionFailed: (current) => notOwner(key, owner, current),
   };
 }

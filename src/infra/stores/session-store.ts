@@ -38,10 +38,7 @@ export interface SessionStoreOptions<S> extends StoreDeps {
  * One read of a session: found, absent (or expired), or a stored state the schema no longer
  * accepts — with its version, so a caller that starts afresh can still save over it with OCC.
  */
-type SessionRead<S> =
-  | { status: 'found'; session: StoredSession<S> }
-  | { status: 'absent' }
-  | { status: 'invalid'; version: number; issues: string[] };
+type SessionRead<S> = { status: 'found'; session: StoredSession<S> } | { status: 'absent' } | { status: 'invalid'; version: number; issues: string[] };
 
 /** A save ready to commit: the conditional Put, and the version and state it stores. */
 export interface SessionSave<S> {

@@ -26,7 +26,10 @@ const clean = (v: string | null | undefined) => {
   return t ? t : null;
 };
 
-const foldWords = (v: string) => foldKeepLength(v).replace(/[^a-z0-9]+/g, ' ').trim();
+const foldWords = (v: string) =>
+  foldKeepLength(v)
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
 
 /**
  * The notes, so that the LLM never drops the caregiver's words: its operational note unless the
@@ -87,7 +90,10 @@ export function mergeWithRules(text: string, context: NluContext, rules: RulesAn
   const llmIntent = llm.intent === 'none' ? null : llm.intent;
   const intent = context.expecting === 'substitute_choice' && choice ? 'substituto' : (llmIntent ?? r.intent);
 
-  const notes = keepWholeNotes({ clinical: context.expecting === 'finalization_topics' ? null : clean(llm.clinicalNote), operational: clean(llm.operationalNote) }, r);
+  const notes = keepWholeNotes(
+    { clinical: context.expecting === 'finalization_topics' ? null : clean(llm.clinicalNote), operational: clean(llm.operationalNote) },
+    r,
+  );
   return {
     yesNo: llm.yesNo === 'yes' || llm.yesNo === 'no' ? llm.yesNo : null,
     intent,

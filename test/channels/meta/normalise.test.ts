@@ -76,7 +76,14 @@ describe('parseMetaWebhook', () => {
     });
     expect(parsed.messages[2].raw).toMatchObject({ phoneNumberId: '106540352242922', message: { id: 'wamid.C' } });
     expect(parsed.statuses).toEqual([
-      { id: 'wamid.OUT1', status: 'delivered', timestamp: 1763899300000, recipientId: '5511999990001', phoneNumberId: '106540352242922', bizOpaqueCallbackData: 'outbox-1' },
+      {
+        id: 'wamid.OUT1',
+        status: 'delivered',
+        timestamp: 1763899300000,
+        recipientId: '5511999990001',
+        phoneNumberId: '106540352242922',
+        bizOpaqueCallbackData: 'outbox-1',
+      },
       {
         id: 'wamid.OUT2',
         status: 'failed',
@@ -178,7 +185,10 @@ describe('parseMetaWebhook', () => {
           { field: 'account_update', value: { event: 'VERIFIED_ACCOUNT' } },
           metaChange({
             messages: [{ ...metaText('oi', { id: 'wamid.T' }), brand_new_field: { x: 1 } }],
-            statuses: [metaStatus({ id: 'wamid.S', status: 'deleted' }), { ...metaStatus({ id: 'wamid.G', status: 'read' }), recipient_id: 'fowefinoewcnw', recipient_type: 'group' }],
+            statuses: [
+              metaStatus({ id: 'wamid.S', status: 'deleted' }),
+              { ...metaStatus({ id: 'wamid.G', status: 'read' }), recipient_id: 'fowefinoewcnw', recipient_type: 'group' },
+            ],
           }),
         ]),
         future_entry_field: true,
@@ -229,26 +239,26 @@ describe('parseMetaWebhook', () => {
     const body = {
       object: 'whatsapp_business_account',
       entry: [
-      'not an entry',
-      { id: 'x', changes: 'nope' },
-      metaEntry([
-        { value: {} },
-        { field: 'messages', value: 'nope' },
-        metaChange({
-          messages: [
-            noId,
-            metaText('oi', { from: 'not-a-phone', id: 'wamid.P' }),
-            metaText('quando?', { id: 'wamid.TS', timestamp: 'yesterday' }),
-            { ...metaText('x', { id: 'wamid.NOBODY' }), text: undefined },
-            metaOther('location', { location: { latitude: 123, longitude: 0 } }, { id: 'wamid.LOC' }),
-            metaText('bom', { id: 'wamid.OK' }),
-          ],
-          statuses: [
-            { ...metaStatus({ id: 'w', status: 'failed' }), errors: [{ code: '131047', title: 'x' }] },
-            metaStatus({ id: 'wamid.OUT', status: 'sent' }),
-          ],
-        }),
-      ]),
+        'not an entry',
+        { id: 'x', changes: 'nope' },
+        metaEntry([
+          { value: {} },
+          { field: 'messages', value: 'nope' },
+          metaChange({
+            messages: [
+              noId,
+              metaText('oi', { from: 'not-a-phone', id: 'wamid.P' }),
+              metaText('quando?', { id: 'wamid.TS', timestamp: 'yesterday' }),
+              { ...metaText('x', { id: 'wamid.NOBODY' }), text: undefined },
+              metaOther('location', { location: { latitude: 123, longitude: 0 } }, { id: 'wamid.LOC' }),
+              metaText('bom', { id: 'wamid.OK' }),
+            ],
+            statuses: [
+              { ...metaStatus({ id: 'w', status: 'failed' }), errors: [{ code: '131047', title: 'x' }] },
+              metaStatus({ id: 'wamid.OUT', status: 'sent' }),
+            ],
+          }),
+        ]),
       ],
     };
     const parsed = parseMetaWebhook(body);

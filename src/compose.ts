@@ -58,7 +58,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   try {
     // DynamoDB: external endpoint, embedded DynamoDB Local, or the real service.
     const opened = await openDynamo(dynamoSettingsOf(config));
-    stops.push(opened.close);
+    stops.push(() => opened.close());
     const dynamo = opened.dynamo;
     if (opened.local) logger.info('embedded DynamoDB Local', { endpoint: opened.endpoint, dataDir: config.DYNAMODB_DATA_DIR, shared: opened.local.shared });
     for (const r of opened.prepared) logger.info('table prepared', { table: r.table, actions: r.actions });
@@ -69,10 +69,11 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     if (!backends) {
       let urls = backendUrlsFrom(config);
       if (!urls) {
-        demo = await createDemoBackend({ clock, logger });
-        stops.push(demo.close);
-        urls = demo.urls;
-        logger.info('demo backend started (no LAMBDA_* configured)', { url: demo.url });
+        const started = await createDemoBackend({ clock, logger });
+        stops.push(() => started.close());
+        demo = started;
+        urls = started.urls;
+        logger.info('demo backend started (no LAMBDA_* configured)', { url: started.url });
       }
       backends = createBackends({ urls, timeoutMs: config.BACKEND_TIMEOUT_MS, maxRetries: config.BACKEND_MAX_RETRIES, logger, clock });
     }
@@ -89,7 +90,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
           })
         : createLogSender(logger));
 
-    const engine = overrides.engine ?? (createEngine() as ConversationEngine<unknown>);
+    const engine = overrides.engine ?? createEngine();
     const understanding =
       overrides.understanding ??
       createUnderstanding(
@@ -223,7 +224,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
             }),
         );
         recovery.start();
-        stops.push(recovery.stop);
+        stops.push(() => recovery.stop());
         stops.push(() => queue.idle());
         const actual = (server.address() as AddressInfo).port;
         return { url: `http://127.0.0.1:${actual}`, port: actual, server };
@@ -236,5 +237,3 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     throw error;
   }
 }
-
-export type Service = Awaited<ReturnType<typeof createService>>;

@@ -60,8 +60,6 @@ export type Effect =
   /** The confirmation window passed. Committed with the turn. */
   | { type: 'pending.expire'; actionId: string };
 
-export type EffectType = Effect['type'];
-
 export interface Decision<S> {
   state: S;
   replies: Reply[];

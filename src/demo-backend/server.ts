@@ -73,7 +73,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
  */
 export async function createDemoBackend(options: DemoBackendOptions): Promise<DemoBackend> {
   const { clock } = options;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const pause = options.sleep ?? sleep;
   const logger = options.logger.child({ component: 'demo-backend' });
   const counters = createCounters();
   let tag = seedTag(clock.now());
@@ -112,7 +112,7 @@ export async function createDemoBackend(options: DemoBackendOptions): Promise<De
     count.calls++;
     const raw = await readBody(req);
     const injected = takeFailure(operation);
-    const delay = () => (injected?.delayMs ? sleep(injected.delayMs) : Promise.resolve());
+    const delay = () => (injected?.delayMs ? pause(injected.delayMs) : Promise.resolve());
     if (injected?.status !== undefined) {
       count.injectedFailures++;
       await delay();

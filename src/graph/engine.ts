@@ -28,7 +28,7 @@ export function createEngine(): ConversationEngine<State> {
 }
 
 /** Given a state and an event, returns the next state, replies and effects. Pure: the input state is not mutated. */
-export function decide(state: State, event: EngineEvent, ctx: EngineContext): Decision<State> {
+function decide(state: State, event: EngineEvent, ctx: EngineContext): Decision<State> {
   const turn: TurnContext = { state: structuredClone(state), env: ctx, effects: [] };
   switch (event.type) {
     case 'template':

@@ -31,6 +31,6 @@ export async function openJobRuntime(options: JobRuntimeOptions, clock: Clock): 
     endpoint: opened.endpoint,
     journeys: createJourneyStore({ doc: opened.dynamo.doc, tableName: names.journeys, clock, ttlDays: options.journeyTtlDays }),
     congregados: createCongregadoStore({ doc: opened.dynamo.doc, tableName: names.congregados, clock }),
-    close: opened.close,
+    close: () => opened.close(),
   };
 }

@@ -26,7 +26,7 @@ interface EffectDeps {
 
 /** The executor table. */
 function createExecutors({ pendingActions, backends }: EffectDeps): Executors {
-  const callBackend = ({ operation, request }: BackendCall, idempotencyKey: string) => backends.call(operation, request as never, { idempotencyKey });
+  const callBackend = ({ operation, request }: BackendCall, idempotencyKey: string) => backends.call(operation, request, { idempotencyKey });
 
   return {
     'pending.stage': ({ action, supersedes }, { pending }) => {

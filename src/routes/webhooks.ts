@@ -25,7 +25,7 @@ const headerKeySchema = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^[A-Za-z0-9_.:\-]+$/, 'letters, digits and _ . : - only');
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 
 /** Maps a turn outcome to HTTP: processed/replayed → 200 (replays marked), in flight → 409, other body → 422. */
 function answer(res: Response, outcome: TurnOutcome, shape: (r: TurnResponse) => unknown, key: string) {

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKEND_CONTRACTS, type BackendOperation } from '../../src/contracts/backends.js';
 import { createBackends, type BackendsOptions } from '../../src/infra/backends/index.js';
-import { BackendError } from '../../src/infra/backends/errors.js';
 import { createFakeClock } from '../../src/kernel/clock.js';
 import { createLogger } from '../../src/kernel/logger.js';
 import { noAnswer, startScriptedServer, type ScriptedAnswer, type ReceivedRequest } from './scripted-server.js';

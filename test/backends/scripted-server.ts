@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedRequest {
@@ -21,7 +21,7 @@ export async function startScriptedServer(answer: (request: ReceivedRequest, ind
   const requests: ReceivedRequest[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
-  const server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     try {
@@ -36,7 +36,8 @@ export async function startScriptedServer(answer: (request: ReceivedRequest, ind
     } finally {
       inFlight--;
     }
-  });
+  };
+  const server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

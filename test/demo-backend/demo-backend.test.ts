@@ -2,7 +2,6 @@ import { PassThrough } from 'node:stream';
 import winston from 'winston';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBackends } from '../../src/infra/backends/index.js';
-import { BackendError } from '../../src/infra/backends/errors.js';
 import { createFakeClock } from '../../src/kernel/clock.js';
 import { createLogger } from '../../src/kernel/logger.js';
 import { createDemoBackend, DEMO_IDS, DEMO_PHONES, seedDemoData } from '../../src/demo-backend/index.js';
@@ -25,7 +24,7 @@ async function setup(options: { timeoutMs?: number; maxRetries?: number } = {}) 
   // An injected late answer (`delayMs`) outlasts the client's timeout: holding it expires that timeout, no real wait.
   const timeouts = manualTimeouts();
   const demo = await createDemoBackend({ clock, logger, sleep: async () => timeouts.expire() });
-  closers.push(demo.close);
+  closers.push(() => demo.close());
   const backends = createBackends({
     urls: demo.urls,
     timeoutMs: options.timeoutMs ?? 2_000,

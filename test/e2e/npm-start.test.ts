@@ -15,12 +15,12 @@ describe('npm start', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    npm.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    npm.stderr!.resume();
+    npm.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    npm.stderr.resume();
     // 'close': npm and everything holding its stdout (the server) have exited and all output is read.
     const closed = once(npm, 'close');
     try {
-      await until(() => /listening on http:\/\/localhost:\d+/.test(out), npm.stdout!);
+      await until(() => /listening on http:\/\/localhost:\d+/.test(out), npm.stdout);
       const url = out.match(/(http:\/\/localhost:\d+)/)![1];
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
       const java = (JSON.parse(readFileSync(join(dataDir, '.dynamodb-local.pid'), 'utf8')) as { pid: number }).pid;

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock, type FakeClock } from '../../src/kernel/clock.js';
 import { AppError, ConflictError } from '../../src/kernel/errors.js';
 import { createJourneyStore } from '../../src/infra/stores/journey-store.js';
-import { createJourneyController, type JourneyControllerOptions, type JourneyStep, type Scheduler } from '../../src/jobs/journey/journey-controller.js';
+import { createJourneyController } from '../../src/jobs/journey/journey-controller.js';
+import type { JourneyControllerOptions, JourneyStep, Scheduler } from '../../src/jobs/journey/journey-types.js';
 import { JourneyFailedError } from '../../src/jobs/errors.js';
 import { createTestDynamo, type TestDynamo } from '../support/dynamo.js';
 import { journeyTtlDays } from '../support/stores.js';
@@ -235,7 +236,7 @@ describe('journey controller', () => {
       ['audit', 'COMPLETED'],
       ['charge', 'COMPENSATED'],
     ]);
-    const history = (await instance.getHistory(idempotencyKey)).map((e) => (e.data?.step ? `${e.type}:${String(e.data.step)}` : e.type));
+    const history = (await instance.getHistory(idempotencyKey)).map((e) => (e.data?.step ? `${e.type}:${e.data.step as string}` : e.type));
     expect(history.slice(-5)).toEqual([
       'step.retrying:ship',
       'journey.failed:ship',

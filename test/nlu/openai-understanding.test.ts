@@ -56,7 +56,7 @@ describe('OpenAIUnderstanding against a local chat-completions server', () => {
     const nlu = service();
     const u = await nlu.understand('paciente com tosse seca desde a manhã', { expecting: 'none' });
     expect(fake.count()).toBe(1);
-    const request = fake.requests[0]!;
+    const request = fake.requests[0];
     expect(request.path).toBe('/v1/chat/completions');
     expect(request.headers.authorization).toBe('Bearer test-key');
     expect(request.body.model).toBe('gpt-4o-mini');
@@ -136,7 +136,7 @@ describe('OpenAIUnderstanding against a local chat-completions server', () => {
   it('when the text holds a phone number, then the LLM never receives it', async () => {
     await service().understand('a filha pediu retorno no +55 11 99999-0001, paciente bem', { expecting: 'none' });
     expect(fake.count()).toBe(1);
-    expect(JSON.stringify(fake.requests[0]!.body)).not.toContain('99999');
+    expect(JSON.stringify(fake.requests[0].body)).not.toContain('99999');
   });
 
   describe('fallback to the rules', () => {

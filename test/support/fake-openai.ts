@@ -157,7 +157,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         });
         return;
       }
-      let body: RecordedRequest['body'] = {};
+      let body: RecordedRequest['body'];
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
       } catch {

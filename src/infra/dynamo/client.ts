@@ -26,7 +26,7 @@ function tablesOf(input: Record<string, unknown>): string[] {
   if (typeof input.TableName === 'string') return [input.TableName];
   const items = (input.TransactItems as Record<string, { TableName?: string }>[] | undefined) ?? [];
   const names = items.flatMap((item) => Object.values(item).map((part) => part?.TableName ?? ''));
-  const batch = input.RequestItems ? Object.keys(input.RequestItems as object) : [];
+  const batch = input.RequestItems ? Object.keys(input.RequestItems) : [];
   return [...new Set([...names, ...batch].filter(Boolean))];
 }
 

@@ -13,7 +13,7 @@ const TTL = DEF.ttlAttribute;
 const expression = expressionsFor(DEF);
 const DAY_MS = 86_400_000;
 /** DynamoDB's item limit is 400 KB; keep headroom for attribute names and the other attributes. */
-export const MAX_STATE_BYTES = 350 * 1024;
+const MAX_STATE_BYTES = 350 * 1024;
 
 export interface StoredSession<S> {
   state: S;

@@ -42,7 +42,7 @@ export function readSubstituteChoice(text: string): ChoiceReading {
   const stripped = answer.replace(LEAD, '').trim();
   const digits = stripped.match(/^(\d{1,2})(?:\s*(?:o|a|º|ª))?$/);
   if (digits) return { kind: 'number', choice: String(Number(digits[1])) };
-  if (ORDINALS[stripped]) return { kind: 'number', choice: ORDINALS[stripped]! };
+  if (ORDINALS[stripped]) return { kind: 'number', choice: ORDINALS[stripped] };
   // A name: letters only, up to four words; the caller matches it against the list (it knows it).
   if (/^[a-z]+(?:\s+[a-z]+){0,3}$/.test(stripped) && !/^(?:sim|ok|oi|ola|nao|talvez)$/.test(stripped)) {
     const offset = answer.length - stripped.length;

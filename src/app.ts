@@ -43,7 +43,16 @@ export function createApp(deps: AppDeps): Application {
   });
   app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix }));
   app.use(webhookRoutes(deps.entrypoints));
-  app.use(whatsappRoutes({ inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock ?? systemClock, ...deps.whatsapp }));
+  app.use(
+    whatsappRoutes({
+      inbox: deps.inbox,
+      statuses: deps.statuses,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      clock: deps.clock ?? systemClock,
+      ...deps.whatsapp,
+    }),
+  );
   app.use(
     opsRoutes({
       stores: deps.stores,

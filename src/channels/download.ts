@@ -23,8 +23,8 @@ const EXTENSIONS: Record<string, string> = {
 };
 
 /** Pure: "voice" + "audio/ogg; codecs=opus" → "voice.ogg". */
-export function filenameFor(base: string, mimeType: string): string {
-  const essence = mimeType.split(';')[0]!.trim().toLowerCase();
+function filenameFor(base: string, mimeType: string): string {
+  const essence = mimeType.split(';')[0].trim().toLowerCase();
   return `${base}.${EXTENSIONS[essence] ?? 'bin'}`;
 }
 
@@ -78,7 +78,8 @@ export async function downloadCapped(url: string, options: DownloadOptions): Pro
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
-    const reader = response.body?.getReader();
+    // Node's fetch types a body's chunks as any; they are bytes.
+    const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
     while (reader) {
       const { done, value } = await reader.read();
       if (done) break;

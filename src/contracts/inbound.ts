@@ -7,8 +7,7 @@ import { z } from 'zod';
  */
 
 /** Kinds of file a user can send; `voice` is a recorded voice note, `audio` any other sound file. */
-export const MEDIA_KINDS = ['audio', 'voice', 'image', 'video', 'document', 'sticker'] as const;
-export type MediaKind = (typeof MEDIA_KINDS)[number];
+const MEDIA_KINDS = ['audio', 'voice', 'image', 'video', 'document', 'sticker'] as const;
 
 /**
  * A file the user sent, by reference: the bytes are fetched only when needed (a voice note to
@@ -32,7 +31,7 @@ export const inboundMediaSchema = z
 export type InboundMedia = z.infer<typeof inboundMediaSchema>;
 
 /** A shared location pin. */
-export const sharedLocationSchema = z.object({
+const sharedLocationSchema = z.object({
   latitude: z.number().min(-90).max(90),
   longitude: z.number().min(-180).max(180),
   name: z.string().optional(),
@@ -40,13 +39,13 @@ export const sharedLocationSchema = z.object({
 });
 
 /** A shared contact card, reduced to what a record needs. */
-export const sharedContactSchema = z.object({ name: z.string(), phones: z.array(z.string()) });
+const sharedContactSchema = z.object({ name: z.string(), phones: z.array(z.string()) });
 
 /** A reaction to an earlier message (often ours); no emoji: the reaction was removed. Never an answer. */
-export const reactionSchema = z.object({ messageId: z.string().min(1), emoji: z.string().optional() });
+const reactionSchema = z.object({ messageId: z.string().min(1), emoji: z.string().optional() });
 
 /** An error the provider attached to a message, e.g. 131051 (type not supported) or 131000. */
-export const providerErrorSchema = z.object({ code: z.number().int(), title: z.string() });
+const providerErrorSchema = z.object({ code: z.number().int(), title: z.string() });
 
 /** Why an audio message could not be heard (see contracts/media.ts). */
 export const HEARING_FAILURES = ['no_transcriber', 'no_fetcher', 'too_large', 'timeout', 'fetch_failed', 'transcription_failed', 'empty'] as const;

@@ -166,7 +166,7 @@ export type StoredUnderstanding = z.infer<typeof storedUnderstandingSchema>;
  * contacts, something that needs no answer (reaction, sticker, system notice, deletion), or
  * something that cannot be read.
  */
-export const CONTENT_KINDS = ['text', 'welcome', 'heard', 'unheard', 'captioned', 'media', 'location', 'contacts', 'silent', 'unsupported'] as const;
+const CONTENT_KINDS = ['text', 'welcome', 'heard', 'unheard', 'captioned', 'media', 'location', 'contacts', 'silent', 'unsupported'] as const;
 export const messageContentSchema = z.object({
   kind: z.enum(CONTENT_KINDS),
   /** The media kind, why a voice note was not heard, or how many contacts. */

@@ -5,7 +5,7 @@
  * write use a few). A body outside these limits is a client error, found before anything is
  * hashed or stored.
  */
-export const JSON_LIMITS = {
+const JSON_LIMITS = {
   maxMagnitude: Number.MAX_SAFE_INTEGER,
   minMagnitude: 1e-130,
   maxDepth: 20,
@@ -18,7 +18,7 @@ export interface JsonLimitProblem {
 }
 
 /** Pure: why `value` is out of range for a JSON number we can carry, or null. */
-export function numberProblem(value: number): string | null {
+function numberProblem(value: number): string | null {
   if (!Number.isFinite(value)) return 'a number too large for a double (it overflowed to infinity)';
   const magnitude = Math.abs(value);
   if (magnitude > JSON_LIMITS.maxMagnitude) return `a number beyond ±${JSON_LIMITS.maxMagnitude} (not exact in JSON; send it as a string)`;
@@ -43,7 +43,7 @@ export function findJsonLimitProblem(root: unknown, maxDepth: number = JSON_LIMI
     if (value === null || typeof value !== 'object') continue;
     if (depth >= maxDepth) return { path: path.join('.'), message: `nested deeper than ${maxDepth} levels` };
     const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
-    for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], path: [...path, entries[i]![0]], depth: depth + 1 });
+    for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i][1], path: [...path, entries[i][0]], depth: depth + 1 });
   }
   return null;
 }

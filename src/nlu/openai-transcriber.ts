@@ -30,12 +30,11 @@ export function createOpenAITranscriber(options: OpenAITranscriberOptions): Tran
         return text ? { ok: true, text } : { ok: false, reason: 'empty' };
       } catch (error) {
         if (error instanceof OpenAI.APIConnectionTimeoutError) return { ok: false, reason: 'timeout' };
-        if (error instanceof OpenAI.APIError && error.status !== undefined) {
-          // A 4xx other than rate limiting is about this file (format, size): retrying will not help.
-          const rejected = error.status >= 400 && error.status < 500 && error.status !== 429;
-          return { ok: false, reason: rejected ? 'rejected' : 'unavailable', status: error.status };
-        }
-        return { ok: false, reason: 'unavailable' };
+        const status = error instanceof OpenAI.APIError ? (error.status as number | undefined) : undefined;
+        if (status === undefined) return { ok: false, reason: 'unavailable' };
+        // A 4xx other than rate limiting is about this file (format, size): retrying will not help.
+        const rejected = status >= 400 && status < 500 && status !== 429;
+        return { ok: false, reason: rejected ? 'rejected' : 'unavailable', status };
       }
     },
   };

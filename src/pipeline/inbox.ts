@@ -48,10 +48,11 @@ export function createInbox(deps: {
   async function heard(stored: InboundMessage, held: { key: string; owner: string }): Promise<InboundMessage> {
     const media = deps.media;
     if (!media?.listensTo(stored)) return stored;
-    const renew = () =>
+    const renew = () => {
       stores.idempotency
         .renew(held.key, held.owner, settings.inProgressMs)
         .catch((error) => logger.warn('claim renewal failed', { error: (error as Error).message }));
+    };
     const timer = setInterval(renew, Math.max(50, Math.floor(settings.inProgressMs / 3)));
     try {
       return await media.hear(stored);

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { z } from 'zod';
 import { AppError, ERROR_CATALOGUE, type ErrorCode, NotFoundError, ValidationError, isUnavailable } from '../kernel/errors.js';
@@ -6,7 +6,7 @@ import { findJsonLimitProblem } from '../kernel/json-limits.js';
 import type { Logger } from '../kernel/logger.js';
 
 /** The one error shape of the API. */
-export function errorBody(code: ErrorCode, message: string, details?: unknown) {
+function errorBody(code: ErrorCode, message: string, details?: unknown) {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }
 
@@ -50,7 +50,14 @@ export const handle =
   };
 
 /** The route pattern a request matched ("/sessions/:id/state"), never the raw path (it may hold a phone number). */
-const routeOf = (req: Request) => `${req.method} ${req.route?.path ? `${req.baseUrl}${req.route.path}` : '(no route)'}`;
+function routeOf(req: Request): string {
+  // Express types `req.route` as any; it is the matched Route, whose `path` is the pattern.
+  const pattern = (req.route as { path?: unknown } | undefined)?.path;
+  return `${req.method} ${typeof pattern === 'string' ? `${req.baseUrl}${pattern}` : '(no route)'}`;
+}
+
+/** The request's logger (app.ts gives each request a child carrying its request id), else `fallback`. */
+export const requestLogger = (res: Response, fallback: Logger): Logger => (res.locals as { logger?: Logger }).logger ?? fallback;
 
 /**
  * The single error middleware: named errors keep their code and status, body-parser failures
@@ -60,7 +67,7 @@ const routeOf = (req: Request) => `${req.method} ${req.route?.path ? `${req.base
  */
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const log: Logger = res.locals.logger ?? logger;
+    const log = requestLogger(res, logger);
     const refuse = (status: number, code: ErrorCode, message: string, details?: unknown) => {
       log.warn('request refused', { status, code, route: routeOf(req) });
       return res.status(status).json(errorBody(code, message, details));

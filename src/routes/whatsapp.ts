@@ -8,7 +8,7 @@ import type { StatusHandler } from '../pipeline/statuses.js';
 import { parseMetaWebhook, type ParsedMetaWebhook } from '../channels/meta/normalise.js';
 import { verifyMetaSignature } from '../channels/meta/signature.js';
 import { verifyToken } from '../kernel/token.js';
-import { handle, rawBody } from './http.js';
+import { handle, rawBody, requestLogger } from './http.js';
 
 export interface WhatsAppRouteOptions {
   inbox: Inbox;
@@ -69,7 +69,7 @@ export function whatsappRoutes(options: WhatsAppRouteOptions) {
         throw new ValidationError('the body is not valid JSON');
       }
       const parsed = parseMetaWebhook(body, { receivedAt: options.clock.now() });
-      logItems(parsed, res.locals.logger ?? options.logger, options.metrics);
+      logItems(parsed, requestLogger(res, options.logger), options.metrics);
       const accepted = await options.inbox.accept(parsed.messages);
       void options.statuses.apply(parsed.statuses);
       res.json({

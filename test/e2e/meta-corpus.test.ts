@@ -28,7 +28,7 @@ describe('real-world Meta deliveries, one confirmed caregiver', () => {
     else {
       expect(replies).toHaveLength(c.messages);
       if ('firstLine' in c.reply)
-        expect(replies[0]!.split('\n')[0]).toMatch(c.reply.firstLine instanceof RegExp ? c.reply.firstLine : new RegExp(`^${escape(c.reply.firstLine)}$`));
+        expect(replies[0].split('\n')[0]).toMatch(c.reply.firstLine instanceof RegExp ? c.reply.firstLine : new RegExp(`^${escape(c.reply.firstLine)}$`));
     }
     if (!('any' in c.reply) && !('greeting' in c.reply)) for (const reply of replies) expect(reply).not.toContain(HELP_MENU);
   });

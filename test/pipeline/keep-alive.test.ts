@@ -17,10 +17,10 @@ describe('HTTP keep-alive behind a load balancer', () => {
     const agent = new Agent({ keepAlive: true, maxSockets });
     let opened = 0;
     const create = agent.createConnection.bind(agent);
-    agent.createConnection = ((...args: Parameters<typeof create>) => {
+    agent.createConnection = (...args: Parameters<typeof create>) => {
       opened++;
       return create(...args);
-    }) as typeof agent.createConnection;
+    };
     const send = (method: 'GET' | 'POST', path: string, body?: string, headers: Record<string, string> = {}) =>
       new Promise<number>((resolve, reject) => {
         const req = request(`${t.url}${path}`, { method, agent, headers: { 'content-type': 'application/json', ...headers } }, (res) => {

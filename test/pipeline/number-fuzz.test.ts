@@ -49,7 +49,7 @@ async function inPool<T>(items: T[], fn: (item: T, i: number) => Promise<void>, 
     Array.from({ length: size }, async () => {
       while (next < items.length) {
         const i = next++;
-        await fn(items[i]!, i);
+        await fn(items[i], i);
       }
     }),
   );

@@ -93,9 +93,13 @@ async function transcribe(
     body: raw,
   }).formData();
   const file = form.get('file') as File | null;
+  const field = (name: string) => {
+    const value = form.get(name);
+    return typeof value === 'string' ? value : null;
+  };
   const recorded: RecordedTranscription = {
-    model: String(form.get('model') ?? ''),
-    language: form.get('language') === null ? null : String(form.get('language')),
+    model: field('model') ?? '',
+    language: field('language'),
     filename: file?.name ?? '',
     type: file?.type ?? '',
     size: file?.size ?? 0,

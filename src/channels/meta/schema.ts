@@ -61,7 +61,6 @@ export const META_BODY_SCHEMAS = {
   contacts: z.array(contactCardSchema),
   reaction: z.looseObject({ message_id: z.string().min(1), emoji: z.string().optional() }),
 } as const;
-export type MetaBodyType = keyof typeof META_BODY_SCHEMAS;
 
 /** Who sent it and which message it is: enough to record an item even when the rest cannot be read. */
 export const metaMessageIdentitySchema = z.looseObject({ from: z.string().min(1), id: z.string().min(1) });

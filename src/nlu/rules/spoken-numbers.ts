@@ -83,22 +83,22 @@ function readInteger(tokens: Token[], i: number): { value: string; next: number 
   if (w === undefined) return null;
   if (isDigits(w)) return { value: w, next: i + 1 };
   /** "e" followed by a word of `table`: the position after it, else null. */
-  const andThen = (k: number, ...tables: Record<string, number>[]) => (at(k) === 'e' && tables.some((t) => at(k + 1)! in t) ? k + 1 : null);
+  const andThen = (k: number, ...tables: Record<string, number>[]) => (at(k) === 'e' && tables.some((t) => at(k + 1) in t) ? k + 1 : null);
   const tensPart = (k: number): { value: number; next: number } | null => {
     const word = at(k);
     if (word === undefined) return null;
     if (word in TENS) {
       const unit = andThen(k + 1, UNITS);
-      return unit === null ? { value: TENS[word]!, next: k + 1 } : { value: TENS[word]! + UNITS[at(unit)!]!, next: unit + 1 };
+      return unit === null ? { value: TENS[word], next: k + 1 } : { value: TENS[word] + UNITS[at(unit)], next: unit + 1 };
     }
-    if (word in TEENS) return { value: TEENS[word]!, next: k + 1 };
-    if (word in UNITS) return { value: UNITS[word]!, next: k + 1 };
+    if (word in TEENS) return { value: TEENS[word], next: k + 1 };
+    if (word in UNITS) return { value: UNITS[word], next: k + 1 };
     return null;
   };
   if (w in HUNDREDS) {
     const rest = andThen(i + 1, TENS, TEENS, UNITS);
     const tail = rest === null ? null : tensPart(rest);
-    return tail ? { value: String(HUNDREDS[w]! + tail.value), next: tail.next } : { value: String(HUNDREDS[w]!), next: i + 1 };
+    return tail ? { value: String(HUNDREDS[w] + tail.value), next: tail.next } : { value: String(HUNDREDS[w]), next: i + 1 };
   }
   const tens = tensPart(i);
   // A lone "um"/"uma" is an article far more often than a number ("um pouco de febre").
@@ -153,16 +153,16 @@ export function spokenToDigits(folded: string): SpokenDigits {
   for (let i = 0; i < tokens.length;) {
     const reading = readNumber(tokens, i);
     if (reading) {
-      const start = tokens[i]!.start;
-      const end = tokens[reading.next - 1]!.end;
-      const spoken = reading.next - i > 1 || !isDigits(tokens[i]!.word);
+      const start = tokens[i].start;
+      const end = tokens[reading.next - 1].end;
+      const spoken = reading.next - i > 1 || !isDigits(tokens[i].word);
       // Digits never outgrow the words they replace below 1000; a longer reading is left alone.
       if (spoken && reading.digits.length <= end - start) write(start, end, reading.digits);
       i = reading.next;
       continue;
     }
-    if (tokens[i]!.word === 'por' && tokens[i + 1]?.word === 'cento' && i > 0) {
-      write(tokens[i]!.start, tokens[i + 1]!.end, '%');
+    if (tokens[i].word === 'por' && tokens[i + 1]?.word === 'cento' && i > 0) {
+      write(tokens[i].start, tokens[i + 1].end, '%');
       i += 2;
       continue;
     }

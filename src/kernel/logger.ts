@@ -9,6 +9,12 @@ const PHONE_KEYS = new Set(['phone', 'phoneNumber', 'sessionId', 'session_id', '
 const TEXT_KEYS = new Set(['text', 'body', 'reply', 'replies', 'caption', 'messageText']);
 /** 10–15 digit runs, optionally with "+": phone numbers embedded in free text. */
 const PHONE_IN_TEXT = /\+?\d{10,15}/g;
+/**
+ * A UUID request id is random, never a phone, and must match the X-Request-Id the client got:
+ * kept as is. (About 1 in 60 has a 10–12 digit run in its last group that PHONE_IN_TEXT would mask.)
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuidRequestId = (key: string, value: unknown) => key === 'requestId' && typeof value === 'string' && UUID.test(value);
 
 /** Pure: "5511999990001" → "*********0001" (keeps the last 4 digits). */
 export function maskPhone(value: string): string {
@@ -35,7 +41,7 @@ function scrub(value: unknown, keepText: boolean, depth = 0): unknown {
 const privacy = winston.format((info) => {
   const keepText = info.level === 'debug';
   for (const key of Object.keys(info)) {
-    if (key === 'level') continue;
+    if (key === 'level' || isUuidRequestId(key, info[key])) continue;
     (info as Record<string, unknown>)[key] =
       TEXT_KEYS.has(key) && !keepText ? '[omitted]' : PHONE_KEYS.has(key) && typeof info[key] === 'string' ? maskPhone(info[key]) : scrub(info[key], keepText);
   }

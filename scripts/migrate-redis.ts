@@ -1,0 +1,145 @@
+/**
+ * Imports the legacy Redis orchestrator's live conversations into DynamoDB:
+ *   npm run migrate:redis -- --redis-url redis://host:6379/0 [--dry-run] [--concurrency N] [--limit N] [--report file.json]
+ * DynamoDB is chosen like the server's (DYNAMODB_MODE / DYNAMODB_ENDPOINT / DYNAMODB_DATA_DIR /
+ * TABLE_PREFIX). Exit codes: 0 done, 2 bad arguments or Redis unreachable, 1 anything else.
+ */
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { SingleBar } from 'cli-progress';
+import { z } from 'zod';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { systemClock } from '../src/kernel/clock.js';
+import { migrate, type MigrateOptions } from '../src/migration/migrate.js';
+import { importedTotal, invalidTotal, scannedTotal, skippedTotal } from '../src/migration/outcomes.js';
+import { MigrationBusyError } from '../src/migration/progress.js';
+import { RedisUnavailableError } from '../src/migration/redis-source.js';
+
+const USAGE = `usage: npm run migrate:redis -- --redis-url redis://host:6379/0 [options]
+  --dry-run          read and map everything, write nothing, print the same summary
+  --concurrency N    DynamoDB writes in flight (default 16)
+  --limit N          stop after about N keys (at the end of that SCAN batch); a later run continues
+  --report FILE      write every skipped or invalid key with its reason (phones masked) as JSON
+  --batch N          SCAN COUNT per batch, also the checkpoint interval (default 500)
+  --lease-ms N       how long a crashed run blocks the next one before it takes over (default 15000)`;
+
+const argsSchema = z.object({
+  'redis-url': z.string({ error: '--redis-url is required' }).min(1),
+  'dry-run': z.boolean(),
+  concurrency: z.coerce.number().int().min(1).max(256),
+  limit: z.coerce.number().int().min(1).optional(),
+  report: z.string().min(1).optional(),
+  batch: z.coerce.number().int().min(1).max(1000),
+  'lease-ms': z.coerce.number().int().min(500).max(600_000),
+});
+
+function parse(): { options: MigrateOptions } | { exit: number } {
+  let values;
+  try {
+    values = parseArgs({
+      options: {
+        'redis-url': { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        concurrency: { type: 'string', default: '16' },
+        limit: { type: 'string' },
+        report: { type: 'string' },
+        batch: { type: 'string', default: '500' },
+        'lease-ms': { type: 'string', default: '15000' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}\n${USAGE}`);
+    return { exit: 2 };
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return { exit: 0 };
+  }
+  const parsed = argsSchema.safeParse(values);
+  if (!parsed.success) {
+    console.error(`error: ${parsed.error.issues.map((i) => (i.path.length ? `--${i.path.join('.')}: ${i.message}` : i.message)).join('; ')}\n${USAGE}`);
+    return { exit: 2 };
+  }
+  const a = parsed.data;
+  return {
+    options: { redisUrl: a['redis-url'], dryRun: a['dry-run'], concurrency: a.concurrency, limit: a.limit, reportPath: a.report, batchSize: a.batch, leaseMs: a['lease-ms'] },
+  };
+}
+
+async function main(): Promise<number> {
+  const parsed = parse();
+  if ('exit' in parsed) return parsed.exit;
+  const { options } = parsed;
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+
+  const bar = new SingleBar({
+    format: ' {bar} {value}/{total} keys | imported {imported} · skipped {skipped} · invalid {invalid} | {rate} keys/s | {family}',
+    hideCursor: true,
+    noTTYOutput: !process.stderr.isTTY,
+    notTTYSchedule: 2_000,
+    stream: process.stderr,
+  });
+  let started = performance.now();
+  try {
+    const result = await migrate(config, options, {
+      clock: systemClock,
+      onWait: (until) => console.error(`another run holds the migration journey until ${new Date(until).toISOString()} (a crashed run's lease); waiting…`),
+      onStart: ({ keysInRedis, start, resumed }) => {
+        started = performance.now();
+        if (resumed) console.error(`resuming pass ${start.pass} at ${start.family} (cursor ${start.cursor}) after an interrupted run`);
+        // Keys of other families (caches, history checkpoints) are in DBSIZE too: the total is an upper bound.
+        bar.start(Math.max(keysInRedis, 1), scannedTotal(start.counts), { imported: 0, skipped: 0, invalid: 0, rate: '0', family: start.family });
+      },
+      onBatch: (position) => {
+        const scanned = scannedTotal(position.counts);
+        const rate = scanned / Math.max((performance.now() - started) / 1000, 0.001);
+        if (scanned > bar.getTotal()) bar.setTotal(scanned);
+        bar.update(scanned, {
+          imported: importedTotal(position.counts),
+          skipped: skippedTotal(position.counts),
+          invalid: invalidTotal(position.counts),
+          rate: rate.toFixed(0),
+          family: position.finished ? 'done' : position.family,
+        });
+      },
+    });
+    // The keyspace had other keys too (DBSIZE): end the bar at what was actually read.
+    bar.setTotal(Math.max(scannedTotal(result.counts), 1));
+    bar.update(scannedTotal(result.counts));
+    bar.stop();
+    console.log(result.summary);
+    if (options.reportPath) console.log(`  report    ${result.entries.length} entries → ${options.reportPath}`);
+    return 0;
+  } catch (error) {
+    bar.stop();
+    if (error instanceof RedisUnavailableError) {
+      console.error(`error: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof MigrationBusyError) {
+      console.error(`error: ${error.message}`);
+      return 1;
+    }
+    console.error(`error: the migration stopped: ${(error as Error).message} (run it again: it continues from its last checkpoint)`);
+    return 1;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`error: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);

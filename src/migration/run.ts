@@ -1,0 +1,139 @@
+/**
+ * The import: family by family, one SCAN batch at a time (the next batch is read from Redis while
+ * the current one is written), each key mapped and written with at most `concurrency` writes in
+ * flight, progress checkpointed after every batch. Bad keys are counted and reported, never fatal.
+ */
+import type { Clock } from '../kernel/clock.js';
+import { ulid } from '../kernel/ids.js';
+import { idempotencyKey } from '../infra/stores/idempotency-store.js';
+import { normalisePhone } from '../contracts/phone.js';
+import { decodeJsonCheckpoint, decodePickleCheckpoint, type Decoded } from './decode.js';
+import { FAMILIES, FAMILY_ORDER, MSG_PROCESSING, checkpointDigits, messageIdOf, type Family } from './legacy.js';
+import { mapCheckpoint } from './map-state.js';
+import { tally, type KeyResult, type Outcome, type ReportEntry } from './outcomes.js';
+import type { OpenedJournal, Position } from './progress.js';
+import { startOfPass } from './progress.js';
+import type { Batch, FetchedKey, RedisSource, StoredValue } from './redis-source.js';
+import type { ImportTarget, WriteResult } from './target.js';
+
+export interface RunOptions {
+  /** Writes in flight at once. */
+  concurrency: number;
+  /** SCAN COUNT per batch (also the checkpoint granularity). */
+  batchSize: number;
+  /** Stop once this many keys were read (at the end of the batch that reaches it). */
+  limit?: number;
+}
+
+export interface RunDeps {
+  source: RedisSource;
+  target: ImportTarget;
+  clock: Clock;
+  /** Absent for a dry run: nothing is checkpointed. */
+  journal?: OpenedJournal;
+  onBatch?: (position: Position, batchKeys: number) => void;
+}
+
+export interface RunResult {
+  position: Position;
+  resumed: boolean;
+  /** Every skipped or invalid key of the pass (a resumed pass includes the interrupted run's). */
+  entries: ReportEntry[];
+}
+
+/** Runs (or continues) one pass over the legacy keyspace. */
+export async function runImport(deps: RunDeps, options: RunOptions): Promise<RunResult> {
+  const { source, journal } = deps;
+  const position: Position = structuredClone(journal?.start ?? startOfPass(1));
+  const entries: ReportEntry[] = [];
+  let read = 0;
+  const remaining = () => (options.limit === undefined ? Infinity : options.limit - read);
+
+  const next = (family: Family, cursor: string): Promise<Batch> | null => (remaining() > 0 ? source.batch(family, cursor, Math.min(options.batchSize, remaining())) : null);
+  let familyIndex = FAMILY_ORDER.indexOf(position.family);
+  let ahead = position.finished ? null : next(position.family, position.cursor);
+  while (ahead) {
+    const batch = await ahead;
+    read += batch.keys.length;
+    // Read the next batch while this one is written.
+    const familyDone = batch.cursor === '0';
+    const nextFamily = familyDone ? FAMILY_ORDER[familyIndex + 1] : batch.family;
+    ahead = nextFamily ? next(nextFamily, familyDone ? '0' : batch.cursor) : null;
+    // A read failure of the prefetched batch surfaces when it is awaited, not as an unhandled rejection.
+    ahead?.catch(() => undefined);
+
+    const results = await mapWithConcurrency(batch.keys, options.concurrency, (key) => importKey(key, deps));
+    const batchEntries = results.flatMap((result) => tally(position.counts, result));
+    entries.push(...batchEntries);
+    if (familyDone && nextFamily) familyIndex++;
+    Object.assign(position, {
+      family: nextFamily ?? batch.family,
+      cursor: familyDone ? '0' : batch.cursor,
+      finished: familyDone && !nextFamily,
+    });
+    await journal?.save(position, batchEntries, ahead === null);
+    deps.onBatch?.(position, batch.keys.length);
+  }
+  return { position, resumed: journal?.resumed ?? false, entries: journal ? await journal.entries(position.pass) : entries };
+}
+
+/** Maps and writes one key; every expected problem is an outcome, not an exception. */
+export async function importKey(item: FetchedKey, deps: Pick<RunDeps, 'target' | 'clock'>): Promise<KeyResult> {
+  const result = (outcome: Outcome, extra: Partial<KeyResult> = {}): KeyResult => ({ key: item.key, family: item.family, outcome, ...extra });
+  if (item.error) return result({ kind: 'invalid', reason: 'wrong_type', detail: item.error });
+  if (item.value === null || item.pttl === -2) return result({ kind: 'skipped', reason: 'gone' });
+  const now = deps.clock.now();
+  const expiresAt = now + (item.pttl > 0 ? item.pttl : FAMILIES[item.family].defaultTtlMs);
+
+  if (item.family === 'msg') {
+    const messageId = messageIdOf(item.key);
+    if (!messageId) return result({ kind: 'invalid', reason: 'bad_key', detail: 'no message id' });
+    if (item.value.toString('utf8') === MSG_PROCESSING) return result({ kind: 'skipped', reason: 'msg_in_flight' });
+    return result(written(await deps.target.delivery(idempotencyKey.wamid(messageId), item.key, expiresAt), { kind: 'imported', what: 'delivery' }));
+  }
+
+  const digits = checkpointDigits(item.key);
+  const sessionId = digits ? normalisePhone(digits) : null;
+  if (!sessionId) return result({ kind: 'invalid', reason: 'bad_key', detail: 'the key names no phone' });
+  const own = decode(item.family, item.value);
+  if (!own.ok) return result({ kind: 'invalid', reason: own.reason, detail: own.detail });
+  if (item.partner?.value && item.partner.pttl !== -2 && newer(item.partner, item.family, own.checkpoint.writtenAt)) {
+    return result({ kind: 'skipped', reason: 'superseded' });
+  }
+  const mapped = mapCheckpoint(sessionId, own.checkpoint, { now, newActionId: (at) => ulid(at) });
+  if (!mapped.ok) return result({ kind: 'invalid', reason: mapped.reason, detail: mapped.detail });
+  const { session } = mapped;
+  const write = await deps.target.session({ session, format: own.checkpoint.format, key: item.key, expiresAt });
+  const action = session.action ? (session.action.reconfirm ? 'reconfirm' : 'staged') : 'none';
+  return result(written(write, { kind: 'imported', what: 'session', action }), session.actionSkipped ? { actionSkipped: session.actionSkipped } : {});
+}
+
+const written = (write: WriteResult, imported: Outcome): Outcome => (write.written ? imported : { kind: 'skipped', reason: write.reason });
+
+function decode(family: Family, value: Buffer): Decoded {
+  return family === 'pickle' ? decodePickleCheckpoint(value) : decodeJsonCheckpoint(value.toString('utf8'));
+}
+
+/**
+ * Whether the other family's checkpoint of the phone wins. The newer timestamp wins; on a tie the
+ * pickle (the primary checkpointer) does. An unreadable partner never wins.
+ */
+function newer(partner: StoredValue, family: Family, writtenAt: number): boolean {
+  const other = decode(family === 'pickle' ? 'json' : 'pickle', partner.value!);
+  if (!other.ok) return false;
+  return family === 'pickle' ? other.checkpoint.writtenAt > writtenAt : other.checkpoint.writtenAt >= writtenAt;
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; results in input order. */
+export async function mapWithConcurrency<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let nextIndex = 0;
+  const worker = async () => {
+    while (nextIndex < items.length) {
+      const i = nextIndex++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

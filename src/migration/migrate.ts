@@ -46,6 +46,8 @@ export interface MigrateResult {
   position: Position;
   resumed: boolean;
   summary: string;
+  /** DynamoDB requests the run sent (journey checkpoints included). */
+  requests: number;
 }
 
 /** The journey that checkpoints the migration of one Redis database. */
@@ -107,7 +109,7 @@ export async function migrate(config: Config, options: MigrateOptions, io: Migra
       const report = { source, dryRun: options.dryRun, pass: journal ? result.position.pass : null, finished: result.position.finished, counts: result.position.counts, entries: result.entries };
       await writeFile(options.reportPath, `${JSON.stringify(report, null, 2)}\n`);
     }
-    return { counts: result.position.counts, entries: result.entries, position: result.position, resumed: result.resumed, summary };
+    return { counts: result.position.counts, entries: result.entries, position: result.position, resumed: result.resumed, summary, requests: opened.dynamo.counter.total() };
   } finally {
     journal?.close();
     await opened.close();

@@ -57,15 +57,16 @@ export async function connectRedis(url: URL, describe: string, connectTimeoutMs 
     // A lost connection fails the run (it resumes from its checkpoint); no silent reconnect loop.
     retryStrategy: () => null,
   });
-  // ioredis also emits connection errors as events; the rejected connect() below reports them.
-  redis.on('error', () => undefined);
+  // ioredis reports the cause (ECONNREFUSED, ENOTFOUND, auth…) as an event; connect() only says "closed".
+  let cause: { code?: string; message?: string } | undefined;
+  redis.on('error', (error) => (cause ??= error));
   try {
     await redis.connect();
     await redis.ping();
     return redis;
   } catch (error) {
     redis.disconnect();
-    const e = error as { code?: string; message?: string };
+    const e = cause ?? (error as { code?: string; message?: string });
     throw new RedisUnavailableError(`cannot reach Redis at ${describe}: ${e.code ?? e.message ?? String(error)}`);
   }
 }

@@ -14,7 +14,10 @@ import { tally, type KeyResult, type Outcome, type ReportEntry } from './outcome
 import type { OpenedJournal, Position } from './progress.js';
 import { startOfPass } from './progress.js';
 import type { Batch, FetchedKey, RedisSource, StoredValue } from './redis-source.js';
-import type { ImportTarget, WriteResult } from './target.js';
+import type { ImportTarget, SessionImport, WriteResult } from './target.js';
+
+/** Sessions written per TransactWriteItems (each is 2–5 items; the limit is 100). */
+const SESSIONS_PER_TRANSACTION = 10;
 
 export interface RunOptions {
   /** Writes in flight at once. */
@@ -62,7 +65,7 @@ export async function runImport(deps: RunDeps, options: RunOptions): Promise<Run
     // A read failure of the prefetched batch surfaces when it is awaited, not as an unhandled rejection.
     ahead?.catch(() => undefined);
 
-    const results = await mapWithConcurrency(batch.keys, options.concurrency, (key) => importKey(key, deps));
+    const results = await writeBatch(batch.keys, deps, options.concurrency);
     const batchEntries = results.flatMap((result) => tally(position.counts, result));
     entries.push(...batchEntries);
     if (familyDone && nextFamily) familyIndex++;
@@ -77,35 +80,77 @@ export async function runImport(deps: RunDeps, options: RunOptions): Promise<Run
   return { position, resumed: journal?.resumed ?? false, entries: journal ? await journal.entries(position.pass) : entries };
 }
 
-/** Maps and writes one key; every expected problem is an outcome, not an exception. */
-export async function importKey(item: FetchedKey, deps: Pick<RunDeps, 'target' | 'clock'>): Promise<KeyResult> {
-  const result = (outcome: Outcome, extra: Partial<KeyResult> = {}): KeyResult => ({ key: item.key, family: item.family, outcome, ...extra });
-  if (item.error) return result({ kind: 'invalid', reason: 'wrong_type', detail: item.error });
-  if (item.value === null || item.pttl === -2) return result({ kind: 'skipped', reason: 'gone' });
+/** A key read and mapped: its result, or the write that decides it. */
+type Prepared =
+  | { done: KeyResult }
+  | { session: SessionImport; finish: (write: WriteResult) => KeyResult }
+  | { delivery: { idempotencyKey: string; key: string; expiresAt: number }; finish: (write: WriteResult) => KeyResult };
+
+/**
+ * Writes one batch: sessions in transactions of up to SESSIONS_PER_TRANSACTION (one round trip for
+ * several conversations; a refused one is classified and the rest written again, see the target),
+ * deliveries one by one, at most `concurrency` requests in flight. Results in key order.
+ */
+async function writeBatch(keys: FetchedKey[], deps: Pick<RunDeps, 'target' | 'clock'>, concurrency: number): Promise<KeyResult[]> {
   const now = deps.clock.now();
+  const prepared = keys.map((key) => prepareKey(key, now));
+  const results: KeyResult[] = prepared.map((p) => ('done' in p ? p.done : (undefined as never)));
+  const units: (() => Promise<void>)[] = [];
+  let group: number[] = [];
+  const flush = () => {
+    if (!group.length) return;
+    const members = group;
+    units.push(async () => {
+      const writes = await deps.target.sessions(members.map((i) => (prepared[i] as Extract<Prepared, { session: unknown }>).session));
+      writes.forEach((write, j) => (results[members[j]] = (prepared[members[j]] as Extract<Prepared, { session: unknown }>).finish(write)));
+    });
+    group = [];
+  };
+  prepared.forEach((p, i) => {
+    if ('delivery' in p) {
+      const { idempotencyKey, key, expiresAt } = p.delivery;
+      units.push(async () => void (results[i] = p.finish(await deps.target.delivery(idempotencyKey, key, expiresAt))));
+    } else if ('session' in p) {
+      // A transaction may not name one item twice: a session id already in the group starts a new one.
+      if (group.some((g) => (prepared[g] as Extract<Prepared, { session: unknown }>).session.session.sessionId === p.session.session.sessionId)) flush();
+      group.push(i);
+      if (group.length === SESSIONS_PER_TRANSACTION) flush();
+    }
+  });
+  flush();
+  await mapWithConcurrency(units, concurrency, (unit) => unit());
+  return results;
+}
+
+/** Reads and maps one key; every expected problem is an outcome, not an exception. */
+export function prepareKey(item: FetchedKey, now: number): Prepared {
+  const result = (outcome: Outcome, extra: Partial<KeyResult> = {}): KeyResult => ({ key: item.key, family: item.family, outcome, ...extra });
+  const done = (outcome: Outcome): Prepared => ({ done: result(outcome) });
+  if (item.error) return done({ kind: 'invalid', reason: 'wrong_type', detail: item.error });
+  if (item.value === null || item.pttl === -2) return done({ kind: 'skipped', reason: 'gone' });
   const expiresAt = now + (item.pttl > 0 ? item.pttl : FAMILIES[item.family].defaultTtlMs);
 
   if (item.family === 'msg') {
     const messageId = messageIdOf(item.key);
-    if (!messageId) return result({ kind: 'invalid', reason: 'bad_key', detail: 'no message id' });
-    if (item.value.toString('utf8') === MSG_PROCESSING) return result({ kind: 'skipped', reason: 'msg_in_flight' });
-    return result(written(await deps.target.delivery(idempotencyKey.wamid(messageId), item.key, expiresAt), { kind: 'imported', what: 'delivery' }));
+    if (!messageId) return done({ kind: 'invalid', reason: 'bad_key', detail: 'no message id' });
+    if (item.value.toString('utf8') === MSG_PROCESSING) return done({ kind: 'skipped', reason: 'msg_in_flight' });
+    return { delivery: { idempotencyKey: idempotencyKey.wamid(messageId), key: item.key, expiresAt }, finish: (write) => result(written(write, { kind: 'imported', what: 'delivery' })) };
   }
 
   const digits = checkpointDigits(item.key);
   const sessionId = digits ? normalisePhone(digits) : null;
-  if (!sessionId) return result({ kind: 'invalid', reason: 'bad_key', detail: 'the key names no phone' });
+  if (!sessionId) return done({ kind: 'invalid', reason: 'bad_key', detail: 'the key names no phone' });
   const own = decode(item.family, item.value);
-  if (!own.ok) return result({ kind: 'invalid', reason: own.reason, detail: own.detail });
-  if (item.partner?.value && item.partner.pttl !== -2 && newer(item.partner, item.family, own.checkpoint.writtenAt)) {
-    return result({ kind: 'skipped', reason: 'superseded' });
-  }
+  if (!own.ok) return done({ kind: 'invalid', reason: own.reason, detail: own.detail });
+  if (item.partner?.value && item.partner.pttl !== -2 && newer(item.partner, item.family, own.checkpoint.writtenAt)) return done({ kind: 'skipped', reason: 'superseded' });
   const mapped = mapCheckpoint(sessionId, own.checkpoint, { now, newActionId: (at) => ulid(at) });
-  if (!mapped.ok) return result({ kind: 'invalid', reason: mapped.reason, detail: mapped.detail });
+  if (!mapped.ok) return done({ kind: 'invalid', reason: mapped.reason, detail: mapped.detail });
   const { session } = mapped;
-  const write = await deps.target.session({ session, format: own.checkpoint.format, key: item.key, expiresAt });
   const action = session.action ? (session.action.reconfirm ? 'reconfirm' : 'staged') : 'none';
-  return result(written(write, { kind: 'imported', what: 'session', action }), session.actionSkipped ? { actionSkipped: session.actionSkipped } : {});
+  return {
+    session: { session, format: own.checkpoint.format, key: item.key, expiresAt },
+    finish: (write) => result(written(write, { kind: 'imported', what: 'session', action }), session.actionSkipped ? { actionSkipped: session.actionSkipped } : {}),
+  };
 }
 
 const written = (write: WriteResult, imported: Outcome): Outcome => (write.written ? imported : { kind: 'skipped', reason: write.reason });

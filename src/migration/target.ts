@@ -4,12 +4,12 @@
  */
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../kernel/clock.js';
-import { ConflictError } from '../kernel/errors.js';
+import { AppError, TransactionCancelledError } from '../kernel/errors.js';
 import type { BufferEntry } from '../infra/stores/buffer-store.js';
 import type { Stores } from '../infra/stores/index.js';
-import { SessionExistsError, type ImportOrigin } from '../infra/stores/session-store.js';
+import type { ImportOrigin } from '../infra/stores/session-store.js';
 import { guard, isExpired, type Item } from '../infra/stores/store-deps.js';
-import { transactWrite } from '../infra/stores/transaction.js';
+import { transactWrite, type TxOp } from '../infra/stores/transaction.js';
 import { TABLE_DEFS, type TableNames } from '../infra/tables.js';
 import type { State } from '../graph/state.js';
 import type { LegacyCheckpoint } from './decode.js';
@@ -30,7 +30,8 @@ export interface SessionImport {
 export type WriteResult = { written: true } | { written: false; reason: Extract<SkipReason, 'session_exists' | 'already_imported' | 'open_action_exists' | 'delivery_exists'> };
 
 export interface ImportTarget {
-  session(input: SessionImport): Promise<WriteResult>;
+  /** Writes several sessions (one transaction when none exists yet); results in input order. */
+  sessions(inputs: SessionImport[]): Promise<WriteResult[]>;
   /** A live `msg:` key as a completed delivery under `idempotencyKey` until `expiresAt`. */
   delivery(idempotencyKey: string, key: string, expiresAt: number): Promise<WriteResult>;
 }
@@ -89,23 +90,44 @@ export function importEntries(input: SessionImport, now: number): BufferEntry[] 
 export function createDynamoTarget(deps: { stores: Stores<State>; clock: Clock; run: string }): ImportTarget {
   const { stores, clock, run } = deps;
   const origin = (key: string): ImportOrigin => ({ source: IMPORT_SOURCE, key, run });
+  /** A session, its staged action and its buffer entries: written together or not at all. */
+  const opsOf = (input: SessionImport): TxOp[] => {
+    const { session, key, expiresAt } = input;
+    const { sessionId, action } = session;
+    return [
+      stores.sessions.importOp(sessionId, session.state, { expiresAt, origin: origin(key) }),
+      ...(action ? stores.pendingActions.turnOps(sessionId, { open: { actionId: action.actionId, kind: action.kind, description: action.description, call: action.call, expiresAt: action.expiresAt } }) : []),
+      ...importEntries(input, clock.now()).flatMap((entry) => stores.buffer.appendOps(sessionId, entry).ops),
+    ];
+  };
+  const refusal = (label: string, current: Item | undefined): WriteResult => {
+    if (label === 'session.import') return classifyExisting(current, run, 'session_exists');
+    if (label === 'pendingAction.marker') return { written: false, reason: 'open_action_exists' };
+    throw new AppError('internal.error', `unexpected refusal of ${label} in an import`);
+  };
   return {
-    async session(input) {
-      const { session, key, expiresAt } = input;
-      const { sessionId, action } = session;
-      const ops = [
-        stores.sessions.importOp(sessionId, session.state, { expiresAt, origin: origin(key) }),
-        ...(action ? stores.pendingActions.turnOps(sessionId, { open: { actionId: action.actionId, kind: action.kind, description: action.description, call: action.call, expiresAt: action.expiresAt } }) : []),
-        ...importEntries(input, clock.now()).flatMap((entry) => stores.buffer.appendOps(sessionId, entry).ops),
-      ];
-      try {
-        await transactWrite(stores.doc, ops);
-        return { written: true };
-      } catch (error) {
-        if (error instanceof SessionExistsError) return classifyExisting(error.details!.current, run, 'session_exists');
-        if (error instanceof ConflictError && error.code === 'pendingAction.openExists') return { written: false, reason: 'open_action_exists' };
-        throw error;
+    /**
+     * One transaction for the group. When some conditions fail, DynamoDB says which (with each
+     * refused item): those sessions are classified, the others are written again without them.
+     */
+    async sessions(inputs) {
+      const results: WriteResult[] = new Array(inputs.length);
+      let pending = inputs.map((input, index) => ({ index, ops: opsOf(input) }));
+      while (pending.length) {
+        const ops = pending.flatMap((p) => p.ops);
+        try {
+          await transactWrite(stores.doc, ops);
+          for (const p of pending) results[p.index] = { written: true };
+          return results;
+        } catch (error) {
+          const refused = refusedParts(error);
+          if (!refused) throw error;
+          const owners = pending.flatMap((p) => p.ops.map(() => p));
+          for (const part of refused) results[owners[part.index].index] = refusal(ops[part.index].label, part.item);
+          pending = pending.filter((p) => results[p.index] === undefined);
+        }
       }
+      return results;
     },
 
     async delivery(idempotencyKey, key, expiresAt) {
@@ -124,13 +146,25 @@ export function createDryRunTarget(deps: { doc: DynamoDBDocumentClient; tables: 
     return out.Item && !isExpired(out.Item, clock.now(), def.ttlAttribute) ? out.Item : undefined;
   }
   return {
-    async session({ session }) {
-      const current = await live('sessions', session.sessionId);
-      return current ? classifyExisting(current, null, 'session_exists') : { written: true };
-    },
+    sessions: (inputs) =>
+      Promise.all(
+        inputs.map(async ({ session }) => {
+          const current = await live('sessions', session.sessionId);
+          return current ? classifyExisting(current, null, 'session_exists') : ({ written: true } as const);
+        }),
+      ),
     async delivery(idempotencyKey) {
       const current = await live('idempotency', idempotencyKey);
       return current ? classifyExisting(current, null, 'delivery_exists') : { written: true };
     },
   };
+}
+
+/** The parts a cancelled transaction refused on their conditions, or undefined for any other failure. */
+function refusedParts(error: unknown): { index: number; item?: Item }[] | undefined {
+  const cancelled = error instanceof TransactionCancelledError ? error : (error as { cause?: unknown })?.cause;
+  if (!(cancelled instanceof TransactionCancelledError)) return undefined;
+  const refused = cancelled.failed.filter((f) => f.code === 'ConditionalCheckFailed');
+  // Anything else (a conflicting transaction, a validation error) is not an answer about our items.
+  return refused.length && refused.length === cancelled.failed.length ? refused : undefined;
 }

@@ -71,18 +71,8 @@ async function main(): Promise<number> {
   const parsed = parse();
   if ('exit' in parsed) return parsed.exit;
   const { options } = parsed;
+  // A local .env is read if present, as `npm start` reads it (the environment wins over it).
   if (existsSync('.env')) process.loadEnvFile('.env');
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 2;
-    }
-    throw error;
-  }
-
   const bar = new SingleBar({
     format: ' {bar} {value}/{total} keys | imported {imported} · skipped {skipped} · invalid {invalid} | {rate} keys/s | {family}',
     hideCursor: true,
@@ -91,19 +81,22 @@ async function main(): Promise<number> {
     stream: process.stderr,
   });
   let started = performance.now();
+  /** Keys read by an interrupted run this one continues (not part of this run's rate). */
+  let before = 0;
   try {
-    const result = await migrate(config, options, {
+    const result = await migrate(loadConfig(), options, {
       clock: systemClock,
       onWait: (until) => console.error(`another run holds the migration journey until ${new Date(until).toISOString()} (a crashed run's lease); waiting…`),
       onStart: ({ keysInRedis, start, resumed }) => {
         started = performance.now();
+        before = scannedTotal(start.counts);
         if (resumed) console.error(`resuming pass ${start.pass} at ${start.family} (cursor ${start.cursor}) after an interrupted run`);
         // Keys of other families (caches, history checkpoints) are in DBSIZE too: the total is an upper bound.
-        bar.start(Math.max(keysInRedis, 1), scannedTotal(start.counts), { imported: 0, skipped: 0, invalid: 0, rate: '0', family: start.family });
+        bar.start(Math.max(keysInRedis, before, 1), before, { imported: importedTotal(start.counts), skipped: skippedTotal(start.counts), invalid: invalidTotal(start.counts), rate: '0', family: start.family });
       },
       onBatch: (position) => {
         const scanned = scannedTotal(position.counts);
-        const rate = scanned / Math.max((performance.now() - started) / 1000, 0.001);
+        const rate = (scanned - before) / Math.max((performance.now() - started) / 1000, 0.001);
         if (scanned > bar.getTotal()) bar.setTotal(scanned);
         bar.update(scanned, {
           imported: importedTotal(position.counts),
@@ -123,7 +116,7 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     bar.stop();
-    if (error instanceof RedisUnavailableError) {
+    if (error instanceof RedisUnavailableError || error instanceof ConfigError) {
       console.error(`error: ${error.message}`);
       return 2;
     }

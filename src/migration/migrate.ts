@@ -14,7 +14,7 @@ import { createStores } from '../infra/stores/index.js';
 import { createJourneyStore } from '../infra/stores/journey-store.js';
 import { tableNames } from '../infra/tables.js';
 import { describeRedisUrl, formatSummary, type Counts, type ReportEntry } from './outcomes.js';
-import { openJournal, startOfPass, type Position } from './progress.js';
+import { openJournal, startOfPass, type OpenedJournal, type Position } from './progress.js';
 import { connectRedis, createRedisSource, parseRedisUrl, type RedisClient } from './redis-source.js';
 import { runImport } from './run.js';
 import { createDryRunTarget, createDynamoTarget } from './target.js';
@@ -63,9 +63,10 @@ export async function migrate(config: Config, options: MigrateOptions, io: Migra
     throw error;
   });
   const tables = tableNames(config.TABLE_PREFIX);
-  const journal = options.dryRun
-    ? undefined
-    : await openJournal({
+  let journal: OpenedJournal | undefined;
+  try {
+    if (!options.dryRun) {
+      journal = await openJournal({
         journeys: createJourneyStore({ doc: opened.dynamo.doc, tableName: tables.journeys, clock: io.clock, ttlDays: config.JOURNEY_TTL_DAYS }),
         clock: io.clock,
         journeyId: migrationJourneyId(source),
@@ -74,7 +75,7 @@ export async function migrate(config: Config, options: MigrateOptions, io: Migra
         metadata: { source },
         onWait: io.onWait,
       });
-  try {
+    }
     const redisSource = createRedisSource(redis);
     const target = journal
       ? createDynamoTarget({

@@ -67,7 +67,8 @@ export async function runImport(deps: RunDeps, options: RunOptions): Promise<Run
 
     const results = await writeBatch(batch.keys, deps, options.concurrency);
     const batchEntries = results.flatMap((result) => tally(position.counts, result));
-    entries.push(...batchEntries);
+    // With a journal the entries live in its steps (a resumed pass has the interrupted run's too).
+    if (!journal) entries.push(...batchEntries);
     if (familyDone && nextFamily) familyIndex++;
     Object.assign(position, {
       family: nextFamily ?? batch.family,

@@ -42,10 +42,14 @@ async function child(variant: Variant, run: number, endpoint: string) {
 
 function runChild(variant: Variant, run: number, endpoint: string, rows: number): Promise<Measured> {
   return new Promise((resolveRun, reject) => {
-    const proc = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', SELF, '--child', variant, '--run', String(run), '--endpoint', endpoint], {
-      env: { ...process.env, BENCH_ROWS: String(rows) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const proc = spawn(
+      process.execPath,
+      ['--max-old-space-size=8192', '--import', 'tsx', SELF, '--child', variant, '--run', String(run), '--endpoint', endpoint],
+      {
+        env: { ...process.env, BENCH_ROWS: String(rows) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     proc.on('error', reject);
@@ -64,7 +68,9 @@ async function parent(rows: number, runs: number, skipJs: boolean) {
   console.log(`Generating (or reusing) ${rows.toLocaleString('en-US')} rows over two origins in ${DATA_ROOT} …`);
   const started = performance.now();
   const dataset = await generateBenchDataset(DATA_ROOT, rows);
-  console.log(`  ready in ${seconds(performance.now() - started)}: ${dataset.origins.map((o) => `${o.name} ${o.rows.toLocaleString('en-US')} rows`).join(', ')}`);
+  console.log(
+    `  ready in ${seconds(performance.now() - started)}: ${dataset.origins.map((o) => `${o.name} ${o.rows.toLocaleString('en-US')} rows`).join(', ')}`,
+  );
 
   const local = await startDynamoLocal({ dataDir: ':memory:' });
   const dynamo = createDynamo({ region: 'sa-east-1', endpoint: local.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -106,7 +112,9 @@ async function parent(rows: number, runs: number, skipJs: boolean) {
     ...(js ? [['(c) plain-JS Map', seconds(js.wallMs), `${js.maxRssMB.toFixed(0)} MB`, js.rows.toLocaleString('en-US')]] : []),
   ];
   const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-  console.log(`\nConsolidation benchmark — ${rows.toLocaleString('en-US')} input rows, 2 origins, ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, best of ${runs} for (a) and (b)`);
+  console.log(
+    `\nConsolidation benchmark — ${rows.toLocaleString('en-US')} input rows, 2 origins, ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, best of ${runs} for (a) and (b)`,
+  );
   for (const [i, r] of table.entries()) {
     console.log(`  ${r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('   ')}`);
     if (i === 0) console.log(`  ${widths.map((w) => '-'.repeat(w)).join('   ')}`);
@@ -125,7 +133,9 @@ async function parent(rows: number, runs: number, skipJs: boolean) {
     inputRows: rows,
     runsOfAandB: runs,
     variants: Object.fromEntries(
-      [sql, job, js].filter(Boolean).map((m) => [m!.variant, { wallMs: Math.round(m!.wallMs), peakRssMB: Math.round(m!.maxRssMB), outputRows: m!.rows, fingerprint: m!.fingerprint }]),
+      [sql, job, js]
+        .filter(Boolean)
+        .map((m) => [m!.variant, { wallMs: Math.round(m!.wallMs), peakRssMB: Math.round(m!.maxRssMB), outputRows: m!.rows, fingerprint: m!.fingerprint }]),
     ),
     allRuns: measured.map((m) => ({ variant: m.variant, run: m.run, wallMs: Math.round(m.wallMs), peakRssMB: Math.round(m.maxRssMB) })),
     goals: {

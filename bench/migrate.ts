@@ -45,7 +45,8 @@ async function importChild(endpoint: string, redisUrl: string, prefix: string, c
   const started = performance.now();
   const result = await migrate(config, { redisUrl, dryRun: false, concurrency, batchSize: 500, leaseMs: 30_000 }, { clock: systemClock });
   const ms = performance.now() - started;
-  if (result.counts.imported.sessions !== result.counts.scanned.pickle) throw new Error(`imported ${result.counts.imported.sessions} of ${result.counts.scanned.pickle}`);
+  if (result.counts.imported.sessions !== result.counts.scanned.pickle)
+    throw new Error(`imported ${result.counts.imported.sessions} of ${result.counts.scanned.pickle}`);
   return { kind: 'import', sessions: result.counts.imported.sessions, ms, requests: result.requests, maxRssMB: process.resourceUsage().maxRSS / 1024 };
 }
 
@@ -53,14 +54,25 @@ async function importChild(endpoint: string, redisUrl: string, prefix: string, c
 async function floorChild(endpoint: string, prefix: string, concurrency: number, sessions: number): Promise<Measured> {
   const dynamo = createDynamo({ region: 'sa-east-1', endpoint, credentials: CREDENTIALS });
   await ensureTables(dynamo.client, prefix);
-  const stores = createStores<State>({ doc: dynamo.doc, tables: tableNames(prefix), clock: systemClock, sessionSchema: stateSchema, sessionTtlDays: 7, bufferTtlDays: 7, lockLeaseMs: 10_000 });
+  const stores = createStores<State>({
+    doc: dynamo.doc,
+    tables: tableNames(prefix),
+    clock: systemClock,
+    sessionSchema: stateSchema,
+    sessionTtlDays: 7,
+    bufferTtlDays: 7,
+    lockLeaseMs: 10_000,
+  });
   const indexes = Array.from({ length: sessions }, (_, i) => i);
   const started = performance.now();
   await mapWithConcurrency(indexes, concurrency, async (i) => {
     const sessionId = phoneOf(i);
     const state = createInitialState(sessionId, `+${sessionId}`);
     const session = { sessionId, state, action: null, actionSkipped: null, writtenAt: Date.now() };
-    const put = stores.sessions.importOp(sessionId, state, { expiresAt: Date.now() + 3_600_000, origin: { source: 'redis', key: `checkpoint:session_${sessionId}`, run: 'floor' } });
+    const put = stores.sessions.importOp(sessionId, state, {
+      expiresAt: Date.now() + 3_600_000,
+      origin: { source: 'redis', key: `checkpoint:session_${sessionId}`, run: 'floor' },
+    });
     const entry = stores.buffer.appendOps(sessionId, importEntries({ session, format: 'pickle', key: '', expiresAt: 0 }, Date.now())[0]).ops[0];
     await Promise.all([dynamo.doc.send(new PutCommand(put.item.Put!)), dynamo.doc.send(new PutCommand(entry.item.Put!))]);
   });
@@ -70,10 +82,12 @@ async function floorChild(endpoint: string, prefix: string, concurrency: number,
   return { kind: 'floor', sessions, ms, requests, maxRssMB: process.resourceUsage().maxRSS / 1024 };
 }
 
-
 function runChild(args: string[]): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', SELF, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    const proc = spawn(process.execPath, ['--import', 'tsx', SELF, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    });
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     proc.on('error', reject);
@@ -93,7 +107,12 @@ async function parent(sessions: number, concurrency: number, runs: number) {
     let pipeline = redis.client.pipeline();
     for (let i = 0; i < sessions; i++) {
       const phone = phoneOf(i);
-      pipeline.set(`checkpoint:session_${phone}`, pickledCheckpoint(legacyGraphState(phone, null, { nota: { texto_bruto: `nota ${i}` } }), now - 60_000), 'PX', 3_600_000);
+      pipeline.set(
+        `checkpoint:session_${phone}`,
+        pickledCheckpoint(legacyGraphState(phone, null, { nota: { texto_bruto: `nota ${i}` } }), now - 60_000),
+        'PX',
+        3_600_000,
+      );
       if (i % 1000 === 999) {
         await pipeline.exec();
         pipeline = redis.client.pipeline();
@@ -104,9 +123,34 @@ async function parent(sessions: number, concurrency: number, runs: number) {
     const all: Measured[] = [];
     for (let run = 0; run < runs; run++) {
       // A fresh prefix per child: every conditional write finds its item absent.
-      const imp = await runChild(['--child', 'import', '--endpoint', local.endpoint, '--redis', redis.url, '--prefix', `imp${run}_`, '--concurrency', String(concurrency)]);
-      const floor = await runChild(['--child', 'floor', '--endpoint', local.endpoint, '--prefix', `floor${run}_`, '--concurrency', String(concurrency), '--sessions', String(sessions)]);
-      for (const m of [imp, floor]) console.log(`  run ${run + 1} ${m.kind.padEnd(6)} ${rate(m).toFixed(0).padStart(6)} sessions/s  ${(m.requests / m.sessions).toFixed(2)} requests/session  peak RSS ${m.maxRssMB.toFixed(0)} MB`);
+      const imp = await runChild([
+        '--child',
+        'import',
+        '--endpoint',
+        local.endpoint,
+        '--redis',
+        redis.url,
+        '--prefix',
+        `imp${run}_`,
+        '--concurrency',
+        String(concurrency),
+      ]);
+      const floor = await runChild([
+        '--child',
+        'floor',
+        '--endpoint',
+        local.endpoint,
+        '--prefix',
+        `floor${run}_`,
+        '--concurrency',
+        String(concurrency),
+        '--sessions',
+        String(sessions),
+      ]);
+      for (const m of [imp, floor])
+        console.log(
+          `  run ${run + 1} ${m.kind.padEnd(6)} ${rate(m).toFixed(0).padStart(6)} sessions/s  ${(m.requests / m.sessions).toFixed(2)} requests/session  peak RSS ${m.maxRssMB.toFixed(0)} MB`,
+        );
       all.push(imp, floor);
     }
     const best = (kind: Measured['kind']) => all.filter((m) => m.kind === kind).sort((a, b) => rate(b) - rate(a))[0];
@@ -114,9 +158,21 @@ async function parent(sessions: number, concurrency: number, runs: number) {
     const floor = best('floor');
     const ratio = rate(imp) / rate(floor);
     const rows = [
-      ['sessions/s (best run)', rate(imp).toFixed(0), rate(floor).toFixed(0), `≥ ${GOALS.vsFloor} × floor`, `${ratio.toFixed(2)} × — ${ratio >= GOALS.vsFloor ? 'met' : 'not met'}`],
+      [
+        'sessions/s (best run)',
+        rate(imp).toFixed(0),
+        rate(floor).toFixed(0),
+        `≥ ${GOALS.vsFloor} × floor`,
+        `${ratio.toFixed(2)} × — ${ratio >= GOALS.vsFloor ? 'met' : 'not met'}`,
+      ],
       ['DynamoDB requests/session', (imp.requests / imp.sessions).toFixed(3), (floor.requests / floor.sessions).toFixed(3), '—', '—'],
-      ['peak RSS of the process', `${imp.maxRssMB.toFixed(0)} MB`, `${floor.maxRssMB.toFixed(0)} MB`, `≤ ${GOALS.maxRssMB} MB`, Math.max(...all.filter((m) => m.kind === 'import').map((m) => m.maxRssMB)) <= GOALS.maxRssMB ? 'met' : 'not met'],
+      [
+        'peak RSS of the process',
+        `${imp.maxRssMB.toFixed(0)} MB`,
+        `${floor.maxRssMB.toFixed(0)} MB`,
+        `≤ ${GOALS.maxRssMB} MB`,
+        Math.max(...all.filter((m) => m.kind === 'import').map((m) => m.maxRssMB)) <= GOALS.maxRssMB ? 'met' : 'not met',
+      ],
     ];
     console.log('\n| figure | import | floor (raw conditional PutItems) | goal | result |\n|---|---|---|---|---|');
     for (const row of rows) console.log(`| ${row.join(' | ')} |`);
@@ -141,9 +197,10 @@ const { values } = parseArgs({
 });
 const concurrency = Number(values.concurrency);
 const job = values.child
-  ? (values.child === 'import' ? importChild(values.endpoint!, values.redis!, values.prefix!, concurrency) : floorChild(values.endpoint!, values.prefix!, concurrency, Number(values.sessions))).then((m) =>
-      process.stdout.write(`${JSON.stringify(m)}\n`),
-    )
+  ? (values.child === 'import'
+      ? importChild(values.endpoint!, values.redis!, values.prefix!, concurrency)
+      : floorChild(values.endpoint!, values.prefix!, concurrency, Number(values.sessions))
+    ).then((m) => process.stdout.write(`${JSON.stringify(m)}\n`))
   : parent(Number(values.sessions), concurrency, Number(values.runs));
 job.then(
   () => process.exit(0),

@@ -99,7 +99,10 @@ async function startGraph() {
 async function startServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   // BENCH_SERVER_NODE_ARGS: extra node flags for the server (e.g. --cpu-prof to profile it).
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'bench/bench-server.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'bench/bench-server.ts'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -141,7 +144,11 @@ const metaBody = (messages: { from: string; text: string }[]) =>
 
 async function postMeta(url: string, raw: string) {
   const signature = `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}`;
-  const res = await fetch(`${url}/webhook/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body: raw });
+  const res = await fetch(`${url}/webhook/whatsapp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+    body: raw,
+  });
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`meta webhook answered ${res.status}`);
 }
@@ -193,7 +200,13 @@ async function main() {
       await dynamo.doc.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: t.sessions, Item: { sessionId: sid, version: 1, state: { turns: 1 }, ttl: 9e9 }, ConditionExpression: 'attribute_not_exists(sessionId)' } },
+            {
+              Put: {
+                TableName: t.sessions,
+                Item: { sessionId: sid, version: 1, state: { turns: 1 }, ttl: 9e9 },
+                ConditionExpression: 'attribute_not_exists(sessionId)',
+              },
+            },
             { Put: { TableName: t.conversationBuffer, Item: { sessionId: sid, sk: `m#${i}#a`, role: 'user', text: 'oi', ttl: 9e9 } } },
             { Put: { TableName: t.conversationBuffer, Item: { sessionId: sid, sk: `m#${i}#b`, role: 'assistant', text: 'olá', ttl: 9e9 } } },
             { Put: { TableName: t.idempotency, Item: { idempotencyKey: `raw:${i}`, status: 'completed', ttl: 9e9 } } },
@@ -324,18 +337,43 @@ async function main() {
     const ratios = rounds.map((r) => r.e2eTps / r.rawTps);
     const rows = [
       { figure: 'raw TransactWriteItems/s (5 items, conc ' + CONCURRENCY + ')', value: round(rawTps), goal: '—', ok: true },
-      { figure: `E2E ingest msgs/s (conc ${CONCURRENCY}, ${SESSIONS_PER_ROUND} sessions × ${INGEST_PER_SESSION} per round)`, value: `${round(e2eTps)} = ${round(e2eTps / rawTps, 2)} × raw`, goal: `≥ 0.5 × raw = ${round(rawTps / 2)}`, ok: e2eTps >= rawTps / 2 },
+      {
+        figure: `E2E ingest msgs/s (conc ${CONCURRENCY}, ${SESSIONS_PER_ROUND} sessions × ${INGEST_PER_SESSION} per round)`,
+        value: `${round(e2eTps)} = ${round(e2eTps / rawTps, 2)} × raw`,
+        goal: `≥ 0.5 × raw = ${round(rawTps / 2)}`,
+        ok: e2eTps >= rawTps / 2,
+      },
       { figure: `  ratio in each of ${ROUNDS} rounds`, value: ratios.map((r) => round(r, 2)).join(' / '), goal: '—', ok: true },
       { figure: 'CPU ms per raw transaction: DynamoDB Local / bench', value: `${rawCpu.dynamodbLocal} / ${rawCpu.bench}`, goal: '—', ok: true },
-      { figure: 'CPU ms per ingest msg: DynamoDB Local / server / bench', value: `${ingestCpu.dynamodbLocal} / ${ingestCpu.server} / ${ingestCpu.bench}`, goal: '—', ok: true },
+      {
+        figure: 'CPU ms per ingest msg: DynamoDB Local / server / bench',
+        value: `${ingestCpu.dynamodbLocal} / ${ingestCpu.server} / ${ingestCpu.bench}`,
+        goal: '—',
+        ok: true,
+      },
       { figure: 'ingest latency p50/p95/p99 ms', value: Object.values(stats(ingestLatencies)).join(' / '), goal: '—', ok: true },
       { figure: 'DynamoDB requests per ingest message', value: round(requestsPerIngest, 2), goal: '≤ 5', ok: requestsPerIngest <= 5 },
       { figure: 'DynamoDB requests per Meta message (incl. inbox + outbox)', value: round(requestsPerMeta, 2), goal: '≤ 5', ok: requestsPerMeta <= 5 },
-      { figure: 'sequential round trips per turn (p99)', value: final.dynamodb_round_trips_per_turn.p99 ?? NaN, goal: '≤ 2', ok: (final.dynamodb_round_trips_per_turn.p99 ?? 99) <= 2 },
-      { figure: `Meta ack latency p50/p95/p99 ms @ ${META_RATE} msg/s`, value: Object.values(stats(acks)).join(' / '), goal: 'p99 ≤ 50', ok: quantile(acks, 0.99) <= 50 },
+      {
+        figure: 'sequential round trips per turn (p99)',
+        value: final.dynamodb_round_trips_per_turn.p99 ?? NaN,
+        goal: '≤ 2',
+        ok: (final.dynamodb_round_trips_per_turn.p99 ?? 99) <= 2,
+      },
+      {
+        figure: `Meta ack latency p50/p95/p99 ms @ ${META_RATE} msg/s`,
+        value: Object.values(stats(acks)).join(' / '),
+        goal: 'p99 ≤ 50',
+        ok: quantile(acks, 0.99) <= 50,
+      },
       { figure: 'Meta completion latency p50/p95/p99 ms', value: Object.values(stats(completions)).join(' / '), goal: '—', ok: true },
       { figure: 'burst of 20, one session: in order', value: String(inOrder), goal: 'true', ok: inOrder },
-      { figure: 'burst of 20 total ms vs 20 singles ms', value: `${round(burstTotal)} vs ${round(singleSum)}`, goal: `≤ 1.2 × ${round(singleSum)} = ${round(1.2 * singleSum)}`, ok: burstTotal <= 1.2 * singleSum },
+      {
+        figure: 'burst of 20 total ms vs 20 singles ms',
+        value: `${round(burstTotal)} vs ${round(singleSum)}`,
+        goal: `≤ 1.2 × ${round(singleSum)} = ${round(1.2 * singleSum)}`,
+        ok: burstTotal <= 1.2 * singleSum,
+      },
     ];
     const width = Math.max(...rows.map((r) => r.figure.length));
     console.log(`\n${'figure'.padEnd(width)}  ${'value'.padEnd(26)}  ${'goal'.padEnd(24)}  met`);

@@ -41,7 +41,17 @@ async function show(runtime: JobRuntime, configPath: string, date: string) {
     if (!journey) console.log('  (none)');
     else {
       const { steps, result, ...header } = journey;
-      console.log(JSON.stringify({ ...header, result: result ?? null, steps: steps.map((st) => ({ name: st.name, status: st.status, attempts: st.attempts, completedAt: st.completedAt })) }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            ...header,
+            result: result ?? null,
+            steps: steps.map((st) => ({ name: st.name, status: st.status, attempts: st.attempts, completedAt: st.completedAt })),
+          },
+          null,
+          2,
+        ),
+      );
       console.log('  history:');
       for (const event of await controller.getHistory(journeyId)) console.log(`    ${event.at}  ${event.type}  ${JSON.stringify(event.data ?? {})}`);
     }
@@ -82,7 +92,9 @@ async function main(): Promise<number> {
   const config = loadConsolidationConfig(args.config);
   const date = args.date ?? partitionOf(systemClock.now());
   const started = performance.now();
-  console.log(`DynamoDB: ${env.DYNAMODB_MODE}${env.DYNAMODB_ENDPOINT ? ` at ${env.DYNAMODB_ENDPOINT}` : env.DYNAMODB_MODE === 'embedded' ? ` (DynamoDB Local, data in ${env.DYNAMODB_DATA_DIR})` : ''}`);
+  console.log(
+    `DynamoDB: ${env.DYNAMODB_MODE}${env.DYNAMODB_ENDPOINT ? ` at ${env.DYNAMODB_ENDPOINT}` : env.DYNAMODB_MODE === 'embedded' ? ` (DynamoDB Local, data in ${env.DYNAMODB_DATA_DIR})` : ''}`,
+  );
   const runtime = await openJobRuntime(env, systemClock);
   try {
     if (args.show) {
@@ -102,7 +114,9 @@ async function main(): Promise<number> {
       { controller, congregados: runtime.congregados, clock: systemClock, logger, progress: (line) => console.log(line) },
     );
     printSummary(outcomes, date);
-    console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(2)} s. Inspect with: npm run consolidate -- --config ${args.config} --date ${date} --show`);
+    console.log(
+      `\nDone in ${((performance.now() - started) / 1000).toFixed(2)} s. Inspect with: npm run consolidate -- --config ${args.config} --date ${date} --show`,
+    );
     return 0;
   } finally {
     await runtime.close();

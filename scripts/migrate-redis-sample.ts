@@ -25,7 +25,12 @@ function offlineShifts(now: number): Record<keyof typeof SAMPLE_PHONES, ShiftIds
 
 /** The shift ids getScheduleStarted answers for a phone (null: no shift today). */
 async function askShift(url: string, phone: string): Promise<ShiftIds | null> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phoneNumber: `+${phone}` }), signal: AbortSignal.timeout(5_000) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ phoneNumber: `+${phone}` }),
+    signal: AbortSignal.timeout(5_000),
+  });
   if (!response.ok) throw new Error(`getScheduleStarted answered HTTP ${response.status}`);
   const found = getScheduleResponse.parse(await response.json());
   if (!found.scheduleID) return null;
@@ -61,7 +66,11 @@ async function main(): Promise<number> {
   const lookup = values['backend-url'] ? `${values['backend-url'].replace(/\/+$/, '')}/getScheduleStarted` : process.env.LAMBDA_GET_SCHEDULE;
   let shifts = offlineShifts(now);
   if (lookup) {
-    const [ana, bruno, carla] = await Promise.all([askShift(lookup, SAMPLE_PHONES.ana), askShift(lookup, SAMPLE_PHONES.bruno), askShift(lookup, SAMPLE_PHONES.carla)]);
+    const [ana, bruno, carla] = await Promise.all([
+      askShift(lookup, SAMPLE_PHONES.ana),
+      askShift(lookup, SAMPLE_PHONES.bruno),
+      askShift(lookup, SAMPLE_PHONES.carla),
+    ]);
     shifts = { ana, bruno, carla };
   }
   let redis;
@@ -80,7 +89,9 @@ async function main(): Promise<number> {
     const pipeline = redis.pipeline();
     for (const { key, value, ttlMs } of keys) pipeline.set(key, value, 'PX', ttlMs);
     await pipeline.exec();
-    console.log(`seeded ${keys.length} legacy keys into ${values['redis-url']}${lookup ? ' (shift ids from getScheduleStarted)' : ' (made-up shift ids: pass --backend-url to continue against the demo backend)'}`);
+    console.log(
+      `seeded ${keys.length} legacy keys into ${values['redis-url']}${lookup ? ' (shift ids from getScheduleStarted)' : ' (made-up shift ids: pass --backend-url to continue against the demo backend)'}`,
+    );
     for (const { key, ttlMs } of keys) console.log(`  ${maskKey(key).padEnd(60)} ttl ${Math.round(ttlMs / 1000)} s`);
     console.log('demo caregivers in it: +5511999990001 (Ana), +5511999990002 (Bruno), +5511999990003 (Carla)');
     console.log('next: npm run migrate:redis -- --redis-url <url> --dry-run');

@@ -63,7 +63,15 @@ function parse(): { options: MigrateOptions } | { exit: number } {
   }
   const a = parsed.data;
   return {
-    options: { redisUrl: a['redis-url'], dryRun: a['dry-run'], concurrency: a.concurrency, limit: a.limit, reportPath: a.report, batchSize: a.batch, leaseMs: a['lease-ms'] },
+    options: {
+      redisUrl: a['redis-url'],
+      dryRun: a['dry-run'],
+      concurrency: a.concurrency,
+      limit: a.limit,
+      reportPath: a.report,
+      batchSize: a.batch,
+      leaseMs: a['lease-ms'],
+    },
   };
 }
 
@@ -92,7 +100,13 @@ async function main(): Promise<number> {
         before = scannedTotal(start.counts);
         if (resumed) console.error(`resuming pass ${start.pass} at ${start.family} (cursor ${start.cursor}) after an interrupted run`);
         // Keys of other families (caches, history checkpoints) are in DBSIZE too: the total is an upper bound.
-        bar.start(Math.max(keysInRedis, before, 1), before, { imported: importedTotal(start.counts), skipped: skippedTotal(start.counts), invalid: invalidTotal(start.counts), rate: '0', family: start.family });
+        bar.start(Math.max(keysInRedis, before, 1), before, {
+          imported: importedTotal(start.counts),
+          skipped: skippedTotal(start.counts),
+          invalid: invalidTotal(start.counts),
+          rate: '0',
+          family: start.family,
+        });
       },
       onBatch: (position) => {
         const scanned = scannedTotal(position.counts);

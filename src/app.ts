@@ -41,7 +41,16 @@ export function createApp(deps: AppDeps): Application {
   app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix }));
   app.use(webhookRoutes(deps.entrypoints));
   app.use(whatsappRoutes({ inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, ...deps.whatsapp }));
-  app.use(opsRoutes({ stores: deps.stores, metrics: deps.metrics, client: deps.client, tablePrefix: deps.tablePrefix, opsToken: deps.opsToken, dynamoRequests: deps.dynamoRequests }));
+  app.use(
+    opsRoutes({
+      stores: deps.stores,
+      metrics: deps.metrics,
+      client: deps.client,
+      tablePrefix: deps.tablePrefix,
+      opsToken: deps.opsToken,
+      dynamoRequests: deps.dynamoRequests,
+    }),
+  );
   app.use(notFound);
   app.use(errorMiddleware(deps.logger));
   return app;

@@ -29,7 +29,10 @@ export const configSchema = z.object({
   AWS_ACCESS_KEY_ID: z.string().optional(),
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   AUTO_CREATE_TABLES: envBool(false),
-  TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only').default(''),
+  TABLE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only')
+    .default(''),
 
   // Lifetimes
   SESSION_TTL_DAYS: positiveInt(7),
@@ -58,7 +61,10 @@ export const configSchema = z.object({
   WHATSAPP_ACCESS_TOKEN: z.string().min(1).optional(),
   WHATSAPP_PHONE_NUMBER_ID: z.string().min(1).optional(),
   WHATSAPP_GRAPH_URL: z.string().url().default('https://graph.facebook.com'),
-  WHATSAPP_API_VERSION: z.string().regex(/^v\d+\.\d+$/, 'like v21.0').default('v21.0'),
+  WHATSAPP_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'like v21.0')
+    .default('v21.0'),
 
   // Backends ("Lambdas"); when all are unset, `npm start` runs the local demo backend
   LAMBDA_GET_SCHEDULE: optionalUrl,

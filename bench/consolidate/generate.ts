@@ -57,7 +57,9 @@ export async function generateBenchDataset(root: string, rows: number): Promise<
     for (const o of origins) {
       const dir = join(o.path, `anomesdia=${LATEST}`);
       mkdirSync(dir, { recursive: true });
-      await engine.run(`COPY (${originSelect(o.rows, o.offset, o.seed, o.name)}) TO ${literal(join(dir, 'part-0.parquet'))} (FORMAT parquet, COMPRESSION snappy)`);
+      await engine.run(
+        `COPY (${originSelect(o.rows, o.offset, o.seed, o.name)}) TO ${literal(join(dir, 'part-0.parquet'))} (FORMAT parquet, COMPRESSION snappy)`,
+      );
       // An older partition the job must skip.
       const old = join(o.path, 'anomesdia=20240115');
       mkdirSync(old, { recursive: true });
@@ -91,7 +93,13 @@ export async function generateBenchDataset(root: string, rows: number): Promise<
   const dataset: BenchDataset = {
     root,
     rows,
-    origins: origins.map((o) => ({ name: o.name, path: o.path, file: join(o.path, `anomesdia=${LATEST}`, 'part-0.parquet'), preference: o.preference, rows: o.rows })),
+    origins: origins.map((o) => ({
+      name: o.name,
+      path: o.path,
+      file: join(o.path, `anomesdia=${LATEST}`, 'part-0.parquet'),
+      preference: o.preference,
+      rows: o.rows,
+    })),
     configPath,
   };
   writeFileSync(marker, JSON.stringify(dataset, null, 2));

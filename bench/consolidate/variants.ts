@@ -50,15 +50,23 @@ export async function wholeJob(dataset: BenchDataset, run: number, endpoint: str
   // Each run gets its own date so it does real work instead of replaying the previous run.
   const clock = createFakeClock(Date.UTC(2024, 0, 17 + run, 6));
   const started = performance.now();
-  const controller = createJourneyController({ store: createJourneyStore({ doc: dynamo.doc, tableName: names.journeys, clock: systemClock, ttlDays: loadConfig({}).JOURNEY_TTL_DAYS }), clock: systemClock, maxRetries: 0 });
-  const config = loadConsolidationConfig(dataset.configPath);
-  const [outcome] = await runConsolidation(config, {}, {
-    controller,
-    congregados: createCongregadoStore({ doc: dynamo.doc, tableName: names.congregados, clock: systemClock }),
-    clock,
-    // BENCH_TRACE=1 prints the job's progress with elapsed milliseconds (to stderr).
-    progress: process.env.BENCH_TRACE ? (line) => process.stderr.write(`${Math.round(performance.now() - started)} ms ${line}\n`) : undefined,
+  const controller = createJourneyController({
+    store: createJourneyStore({ doc: dynamo.doc, tableName: names.journeys, clock: systemClock, ttlDays: loadConfig({}).JOURNEY_TTL_DAYS }),
+    clock: systemClock,
+    maxRetries: 0,
   });
+  const config = loadConsolidationConfig(dataset.configPath);
+  const [outcome] = await runConsolidation(
+    config,
+    {},
+    {
+      controller,
+      congregados: createCongregadoStore({ doc: dynamo.doc, tableName: names.congregados, clock: systemClock }),
+      clock,
+      // BENCH_TRACE=1 prints the job's progress with elapsed milliseconds (to stderr).
+      progress: process.env.BENCH_TRACE ? (line) => process.stderr.write(`${Math.round(performance.now() - started)} ms ${line}\n`) : undefined,
+    },
+  );
   const wallMs = performance.now() - started;
   dynamo.destroy();
   return {

@@ -129,9 +129,5 @@ export const BACKEND_ENV: Record<BackendOperation, string> = {
  * `idempotencyKey` is sent as the `Idempotency-Key` header. Failures throw a BackendError.
  */
 export interface Backends {
-  call<Op extends BackendOperation>(
-    operation: Op,
-    request: BackendRequest<Op>,
-    options: { idempotencyKey: string },
-  ): Promise<BackendResponse<Op>>;
+  call<Op extends BackendOperation>(operation: Op, request: BackendRequest<Op>, options: { idempotencyKey: string }): Promise<BackendResponse<Op>>;
 }

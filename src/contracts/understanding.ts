@@ -19,7 +19,10 @@ export const FINALIZATION_TOPICS = [
 
 export const vitalsSchema = z.object({
   /** "SxD", e.g. "120x80". */
-  PA: z.string().regex(/^\d{2,3}x\d{2,3}$/).optional(),
+  PA: z
+    .string()
+    .regex(/^\d{2,3}x\d{2,3}$/)
+    .optional(),
   FC: z.number().int().optional(),
   FR: z.number().int().optional(),
   Sat: z.number().int().optional(),

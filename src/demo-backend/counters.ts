@@ -19,9 +19,7 @@ export const OPERATIONS = Object.keys(BACKEND_CONTRACTS) as BackendOperation[];
 
 /** Fresh zeroed counters for the six operations. */
 export function createCounters(): DemoCounters {
-  return Object.fromEntries(
-    OPERATIONS.map((op) => [op, { calls: 0, effects: 0, dedupHits: 0, notifications: 0, injectedFailures: 0 }]),
-  ) as DemoCounters;
+  return Object.fromEntries(OPERATIONS.map((op) => [op, { calls: 0, effects: 0, dedupHits: 0, notifications: 0, injectedFailures: 0 }])) as DemoCounters;
 }
 
 /** Zeroes the counters in place, so references handed out earlier stay live. */

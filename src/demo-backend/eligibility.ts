@@ -6,10 +6,7 @@ import { shiftWindow, spInstant } from './sao-paulo-time.js';
  * "confirmado"/"aguardando resposta", now within [start − 3h, finish + 4h]) with `shiftAllow=true`;
  * otherwise the most recent cancelled schedule of any date with `shiftAllow=false`; otherwise none.
  */
-export function chooseSchedule(
-  schedules: DemoSchedule[],
-  now: number,
-): { schedule: DemoSchedule; shiftAllow: boolean } | undefined {
+export function chooseSchedule(schedules: DemoSchedule[], now: number): { schedule: DemoSchedule; shiftAllow: boolean } | undefined {
   const byLatestStart = (a: DemoSchedule, b: DemoSchedule) => spInstant(b.day, b.start) - spInstant(a.day, a.start);
   const eligible = schedules
     .filter((s) => !s.finishReport && (s.response === 'confirmado' || s.response === 'aguardando resposta'))

@@ -45,12 +45,7 @@ const failureSchema = z.object({
 export type FailureInjection = z.input<typeof failureSchema>;
 
 /** Operations whose effects are deduplicated; the two queries are answered fresh (see README of the report). */
-const MUTATING: ReadonlySet<BackendOperation> = new Set([
-  'updateWorkScheduleResponse',
-  'updateClinicalData',
-  'updatereportsummaryad',
-  'createNewSchedule',
-]);
+const MUTATING: ReadonlySet<BackendOperation> = new Set(['updateWorkScheduleResponse', 'updateClinicalData', 'updatereportsummaryad', 'createNewSchedule']);
 
 const MAX_BODY_BYTES = 1_000_000;
 

@@ -32,11 +32,7 @@ export function hasClinicalData(clinical: Clinical): boolean {
 }
 
 export type ClinicalStatus =
-  | { kind: 'empty' }
-  | { kind: 'noteOnlyFirst' }
-  | { kind: 'partial'; missing: string[] }
-  | { kind: 'complete' }
-  | { kind: 'noteOnly' };
+  { kind: 'empty' } | { kind: 'noteOnlyFirst' } | { kind: 'partial'; missing: string[] } | { kind: 'complete' } | { kind: 'noteOnly' };
 
 /**
  * Applies the first-assessment rule (DOMAIN.md): the first assessment needs 5 vitals, the

@@ -1,12 +1,6 @@
 import { z } from 'zod';
 import { BACKEND_CONTRACTS, type BackendCall } from '../contracts/backends.js';
-import {
-  FINALIZATION_TOPICS,
-  INTENTS,
-  RESPIRATORY_CONDITIONS,
-  understandingSchema,
-  vitalsSchema,
-} from '../contracts/understanding.js';
+import { FINALIZATION_TOPICS, INTENTS, RESPIRATORY_CONDITIONS, understandingSchema, vitalsSchema } from '../contracts/understanding.js';
 
 /**
  * The conversation state of one session, versioned and validated with zod on load.

@@ -40,6 +40,10 @@ export function matchSubstitute(answer: string, list: Substitute[]): Substitute 
   const full = list.filter((sub) => normalize(sub.name) && normalized.includes(normalize(sub.name)));
   if (full.length === 1) return full[0];
   const words = new Set(normalized.split(' '));
-  const partial = list.filter((sub) => normalize(sub.name).split(' ').some((part) => part.length >= 3 && words.has(part)));
+  const partial = list.filter((sub) =>
+    normalize(sub.name)
+      .split(' ')
+      .some((part) => part.length >= 3 && words.has(part)),
+  );
   return partial.length === 1 ? partial[0] : null;
 }

@@ -98,7 +98,5 @@ export function indexNamed<D extends TableDef, N extends D['indexes'][number]['n
 
 /** Pure: physical table names for a prefix. */
 export function tableNames(prefix = ''): TableNames {
-  return Object.fromEntries(
-    Object.entries(TABLE_DEFS).map(([key, def]) => [key, `${prefix}${def.baseName}`]),
-  ) as TableNames;
+  return Object.fromEntries(Object.entries(TABLE_DEFS).map(([key, def]) => [key, `${prefix}${def.baseName}`])) as TableNames;
 }

@@ -58,12 +58,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return winston.createLogger({
     level: options.level ?? 'info',
     silent: options.silent,
-    format: winston.format.combine(
-      winston.format.errors({ stack: true }),
-      privacy(),
-      winston.format.timestamp(),
-      winston.format.json(),
-    ),
+    format: winston.format.combine(winston.format.errors({ stack: true }), privacy(), winston.format.timestamp(), winston.format.json()),
     transports: options.transports ?? [new winston.transports.Console()],
   });
 }

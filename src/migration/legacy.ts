@@ -53,10 +53,7 @@ const measure = z
   .nullish()
   .transform((v) => (typeof v === 'string' ? Number(v.replace(',', '.')) : (v ?? null)));
 
-export const legacyVitalsSchema = z
-  .object({ PA: z.string().nullish(), FC: measure, FR: measure, Sat: measure, Temp: measure })
-  .partial()
-  .passthrough();
+export const legacyVitalsSchema = z.object({ PA: z.string().nullish(), FC: measure, FR: measure, Sat: measure, Temp: measure }).partial().passthrough();
 export type LegacyVitals = z.infer<typeof legacyVitalsSchema>;
 
 /** `aux.acao_pendente`, the legacy two-phase commit (`app/infra/tpc.py`). */
@@ -95,8 +92,14 @@ export const legacyStateSchema = z
         cancelado: flag,
       })
       .passthrough(),
-    vitais: z.object({ processados: legacyVitalsSchema.nullish(), faltantes: z.array(z.string()).nullish() }).passthrough().nullish(),
-    nota: z.object({ texto_bruto: text, sintomas_rag: z.array(z.unknown()).nullish() }).passthrough().nullish(),
+    vitais: z
+      .object({ processados: legacyVitalsSchema.nullish(), faltantes: z.array(z.string()).nullish() })
+      .passthrough()
+      .nullish(),
+    nota: z
+      .object({ texto_bruto: text, sintomas_rag: z.array(z.unknown()).nullish() })
+      .passthrough()
+      .nullish(),
     router: z.object({ intencao: text, ultimo_fluxo: text }).passthrough().nullish(),
     aux: z
       .object({

@@ -22,7 +22,8 @@ export interface StagedLegacyAction {
 
 export type ActionSkipReason = 'action_expired' | 'action_unmappable';
 
-export type MappedAction = { outcome: 'staged'; action: StagedLegacyAction } | { outcome: 'closed' } | { outcome: 'skipped'; reason: ActionSkipReason; detail: string };
+export type MappedAction =
+  { outcome: 'staged'; action: StagedLegacyAction } | { outcome: 'closed' } | { outcome: 'skipped'; reason: ActionSkipReason; detail: string };
 
 /** Said before the question of an action confirmed in the legacy service whose call may not have run. */
 export const RECONFIRM_PREFIX = 'Antes da troca de sistema você respondeu *sim*, mas não consigo garantir que foi registrado.';
@@ -48,7 +49,8 @@ export function mapLegacyAction(action: LegacyAction, shift: ShiftIds, now: numb
   const target = callFor(action.fluxo_destino, action.payload ?? {}, shift);
   if ('error' in target) return { outcome: 'skipped', reason: 'action_unmappable', detail: `${action.fluxo_destino}: ${target.error}` };
   const contract = BACKEND_CONTRACTS[target.call.operation].request.safeParse(target.call.request);
-  if (!contract.success) return { outcome: 'skipped', reason: 'action_unmappable', detail: `${action.fluxo_destino}: the payload breaks the ${target.call.operation} contract` };
+  if (!contract.success)
+    return { outcome: 'skipped', reason: 'action_unmappable', detail: `${action.fluxo_destino}: the payload breaks the ${target.call.operation} contract` };
   const reconfirm = action.confirmado === true;
   const question = action.descricao?.trim() || DEFAULT_QUESTION[target.kind];
   const createdAt = legacyTime(action.criado_em ?? undefined);

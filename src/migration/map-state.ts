@@ -30,7 +30,13 @@ export interface MapContext {
   newActionId(at: number): string;
 }
 
-const RESUME_FLOW: Record<string, Resume['flow']> = { clinical: 'clinico', clinico: 'clinico', sinais_vitais: 'clinico', notas: 'clinico', finalizar: 'finalizar' };
+const RESUME_FLOW: Record<string, Resume['flow']> = {
+  clinical: 'clinico',
+  clinico: 'clinico',
+  sinais_vitais: 'clinico',
+  notas: 'clinico',
+  finalizar: 'finalizar',
+};
 const TEMPLATE_EXPECTING: Record<string, State['template']['expecting']> = {
   confirmar_presenca: 'presence',
   pedir_sinais_vitais: 'vitals',

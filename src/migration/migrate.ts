@@ -107,10 +107,24 @@ export async function migrate(config: Config, options: MigrateOptions, io: Migra
       finished: result.position.finished,
     });
     if (options.reportPath) {
-      const report = { source, dryRun: options.dryRun, pass: journal ? result.position.pass : null, finished: result.position.finished, counts: result.position.counts, entries: result.entries };
+      const report = {
+        source,
+        dryRun: options.dryRun,
+        pass: journal ? result.position.pass : null,
+        finished: result.position.finished,
+        counts: result.position.counts,
+        entries: result.entries,
+      };
       await writeFile(options.reportPath, `${JSON.stringify(report, null, 2)}\n`);
     }
-    return { counts: result.position.counts, entries: result.entries, position: result.position, resumed: result.resumed, summary, requests: opened.dynamo.counter.total() };
+    return {
+      counts: result.position.counts,
+      entries: result.entries,
+      position: result.position,
+      resumed: result.resumed,
+      summary,
+      requests: opened.dynamo.counter.total(),
+    };
   } finally {
     journal?.close();
     await opened.close();

@@ -140,7 +140,12 @@ export function formatSummary(counts: Counts, ctx: SummaryContext): string {
   const row = (label: string, text: string) => `  ${label.padEnd(13)}${text}`;
   const lines = [
     `Redis → DynamoDB migration${ctx.dryRun ? ' (dry run: nothing written)' : ''}: ${ctx.source} → ${ctx.target}`,
-    ctx.pass ? row('pass', `${ctx.pass}${ctx.resumed ? ' (resumed after an interrupted run)' : ''}${ctx.finished ? '' : ' — stopped by --limit; run again to continue'}`) : '',
+    ctx.pass
+      ? row(
+          'pass',
+          `${ctx.pass}${ctx.resumed ? ' (resumed after an interrupted run)' : ''}${ctx.finished ? '' : ' — stopped by --limit; run again to continue'}`,
+        )
+      : '',
     row('scanned', `${n(scannedTotal(counts))} keys (${FAMILY_ORDER.map((f) => `${f} ${n(counts.scanned[f])}`).join(', ')}) in ${seconds.toFixed(1)} s`),
     row(
       ctx.dryRun ? 'would import' : 'imported',
@@ -148,7 +153,9 @@ export function formatSummary(counts: Counts, ctx: SummaryContext): string {
     ),
     row('skipped', `${n(skippedTotal(counts))}${reasons(counts.skipped, SKIP_REASONS)}`),
     row('invalid', `${n(invalidTotal(counts))}${reasons(counts.invalid, INVALID_REASONS)}`),
-    sum(counts.actionsNotStaged) ? row('not staged', `${n(sum(counts.actionsNotStaged))} legacy actions${reasons(counts.actionsNotStaged, ACTION_SKIP_REASONS)}`) : '',
+    sum(counts.actionsNotStaged)
+      ? row('not staged', `${n(sum(counts.actionsNotStaged))} legacy actions${reasons(counts.actionsNotStaged, ACTION_SKIP_REASONS)}`)
+      : '',
   ];
   return lines.filter(Boolean).join('\n');
 }

@@ -69,9 +69,12 @@ export async function openJournal(deps: {
   const resumed = Boolean(last && !last.finished);
 
   let lost: unknown;
-  const heartbeat = setInterval(() => {
-    journeys.heartbeat(lease, leaseMs).catch((error) => (lost = error));
-  }, Math.max(100, Math.floor(leaseMs / 3)));
+  const heartbeat = setInterval(
+    () => {
+      journeys.heartbeat(lease, leaseMs).catch((error) => (lost = error));
+    },
+    Math.max(100, Math.floor(leaseMs / 3)),
+  );
 
   return {
     start,

@@ -42,7 +42,8 @@ export function parseRedisUrl(raw: string): URL {
   } catch {
     throw new RedisUnavailableError(`not a URL: ${JSON.stringify(raw)} (expected redis://host:6379/0)`);
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new RedisUnavailableError(`not a Redis URL: ${url.protocol}// (expected redis://host:6379/0)`);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new RedisUnavailableError(`not a Redis URL: ${url.protocol}// (expected redis://host:6379/0)`);
   if (!/^\/?\d*$/.test(url.pathname)) throw new RedisUnavailableError(`the database must be a number: ${url.pathname}`);
   return url;
 }

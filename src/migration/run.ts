@@ -52,7 +52,8 @@ export async function runImport(deps: RunDeps, options: RunOptions): Promise<Run
   let read = 0;
   const remaining = () => (options.limit === undefined ? Infinity : options.limit - read);
 
-  const next = (family: Family, cursor: string): Promise<Batch> | null => (remaining() > 0 ? source.batch(family, cursor, Math.min(options.batchSize, remaining())) : null);
+  const next = (family: Family, cursor: string): Promise<Batch> | null =>
+    remaining() > 0 ? source.batch(family, cursor, Math.min(options.batchSize, remaining())) : null;
   let familyIndex = FAMILY_ORDER.indexOf(position.family);
   let ahead = position.finished ? null : next(position.family, position.cursor);
   while (ahead) {
@@ -135,7 +136,10 @@ export function prepareKey(item: FetchedKey, now: number): Prepared {
     const messageId = messageIdOf(item.key);
     if (!messageId) return done({ kind: 'invalid', reason: 'bad_key', detail: 'no message id' });
     if (item.value.toString('utf8') === MSG_PROCESSING) return done({ kind: 'skipped', reason: 'msg_in_flight' });
-    return { delivery: { idempotencyKey: idempotencyKey.wamid(messageId), key: item.key, expiresAt }, finish: (write) => result(written(write, { kind: 'imported', what: 'delivery' })) };
+    return {
+      delivery: { idempotencyKey: idempotencyKey.wamid(messageId), key: item.key, expiresAt },
+      finish: (write) => result(written(write, { kind: 'imported', what: 'delivery' })),
+    };
   }
 
   const digits = checkpointDigits(item.key);
@@ -143,14 +147,16 @@ export function prepareKey(item: FetchedKey, now: number): Prepared {
   if (!sessionId) return done({ kind: 'invalid', reason: 'bad_key', detail: 'the key names no phone' });
   const own = decode(item.family, item.value);
   if (!own.ok) return done({ kind: 'invalid', reason: own.reason, detail: own.detail });
-  if (item.partner?.value && item.partner.pttl !== -2 && newer(item.partner, item.family, own.checkpoint.writtenAt)) return done({ kind: 'skipped', reason: 'superseded' });
+  if (item.partner?.value && item.partner.pttl !== -2 && newer(item.partner, item.family, own.checkpoint.writtenAt))
+    return done({ kind: 'skipped', reason: 'superseded' });
   const mapped = mapCheckpoint(sessionId, own.checkpoint, { now, newActionId: (at) => ulid(at) });
   if (!mapped.ok) return done({ kind: 'invalid', reason: mapped.reason, detail: mapped.detail });
   const { session } = mapped;
   const action = session.action ? (session.action.reconfirm ? 'reconfirm' : 'staged') : 'none';
   return {
     session: { session, format: own.checkpoint.format, key: item.key, expiresAt },
-    finish: (write) => result(written(write, { kind: 'imported', what: 'session', action }), session.actionSkipped ? { actionSkipped: session.actionSkipped } : {}),
+    finish: (write) =>
+      result(written(write, { kind: 'imported', what: 'session', action }), session.actionSkipped ? { actionSkipped: session.actionSkipped } : {}),
   };
 }
 

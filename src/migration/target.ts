@@ -27,7 +27,8 @@ export interface SessionImport {
   expiresAt: number;
 }
 
-export type WriteResult = { written: true } | { written: false; reason: Extract<SkipReason, 'session_exists' | 'already_imported' | 'open_action_exists' | 'delivery_exists'> };
+export type WriteResult =
+  { written: true } | { written: false; reason: Extract<SkipReason, 'session_exists' | 'already_imported' | 'open_action_exists' | 'delivery_exists'> };
 
 export interface ImportTarget {
   /** Writes several sessions (one transaction when none exists yet); results in input order. */
@@ -96,7 +97,11 @@ export function createDynamoTarget(deps: { stores: Stores<State>; clock: Clock; 
     const { sessionId, action } = session;
     return [
       stores.sessions.importOp(sessionId, session.state, { expiresAt, origin: origin(key) }),
-      ...(action ? stores.pendingActions.turnOps(sessionId, { open: { actionId: action.actionId, kind: action.kind, description: action.description, call: action.call, expiresAt: action.expiresAt } }) : []),
+      ...(action
+        ? stores.pendingActions.turnOps(sessionId, {
+            open: { actionId: action.actionId, kind: action.kind, description: action.description, call: action.call, expiresAt: action.expiresAt },
+          })
+        : []),
       ...importEntries(input, clock.now()).flatMap((entry) => stores.buffer.appendOps(sessionId, entry).ops),
     ];
   };

@@ -24,7 +24,11 @@ export const templateBodySchema = z.object({
 export type TemplateBody = z.infer<typeof templateBodySchema>;
 
 /** Header idempotency keys: printable, bounded (the IETF draft's advice). */
-export const headerKeySchema = z.string().min(1).max(255).regex(/^[A-Za-z0-9_.:\-]+$/, 'letters, digits and _ . : - only');
+export const headerKeySchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9_.:\-]+$/, 'letters, digits and _ . : - only');
 
 /**
  * The synchronous entry points behind the generic routes: each builds the turn request from a
@@ -50,23 +54,25 @@ export function createEntrypoints(deps: {
   async function ingest(key: string, body: IngestBody): Promise<TurnOutcome> {
     const sessionId = requireSessionId(body.phoneNumber);
     const replyPayload = typeof body.meta?.replyPayload === 'string' ? body.meta.replyPayload : undefined;
-    const outcome = await deps.queue.run(sessionId, () => turns.run({
-      channel: 'ingest',
-      idempotency: { key: idempotencyKey.ingest(key), hash: payloadHash(body), ttlMs: deps.idempotencyTtlMs },
-      input: {
-        kind: 'message',
-        message: {
-          provider: 'ingest',
-          messageId: body.message_id,
-          sessionId,
-          phone: body.phoneNumber,
-          text: body.text,
-          type: replyPayload ? 'button' : 'text',
-          replyPayload,
-          timestamp: clock.now(),
+    const outcome = await deps.queue.run(sessionId, () =>
+      turns.run({
+        channel: 'ingest',
+        idempotency: { key: idempotencyKey.ingest(key), hash: payloadHash(body), ttlMs: deps.idempotencyTtlMs },
+        input: {
+          kind: 'message',
+          message: {
+            provider: 'ingest',
+            messageId: body.message_id,
+            sessionId,
+            phone: body.phoneNumber,
+            text: body.text,
+            type: replyPayload ? 'button' : 'text',
+            replyPayload,
+            timestamp: clock.now(),
+          },
         },
-      },
-    }));
+      }),
+    );
     return count(outcome, 'ingest');
   }
 

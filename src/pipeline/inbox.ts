@@ -40,7 +40,9 @@ export function createInbox(deps: {
 
   async function process(message: InboundMessage, claimed: { key: string; owner: string }) {
     try {
-      const outcome = await limiter.run(() => deps.turns.run({ input: { kind: 'message', message }, channel: 'meta', idempotency: { claimed, ttlMs: settings.dedupTtlMs } }));
+      const outcome = await limiter.run(() =>
+        deps.turns.run({ input: { kind: 'message', message }, channel: 'meta', idempotency: { claimed, ttlMs: settings.dedupTtlMs } }),
+      );
       if (outcome.status === 'processed') await deps.outbox.deliver(outcome.outbound);
     } catch (error) {
       // The claim went back to `received`; the sweep (or Meta's redelivery) will process it.

@@ -21,7 +21,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     turnsFailed: counter('turns_failed_total', 'Turns that failed before commit', ['code']),
     outbox: counter('outbox_sends_total', 'Outbound sends, by result', ['result']),
     statuses: counter('provider_statuses_total', 'Provider status webhooks, by status and whether applied', ['status', 'applied']),
-    sessionReads: counter('session_reads_total', 'How turns got their session: cache (no read), read (in parallel with the lock), reread (after it)', ['source']),
+    sessionReads: counter('session_reads_total', 'How turns got their session: cache (no read), read (in parallel with the lock), reread (after it)', [
+      'source',
+    ]),
     turnLatency: summary('turn_latency_ms', 'Turn latency from start to commit, ms'),
     lockWaitLatency: summary('lock_wait_ms', 'Time spent waiting for a busy session lock, ms'),
     turnRequests: summary('turn_dynamodb_requests', 'DynamoDB requests per committed turn'),

@@ -19,9 +19,7 @@ export function createStatusHandler(deps: { stores: Stores<unknown>; metrics: Me
   /** Applies every status; failures are logged, never thrown (a status is not a message). */
   async function apply(statuses: MetaStatus[]): Promise<void> {
     await Promise.all(
-      statuses.map((s) =>
-        applyOne(s).catch((error) => deps.logger.warn('status not applied', { status: s.status, error: (error as Error).message })),
-      ),
+      statuses.map((s) => applyOne(s).catch((error) => deps.logger.warn('status not applied', { status: s.status, error: (error as Error).message }))),
     );
   }
 

@@ -138,18 +138,21 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
       const held = lease;
       // A long turn (backend retries) keeps both leases: the lock, and the claim's in-progress lease,
       // so a duplicate delivery keeps getting 409 instead of taking the message over.
-      renewal = setInterval(() => {
-        stores.locks.renew(held, settings.lockLeaseMs).then(
-          (renewed) => (held.expiresAt = renewed.expiresAt),
-          // A lost lease makes the commit fail (the release part is fenced); nothing else to do here.
-          (error) => logger.warn('lock renewal failed', { resource, error: (error as Error).message }),
-        );
-        if (claimed)
-          stores.idempotency
-            .renew(claimed.key, claimed.owner, settings.inProgressMs)
-            // A claim taken over makes the commit fail (completion is owner-conditional).
-            .catch((error) => logger.warn('claim renewal failed', { resource, error: (error as Error).message }));
-      }, Math.max(50, Math.floor(Math.min(settings.lockLeaseMs, settings.inProgressMs) / 3)));
+      renewal = setInterval(
+        () => {
+          stores.locks.renew(held, settings.lockLeaseMs).then(
+            (renewed) => (held.expiresAt = renewed.expiresAt),
+            // A lost lease makes the commit fail (the release part is fenced); nothing else to do here.
+            (error) => logger.warn('lock renewal failed', { resource, error: (error as Error).message }),
+          );
+          if (claimed)
+            stores.idempotency
+              .renew(claimed.key, claimed.owner, settings.inProgressMs)
+              // A claim taken over makes the commit fail (completion is owner-conditional).
+              .catch((error) => logger.warn('claim renewal failed', { resource, error: (error as Error).message }));
+        },
+        Math.max(50, Math.floor(Math.min(settings.lockLeaseMs, settings.inProgressMs) / 3)),
+      );
 
       const outcome = await decideAndCommit(request, sessionId, phone, owner, loaded, held, claimed, idem?.ttlMs ?? 0);
       metrics.turnLatency.observe(performance.now() - started);
@@ -365,7 +368,13 @@ function inboundEntry(input: TurnInput, at: number): BufferEntry {
     text: m.text,
     at,
     // No buffer dedup marker: the idempotency claim already lets this turn commit only once.
-    meta: { origin: m.provider, messageId: m.messageId, type: m.type, sentAt: new Date(m.timestamp).toISOString(), ...(m.replyPayload ? { replyPayload: m.replyPayload } : {}) },
+    meta: {
+      origin: m.provider,
+      messageId: m.messageId,
+      type: m.type,
+      sentAt: new Date(m.timestamp).toISOString(),
+      ...(m.replyPayload ? { replyPayload: m.replyPayload } : {}),
+    },
   };
 }
 

@@ -28,7 +28,10 @@ export function parseJsonBody<T extends z.ZodType>(req: Request, schema: T): z.i
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new ValidationError(`invalid ${where}`, parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    throw new ValidationError(
+      `invalid ${where}`,
+      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
   }
   return parsed.data;
 }

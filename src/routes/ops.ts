@@ -96,20 +96,22 @@ export function opsRoutes(deps: OpsDeps) {
     '/metrics/sessions',
     auth,
     handle(async (_req, res) => {
-      const [messagesIn, repliesOut, duplicates, conflicts, lockWaits, failed, latency, lockWait, requests, roundTrips, sessionReads, open] = await Promise.all([
-        total(metrics.messagesIn),
-        total(metrics.repliesOut),
-        total(metrics.duplicatesDropped),
-        total(metrics.conflicts),
-        total(metrics.lockWaits),
-        total(metrics.turnsFailed),
-        quantiles(metrics.turnLatency),
-        quantiles(metrics.lockWaitLatency),
-        quantiles(metrics.turnRequests),
-        quantiles(metrics.turnRoundTrips),
-        byLabel(metrics.sessionReads, 'source'),
-        stores.pendingActions.countByStatus(),
-      ]);
+      const [messagesIn, repliesOut, duplicates, conflicts, lockWaits, failed, latency, lockWait, requests, roundTrips, sessionReads, open] = await Promise.all(
+        [
+          total(metrics.messagesIn),
+          total(metrics.repliesOut),
+          total(metrics.duplicatesDropped),
+          total(metrics.conflicts),
+          total(metrics.lockWaits),
+          total(metrics.turnsFailed),
+          quantiles(metrics.turnLatency),
+          quantiles(metrics.lockWaitLatency),
+          quantiles(metrics.turnRequests),
+          quantiles(metrics.turnRoundTrips),
+          byLabel(metrics.sessionReads, 'source'),
+          stores.pendingActions.countByStatus(),
+        ],
+      );
       res.json({
         messages_in: messagesIn,
         replies_out: repliesOut,

@@ -13,13 +13,9 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
 
-const urlsFor = (base: string) =>
-  Object.fromEntries(Object.keys(BACKEND_CONTRACTS).map((op) => [op, `${base}/${op}`])) as Record<BackendOperation, string>;
+const urlsFor = (base: string) => Object.fromEntries(Object.keys(BACKEND_CONTRACTS).map((op) => [op, `${base}/${op}`])) as Record<BackendOperation, string>;
 
-async function setup(
-  answer: (request: ReceivedRequest, index: number) => ScriptedAnswer | Promise<ScriptedAnswer>,
-  overrides: Partial<BackendsOptions> = {},
-) {
+async function setup(answer: (request: ReceivedRequest, index: number) => ScriptedAnswer | Promise<ScriptedAnswer>, overrides: Partial<BackendsOptions> = {}) {
   const server = await startScriptedServer(answer);
   closers.push(server.close);
   const sleeps: number[] = [];
@@ -40,7 +36,6 @@ async function setup(
   });
   return { server, backends, sleeps, clock };
 }
-
 
 const confirm = { scheduleID: 'sch-1', responseValue: 'confirmado' } as const;
 
@@ -127,18 +122,14 @@ describe('createBackends', () => {
 
   it('when the request breaks its contract, then backend.invalidRequest is thrown and nothing is sent', async () => {
     const { server, backends } = await setup(() => ({}));
-    const error = await failure(
-      backends.call('updateWorkScheduleResponse', { scheduleID: '', responseValue: 'talvez' } as never, { idempotencyKey: 'k' }),
-    );
+    const error = await failure(backends.call('updateWorkScheduleResponse', { scheduleID: '', responseValue: 'talvez' } as never, { idempotencyKey: 'k' }));
     expect(error.code).toBe('backend.invalidRequest');
     expect(server.requests).toHaveLength(0);
   });
 
   it('when the body is empty on a 200, then it is read as an empty object', async () => {
     const { backends } = await setup(() => ({ body: '' }));
-    await expect(
-      backends.call('createNewSchedule', { scheduleIdentifier: 's', newCaregiverID: 'c' }, { idempotencyKey: 'k' }),
-    ).resolves.toEqual({});
+    await expect(backends.call('createNewSchedule', { scheduleIdentifier: 's', newCaregiverID: 'c' }, { idempotencyKey: 'k' })).resolves.toEqual({});
   });
 });
 
@@ -190,10 +181,7 @@ describe('createBackends circuit breaker', () => {
 
   it('when half-open, then only one trial call is admitted and a concurrent one fails fast', async () => {
     let healthy = false;
-    const { server, backends, clock } = await setup(
-      () => (healthy ? { body: { message: 'ok' }, delayMs: 100 } : { status: 500 }),
-      { maxRetries: 0 },
-    );
+    const { server, backends, clock } = await setup(() => (healthy ? { body: { message: 'ok' }, delayMs: 100 } : { status: 500 }), { maxRetries: 0 });
     for (let i = 0; i < 3; i++) await failure(backends.call('updateWorkScheduleResponse', confirm, { idempotencyKey: `k${i}` }));
     clock.advance(10_000);
     healthy = true;
@@ -210,11 +198,14 @@ describe('createBackends circuit breaker', () => {
     const bothArrived = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const { server, backends } = await setup(async (_r, index) => {
-      if (index === 1) release();
-      const timedOut = await Promise.race([bothArrived.then(() => false), new Promise((r) => setTimeout(() => r(true), 1_500))]);
-      return timedOut ? { status: 400, body: { error: 'calls were serialised' } } : { body: { message: 'ok' } };
-    }, { maxRetries: 0, timeoutMs: 5_000 });
+    const { server, backends } = await setup(
+      async (_r, index) => {
+        if (index === 1) release();
+        const timedOut = await Promise.race([bothArrived.then(() => false), new Promise((r) => setTimeout(() => r(true), 1_500))]);
+        return timedOut ? { status: 400, body: { error: 'calls were serialised' } } : { body: { message: 'ok' } };
+      },
+      { maxRetries: 0, timeoutMs: 5_000 },
+    );
     const results = await Promise.all([
       backends.call('updateWorkScheduleResponse', confirm, { idempotencyKey: 'a' }),
       backends.call('updateWorkScheduleResponse', confirm, { idempotencyKey: 'b' }),

@@ -67,9 +67,7 @@ describe('chat CLI', () => {
 
   it('when the service answers an error, then the CLI says so politely, keeps going, and /quit stops reading', async () => {
     const service = await fakeService((_r, i) =>
-      i === 0
-        ? { status: 503, body: { error: { code: 'store.unavailable', message: 'DynamoDB is unavailable' } } }
-        : { body: { replies: [{ text: 'ok' }] } },
+      i === 0 ? { status: 503, body: { error: { code: 'store.unavailable', message: 'DynamoDB is unavailable' } } } : { body: { replies: [{ text: 'ok' }] } },
     );
     const { code, stdout } = await runCli(['--phone', '5511999990002', '--url', service.url], 'oi\noi de novo\n/quit\nnão enviar\n');
     expect(code).toBe(0);

@@ -35,7 +35,6 @@ async function setup(options: { timeoutMs?: number; maxRetries?: number } = {}) 
   return { clock, demo, backends, key, lines };
 }
 
-
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
@@ -83,11 +82,7 @@ describe('demo backend getScheduleStarted', () => {
       scheduleStarted: true,
       patientFirstName: 'Helena',
     });
-    const { notes } = await backends.call(
-      'getNoteReport',
-      { reportID: shift.reportID!, reportDate: shift.reportDate! },
-      { idempotencyKey: key() },
-    );
+    const { notes } = await backends.call('getNoteReport', { reportID: shift.reportID!, reportDate: shift.reportDate! }, { idempotencyKey: key() });
     expect(notes).toHaveLength(2);
     expect(demo.counters.getScheduleStarted.effects).toBe(0);
   });
@@ -131,17 +126,10 @@ describe('demo backend side effects', () => {
 
     const cancelled = await backends.call('getScheduleStarted', { phoneNumber: DEMO_PHONES.ana }, { idempotencyKey: key() });
     expect(cancelled).toMatchObject({ scheduleID: demo.ids.anaSchedule, response: 'cancelado', shiftAllow: false });
-    expect(JSON.parse(cancelled.substituteInfo!).map((s: { caregiverIdentifier: string }) => s.caregiverIdentifier)).toEqual([
-      DEMO_IDS.bruno,
-      DEMO_IDS.carla,
-    ]);
+    expect(JSON.parse(cancelled.substituteInfo!).map((s: { caregiverIdentifier: string }) => s.caregiverIdentifier)).toEqual([DEMO_IDS.bruno, DEMO_IDS.carla]);
     expect(demo.counters.getScheduleStarted.effects).toBe(0);
 
-    await backends.call(
-      'createNewSchedule',
-      { scheduleIdentifier: demo.ids.anaSchedule, newCaregiverID: DEMO_IDS.carla },
-      { idempotencyKey: key() },
-    );
+    await backends.call('createNewSchedule', { scheduleIdentifier: demo.ids.anaSchedule, newCaregiverID: DEMO_IDS.carla }, { idempotencyKey: key() });
     expect(demo.counters.createNewSchedule).toMatchObject({ effects: 1, notifications: 1 });
     const carla = await backends.call('getScheduleStarted', { phoneNumber: DEMO_PHONES.carla }, { idempotencyKey: key() });
     expect(carla).toMatchObject({ response: 'aguardando resposta', shiftAllow: true, patientID: DEMO_IDS.patientJose });
@@ -194,9 +182,7 @@ describe('demo backend side effects', () => {
     expect(saved).toMatchObject({ scenario: 'VITAL_SIGNS_NOTE' });
     await backends.call('updateClinicalData', { ...ids, clinicalNote: 'acabou a gaze', operationalNote: true }, { idempotencyKey: key() });
 
-    const bad = await failure(
-      backends.call('updateClinicalData', { ...ids, bloodPressure: '80x120', heartRate: 300 }, { idempotencyKey: key() }),
-    );
+    const bad = await failure(backends.call('updateClinicalData', { ...ids, bloodPressure: '80x120', heartRate: 300 }, { idempotencyKey: key() }));
     expect(bad.code).toBe('backend.http');
     expect(bad.details?.status).toBe(400);
 
@@ -299,7 +285,7 @@ describe('demo backend idempotency, failures and reset', () => {
 });
 
 describe('demo backend seeding', () => {
-  it('when the demo backend is reseeded or seeded at another instant, then today\'s shifts get new ids (a new demo day), while people keep theirs', async () => {
+  it("when the demo backend is reseeded or seeded at another instant, then today's shifts get new ids (a new demo day), while people keep theirs", async () => {
     const { demo, backends, key } = await setup();
     const before = demo.ids;
     const first = await backends.call('getScheduleStarted', { phoneNumber: DEMO_PHONES.ana }, { idempotencyKey: key() });

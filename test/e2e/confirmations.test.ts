@@ -64,7 +64,12 @@ describe('confirmations end to end', () => {
     expect(await e.say(ANA, 'sim')).toBe('Dados clínicos salvos com sucesso!');
     expect(e.effects('updateClinicalData')).toBe(1);
     const actions = (await e.get(`/sessions/${ANA_ID}/pending-actions`)).body.actions as { kind: string; status: string }[];
-    expect(actions.filter((a) => a.kind === 'clinico.save').map((a) => a.status).sort()).toEqual(['executed', 'failed']);
+    expect(
+      actions
+        .filter((a) => a.kind === 'clinico.save')
+        .map((a) => a.status)
+        .sort(),
+    ).toEqual(['executed', 'failed']);
   });
 
   it('when the backend fails once, then the client retry succeeds within the same turn and the save happens once', async () => {
@@ -106,7 +111,12 @@ describe('confirmations end to end', () => {
     expect(await e.say(ANA, 'sim')).toBe(`A confirmação anterior expirou e nada foi salvo.\n${question}`);
     expect(e.calls('updateClinicalData')).toBe(0);
     const actions = (await e.get(`/sessions/${ANA_ID}/pending-actions`)).body.actions as { kind: string; status: string }[];
-    expect(actions.filter((a) => a.kind === 'clinico.save').map((a) => a.status).sort()).toEqual(['expired', 'staged']);
+    expect(
+      actions
+        .filter((a) => a.kind === 'clinico.save')
+        .map((a) => a.status)
+        .sort(),
+    ).toEqual(['expired', 'staged']);
     expect(await e.say(ANA, 'sim')).toBe('Dados clínicos salvos com sucesso!');
     expect(e.effects('updateClinicalData')).toBe(1);
   });

@@ -28,7 +28,16 @@ describe('npm start', () => {
       // npm's shell execs the server, so the signal reached it: it said so, and it let go of everything.
       await vi.waitFor(() => expect(out).toContain('SIGTERM: stopping'), { timeout: 15_000, interval: 100 });
       await vi.waitFor(() => expect(isAlive(java)).toBe(false), { timeout: 15_000, interval: 100 });
-      await vi.waitFor(async () => expect(await fetch(`${url}/readyz`).then(() => 'up', () => 'down')).toBe('down'), { timeout: 15_000, interval: 100 });
+      await vi.waitFor(
+        async () =>
+          expect(
+            await fetch(`${url}/readyz`).then(
+              () => 'up',
+              () => 'down',
+            ),
+          ).toBe('down'),
+        { timeout: 15_000, interval: 100 },
+      );
     } finally {
       if (npm.exitCode === null) npm.kill('SIGKILL');
       // If the test failed, the server and java may be orphans: the pid file names both.

@@ -62,7 +62,12 @@ describe('OpenAI understanding end to end', () => {
     fake.enqueue({ kind: 'delay', ms: 1500, reply: llm({ clinicalNote: 'x' }) });
     expect(await e.say(ANA, 'paciente tossindo bastante hoje')).toBe('Nota: "paciente tossindo bastante hoje". Confirma para salvar a nota?');
     expect(fake.count() - calls).toBe(1);
-    expect(e.lines.slice(logged).filter((l) => l.message === 'nlu.llm.fallback').map((l) => l.reason)).toEqual(['timeout']);
+    expect(
+      e.lines
+        .slice(logged)
+        .filter((l) => l.message === 'nlu.llm.fallback')
+        .map((l) => l.reason),
+    ).toEqual(['timeout']);
   });
 
   it('when the LLM answers garbage or an HTTP error, then the rules answer and nothing breaks', async () => {
@@ -78,6 +83,11 @@ describe('OpenAI understanding end to end', () => {
     expect(await e.say(ANA, 'ela está muito quieta hoje, diferente do normal')).toMatch(/Confirma para salvar a nota\?$/);
     // "não" is certain: three uncertain messages, three calls.
     expect(fake.count() - calls).toBe(3);
-    expect(e.lines.slice(logged).filter((l) => l.message === 'nlu.llm.fallback').map((l) => l.reason)).toEqual(['json', 'schema', 'http']);
+    expect(
+      e.lines
+        .slice(logged)
+        .filter((l) => l.message === 'nlu.llm.fallback')
+        .map((l) => l.reason),
+    ).toEqual(['json', 'schema', 'http']);
   });
 });

@@ -6,8 +6,7 @@ describe('scenarios A1–A10 end to end', () => {
   it('A1: when vitals arrive before presence, then presence is asked, nothing is sent, and the vitals resume right after the "sim"', async () => {
     const e = await startE2E();
     expect(await e.say(ANA, 'PA 120x80')).toBe(
-      'Guardei o que você enviou e continuo assim que a presença for confirmada.\n' +
-        (await e.state(ANA_ID)).pending.description,
+      'Guardei o que você enviou e continuo assim que a presença for confirmada.\n' + (await e.state(ANA_ID)).pending.description,
     );
     expect(e.calls('updateClinicalData')).toBe(0);
     expect((await e.state(ANA_ID)).clinical.vitals).toEqual({});
@@ -23,7 +22,11 @@ describe('scenarios A1–A10 end to end', () => {
     const actions = await e.get(`/sessions/${ANA_ID}/pending-actions`);
     expect(actions.body.open_action_id).toBeNull();
     expect(actions.body.actions).toEqual([
-      expect.objectContaining({ kind: 'escala.confirm', status: 'executed', call: { operation: 'updateWorkScheduleResponse', request: { scheduleID: e.demo.ids.anaSchedule, responseValue: 'confirmado' } } }),
+      expect.objectContaining({
+        kind: 'escala.confirm',
+        status: 'executed',
+        call: { operation: 'updateWorkScheduleResponse', request: { scheduleID: e.demo.ids.anaSchedule, responseValue: 'confirmado' } },
+      }),
     ]);
     expect((await e.state(ANA_ID)).pending).toBeNull();
   });
@@ -31,9 +34,7 @@ describe('scenarios A1–A10 end to end', () => {
   it('A3: when the presence question is answered não, then a second confirmation is asked, and only its sim sends cancelado once and lists substitutes', async () => {
     const e = await startE2E();
     await e.say(ANA, 'cheguei');
-    expect(await e.say(ANA, 'não')).toBe(
-      'Você não vai ao plantão? Se confirmar, ele será cancelado e a coordenação será avisada. Confirma o cancelamento?',
-    );
+    expect(await e.say(ANA, 'não')).toBe('Você não vai ao plantão? Se confirmar, ele será cancelado e a coordenação será avisada. Confirma o cancelamento?');
     expect(e.calls('updateWorkScheduleResponse')).toBe(0);
     // A second "não" keeps the shift.
     expect(await e.say(ANA, 'não')).toBe('Certo, não cancelei o plantão. Quando chegar, me confirme a presença.');

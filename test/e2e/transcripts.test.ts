@@ -63,7 +63,14 @@ describe('transcripts T1–T10 end to end', () => {
     expect(e.effects('updateClinicalData')).toBe(1);
     const report = reportOf(e, e.demo.ids.anaSchedule);
     expect(report.vitals).toEqual([
-      expect.objectContaining({ bloodPressure: '120x80', heartRate: 78, respRate: 18, saturationO2: 97, temperature: 36.5, supplementaryOxygen: 'Ar ambiente' }),
+      expect.objectContaining({
+        bloodPressure: '120x80',
+        heartRate: 78,
+        respRate: 18,
+        saturationO2: 97,
+        temperature: 36.5,
+        supplementaryOxygen: 'Ar ambiente',
+      }),
     ]);
     expect(report.notes.map((n) => n.noteDescAI)).toEqual(['paciente consciente, orientado, sem queixas']);
     const state = await e.state(ANA_ID);

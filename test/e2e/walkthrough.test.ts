@@ -23,8 +23,7 @@ function session(name: string): { text: string; expected: string[] }[] {
   return turns;
 }
 
-const normalise = (lines: string[]) =>
-  lines.map((l) => l.replace(/de \d{2}\/\d{2}\/\d{4} das \d{2}:\d{2} às \d{2}:\d{2}/, 'de <dia> das <início> às <fim>'));
+const normalise = (lines: string[]) => lines.map((l) => l.replace(/de \d{2}\/\d{2}\/\d{4} das \d{2}:\d{2} às \d{2}:\d{2}/, 'de <dia> das <início> às <fim>'));
 
 async function replay(e: E2E, phone: string, name: string) {
   for (const turn of session(name)) {

@@ -16,7 +16,15 @@ describe('one effect channel', () => {
     h.send('cheguei', u({ intent: 'escala' }));
     const expired = h.state().pending!.actionId;
     const now = h.now() + 20 * MINUTE;
-    const message = { provider: 'ingest' as const, messageId: 'm9', sessionId: '5511999990001', phone: '+5511999990001', text: 'sim', type: 'text', timestamp: now };
+    const message = {
+      provider: 'ingest' as const,
+      messageId: 'm9',
+      sessionId: '5511999990001',
+      phone: '+5511999990001',
+      text: 'sim',
+      type: 'text',
+      timestamp: now,
+    };
 
     const paused = engine.decide(deepFreeze(h.state()), { type: 'message', message, understanding: YES }, ctxAt(now));
     expect(paused.effects.map((e) => e.type)).toEqual(['pending.expire', 'backend.query']);

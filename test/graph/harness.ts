@@ -17,7 +17,9 @@ export const RESUME_TTL_MS = 30 * 60_000;
 export const MINUTE = 60_000;
 
 /** An Understanding with nothing recognised, overridden by `over`. */
-export function u(over: Partial<Omit<Understanding, 'finalizationTopics'>> & { finalizationTopics?: Partial<Understanding['finalizationTopics']> } = {}): Understanding {
+export function u(
+  over: Partial<Omit<Understanding, 'finalizationTopics'>> & { finalizationTopics?: Partial<Understanding['finalizationTopics']> } = {},
+): Understanding {
   return {
     ...emptyUnderstanding(),
     ...over,
@@ -220,7 +222,16 @@ export function createHarness(options: { schedule?: Record<string, unknown> | nu
       return turn({
         type: 'message',
         understanding,
-        message: { provider: 'ingest', messageId, sessionId, phone, text, type: extra.replyPayload ? 'button' : 'text', timestamp: now, replyPayload: extra.replyPayload },
+        message: {
+          provider: 'ingest',
+          messageId,
+          sessionId,
+          phone,
+          text,
+          type: extra.replyPayload ? 'button' : 'text',
+          timestamp: now,
+          replyPayload: extra.replyPayload,
+        },
       });
     },
     /** Records an outbound template. */

@@ -4,9 +4,14 @@ import { ALL_TOPICS, confirmed, createHarness, FULL_VITALS, MINUTE, scheduleBody
 describe('resume after a diversion', () => {
   it('when vitals were sent before presence, then after "sim" they are resumed into the clinical confirmation in the same turn', () => {
     const h = createHarness();
-    h.send('PA 120x80 FC 78 FR 18 Sat 97 Temp 36,5 ar ambiente, paciente bem', u({ vitals: FULL_VITALS, respiratoryCondition: 'Ar ambiente', clinicalNote: 'paciente bem' }));
+    h.send(
+      'PA 120x80 FC 78 FR 18 Sat 97 Temp 36,5 ar ambiente, paciente bem',
+      u({ vitals: FULL_VITALS, respiratoryCondition: 'Ar ambiente', clinicalNote: 'paciente bem' }),
+    );
     const r = h.send('sim', YES);
-    expect(r.text).toMatch(/^Presença confirmada!\nColetei: PA 120x80, FC 78, FR 18, Sat 97%, Temp 36,5 °C, Ar ambiente\. Nota: "paciente bem"\. Confirma para salvar\?$/);
+    expect(r.text).toMatch(
+      /^Presença confirmada!\nColetei: PA 120x80, FC 78, FR 18, Sat 97%, Temp 36,5 °C, Ar ambiente\. Nota: "paciente bem"\. Confirma para salvar\?$/,
+    );
     expect(h.count('updateClinicalData')).toBe(0);
     expect(h.state().resume).toBeNull();
     h.send('sim', YES);
@@ -52,7 +57,11 @@ describe('resume chains', () => {
     h.send('quero finalizar, comeu bem', u({ intent: 'finalizar', finalizationTopics: { alimentacao_hidratacao: 'comeu bem' } }));
     const confirmedTurn = h.send('sim', YES);
     expect(confirmedTurn.text).toMatch(/^Presença confirmada!\nAntes de finalizar, preciso da primeira aferição do plantão\./);
-    expect(h.state().resume).toMatchObject({ flow: 'finalizar', reason: 'first_assessment_required', payload: { topics: { alimentacao_hidratacao: 'comeu bem' } } });
+    expect(h.state().resume).toMatchObject({
+      flow: 'finalizar',
+      reason: 'first_assessment_required',
+      payload: { topics: { alimentacao_hidratacao: 'comeu bem' } },
+    });
     expect(h.state().finalization.topics).toEqual({});
     expect(h.send('PA', u({ vitals: { PA: '120x80' } })).text).toBe('Anotei PA 120x80. Falta: FC, FR, Sat, Temp, condição respiratória e nota clínica.');
     h.send('resto', u({ vitals: FULL_VITALS, respiratoryCondition: 'Ar ambiente', clinicalNote: 'bem' }));

@@ -60,7 +60,10 @@ describe('scenarios A1–A10', () => {
     h.send('paciente com tosse produtiva', u({ clinicalNote: 'paciente com tosse produtiva' }));
     expect(h.state().pending?.kind).toBe('clinico.note');
     h.send('sim', YES);
-    expect(h.callsOf('updateClinicalData').map((c) => (c.call.request as { clinicalNote?: string }).clinicalNote)).toEqual(['ok', 'paciente com tosse produtiva']);
+    expect(h.callsOf('updateClinicalData').map((c) => (c.call.request as { clinicalNote?: string }).clinicalNote)).toEqual([
+      'ok',
+      'paciente com tosse produtiva',
+    ]);
   });
 
   it('A7: when out-of-range values are sent, then they are named in the reply and never stored or sent', () => {

@@ -11,7 +11,15 @@ function ctxWithIds(): EngineContext {
   let n = 0;
   return { now: T0 + 60_000, newId: () => `fixed${++n}`, pendingActionTtlMs: PENDING_TTL_MS, resumeTtlMs: RESUME_TTL_MS, buttons: false };
 }
-const message = (text: string) => ({ provider: 'ingest' as const, messageId: 'm1', sessionId: '5511999990001', phone: '+5511999990001', text, type: 'text', timestamp: T0 });
+const message = (text: string) => ({
+  provider: 'ingest' as const,
+  messageId: 'm1',
+  sessionId: '5511999990001',
+  phone: '+5511999990001',
+  text,
+  type: 'text',
+  timestamp: T0,
+});
 
 describe('state schema and rehydration', () => {
   it('when a mid-conversation state goes through JSON and the schema, then decide returns the same decision', () => {
@@ -44,7 +52,10 @@ describe('state schema and rehydration', () => {
   it('when a stored state has another schema version or a malformed pending call, then the schema rejects it', () => {
     const s = JSON.parse(JSON.stringify(engine.initialState('1', '1')));
     expect(engine.stateSchema.safeParse({ ...s, schemaVersion: 2 }).success).toBe(false);
-    const bad = { ...s, pending: { actionId: 'a', kind: 'clinico.save', description: 'x', expiresAt: 1, call: { operation: 'updateClinicalData', request: {} } } };
+    const bad = {
+      ...s,
+      pending: { actionId: 'a', kind: 'clinico.save', description: 'x', expiresAt: 1, call: { operation: 'updateClinicalData', request: {} } },
+    };
     expect(engine.stateSchema.safeParse(bad).success).toBe(false);
   });
 
@@ -91,13 +102,20 @@ describe('state schema and rehydration', () => {
   it('when bootstrap keys are built, then they are per message and deterministic', () => {
     const h = createHarness();
     h.send('oi', u(), { messageId: 'abc' });
-    expect(h.callsOf('getScheduleStarted')[0]).toMatchObject({ via: 'backend.query', idempotencyKey: 'bootstrap:5511999990001:abc', call: { request: { phoneNumber: '+5511999990001' } } });
+    expect(h.callsOf('getScheduleStarted')[0]).toMatchObject({
+      via: 'backend.query',
+      idempotencyKey: 'bootstrap:5511999990001:abc',
+      call: { request: { phoneNumber: '+5511999990001' } },
+    });
   });
 });
 
 describe('pure helpers', () => {
   it('when substituteInfo is JSON, escaped JSON or a sentence, then it parses to the list or to none', () => {
-    expect(parseSubstitutes(JSON.stringify(SUBSTITUTES))).toEqual([{ id: 'c2', name: 'Maria Souza' }, { id: 'c3', name: 'João Lima' }]);
+    expect(parseSubstitutes(JSON.stringify(SUBSTITUTES))).toEqual([
+      { id: 'c2', name: 'Maria Souza' },
+      { id: 'c3', name: 'João Lima' },
+    ]);
     expect(parseSubstitutes(JSON.stringify(SUBSTITUTES).replace(/"/g, '\\"'))).toHaveLength(2);
     expect(parseSubstitutes('Nao há profissionais substitutos')).toEqual([]);
     expect(parseSubstitutes('')).toEqual([]);

@@ -7,7 +7,10 @@ describe('transcripts T1–T10', () => {
     const h = createHarness();
     const ask = h.send('cheguei', u({ intent: 'escala' }));
     expect(ask.text).toMatch(/^Confirma sua presença no plantão/);
-    expect(ask.replies[0].buttons).toEqual([{ id: 'yes', title: 'Sim' }, { id: 'no', title: 'Não' }]);
+    expect(ask.replies[0].buttons).toEqual([
+      { id: 'yes', title: 'Sim' },
+      { id: 'no', title: 'Não' },
+    ]);
     expect(h.count('updateWorkScheduleResponse')).toBe(0);
 
     const done = h.send('sim', YES);
@@ -144,9 +147,23 @@ describe('transcripts T1–T10', () => {
     expect(h.count('getNoteReport')).toBe(1);
     expect(h.state().finalization.existingNotes).toEqual(['Paciente tossiu pela manhã']);
 
-    const some = h.send('comeu bem, dormiu a tarde toda, urinou normal', u({ finalizationTopics: { alimentacao_hidratacao: 'comeu bem', sono: 'dormiu a tarde toda', evacuacoes: 'urinou normal' } }));
+    const some = h.send(
+      'comeu bem, dormiu a tarde toda, urinou normal',
+      u({ finalizationTopics: { alimentacao_hidratacao: 'comeu bem', sono: 'dormiu a tarde toda', evacuacoes: 'urinou normal' } }),
+    );
     expect(some.text).toBe('Anotado. Falta: humor, medicações, atividades, informações clínicas adicionais e informações administrativas.');
-    const rest = h.send('...', u({ finalizationTopics: { humor: 'calmo', medicacoes: 'dipirona às 14h', atividades: 'fisioterapia', informacoes_clinicas_adicionais: 'sem informações', informacoes_administrativas: 'familiar visitou' } }));
+    const rest = h.send(
+      '...',
+      u({
+        finalizationTopics: {
+          humor: 'calmo',
+          medicacoes: 'dipirona às 14h',
+          atividades: 'fisioterapia',
+          informacoes_clinicas_adicionais: 'sem informações',
+          informacoes_administrativas: 'familiar visitou',
+        },
+      }),
+    );
     expect(rest.text).toContain('Resumo do plantão:\n• Alimentação e hidratação: comeu bem');
     expect(rest.text).toContain('• Informações clínicas adicionais: sem informações');
     expect(rest.text).toMatch(/Confirma a finalização do plantão\?$/);

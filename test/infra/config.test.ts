@@ -5,7 +5,17 @@ import { ConfigError, configSchema, loadConfig } from '../../src/config.js';
 describe('loadConfig', () => {
   it('when the environment is empty, then every default applies', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ PORT: 3000, DYNAMODB_MODE: 'embedded', SESSION_TTL_DAYS: 7, LOCK_LEASE_MS: 10_000, OPENAI_MODEL: 'gpt-4o-mini', SESSION_CACHE_SIZE: 10_000, SESSION_CACHE_SECONDS: 600, RECOVERY_SWEEP_INTERVAL_MS: 30_000, OUTBOX_RESEND_AFTER_MS: 30_000 });
+    expect(config).toMatchObject({
+      PORT: 3000,
+      DYNAMODB_MODE: 'embedded',
+      SESSION_TTL_DAYS: 7,
+      LOCK_LEASE_MS: 10_000,
+      OPENAI_MODEL: 'gpt-4o-mini',
+      SESSION_CACHE_SIZE: 10_000,
+      SESSION_CACHE_SECONDS: 600,
+      RECOVERY_SWEEP_INTERVAL_MS: 30_000,
+      OUTBOX_RESEND_AFTER_MS: 30_000,
+    });
   });
 
   it('when several variables are invalid, then one ConfigError lists every problem', () => {
@@ -29,7 +39,12 @@ describe('loadConfig', () => {
   it('when aws mode lacks its secrets, uses an endpoint and sets only some LAMBDA_*, then one ConfigError lists every rule broken', () => {
     const error = (() => {
       try {
-        loadConfig({ DYNAMODB_MODE: 'aws', DYNAMODB_ENDPOINT: 'http://localhost:8000', LAMBDA_GET_SCHEDULE: 'http://b/get', LAMBDA_UPDATE_SCHEDULE: 'http://b/upd' });
+        loadConfig({
+          DYNAMODB_MODE: 'aws',
+          DYNAMODB_ENDPOINT: 'http://localhost:8000',
+          LAMBDA_GET_SCHEDULE: 'http://b/get',
+          LAMBDA_UPDATE_SCHEDULE: 'http://b/upd',
+        });
       } catch (e) {
         return e as ConfigError;
       }
@@ -46,7 +61,14 @@ describe('loadConfig', () => {
   it('when aws mode has its secrets and all six LAMBDA_* or none are set, then the configuration is accepted', () => {
     const aws = { DYNAMODB_MODE: 'aws', OPS_TOKEN: 'ops-token-0123456789', WHATSAPP_APP_SECRET: 'secret' };
     const lambdas = Object.fromEntries(
-      ['LAMBDA_GET_SCHEDULE', 'LAMBDA_UPDATE_SCHEDULE', 'LAMBDA_UPDATE_CLINICAL', 'LAMBDA_GET_NOTE_REPORT', 'LAMBDA_UPDATE_SUMMARY', 'LAMBDA_CREATE_SCHEDULE'].map((k) => [k, `http://b/${k}`]),
+      [
+        'LAMBDA_GET_SCHEDULE',
+        'LAMBDA_UPDATE_SCHEDULE',
+        'LAMBDA_UPDATE_CLINICAL',
+        'LAMBDA_GET_NOTE_REPORT',
+        'LAMBDA_UPDATE_SUMMARY',
+        'LAMBDA_CREATE_SCHEDULE',
+      ].map((k) => [k, `http://b/${k}`]),
     );
     expect(loadConfig(aws)).toMatchObject({ OPS_TOKEN: 'ops-token-0123456789', opsTokenGenerated: false });
     expect(loadConfig({ ...aws, ...lambdas })).toMatchObject({ LAMBDA_CREATE_SCHEDULE: 'http://b/LAMBDA_CREATE_SCHEDULE' });

@@ -86,7 +86,10 @@ describe('congregado store', () => {
   });
 
   it('when identical contents are saved concurrently, then nothing conflicts and one of them reports unchanged', async () => {
-    const outcomes = await Promise.all([store.save({ primaryKey: 'db_tbl_twins', data: { x: 1 } }), store.save({ primaryKey: 'db_tbl_twins', data: { x: 1 } })]);
+    const outcomes = await Promise.all([
+      store.save({ primaryKey: 'db_tbl_twins', data: { x: 1 } }),
+      store.save({ primaryKey: 'db_tbl_twins', data: { x: 1 } }),
+    ]);
     expect(outcomes.map((o) => o.status).sort()).toEqual(['created', 'unchanged']);
   });
 
@@ -104,6 +107,11 @@ describe('congregado store', () => {
       { primaryKey: 'db_batch_c', data: { v: 1 }, expectedVersion: 4 },
     ]);
     expect(results.map((r) => (r.ok ? r.result.status : (r.error as ConflictError).code))).toEqual(['created', 'unchanged', 'congregado.conflict']);
-    await expect(store.batchSave([{ primaryKey: 'x', data: {} }, { primaryKey: 'x', data: {} }])).rejects.toMatchObject({ code: 'request.invalid' });
+    await expect(
+      store.batchSave([
+        { primaryKey: 'x', data: {} },
+        { primaryKey: 'x', data: {} },
+      ]),
+    ).rejects.toMatchObject({ code: 'request.invalid' });
   });
 });

@@ -84,7 +84,9 @@ describe('consolidation job', () => {
   }
 
   const readOutput = (dir: string) =>
-    engine.rows(`SELECT num_oper, des_situacao, origem FROM read_parquet('${join(dir, '*.parquet')}') ORDER BY num_oper`).then((rows) => Object.fromEntries(rows.map((r) => [r.num_oper, `${String(r.origem)}:${String(r.des_situacao)}`])));
+    engine
+      .rows(`SELECT num_oper, des_situacao, origem FROM read_parquet('${join(dir, '*.parquet')}') ORDER BY num_oper`)
+      .then((rows) => Object.fromEntries(rows.map((r) => [r.num_oper, `${String(r.origem)}:${String(r.des_situacao)}`])));
 
   describe('when two origins are consolidated for a date', () => {
     let s: ReturnType<typeof scenario>;
@@ -112,8 +114,18 @@ describe('consolidation job', () => {
         row(8, '2024-01-14', 1, '2024-01-16 08:00:00', 'sot-only'),
       ]);
       // Older partitions would win every key if read; a future one is after the run date.
-      await writeOrigin(s.sor, '20240115', 'parquet', [1, 2, 3, 4, 5, 6, 9].map((k) => row(k, '2099-01-01', 9, null, 'sor-stale')));
-      await writeOrigin(s.sot, '20231231', 'csv', [1, 2, 3, 4, 5, 6, 9].map((k) => row(k, '2099-01-01', 9, null, 'sot-stale')));
+      await writeOrigin(
+        s.sor,
+        '20240115',
+        'parquet',
+        [1, 2, 3, 4, 5, 6, 9].map((k) => row(k, '2099-01-01', 9, null, 'sor-stale')),
+      );
+      await writeOrigin(
+        s.sot,
+        '20231231',
+        'csv',
+        [1, 2, 3, 4, 5, 6, 9].map((k) => row(k, '2099-01-01', 9, null, 'sot-stale')),
+      );
       await writeOrigin(s.sot, '20240118', 'csv', [row(10, '2099-01-01', 9, null, 'sot-future')]);
       const [first] = await runConsolidation(loadConsolidationConfig(s.configPath), { date: '20240117' }, deps());
       outcome = first;
@@ -256,7 +268,9 @@ describe('consolidation job', () => {
       `tbl_consolidada.sot: no anomesdia=YYYYMMDD folder at or before 20240117 under ${s.sot}`,
     ]);
     expect(existsSync(s.output)).toBe(false);
-    const items = await dynamo.doc.send(new ScanCommand({ TableName: dynamo.tables.journeys, FilterExpression: 'contains(journeyId, :t)', ExpressionAttributeValues: { ':t': 'bad-inputs' } }));
+    const items = await dynamo.doc.send(
+      new ScanCommand({ TableName: dynamo.tables.journeys, FilterExpression: 'contains(journeyId, :t)', ExpressionAttributeValues: { ':t': 'bad-inputs' } }),
+    );
     expect(items.Count).toBe(0);
     await expect(runConsolidation(loadConsolidationConfig(s.configPath), { date: '2024-01-17' }, deps())).rejects.toMatchObject({
       problems: ['--date: "2024-01-17" is not a calendar date written YYYYMMDD'],

@@ -150,7 +150,16 @@ describe('journey controller', () => {
     const journey = await b.getJourney(idempotencyKey);
     expect(journey).toMatchObject({ status: 'COMPLETED', attempt: 2, result: 'loaded t({"files":2})' });
     const types = (await b.getHistory(idempotencyKey)).map((e) => e.type);
-    expect(types).toEqual(['journey.created', 'run.started', 'step.completed', 'journey.resumed', 'run.started', 'step.completed', 'step.completed', 'journey.completed']);
+    expect(types).toEqual([
+      'journey.created',
+      'run.started',
+      'step.completed',
+      'journey.resumed',
+      'run.started',
+      'step.completed',
+      'step.completed',
+      'journey.completed',
+    ]);
   });
 
   it('when the owner heartbeats, then its lease outlives the original expiry and a takeover is refused', async () => {
@@ -227,7 +236,13 @@ describe('journey controller', () => {
       ['charge', 'COMPENSATED'],
     ]);
     const history = (await instance.getHistory(idempotencyKey)).map((e) => (e.data?.step ? `${e.type}:${String(e.data.step)}` : e.type));
-    expect(history.slice(-5)).toEqual(['step.retrying:ship', 'journey.failed:ship', 'step.compensated:charge', 'step.compensated:reserve', 'journey.compensated']);
+    expect(history.slice(-5)).toEqual([
+      'step.retrying:ship',
+      'journey.failed:ship',
+      'step.compensated:charge',
+      'step.compensated:reserve',
+      'journey.compensated',
+    ]);
     // A compensated journey does not run again by accident.
     await expect(instance.execute(steps, { idempotencyKey })).rejects.toMatchObject({ code: 'journey.conflict' });
   });

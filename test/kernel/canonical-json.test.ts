@@ -48,7 +48,10 @@ describe('sameBackendCall', () => {
   it('when two calls differ only in key order or undefined members, then they are the same call', () => {
     const reordered = { request: { responseValue: 'confirmado', scheduleID: 'sch-1' }, operation: 'updateWorkScheduleResponse' } as BackendCall;
     expect(sameBackendCall(call, reordered)).toBe(true);
-    const clinical: BackendCall = { operation: 'updateClinicalData', request: { reportID: 'r', reportDate: 'd', scheduleID: 's', caregiverIdentifier: 'c', patientIdentifier: 'p', heartRate: 80 } };
+    const clinical: BackendCall = {
+      operation: 'updateClinicalData',
+      request: { reportID: 'r', reportDate: 'd', scheduleID: 's', caregiverIdentifier: 'c', patientIdentifier: 'p', heartRate: 80 },
+    };
     expect(sameBackendCall(clinical, { ...clinical, request: { ...clinical.request, clinicalNote: undefined } })).toBe(true);
   });
 

@@ -46,7 +46,8 @@ describe('importing a legacy keyspace (ioredis-mock → DynamoDB Local)', () => 
     for (const { key, value, ttlMs } of keys) await redis.set(key, value, 'PX', ttlMs);
   };
   const phone = (n: number) => `55119888${String(n).padStart(5, '0')}`;
-  const rawSession = async (sessionId: string) => (await dynamo.doc.send(new GetCommand({ TableName: dynamo.tables.sessions, Key: { sessionId }, ConsistentRead: true }))).Item;
+  const rawSession = async (sessionId: string) =>
+    (await dynamo.doc.send(new GetCommand({ TableName: dynamo.tables.sessions, Key: { sessionId }, ConsistentRead: true }))).Item;
   const imports = async (sessionId: string) => (await stores.buffer.listLast(sessionId, 50)).filter((e) => e.meta.origin === 'redis_import');
 
   it('when the sample keyspace is imported, then every family is counted and every bad value is reported, not fatal', async () => {
@@ -67,7 +68,13 @@ describe('importing a legacy keyspace (ioredis-mock → DynamoDB Local)', () => 
   it('when a session is imported, then its state, staged action and import entry are stored together, expiring with the legacy key', async () => {
     const id = phone(1);
     const state = legacyGraphState(id, SHIFT, {
-      aux: { acao_pendente: legacyAction(clock.now(), 2 * MINUTE, { fluxo_destino: 'escala_commit', payload: { scheduleIdentifier: 'sch-1', responseValue: 'confirmado' }, descricao: 'Confirma?' }) },
+      aux: {
+        acao_pendente: legacyAction(clock.now(), 2 * MINUTE, {
+          fluxo_destino: 'escala_commit',
+          payload: { scheduleIdentifier: 'sch-1', responseValue: 'confirmado' },
+          descricao: 'Confirma?',
+        }),
+      },
     });
     await seed([{ key: `checkpoint:session_${id}`, value: pickledCheckpoint(state, clock.now() - MINUTE), ttlMs: 40 * MINUTE }]);
     await run();
@@ -83,8 +90,19 @@ describe('importing a legacy keyspace (ioredis-mock → DynamoDB Local)', () => 
 
   it('when a confirmed-but-not-executed action is imported, then the question is queued to be asked again', async () => {
     const id = phone(2);
-    const action = legacyAction(clock.now(), MINUTE, { fluxo_destino: 'escala_commit', payload: { scheduleIdentifier: 'sch-1', responseValue: 'confirmado' }, descricao: 'Confirma?', confirmado: true });
-    await seed([{ key: `checkpoint:session_${id}`, value: pickledCheckpoint(legacyGraphState(id, SHIFT, { aux: { acao_pendente: action } }), clock.now()), ttlMs: 40 * MINUTE }]);
+    const action = legacyAction(clock.now(), MINUTE, {
+      fluxo_destino: 'escala_commit',
+      payload: { scheduleIdentifier: 'sch-1', responseValue: 'confirmado' },
+      descricao: 'Confirma?',
+      confirmado: true,
+    });
+    await seed([
+      {
+        key: `checkpoint:session_${id}`,
+        value: pickledCheckpoint(legacyGraphState(id, SHIFT, { aux: { acao_pendente: action } }), clock.now()),
+        ttlMs: 40 * MINUTE,
+      },
+    ]);
     await run();
     const question = (await stores.buffer.listLast(id, 10)).find((e) => e.role === 'assistant')!;
     expect(question.text).toContain('Confirma?');
@@ -164,14 +182,19 @@ describe('importing a legacy keyspace (ioredis-mock → DynamoDB Local)', () => 
     ]);
     const dry = await run({ dryRun: true });
     expect(await rawSession(id)).toBeUndefined();
-    expect(await createJourneyStore({ doc: dynamo.doc, tableName: dynamo.tables.journeys, clock, ttlDays: journeyTtlDays }).get(migrationJourneyId(`${SOURCE}/${db}`))).toBeNull();
+    expect(
+      await createJourneyStore({ doc: dynamo.doc, tableName: dynamo.tables.journeys, clock, ttlDays: journeyTtlDays }).get(
+        migrationJourneyId(`${SOURCE}/${db}`),
+      ),
+    ).toBeNull();
     expect(dry.summary).toContain('dry run: nothing written');
     const real = await run();
     expect(real.counts).toEqual(dry.counts);
   });
 
   it('when --limit stops a run, then the next run continues the same pass from its checkpoint and the totals add up', async () => {
-    for (let i = 0; i < 30; i++) await redis.set(`checkpoint:session_${phone(100 + i)}`, pickledCheckpoint(legacyGraphState(phone(100 + i), SHIFT), clock.now()), 'PX', 40 * MINUTE);
+    for (let i = 0; i < 30; i++)
+      await redis.set(`checkpoint:session_${phone(100 + i)}`, pickledCheckpoint(legacyGraphState(phone(100 + i), SHIFT), clock.now()), 'PX', 40 * MINUTE);
     const first = await run({ limit: 10, batchSize: 10 });
     expect(first.position.finished).toBe(false);
     expect(first.summary).toContain('stopped by --limit');
@@ -179,7 +202,7 @@ describe('importing a legacy keyspace (ioredis-mock → DynamoDB Local)', () => 
     expect([rest.position.pass, rest.resumed, rest.position.finished, rest.counts.imported.sessions]).toEqual([1, true, true, 30]);
   });
 
-  it('when a key is read again after a crash, then a write of this pass counts as imported, an earlier run\'s as already imported', () => {
+  it("when a key is read again after a crash, then a write of this pass counts as imported, an earlier run's as already imported", () => {
     const current = { importedFrom: { source: 'redis', key: 'k', run: 'R.p1' }, version: 1 };
     expect(classifyExisting(current, 'R.p1', 'session_exists')).toEqual({ written: true });
     expect(classifyExisting(current, 'R.p2', 'session_exists')).toEqual({ written: false, reason: 'already_imported' });
@@ -187,4 +210,3 @@ describe('importing a legacy keyspace (ioredis-mock → DynamoDB Local)', () => 
     expect(classifyExisting({ version: 1 }, 'R.p1', 'session_exists')).toEqual({ written: false, reason: 'session_exists' });
   });
 });
-

@@ -9,7 +9,10 @@ import { mapCheckpoint, type MappedSession } from '../../src/migration/map-state
 import { jsonCheckpoint, legacyAction, legacyGraphState, pickledCheckpoint, sampleKeyspace, type ShiftIds } from '../../src/migration/sample/keyspace.js';
 import { pickle, type Picklable } from '../../src/migration/sample/pickle.js';
 
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/migration/legacy-pickles.json', import.meta.url), 'utf8')) as { now: string; pickles: Record<string, string> };
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/migration/legacy-pickles.json', import.meta.url), 'utf8')) as {
+  now: string;
+  pickles: Record<string, string>;
+};
 const NOW = Date.parse(fixture.now);
 const MINUTE = 60_000;
 const ANA = '5511999990001';
@@ -66,8 +69,13 @@ describe('reading legacy checkpoints', () => {
   });
 
   it('when our sample pickle writer encodes a checkpoint, then CPython loads exactly the same value', () => {
-    const value = { checkpoint: legacyGraphState(ANA, SHIFT, { vitais: { processados: { PA: '120x80', FC: 78, Temp: 36.8 } }, big: 2 ** 40, neg: -(2 ** 40), ok: true }), timestamp: 1763899200.25 };
-    const loaded = execFileSync('python3', ['-c', 'import pickle,sys,json; print(json.dumps(pickle.loads(sys.stdin.buffer.read()), sort_keys=True))'], { input: pickle(value) });
+    const value = {
+      checkpoint: legacyGraphState(ANA, SHIFT, { vitais: { processados: { PA: '120x80', FC: 78, Temp: 36.8 } }, big: 2 ** 40, neg: -(2 ** 40), ok: true }),
+      timestamp: 1763899200.25,
+    };
+    const loaded = execFileSync('python3', ['-c', 'import pickle,sys,json; print(json.dumps(pickle.loads(sys.stdin.buffer.read()), sort_keys=True))'], {
+      input: pickle(value),
+    });
     expect(JSON.parse(loaded.toString())).toEqual(JSON.parse(JSON.stringify(value)));
   });
 });
@@ -77,7 +85,16 @@ describe('mapping a legacy state into the engine state', () => {
     const session = mapped(legacyGraphState(ANA, SHIFT, { metadados: { presenca_confirmada: true } }));
     expect(session.state.sessionId).toBe(ANA);
     expect(session.state.phone).toBe(`+${ANA}`);
-    expect(session.state.shift).toMatchObject({ caregiverID: 'cg-1', scheduleID: 'sch-1', reportID: 'rep-1', reportDate: '2026-11-23T08:00:00', patientID: 'pt-1', response: 'confirmado', shiftAllow: true, bootstrappedAt: null });
+    expect(session.state.shift).toMatchObject({
+      caregiverID: 'cg-1',
+      scheduleID: 'sch-1',
+      reportID: 'rep-1',
+      reportDate: '2026-11-23T08:00:00',
+      patientID: 'pt-1',
+      response: 'confirmado',
+      shiftAllow: true,
+      bootstrappedAt: null,
+    });
     expect(session.state.outcome.presenceConfirmedAt).toBe(NOW - MINUTE);
   });
 
@@ -95,11 +112,20 @@ describe('mapping a legacy state into the engine state', () => {
         nota: { texto_bruto: ' Paciente orientado. ', sintomas_rag: [] },
       }),
     );
-    expect(session.state.clinical).toEqual({ vitals: { PA: '120x80', FC: 78, FR: 18, Temp: 36.8 }, respiratoryCondition: null, note: 'Paciente orientado.', firstAssessmentDone: true });
+    expect(session.state.clinical).toEqual({
+      vitals: { PA: '120x80', FC: 78, FR: 18, Temp: 36.8 },
+      respiratoryCondition: null,
+      note: 'Paciente orientado.',
+      firstAssessmentDone: true,
+    });
   });
 
   it('when vitals were kept while presence was unconfirmed, then the clinical flow resumes with them after presence', () => {
-    const session = mapped(legacyGraphState(ANA, SHIFT, { aux: { retomar_apos: { flow: 'clinical', reason: 'need_presence_first', ts: NOW - 3 * MINUTE }, buffers: { vitals: { PA: '120x80', FC: 78 } } } }));
+    const session = mapped(
+      legacyGraphState(ANA, SHIFT, {
+        aux: { retomar_apos: { flow: 'clinical', reason: 'need_presence_first', ts: NOW - 3 * MINUTE }, buffers: { vitals: { PA: '120x80', FC: 78 } } },
+      }),
+    );
     expect(session.state.resume).toEqual({
       flow: 'clinico',
       reason: 'presence_required',
@@ -116,7 +142,13 @@ describe('mapping a legacy state into the engine state', () => {
   it('when a presence confirmation waits for "sim", then it is staged with exactly the legacy payload and the window it had left', () => {
     const session = mapped(
       legacyGraphState(ANA, SHIFT, {
-        aux: { acao_pendente: legacyAction(NOW, 2 * MINUTE, { fluxo_destino: 'escala_commit', payload: { scheduleIdentifier: 'sch-1', responseValue: 'confirmado' }, descricao: 'Confirma presença?' }) },
+        aux: {
+          acao_pendente: legacyAction(NOW, 2 * MINUTE, {
+            fluxo_destino: 'escala_commit',
+            payload: { scheduleIdentifier: 'sch-1', responseValue: 'confirmado' },
+            descricao: 'Confirma presença?',
+          }),
+        },
       }),
     );
     expect(session.action).toMatchObject({
@@ -127,14 +159,27 @@ describe('mapping a legacy state into the engine state', () => {
       expiresAt: NOW + 8 * MINUTE,
       reconfirm: false,
     });
-    expect(session.state.pending).toEqual({ actionId: session.action!.actionId, kind: 'escala.confirm', description: 'Confirma presença?', call: session.action!.call, expiresAt: NOW + 8 * MINUTE });
+    expect(session.state.pending).toEqual({
+      actionId: session.action!.actionId,
+      kind: 'escala.confirm',
+      description: 'Confirma presença?',
+      call: session.action!.call,
+      expiresAt: NOW + 8 * MINUTE,
+    });
   });
 
   it('when the caregiver had confirmed but the call never ran, then the action is staged again and the question asks again', () => {
     const vitais = { PA: '130x85', FC: 82, FR: 18, Sat: 96, Temp: 36.9 };
     const session = mapped(
       legacyGraphState(ANA, SHIFT, {
-        aux: { acao_pendente: legacyAction(NOW, MINUTE, { fluxo_destino: 'clinical_commit', payload: { vitais, nota: 'Bem.' }, descricao: 'Salvar?', confirmado: true }) },
+        aux: {
+          acao_pendente: legacyAction(NOW, MINUTE, {
+            fluxo_destino: 'clinical_commit',
+            payload: { vitais, nota: 'Bem.' },
+            descricao: 'Salvar?',
+            confirmado: true,
+          }),
+        },
       }),
     );
     expect(session.action).toMatchObject({ kind: 'clinico.save', reconfirm: true });
@@ -155,28 +200,54 @@ describe('mapping a legacy state into the engine state', () => {
   });
 
   it('when the legacy action expired, then the session is mapped without it and the skip is reported', () => {
-    const session = mapped(legacyGraphState(ANA, SHIFT, { aux: { acao_pendente: legacyAction(NOW, 11 * MINUTE, { fluxo_destino: 'escala_commit', payload: { scheduleIdentifier: 'sch-1', responseValue: 'confirmado' }, descricao: 'x' }) } }));
+    const session = mapped(
+      legacyGraphState(ANA, SHIFT, {
+        aux: {
+          acao_pendente: legacyAction(NOW, 11 * MINUTE, {
+            fluxo_destino: 'escala_commit',
+            payload: { scheduleIdentifier: 'sch-1', responseValue: 'confirmado' },
+            descricao: 'x',
+          }),
+        },
+      }),
+    );
     expect(session.state.pending).toBeNull();
     expect(session.actionSkipped).toMatchObject({ reason: 'action_expired' });
   });
 
   it('when the legacy action was executed or cancelled, then nothing is staged and nothing is reported', () => {
     for (const flag of ['executado', 'cancelado'] as const) {
-      const action = { ...legacyAction(NOW, MINUTE, { fluxo_destino: 'escala_commit', payload: { scheduleIdentifier: 'sch-1', responseValue: 'confirmado' }, descricao: 'x' }), [flag]: true };
+      const action = {
+        ...legacyAction(NOW, MINUTE, { fluxo_destino: 'escala_commit', payload: { scheduleIdentifier: 'sch-1', responseValue: 'confirmado' }, descricao: 'x' }),
+        [flag]: true,
+      };
       const session = mapped(legacyGraphState(ANA, SHIFT, { aux: { acao_pendente: action } }));
       expect([session.action, session.actionSkipped]).toEqual([null, null]);
     }
   });
 
   it('when a clinical action has no shift ids, or a finalization carries the old report shape, then it is not staged (action_unmappable)', () => {
-    const clinical = mapped(legacyGraphState(ANA, null, { aux: { acao_pendente: legacyAction(NOW, MINUTE, { fluxo_destino: 'clinical_commit', payload: { vitais: { FC: 80 } }, descricao: 'x' }) } }));
+    const clinical = mapped(
+      legacyGraphState(ANA, null, {
+        aux: { acao_pendente: legacyAction(NOW, MINUTE, { fluxo_destino: 'clinical_commit', payload: { vitais: { FC: 80 } }, descricao: 'x' }) },
+      }),
+    );
     expect(clinical.actionSkipped).toMatchObject({ reason: 'action_unmappable' });
-    const summary = mapped(legacyGraphState(ANA, SHIFT, { aux: { acao_pendente: legacyAction(NOW, MINUTE, { fluxo_destino: 'finalizar_commit', payload: { reportID: 'rep-1', status: 'completed' }, descricao: 'x' }) } }));
+    const summary = mapped(
+      legacyGraphState(ANA, SHIFT, {
+        aux: {
+          acao_pendente: legacyAction(NOW, MINUTE, { fluxo_destino: 'finalizar_commit', payload: { reportID: 'rep-1', status: 'completed' }, descricao: 'x' }),
+        },
+      }),
+    );
     expect(summary.actionSkipped).toMatchObject({ reason: 'action_unmappable' });
   });
 
   it('when a mapped value breaks the engine schema, then the key is invalid (engine_schema) with the path only', () => {
-    const result = mapCheckpoint(ANA, decoded(pickledCheckpoint(legacyGraphState(ANA, SHIFT, { vitais: { processados: { PA: 'alta' } } }), NOW)), { now: NOW, newActionId: () => 'x' });
+    const result = mapCheckpoint(ANA, decoded(pickledCheckpoint(legacyGraphState(ANA, SHIFT, { vitais: { processados: { PA: 'alta' } } }), NOW)), {
+      now: NOW,
+      newActionId: () => 'x',
+    });
     expect(result).toMatchObject({ ok: false, reason: 'engine_schema' });
     expect(!result.ok && result.detail).toContain('clinical.vitals.PA');
   });

@@ -9,7 +9,10 @@ import { startRedisServer, type TestRedis } from '../support/redis-server.js';
 import { APP_SECRET, ingestBody, startTestService, type TestService } from '../support/service.js';
 
 /** Checkpoints pickled by CPython 3.11 (test/fixtures/migration/make_legacy_pickles.py). */
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/migration/legacy-pickles.json', import.meta.url), 'utf8')) as { now: string; pickles: Record<string, string> };
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/migration/legacy-pickles.json', import.meta.url), 'utf8')) as {
+  now: string;
+  pickles: Record<string, string>;
+};
 const NOW = Date.parse(fixture.now);
 const ANA = '5511999990001';
 const BRUNO = '5511999990002';
@@ -20,14 +23,42 @@ function legacyBackend() {
   const response: Record<string, string> = { [ANA]: 'aguardando resposta', [BRUNO]: 'confirmado' };
   const shift = (phone: string) =>
     phone === ANA
-      ? { caregiverID: 'cg-ana', caregiverFirstName: 'Ana', scheduleID: 'sch-ana-fx', reportID: 'rep-ana-fx', reportDate: '2026-11-23T08:00:00', patientID: 'pt-jose', patientFirstName: 'José' }
-      : { caregiverID: 'cg-bruno', caregiverFirstName: 'Bruno', scheduleID: 'sch-bruno-fx', reportID: 'rep-bruno-fx', reportDate: '2026-11-23T07:00:00', patientID: 'pt-helena', patientFirstName: 'Helena' };
+      ? {
+          caregiverID: 'cg-ana',
+          caregiverFirstName: 'Ana',
+          scheduleID: 'sch-ana-fx',
+          reportID: 'rep-ana-fx',
+          reportDate: '2026-11-23T08:00:00',
+          patientID: 'pt-jose',
+          patientFirstName: 'José',
+        }
+      : {
+          caregiverID: 'cg-bruno',
+          caregiverFirstName: 'Bruno',
+          scheduleID: 'sch-bruno-fx',
+          reportID: 'rep-bruno-fx',
+          reportDate: '2026-11-23T07:00:00',
+          patientID: 'pt-helena',
+          patientFirstName: 'Helena',
+        };
   return (request: ReceivedRequest) => {
     const body = request.body as Record<string, string>;
     switch (request.path.slice(1) as BackendOperation) {
       case 'getScheduleStarted': {
         const phone = body.phoneNumber.replace(/\D/g, '');
-        return { body: { ...shift(phone), day: '23/11/2026', start: '08:00', finish: '20:00', response: response[phone], shiftAllow: true, finishReminderSent: false, company: 'DEMO', cooperative: 'DEMO' } };
+        return {
+          body: {
+            ...shift(phone),
+            day: '23/11/2026',
+            start: '08:00',
+            finish: '20:00',
+            response: response[phone],
+            shiftAllow: true,
+            finishReminderSent: false,
+            company: 'DEMO',
+            cooperative: 'DEMO',
+          },
+        };
       }
       case 'updateWorkScheduleResponse':
         response[ANA] = body.responseValue;
@@ -46,7 +77,8 @@ describe('migrating from a real redis-server, then talking to the service', () =
   let backend: Awaited<ReturnType<typeof startScriptedServer>>;
   let t: TestService;
   const calls = (operation: BackendOperation) => backend.requests.filter((r) => r.path === `/${operation}`);
-  const say = async (phone: string, text: string) => (await t.post('/webhook/ingest', ingestBody(text, `+${phone}`), { 'X-Idempotency-Key': `k-${text}-${phone}-${Math.random()}` })).body;
+  const say = async (phone: string, text: string) =>
+    (await t.post('/webhook/ingest', ingestBody(text, `+${phone}`), { 'X-Idempotency-Key': `k-${text}-${phone}-${Math.random()}` })).body;
 
   beforeAll(async () => {
     [redis, backend] = await Promise.all([startRedisServer(), startScriptedServer(legacyBackend())]);

@@ -6,7 +6,7 @@ const topicsCtx: NluContext = { expecting: 'finalization_topics' };
 const read = (text: string, context: NluContext = { expecting: 'none' }) => analyseWithRules(text, context).understanding;
 
 describe('finalization topics (reference §4.4, T7)', () => {
-  it('when the first T7 message names food, water, sleep and urine, then three topics are filled in the caregiver\'s words', () => {
+  it("when the first T7 message names food, water, sleep and urine, then three topics are filled in the caregiver's words", () => {
     const u = read('comeu bem no almoço, tomou bastante água, dormiu a tarde toda, urinou normal', topicsCtx);
     expect(u.finalizationTopics).toEqual({
       alimentacao_hidratacao: 'comeu bem no almoço, tomou bastante água',

@@ -86,7 +86,7 @@ describe('vital signs (reference §4.2, cases E1–E13)', () => {
     expect(missing('PA 120x80 FC 78 FR 18 Sat 97')).toEqual(['Temp']);
   });
 
-  it('E11 (adapted; the summary text is the engine\'s): when vitals are read, then they come in the units the summary prints', () => {
+  it("E11 (adapted; the summary text is the engine's): when vitals are read, then they come in the units the summary prints", () => {
     const u = read('PA 120x80, FC 78 bpm, FR 18 irpm, Sat 97%, Temp 36.5°C');
     expect(`PA: ${u.vitals.PA}, FC: ${u.vitals.FC} bpm, FR: ${u.vitals.FR} irpm, Sat: ${u.vitals.Sat}%, Temp: ${u.vitals.Temp}°C`).toBe(
       'PA: 120x80, FC: 78 bpm, FR: 18 irpm, Sat: 97%, Temp: 36.5°C',

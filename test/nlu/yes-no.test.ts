@@ -6,10 +6,26 @@ const answer = (text: string) => rules.analyse(text, { expecting: 'yes_no' });
 const yesNo = (text: string) => answer(text).understanding.yesNo;
 
 describe('yes/no rules (reference §7.8, cases C1–C14)', () => {
-  it.each(['sim', 's', 'ok', 'okay', 'confirmo', 'confirma', 'confirmado', 'certo', 'perfeito', 'correto', 'positivo', 'afirmativo', 'concordo', 'aceito', 'pode', 'beleza', 'show', 'top'])(
-    'C1: when the answer is "%s", then it is a yes',
-    (text) => expect(yesNo(text)).toBe('yes'),
-  );
+  it.each([
+    'sim',
+    's',
+    'ok',
+    'okay',
+    'confirmo',
+    'confirma',
+    'confirmado',
+    'certo',
+    'perfeito',
+    'correto',
+    'positivo',
+    'afirmativo',
+    'concordo',
+    'aceito',
+    'pode',
+    'beleza',
+    'show',
+    'top',
+  ])('C1: when the answer is "%s", then it is a yes', (text) => expect(yesNo(text)).toBe('yes'));
 
   it.each(['👍', '✅', '✓', '1', 'yes', 'y'])('C2: when the answer is "%s", then it is a yes', (text) => expect(yesNo(text)).toBe('yes'));
 
@@ -25,10 +41,19 @@ describe('yes/no rules (reference §7.8, cases C1–C14)', () => {
 
   it.each(['👎', '❌', '✗', '0', 'no', 'nope'])('C5: when the answer is "%s", then it is a no', (text) => expect(yesNo(text)).toBe('no'));
 
-  it.each(['não confirmo', 'nao confirmo', 'não confere', 'nao confere', 'não é isso', 'nao e isso', 'não quero', 'nao quero', 'não aceito', 'nao aceito', 'não posso'])(
-    'C6: when the answer is the negative phrase "%s", then it is a no',
-    (text) => expect(yesNo(text)).toBe('no'),
-  );
+  it.each([
+    'não confirmo',
+    'nao confirmo',
+    'não confere',
+    'nao confere',
+    'não é isso',
+    'nao e isso',
+    'não quero',
+    'nao quero',
+    'não aceito',
+    'nao aceito',
+    'não posso',
+  ])('C6: when the answer is the negative phrase "%s", then it is a no', (text) => expect(yesNo(text)).toBe('no'));
 
   it.each([
     ['SIM!', 'yes'],

@@ -58,7 +58,8 @@ describe('failures and recovery', () => {
       const slow = a.post('/webhook/ingest', body, { 'X-Idempotency-Key': 'long-1' });
       await hold.reached;
       const lease = async () =>
-        (await a.service.dynamo.doc.send(new GetCommand({ TableName: `${a.prefix}Idempotency`, Key: { idempotencyKey: 'ingest:long-1' } }))).Item!.leaseExpiresAt as number;
+        (await a.service.dynamo.doc.send(new GetCommand({ TableName: `${a.prefix}Idempotency`, Key: { idempotencyKey: 'ingest:long-1' } }))).Item!
+          .leaseExpiresAt as number;
       const claimedUntil = await lease();
       a.clock.advance(600);
       await vi.waitFor(async () => expect(await lease()).toBeGreaterThan(claimedUntil), { timeout: 5_000, interval: 50 });
@@ -131,7 +132,14 @@ describe('failures and recovery', () => {
   it('when replies go out through the Graph API, then transient errors are retried, 131047 is recorded as failed, and the sweep resends what is left', async () => {
     const graph = await startFakeGraphApi();
     const logger = createLogger({ silent: true });
-    const sender = createMetaCloudSender({ graphUrl: graph.url, apiVersion: 'v21.0', phoneNumberId: '123', accessToken: 'token', logger, sleep: async () => {} });
+    const sender = createMetaCloudSender({
+      graphUrl: graph.url,
+      apiVersion: 'v21.0',
+      phoneNumberId: '123',
+      accessToken: 'token',
+      logger,
+      sleep: async () => {},
+    });
     const t = await startTestService({ overrides: { sender } });
     try {
       graph.script(graphError(2, { status: 500 }), { status: 200, body: { messages: [{ id: 'wamid.OUT1' }] } });

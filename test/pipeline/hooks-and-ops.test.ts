@@ -22,7 +22,11 @@ describe('template hook, bad input and ops', () => {
     expect(state.body.state.templates).toEqual(['pedir_sinais_vitais']);
     const conv = await t.get('/sessions/5511977770001/conversation');
     expect(conv.body.messages).toEqual([
-      expect.objectContaining({ role: 'system', text: "Template 'pedir_sinais_vitais' disparado", meta: expect.objectContaining({ template: 'pedir_sinais_vitais' }) }),
+      expect.objectContaining({
+        role: 'system',
+        text: "Template 'pedir_sinais_vitais' disparado",
+        meta: expect.objectContaining({ template: 'pedir_sinais_vitais' }),
+      }),
     ]);
     // Without a key, every call is a new event.
     expect((await t.post('/hooks/template-fired', body)).body.version).toBe(2);
@@ -62,7 +66,14 @@ describe('template hook, bad input and ops', () => {
   });
 
   it('when an ops endpoint is called without the bearer token or with a wrong one, then 401; health stays public', async () => {
-    for (const path of ['/sessions/5511977770001/state', '/sessions/5511977770001/conversation', '/sessions/5511977770001/pending-actions', '/debug/dynamo/tables', '/metrics/sessions', '/metrics']) {
+    for (const path of [
+      '/sessions/5511977770001/state',
+      '/sessions/5511977770001/conversation',
+      '/sessions/5511977770001/pending-actions',
+      '/debug/dynamo/tables',
+      '/metrics/sessions',
+      '/metrics',
+    ]) {
       expect((await t.get(path, null)).status, path).toBe(401);
       expect((await t.get(path, 'wrong-token-wrong-token')).status, path).toBe(401);
     }
@@ -93,7 +104,10 @@ describe('template hook, bad input and ops', () => {
     await t.post('/webhook/ingest', ingestBody('segredo clínico do paciente', '+5511977770003'), { 'X-Idempotency-Key': 'log-1' });
     const raw = t.lines.map((l) => JSON.stringify(l)).join('\n');
     expect(raw).not.toMatch(/5511977770003|5511999990001/);
-    const info = t.lines.filter((l) => l.level !== 'debug').map((l) => JSON.stringify(l)).join('\n');
+    const info = t.lines
+      .filter((l) => l.level !== 'debug')
+      .map((l) => JSON.stringify(l))
+      .join('\n');
     expect(info).not.toContain('segredo clínico');
     expect(info).not.toContain('eco: segredo');
   });

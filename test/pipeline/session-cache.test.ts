@@ -45,7 +45,9 @@ describe('turns with the session cache (DynamoDB Local)', () => {
   });
 
   const send = (t: TestService, text: string, phone: string) =>
-    t.post('/webhook/ingest', ingestBody(text, phone, `m-${Buffer.from(text).toString('hex')}`), { 'X-Idempotency-Key': `k-${Buffer.from(text).toString('hex')}-${phone.slice(-4)}` });
+    t.post('/webhook/ingest', ingestBody(text, phone, `m-${Buffer.from(text).toString('hex')}`), {
+      'X-Idempotency-Key': `k-${Buffer.from(text).toString('hex')}-${phone.slice(-4)}`,
+    });
   const reads = async (t: TestService) => {
     const { cache, read, reread } = (await t.get('/metrics/sessions')).body.session_reads as Record<string, number>;
     return { cache, read, reread, gets: t.service.dynamo.counter.total('GetItem') };
@@ -57,7 +59,8 @@ describe('turns with the session cache (DynamoDB Local)', () => {
     const after = await reads(t);
     return { result, cache: after.cache - before.cache, reread: after.reread - before.reread, gets: after.gets - before.gets };
   };
-  const texts = async (t: TestService, sessionId: string) => (await t.get(`/sessions/${sessionId}/state`)).body as { version: number; state: { texts: string[] } };
+  const texts = async (t: TestService, sessionId: string) =>
+    (await t.get(`/sessions/${sessionId}/state`)).body as { version: number; state: { texts: string[] } };
 
   it('when a session writes again to the same instance, then its state is not read back: one request fewer, same result', async () => {
     await send(a, 'primeira', '+5511955550001');

@@ -1,5 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metaButtonReply, metaEntry, metaChange, metaImage, metaStatus, metaText, metaWebhook, metaWebhookOf, newWamid, serialiseLikeMeta, signMetaBody } from '../support/meta-payloads.js';
+import {
+  metaButtonReply,
+  metaEntry,
+  metaChange,
+  metaImage,
+  metaStatus,
+  metaText,
+  metaWebhook,
+  metaWebhookOf,
+  newWamid,
+  serialiseLikeMeta,
+  signMetaBody,
+} from '../support/meta-payloads.js';
 import { APP_SECRET, VERIFY_TOKEN, startTestService, type TestService } from '../support/service.js';
 
 /** Polls a condition against the real server (processing is asynchronous after the 200). */
@@ -78,7 +90,12 @@ describe('Meta webhook', () => {
       statuses: [
         metaStatus({ id: `rec.${out[0].outboxId}`, status: 'delivered', bizOpaqueCallbackData: out[0].outboxId }),
         metaStatus({ id: `rec.${out[0].outboxId}`, status: 'sent', bizOpaqueCallbackData: out[0].outboxId }),
-        metaStatus({ id: `rec.${out[1].outboxId}`, status: 'failed', bizOpaqueCallbackData: out[1].outboxId, errors: [{ code: 131047, title: 'Re-engagement message' }] }),
+        metaStatus({
+          id: `rec.${out[1].outboxId}`,
+          status: 'failed',
+          bizOpaqueCallbackData: out[1].outboxId,
+          errors: [{ code: 131047, title: 'Re-engagement message' }],
+        }),
         metaStatus({ id: `rec.${out[1].outboxId}`, status: 'read', bizOpaqueCallbackData: out[1].outboxId }),
       ],
     });

@@ -7,7 +7,10 @@ describe('expression helper', () => {
   const expression = expressionsFor(TABLE_DEFS.conversationBuffer);
 
   it('when expressions use placeholders, then exactly the names and values they use are listed', () => {
-    const built = expression({ condition: 'attribute_exists(#sk) AND #status = :status', update: 'SET #owner = :owner' }, { status: 's', owner: 'o', unused: 1 });
+    const built = expression(
+      { condition: 'attribute_exists(#sk) AND #status = :status', update: 'SET #owner = :owner' },
+      { status: 's', owner: 'o', unused: 1 },
+    );
     expect(built).toEqual({
       ConditionExpression: 'attribute_exists(#sk) AND #status = :status',
       UpdateExpression: 'SET #owner = :owner',

@@ -12,7 +12,8 @@ describe('import request builders', () => {
 
   it('when a session is imported, then it is put only where none is live, at version 1, expiring with the source key', () => {
     const sessions = createSessionStore({ doc: {} as DynamoDBDocumentClient, clock, tableName: 'p_OrchestratorSessions', schema: stateSchema, ttlDays: 7 });
-    const put = sessions.importOp('5511999990001', createInitialState('5511999990001', '+5511999990001'), { expiresAt: clock.now() + 1_800_000, origin }).item.Put!;
+    const put = sessions.importOp('5511999990001', createInitialState('5511999990001', '+5511999990001'), { expiresAt: clock.now() + 1_800_000, origin }).item
+      .Put!;
     expect(put.ConditionExpression).toBe('(attribute_not_exists(#sessionId) OR #ttl < :nowSec)');
     expect(put.ExpressionAttributeValues).toEqual({ ':nowSec': Math.floor(clock.now() / 1000) });
     expect(put.Item).toMatchObject({ sessionId: '5511999990001', version: 1, ttl: Math.floor(clock.now() / 1000) + 1800, importedFrom: origin });
@@ -27,7 +28,14 @@ describe('import request builders', () => {
   it('when a delivery is imported, then a completed record is put only where none is live, until the source TTL', () => {
     const params = importedCompletionParams('p_Idempotency', 'wamid:wamid.X', clock.now() + 240_000, origin, clock.now());
     expect(params.ConditionExpression).toBe('(attribute_not_exists(#idempotencyKey) OR #ttl < :nowSec)');
-    expect(params.Item).toEqual({ idempotencyKey: 'wamid:wamid.X', status: 'completed', response: null, completedAt: clock.now(), ttl: Math.floor(clock.now() / 1000) + 240, importedFrom: origin });
+    expect(params.Item).toEqual({
+      idempotencyKey: 'wamid:wamid.X',
+      status: 'completed',
+      response: null,
+      completedAt: clock.now(),
+      ttl: Math.floor(clock.now() / 1000) + 240,
+      importedFrom: origin,
+    });
     expect(params.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
   });
 });

@@ -20,7 +20,16 @@ describe('journey request builders', () => {
 
   it('when a journey is created, then its PENDING header needs the key absent or expired, with its created event', () => {
     const { item, ops } = build.createOps('j', { m: 1 });
-    expect(item).toMatchObject({ journeyId: 'j', sk: 'journey', idempotencyKey: 'j', status: 'PENDING', version: 1, attempt: 0, retryCount: 0, ttl: nowSec + journeyTtlDays * 86_400 });
+    expect(item).toMatchObject({
+      journeyId: 'j',
+      sk: 'journey',
+      idempotencyKey: 'j',
+      status: 'PENDING',
+      version: 1,
+      attempt: 0,
+      retryCount: 0,
+      ttl: nowSec + journeyTtlDays * 86_400,
+    });
     expect(ops[0].item.Put).toMatchObject({
       ConditionExpression: '(attribute_not_exists(#pk) OR #ttl < :nowSec)',
       ExpressionAttributeNames: { '#pk': 'journeyId', '#ttl': 'ttl' },
@@ -35,16 +44,29 @@ describe('journey request builders', () => {
     const { expiresAt, ops } = build.acquireOps(seen, 'o', 5_000);
     expect(expiresAt).toBe(now + 5_000);
     expect(labels(ops)).toEqual(['journey.acquire', 'journey.event.run.started']);
-    expect(update(ops[0]).ConditionExpression).toBe('#version = :version AND #status IN (:pending, :inProgress, :failed) AND (attribute_not_exists(#leaseExpiresAt) OR #leaseExpiresAt < :now)');
+    expect(update(ops[0]).ConditionExpression).toBe(
+      '#version = :version AND #status IN (:pending, :inProgress, :failed) AND (attribute_not_exists(#leaseExpiresAt) OR #leaseExpiresAt < :now)',
+    );
     expect(update(ops[0]).UpdateExpression).toBe(
       `${STAMP}, #version = #version + :one, #status = :inProgress, #leaseOwner = :owner, #leaseExpiresAt = :expiresAt, #attempt = #attempt + :one REMOVE #errorMessage, #failedStep`,
     );
-    expect(update(ops[0]).ExpressionAttributeValues).toMatchObject({ ':version': 3, ':now': now, ':owner': 'o', ':expiresAt': now + 5_000, ':pending': 'PENDING', ':failed': 'FAILED' });
+    expect(update(ops[0]).ExpressionAttributeValues).toMatchObject({
+      ':version': 3,
+      ':now': now,
+      ':owner': 'o',
+      ':expiresAt': now + 5_000,
+      ':pending': 'PENDING',
+      ':failed': 'FAILED',
+    });
   });
 
   it('when the holder heartbeats, then only its lease (any status) moves on', () => {
     const { expiresAt, ops } = build.heartbeatOps(lease, 5_000);
-    expect(update(ops[0])).toMatchObject({ ConditionExpression: HELD, UpdateExpression: `${STAMP}, #leaseExpiresAt = :expiresAt`, ExpressionAttributeValues: { ':expiresAt': expiresAt, ':owner': 'o', ':runId': 'r1' } });
+    expect(update(ops[0])).toMatchObject({
+      ConditionExpression: HELD,
+      UpdateExpression: `${STAMP}, #leaseExpiresAt = :expiresAt`,
+      ExpressionAttributeValues: { ':expiresAt': expiresAt, ':owner': 'o', ':runId': 'r1' },
+    });
   });
 
   it('when a step is checkpointed, then the lease is renewed while IN_PROGRESS and a completed checkpoint is never overwritten', () => {
@@ -88,7 +110,11 @@ describe('journey request builders', () => {
     const ops = build.markCompensatedOps(lease, 'load');
     expect(labels(ops)).toEqual(['journey.compensating', 'journey.stepCompensated', 'journey.event.step.compensated']);
     expect(update(ops[0]).ExpressionAttributeValues).toMatchObject({ ':expected': 'FAILED' });
-    expect(update(ops[1])).toMatchObject({ Key: { journeyId: 'j', sk: 'step#load' }, UpdateExpression: 'SET #stepStatus = :compensated', ConditionExpression: 'attribute_exists(#sk) AND #runId = :runId' });
+    expect(update(ops[1])).toMatchObject({
+      Key: { journeyId: 'j', sk: 'step#load' },
+      UpdateExpression: 'SET #stepStatus = :compensated',
+      ConditionExpression: 'attribute_exists(#sk) AND #runId = :runId',
+    });
   });
 
   it('when an event is recorded, then it is a new history item of this run', () => {
@@ -107,15 +133,24 @@ describe('journey request builders', () => {
   it('when a journey is terminated, then the header the caller read must still be runnable', () => {
     const ops = build.terminateOps(seen, 'stop');
     expect(update(ops[0]).ConditionExpression).toBe('#version = :version AND #status IN (:pending, :inProgress, :failed)');
-    expect(update(ops[0]).UpdateExpression).toBe(`${STAMP}, #version = #version + :one, #status = :terminated, #reason = :reason REMOVE #leaseOwner, #leaseExpiresAt`);
+    expect(update(ops[0]).UpdateExpression).toBe(
+      `${STAMP}, #version = #version + :one, #status = :terminated, #reason = :reason REMOVE #leaseOwner, #leaseExpiresAt`,
+    );
   });
 
   it('when a journey is rearmed, then the unchanged header goes back to PENDING and the named checkpoints are deleted', () => {
     const ops = build.rearmOps(seen, ['b', 'c'], 'b');
     expect(labels(ops)).toEqual(['journey.rearm', 'journey.event.journey.resumed', 'journey.dropStep', 'journey.dropStep']);
     expect(update(ops[0]).ConditionExpression).toBe('#version = :version');
-    expect(update(ops[0]).UpdateExpression).toBe(`${STAMP}, #version = #version + :one, #status = :pending REMOVE #leaseOwner, #leaseExpiresAt, #resultJson, #errorMessage, #failedStep`);
+    expect(update(ops[0]).UpdateExpression).toBe(
+      `${STAMP}, #version = #version + :one, #status = :pending REMOVE #leaseOwner, #leaseExpiresAt, #resultJson, #errorMessage, #failedStep`,
+    );
     expect(ops[2].item.Delete).toEqual({ TableName: 'J', Key: { journeyId: 'j', sk: 'step#b' } });
-    expect(() => build.rearmOps(seen, Array.from({ length: 99 }, (_, i) => `s${i}`))).toThrow(expect.objectContaining({ code: 'journey.conflict' }));
+    expect(() =>
+      build.rearmOps(
+        seen,
+        Array.from({ length: 99 }, (_, i) => `s${i}`),
+      ),
+    ).toThrow(expect.objectContaining({ code: 'journey.conflict' }));
   });
 });

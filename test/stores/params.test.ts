@@ -63,7 +63,9 @@ describe('store request builders, one per write', () => {
   const stores = createStores({ doc: {} as DynamoDBDocumentClient, tables: tableNames('p_'), clock, ...storeSettings });
 
   it('when an entry with a dedup key and an outbox record is appended, then the marker needs its key absent or expired and the entry joins the unsent index', () => {
-    const [marker, entry] = stores.buffer.appendOps('s', { role: 'assistant', text: 't', at: now, dedupKey: 'k', outbox: { to: 's', payload: { text: 't' } } }).ops.map((o) => o.item.Put!);
+    const [marker, entry] = stores.buffer
+      .appendOps('s', { role: 'assistant', text: 't', at: now, dedupKey: 'k', outbox: { to: 's', payload: { text: 't' } } })
+      .ops.map((o) => o.item.Put!);
     expect(marker).toMatchObject({
       Item: { sessionId: 's', sk: 'd#k', ttl: nowSec + 7 * 86_400 },
       ConditionExpression: '(attribute_not_exists(#sk) OR #ttl < :nowSec)',
@@ -105,7 +107,16 @@ describe('store request builders, one per write', () => {
       'SET #status = :inProgress, #owner = :owner, leaseExpiresAt = :lease, payloadHash = :hash, #ttl = :ttl, attempt = if_not_exists(attempt, :zero) + :one, firstSeenAt = if_not_exists(firstSeenAt, :now) REMOVE #response',
     );
     expect(params.ExpressionAttributeValues).toEqual({
-      ':nowSec': nowSec, ':now': now, ':received': 'received', ':inProgress': 'in_progress', ':hash': 'h', ':owner': 'o', ':lease': now + 1_000, ':ttl': nowSec + 60, ':zero': 0, ':one': 1,
+      ':nowSec': nowSec,
+      ':now': now,
+      ':received': 'received',
+      ':inProgress': 'in_progress',
+      ':hash': 'h',
+      ':owner': 'o',
+      ':lease': now + 1_000,
+      ':ttl': nowSec + 60,
+      ':zero': 0,
+      ':one': 1,
     });
     expect(params).toMatchObject({ Key: { idempotencyKey: 'ingest:k' }, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
   });
@@ -124,7 +135,11 @@ describe('store request builders, one per write', () => {
 
   it('when a claim is released, then a plain one is deleted and an inbox one returns to received, both only by its owner', () => {
     const plain = releaseClaimOp('T', 'k', 'o', false).item;
-    expect(plain.Delete).toMatchObject({ Key: { idempotencyKey: 'k' }, ConditionExpression: '#owner = :owner AND #status = :inProgress', ExpressionAttributeValues: { ':owner': 'o', ':inProgress': 'in_progress' } });
+    expect(plain.Delete).toMatchObject({
+      Key: { idempotencyKey: 'k' },
+      ConditionExpression: '#owner = :owner AND #status = :inProgress',
+      ExpressionAttributeValues: { ':owner': 'o', ':inProgress': 'in_progress' },
+    });
     const inbox = releaseClaimOp('T', 'k', 'o', true).item.Update!;
     expect(inbox.UpdateExpression).toBe('SET #status = :received REMOVE #owner, leaseExpiresAt');
     expect(inbox.ConditionExpression).toBe('#owner = :owner AND #status = :inProgress');
@@ -136,7 +151,13 @@ describe('store request builders, one per write', () => {
     expect(params.UpdateExpression).toBe(
       'SET #status = :inProgress, #owner = :owner, leaseExpiresAt = :lease, payloadHash = :hash, #ttl = :ttl, attempt = :one, #event = :event, pendingShard = :shard, pendingSince = :now, firstSeenAt = :now REMOVE #response',
     );
-    expect(params.ExpressionAttributeValues).toMatchObject({ ':shard': 'inbox', ':owner': 'o', ':lease': now + 1_000, ':ttl': nowSec + 60, ':event': { a: 1 } });
+    expect(params.ExpressionAttributeValues).toMatchObject({
+      ':shard': 'inbox',
+      ':owner': 'o',
+      ':lease': now + 1_000,
+      ':ttl': nowSec + 60,
+      ':event': { a: 1 },
+    });
   });
 
   it('when a lock is acquired, then only a free or lapsed one is taken, with the next fence', () => {
@@ -161,21 +182,38 @@ describe('store request builders, one per write', () => {
     const op = confirmOp('T', now, 's', 'a').item.Update!;
     expect(op.ConditionExpression).toBe('#ttl >= :nowSec AND #status IN (:from0, :from1) AND expiresAt >= :now');
     expect(op.UpdateExpression).toBe('SET #status = :to, updatedAt = :now, #confirmedAt = :confirmedAt');
-    expect(op.ExpressionAttributeValues).toEqual({ ':nowSec': nowSec, ':from0': 'staged', ':from1': 'confirmed', ':now': now, ':to': 'confirmed', ':confirmedAt': now });
+    expect(op.ExpressionAttributeValues).toEqual({
+      ':nowSec': nowSec,
+      ':from0': 'staged',
+      ':from1': 'confirmed',
+      ':now': now,
+      ':to': 'confirmed',
+      ':confirmedAt': now,
+    });
   });
 
   it('when an action is claimed, then a confirmed one in time (or a lapsed claim) becomes executing and the marker keeps it open', () => {
     const [claim, marker] = claimOps('T', now, 's', 'a', 'w');
-    expect(claim.item.Update!.ConditionExpression).toBe('#ttl >= :nowSec AND ((#status = :confirmed AND expiresAt >= :now) OR (#status = :executing AND claimExpiresAt < :now))');
+    expect(claim.item.Update!.ConditionExpression).toBe(
+      '#ttl >= :nowSec AND ((#status = :confirmed AND expiresAt >= :now) OR (#status = :executing AND claimExpiresAt < :now))',
+    );
     expect(claim.item.Update!.ExpressionAttributeValues).toMatchObject({ ':owner': 'w', ':claimUntil': now + 60_000 });
-    expect(marker.item.Update).toMatchObject({ Key: { sessionId: 's', actionId: '#open' }, UpdateExpression: 'SET openUntil = :forever', ConditionExpression: 'openActionId = :id' });
+    expect(marker.item.Update).toMatchObject({
+      Key: { sessionId: 's', actionId: '#open' },
+      UpdateExpression: 'SET openUntil = :forever',
+      ConditionExpression: 'openActionId = :id',
+    });
   });
 
   it('when a turn only closes an action, then the transition comes first and the marker is cleared if it still names it', () => {
     const ops = stores.pendingActions.turnOps('s', { close: { actionId: 'a', to: 'expired' } });
     expect(ops.map((o) => o.label)).toEqual(['pendingAction.expired', 'pendingAction.marker']);
     expect(ops[0].item.Update!.ConditionExpression).toBe('#ttl >= :nowSec AND #status IN (:from0, :from1) AND expiresAt < :now');
-    expect(ops[1].item.Update).toMatchObject({ UpdateExpression: 'REMOVE openActionId, openUntil', ConditionExpression: 'openActionId = :id', ExpressionAttributeValues: { ':id': 'a' } });
+    expect(ops[1].item.Update).toMatchObject({
+      UpdateExpression: 'REMOVE openActionId, openUntil',
+      ConditionExpression: 'openActionId = :id',
+      ExpressionAttributeValues: { ':id': 'a' },
+    });
   });
 });
 

@@ -12,5 +12,13 @@ export function createCapturingLogger(level = 'debug'): { logger: Logger; lines:
     },
   });
   const logger = createLogger({ level, transports: [new winston.transports.Stream({ stream })] });
-  return { logger, lines: () => raw.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+  return {
+    logger,
+    lines: () =>
+      raw
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+  };
 }

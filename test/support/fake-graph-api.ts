@@ -12,9 +12,7 @@ export interface RecordedGraphRequest {
 }
 
 /** A scripted answer; `destroy` drops the connection without answering, `delayMs` holds the answer. */
-export type GraphResponseSpec =
-  | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
-  | { destroy: true };
+export type GraphResponseSpec = { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number } | { destroy: true };
 
 export interface FakeGraphApi {
   /** e.g. "http://127.0.0.1:54321" — use as WHATSAPP_GRAPH_URL. */

@@ -12,4 +12,3 @@ export function captureLogger(level = 'debug') {
   })();
   return { logger: createLogger({ level, transports: [transport] }), lines };
 }
-

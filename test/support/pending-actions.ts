@@ -20,7 +20,9 @@ export function pendingActionTestApi(store: PendingActionStore, deps: { doc: Dyn
 
   /** Strongly consistent read of one action. */
   async function get(sessionId: string, actionId: string): Promise<PendingAction | null> {
-    const out = await doc.send(new GetCommand({ TableName: tableName, Key: { [partitionKey.name]: sessionId, [sortKey.name]: actionId }, ConsistentRead: true }));
+    const out = await doc.send(
+      new GetCommand({ TableName: tableName, Key: { [partitionKey.name]: sessionId, [sortKey.name]: actionId }, ConsistentRead: true }),
+    );
     return out.Item && !isExpired(out.Item, clock.now(), ttlAttribute) ? toAction(out.Item) : null;
   }
 
@@ -59,7 +61,14 @@ export function pendingActionTestApi(store: PendingActionStore, deps: { doc: Dyn
 
     /** One action by id alone (a Scan: fine on a test's own small table). */
     async getById(actionId: string): Promise<PendingAction | null> {
-      const out = await doc.send(new ScanCommand({ TableName: tableName, FilterExpression: '#sk = :id', ExpressionAttributeNames: { '#sk': sortKey.name }, ExpressionAttributeValues: { ':id': actionId } }));
+      const out = await doc.send(
+        new ScanCommand({
+          TableName: tableName,
+          FilterExpression: '#sk = :id',
+          ExpressionAttributeNames: { '#sk': sortKey.name },
+          ExpressionAttributeValues: { ':id': actionId },
+        }),
+      );
       const item = out.Items?.[0];
       return item && !isExpired(item, clock.now(), ttlAttribute) ? toAction(item) : null;
     },

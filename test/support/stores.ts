@@ -87,16 +87,24 @@ function lockTestApi(store: LockStore) {
      * Runs fn under the lock, renewing the lease every third of it while fn runs. If a renewal
      * fails, `signal` aborts so fn can stop; the release then fails with LockLostError too.
      */
-    async withLock<T>(resource: string, owner: string, fn: (lease: LockLease, signal: AbortSignal) => Promise<T>, options: { timeoutMs: number; leaseMs: number }): Promise<T> {
+    async withLock<T>(
+      resource: string,
+      owner: string,
+      fn: (lease: LockLease, signal: AbortSignal) => Promise<T>,
+      options: { timeoutMs: number; leaseMs: number },
+    ): Promise<T> {
       const { leaseMs } = options;
       let lease: LockLease = await store.acquireWithWait(resource, owner, options);
       const lost = new AbortController();
-      const timer = setInterval(() => {
-        store.renew(lease, leaseMs).then(
-          (renewed) => (lease = renewed),
-          (error) => lost.abort(error),
-        );
-      }, Math.max(1, Math.floor(leaseMs / 3)));
+      const timer = setInterval(
+        () => {
+          store.renew(lease, leaseMs).then(
+            (renewed) => (lease = renewed),
+            (error) => lost.abort(error),
+          );
+        },
+        Math.max(1, Math.floor(leaseMs / 3)),
+      );
       try {
         return await fn(lease, lost.signal);
       } finally {

@@ -32,7 +32,6 @@ export function createTestEngine() {
   return { engine: engine as ConversationEngine<unknown>, seen, control };
 }
 
-
 /**
  * An understanding service that records when each message's turn was inside it (start/end) and can
  * hold a message until the test releases it — the way to make a turn "take time".

@@ -2,12 +2,7 @@ import type { z } from 'zod';
 import type { InboundMessage } from '../../contracts/engine.js';
 import { ValidationError } from '../../kernel/errors.js';
 import { normalisePhone } from '../../contracts/phone.js';
-import {
-  metaMessagesValueSchema,
-  metaWebhookEnvelopeSchema,
-  type MetaMessage,
-  type MetaStatusPayload,
-} from './schema.js';
+import { metaMessagesValueSchema, metaWebhookEnvelopeSchema, type MetaMessage, type MetaStatusPayload } from './schema.js';
 
 export const META_STATUSES = ['sent', 'delivered', 'read', 'failed'] as const;
 export type MetaStatusName = (typeof META_STATUSES)[number];
@@ -48,14 +43,31 @@ export interface MetaWebhookIssue {
 /** The body is not a Meta webhook we can read; `details.issues` lists where (routes answer 400). */
 export class MetaWebhookInvalidError extends ValidationError {
   constructor(readonly issues: MetaWebhookIssue[]) {
-    super(`invalid Meta webhook body: ${issues.slice(0, 3).map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, { issues });
+    super(
+      `invalid Meta webhook body: ${issues
+        .slice(0, 3)
+        .map((i) => `${i.path || '(root)'}: ${i.message}`)
+        .join('; ')}`,
+      { issues },
+    );
   }
 }
 
 /** Types Meta documents whose body we do not read: normalised with empty text, the engine decides. */
 const OTHER_KNOWN_TYPES = new Set([
-  'image', 'video', 'audio', 'document', 'sticker', 'location', 'contacts', 'reaction', 'order',
-  'system', 'request_welcome', 'unsupported', 'unknown',
+  'image',
+  'video',
+  'audio',
+  'document',
+  'sticker',
+  'location',
+  'contacts',
+  'reaction',
+  'order',
+  'system',
+  'request_welcome',
+  'unsupported',
+  'unknown',
 ]);
 
 /** Caps the issue list so a hostile 3 MB body cannot produce a 3 MB error. */

@@ -72,9 +72,7 @@ export const metaMessagesValueSchema = z.looseObject({
     display_phone_number: z.string().optional(),
     phone_number_id: z.string().min(1),
   }),
-  contacts: z
-    .array(z.looseObject({ wa_id: z.string().optional(), profile: z.looseObject({ name: z.string().optional() }).optional() }))
-    .optional(),
+  contacts: z.array(z.looseObject({ wa_id: z.string().optional(), profile: z.looseObject({ name: z.string().optional() }).optional() })).optional(),
   messages: z.array(metaMessageSchema).optional(),
   statuses: z.array(metaStatusSchema).optional(),
   errors: z.array(metaErrorSchema).optional(),

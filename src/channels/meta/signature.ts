@@ -13,11 +13,7 @@ const HEX = /^[0-9a-fA-F]+$/;
  * `timingSafeEqual` after a length check. Several secrets may be passed during a rotation.
  * Never throws: a missing, malformed or wrong-length header is simply `false`.
  */
-export function verifyMetaSignature(
-  rawBody: Buffer,
-  header: string | undefined,
-  appSecret: string | readonly string[],
-): boolean {
+export function verifyMetaSignature(rawBody: Buffer, header: string | undefined, appSecret: string | readonly string[]): boolean {
   if (typeof header !== 'string' || !Buffer.isBuffer(rawBody)) return false;
   const trimmed = header.trim();
   if (trimmed.slice(0, SIGNATURE_PREFIX.length).toLowerCase() !== SIGNATURE_PREFIX) return false;

@@ -82,11 +82,7 @@ function keepForResume(turn: TurnContext): boolean {
     intent: understanding.intent ?? prior.intent,
   };
   const flow =
-    hasClinicalContent(understanding) || understanding.intent === 'clinico'
-      ? 'clinico'
-      : wantsFinalization
-        ? 'finalizar'
-        : (state.resume?.flow ?? 'clinico');
+    hasClinicalContent(understanding) || understanding.intent === 'clinico' ? 'clinico' : wantsFinalization ? 'finalizar' : (state.resume?.flow ?? 'clinico');
   state.resume = { flow, reason: 'presence_required', payload, createdAt: turn.env.now };
   return hasClinicalContent(understanding) || hasTopics(understanding);
 }

@@ -1,11 +1,5 @@
 import type { z } from 'zod';
-import {
-  BACKEND_CONTRACTS,
-  type BackendOperation,
-  type BackendRequest,
-  type BackendResponse,
-  type Backends,
-} from '../../contracts/backends.js';
+import { BACKEND_CONTRACTS, type BackendOperation, type BackendRequest, type BackendResponse, type Backends } from '../../contracts/backends.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import { backoffDelay, retryPolicySchema, sleep, type RetryPolicyInput } from '../../kernel/retry.js';
@@ -47,8 +41,7 @@ const BACKEND_RETRY = { initialDelayMs: 100, maxDelayMs: 2_000, jitter: 'full' }
 
 type Attempt<T> = { ok: true; value: T } | { ok: false; error: BackendError; transient: boolean };
 
-const issuesOf = (error: z.ZodError) =>
-  error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message }));
+const issuesOf = (error: z.ZodError) => error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message }));
 
 /** Builds the six backend clients: POST JSON with timeout, retries with full-jitter backoff and a breaker each. */
 export function createBackends(options: BackendsOptions): HttpBackends {
@@ -95,9 +88,7 @@ export function createBackends(options: BackendsOptions): HttpBackends {
       return {
         ok: false,
         transient: true,
-        error: timedOut
-          ? new BackendTimeoutError(operation, options.timeoutMs, attempt, error)
-          : new BackendUnreachableError(operation, attempt, error),
+        error: timedOut ? new BackendTimeoutError(operation, options.timeoutMs, attempt, error) : new BackendUnreachableError(operation, attempt, error),
       };
     }
     if (status < 200 || status > 299) {
@@ -124,11 +115,7 @@ export function createBackends(options: BackendsOptions): HttpBackends {
   return {
     circuitState: (operation) => breakerFor(operation).state(),
 
-    async call<Op extends BackendOperation>(
-      operation: Op,
-      request: BackendRequest<Op>,
-      callOptions: { idempotencyKey: string },
-    ): Promise<BackendResponse<Op>> {
+    async call<Op extends BackendOperation>(operation: Op, request: BackendRequest<Op>, callOptions: { idempotencyKey: string }): Promise<BackendResponse<Op>> {
       const parsedRequest = BACKEND_CONTRACTS[operation].request.safeParse(request);
       if (!parsedRequest.success) throw new BackendInvalidRequestError(operation, issuesOf(parsedRequest.error));
       const body = JSON.stringify(parsedRequest.data);

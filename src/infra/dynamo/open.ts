@@ -27,7 +27,12 @@ export async function openDynamo(config: Config, options: { requestTimeoutMs?: n
     local = await startDynamoLocal({ dataDir: config.DYNAMODB_DATA_DIR });
     endpoint = local.endpoint;
   }
-  const dynamo = createDynamo({ region: config.AWS_REGION, endpoint, credentials: credentialsFor(config, endpoint), requestTimeoutMs: options.requestTimeoutMs });
+  const dynamo = createDynamo({
+    region: config.AWS_REGION,
+    endpoint,
+    credentials: credentialsFor(config, endpoint),
+    requestTimeoutMs: options.requestTimeoutMs,
+  });
   const close = async () => {
     dynamo.destroy();
     await local?.stop();

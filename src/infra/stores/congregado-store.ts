@@ -80,7 +80,12 @@ const AT_VERSION = '#version = :expected';
 
 /** Pure: the conditional put for a save that read version `expected` (0 = none). */
 export function saveParams(tableName: string, item: Item, expected: number): PutCommandInput {
-  return { TableName: tableName, Item: item, ...expression({ condition: expected === 0 ? ABSENT : AT_VERSION }, { expected }), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' };
+  return {
+    TableName: tableName,
+    Item: item,
+    ...expression({ condition: expected === 0 ? ABSENT : AT_VERSION }, { expected }),
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
 }
 
 /** Builds the congregado store over the CongregadoData table. */
@@ -154,7 +159,11 @@ export function createCongregadoStore(deps: StoreDeps): CongregadoStore {
     get,
 
     async findByIdempotencyKey(idempotencyKey) {
-      const items = await queryAll(doc, { TableName: tableName, IndexName: BY_HASH.name, ...expression({ keyCondition: `#${HASH_ATTR} = :hash` }, { hash: idempotencyKey }) });
+      const items = await queryAll(doc, {
+        TableName: tableName,
+        IndexName: BY_HASH.name,
+        ...expression({ keyCondition: `#${HASH_ATTR} = :hash` }, { hash: idempotencyKey }),
+      });
       return items.map(toRecord);
     },
 

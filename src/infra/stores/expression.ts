@@ -62,11 +62,7 @@ export function expressionsFor(def: TableDef) {
 
 /** Pure: an UpdateExpression from its clauses (empty clauses left out). */
 export function update({ set = [], add = [], remove = [] }: { set?: string[]; add?: string[]; remove?: string[] }): string {
-  return [
-    set.length ? `SET ${set.join(', ')}` : '',
-    add.length ? `ADD ${add.join(', ')}` : '',
-    remove.length ? `REMOVE ${remove.join(', ')}` : '',
-  ]
+  return [set.length ? `SET ${set.join(', ')}` : '', add.length ? `ADD ${add.join(', ')}` : '', remove.length ? `REMOVE ${remove.join(', ')}` : '']
     .filter(Boolean)
     .join(' ');
 }
@@ -85,7 +81,12 @@ export const or = (...parts: Part[]) => parts.filter(Boolean).join(' OR ');
 /** Pure: `<operand> IN (:prefix0, :prefix1, …)` and the values it names. */
 export function isOneOf(operand: string, prefix: string, list: readonly unknown[]): { text: string; values: Record<string, unknown> } {
   const values = Object.fromEntries(list.map((item, i) => [`${prefix}${i}`, item]));
-  return { text: `${operand} IN (${Object.keys(values).map((v) => `:${v}`).join(', ')})`, values };
+  return {
+    text: `${operand} IN (${Object.keys(values)
+      .map((v) => `:${v}`)
+      .join(', ')})`,
+    values,
+  };
 }
 
 // Named condition parts. DynamoDB Local never deletes by TTL and the real service lags by days,

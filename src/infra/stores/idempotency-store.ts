@@ -68,7 +68,10 @@ export function claimParams(tableName: string, key: string, hash: string, owner:
     Key: { [KEY]: key },
     ...expression(
       {
-        update: update({ set: [...CLAIMED, 'attempt = if_not_exists(attempt, :zero) + :one', 'firstSeenAt = if_not_exists(firstSeenAt, :now)'], remove: ['#response'] }),
+        update: update({
+          set: [...CLAIMED, 'attempt = if_not_exists(attempt, :zero) + :one', 'firstSeenAt = if_not_exists(firstSeenAt, :now)'],
+          remove: ['#response'],
+        }),
         condition: or(absentOrExpired(KEY), RECEIVED, LEASE_PASSED),
       },
       { ...claimedValues(owner, hash, now, options), zero: 0, one: 1 },
@@ -85,7 +88,10 @@ export function completeOp(tableName: string, key: string, owner: string, respon
     'idempotency.complete',
     key,
     owner,
-    update({ set: ['#status = :completed', '#response = :response', '#ttl = :ttl', 'completedAt = :now'], remove: [PENDING.partitionKey.name, PENDING.sortKey.name] }),
+    update({
+      set: ['#status = :completed', '#response = :response', '#ttl = :ttl', 'completedAt = :now'],
+      remove: [PENDING.partitionKey.name, PENDING.sortKey.name],
+    }),
     { response: response ?? null, ttl: epochSeconds(now + ttlMs), now },
   );
 }
@@ -103,7 +109,14 @@ export function releaseOp(tableName: string, key: string, owner: string, inbox: 
   if (inbox) return heldOp(tableName, 'idempotency.release', key, owner, 'SET #status = :received REMOVE #owner, leaseExpiresAt', {});
   return {
     label: 'idempotency.release',
-    item: { Delete: { TableName: tableName, Key: { [KEY]: key }, ...expression({ condition: HELD }, { ...statusValues, owner }), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+    item: {
+      Delete: {
+        TableName: tableName,
+        Key: { [KEY]: key },
+        ...expression({ condition: HELD }, { ...statusValues, owner }),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
     onConditionFailed: (current) => notOwner(key, owner, current),
   };
 }
@@ -115,7 +128,14 @@ export function releaseOp(tableName: string, key: string, owner: string, inbox: 
 export function importedCompletionParams(tableName: string, key: string, expiresAt: number, origin: ImportOrigin, now: number): PutCommandInput {
   return {
     TableName: tableName,
-    Item: { [KEY]: key, status: IDEMPOTENCY_STATUS.completed, response: null, completedAt: now, [DEF.ttlAttribute]: epochSeconds(expiresAt), importedFrom: origin },
+    Item: {
+      [KEY]: key,
+      status: IDEMPOTENCY_STATUS.completed,
+      response: null,
+      completedAt: now,
+      [DEF.ttlAttribute]: epochSeconds(expiresAt),
+      importedFrom: origin,
+    },
     ...expression({ condition: absentOrExpired(KEY) }, nowValues(now)),
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
@@ -169,7 +189,8 @@ export function createIdempotencyStore({ doc, tableName, clock }: StoreDeps): Id
       await sendOne(doc, releaseOp(tableName, key, owner, current.Item?.event !== undefined));
     },
 
-    recordImported: (key, expiresAt, origin) => writeIf(() => doc.send(new PutCommand(importedCompletionParams(tableName, key, expiresAt, origin, clock.now())))),
+    recordImported: (key, expiresAt, origin) =>
+      writeIf(() => doc.send(new PutCommand(importedCompletionParams(tableName, key, expiresAt, origin, clock.now())))),
   };
 }
 

@@ -41,7 +41,10 @@ export function storeParams(tableName: string, key: string, hash: string, event:
     Key: { [KEY]: key },
     ...expression(
       {
-        update: update({ set: [...CLAIMED, 'attempt = :one', '#event = :event', `${SHARD} = :shard`, `${SINCE} = :now`, 'firstSeenAt = :now'], remove: ['#response'] }),
+        update: update({
+          set: [...CLAIMED, 'attempt = :one', '#event = :event', `${SHARD} = :shard`, `${SINCE} = :now`, 'firstSeenAt = :now'],
+          remove: ['#response'],
+        }),
         condition: absentOrExpired(KEY),
       },
       { ...claimedValues(options.owner, hash, now, options), one: 1, event, shard: INBOX_SHARD },

@@ -2,7 +2,20 @@ import { epochSeconds, type Clock } from '../../kernel/clock.js';
 import { AppError, ConflictError } from '../../kernel/errors.js';
 import { monotonicFactory } from '../../kernel/ids.js';
 import { absentOrExpired, and, expressionsFor, nowValues, update } from './expression.js';
-import { DEF, EVENT_PREFIX, HEADER_SK, PK, SK, STEP_PREFIX, TTL, serialise, type JourneyLease, type JourneyRecord, type JourneyStatus, type StepCheckpoint } from './journey-items.js';
+import {
+  DEF,
+  EVENT_PREFIX,
+  HEADER_SK,
+  PK,
+  SK,
+  STEP_PREFIX,
+  TTL,
+  serialise,
+  type JourneyLease,
+  type JourneyRecord,
+  type JourneyStatus,
+  type StepCheckpoint,
+} from './journey-items.js';
 import type { Item } from './store-deps.js';
 import type { TxOp } from './transaction.js';
 
@@ -26,7 +39,14 @@ const STATUS_IS = '#status = :expected';
 const STEP_OPEN = '(attribute_not_exists(#sk) OR #runId <> :runId OR #stepStatus <> :completed)';
 
 /** The status values the conditions and updates name. */
-const STATUS_VALUES = { pending: 'PENDING', inProgress: 'IN_PROGRESS', completed: 'COMPLETED', failed: 'FAILED', terminated: 'TERMINATED', compensated: 'COMPENSATED' } satisfies Record<string, JourneyStatus>;
+const STATUS_VALUES = {
+  pending: 'PENDING',
+  inProgress: 'IN_PROGRESS',
+  completed: 'COMPLETED',
+  failed: 'FAILED',
+  terminated: 'TERMINATED',
+  compensated: 'COMPENSATED',
+} satisfies Record<string, JourneyStatus>;
 
 interface UpdateParts {
   set?: string[];
@@ -53,7 +73,9 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
   function eventOp(journeyId: string, runId: string, type: string, data: Record<string, unknown> = {}): TxOp {
     return {
       label: `journey.event.${type}`,
-      item: { Put: { TableName: tableName, Item: { [PK]: journeyId, [SK]: `${EVENT_PREFIX}${nextId(clock.now())}`, runId, type, at: iso(), data, [TTL]: ttl() } } },
+      item: {
+        Put: { TableName: tableName, Item: { [PK]: journeyId, [SK]: `${EVENT_PREFIX}${nextId(clock.now())}`, runId, type, at: iso(), data, [TTL]: ttl() } },
+      },
       onConditionFailed: () => conflict(journeyId, 'event id collision'),
     };
   }
@@ -142,7 +164,14 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
       };
       const put: TxOp = {
         label: 'journey.create',
-        item: { Put: { TableName: tableName, Item: item, ...expression({ condition: absentOrExpired('pk') }, nowValues(clock.now())), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+        item: {
+          Put: {
+            TableName: tableName,
+            Item: item,
+            ...expression({ condition: absentOrExpired('pk') }, nowValues(clock.now())),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
         onConditionFailed: (current) => conflict(journeyId, 'already exists', current),
       };
       return { item, ops: [put, eventOp(journeyId, item.runId, 'journey.created', { metadata })] };
@@ -156,7 +185,10 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
         seen,
         'journey.acquire',
         and(RUNNABLE_STATUS, LEASE_FREE),
-        { set: ['#status = :inProgress', '#leaseOwner = :owner', '#leaseExpiresAt = :expiresAt', '#attempt = #attempt + :one'], remove: ['#errorMessage', '#failedStep'] },
+        {
+          set: ['#status = :inProgress', '#leaseOwner = :owner', '#leaseExpiresAt = :expiresAt', '#attempt = #attempt + :one'],
+          remove: ['#errorMessage', '#failedStep'],
+        },
         { now, owner, expiresAt },
       );
       const takeover = seen.status === 'IN_PROGRESS' ? { previousOwner: seen.leaseOwner } : {};
@@ -169,7 +201,10 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
     },
 
     checkpointOps(lease: JourneyLease, step: StepCheckpoint, leaseMs: number): TxOp[] {
-      return [heldOp(lease, 'journey.renew', 'IN_PROGRESS', { set: ['#leaseExpiresAt = :expiresAt'] }, { expiresAt: clock.now() + leaseMs }), ...stepOps(lease, step)];
+      return [
+        heldOp(lease, 'journey.renew', 'IN_PROGRESS', { set: ['#leaseExpiresAt = :expiresAt'] }, { expiresAt: clock.now() + leaseMs }),
+        ...stepOps(lease, step),
+      ];
     },
 
     recordRetryOps(lease: JourneyLease, data: { step: string; attempt: number; error: string; delayMs: number }): TxOp[] {
@@ -188,7 +223,10 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
           lease,
           'journey.complete',
           'IN_PROGRESS',
-          { set: ['#status = :completed', '#resultJson = :result', '#version = #version + :one'], remove: ['#leaseOwner', '#leaseExpiresAt', '#errorMessage', '#failedStep'] },
+          {
+            set: ['#status = :completed', '#resultJson = :result', '#version = #version + :one'],
+            remove: ['#leaseOwner', '#leaseExpiresAt', '#errorMessage', '#failedStep'],
+          },
           { result: resultJson },
         ),
         eventOp(lease.journeyId, lease.runId, 'journey.completed'),
@@ -198,7 +236,13 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
     /** IN_PROGRESS → FAILED; the lease is kept so compensation runs under it. */
     failOps(lease: JourneyLease, data: { step: string; error: string }): TxOp[] {
       return [
-        heldOp(lease, 'journey.fail', 'IN_PROGRESS', { set: ['#status = :failed', '#errorMessage = :error', '#failedStep = :step', '#version = #version + :one'] }, data),
+        heldOp(
+          lease,
+          'journey.fail',
+          'IN_PROGRESS',
+          { set: ['#status = :failed', '#errorMessage = :error', '#failedStep = :step', '#version = #version + :one'] },
+          data,
+        ),
         eventOp(lease.journeyId, lease.runId, 'journey.failed', data),
       ];
     },
@@ -210,7 +254,10 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
           Update: {
             TableName: tableName,
             Key: { [PK]: lease.journeyId, [SK]: `${STEP_PREFIX}${step}` },
-            ...expression({ update: 'SET #stepStatus = :compensated', condition: 'attribute_exists(#sk) AND #runId = :runId' }, { runId: lease.runId, compensated: STATUS_VALUES.compensated }),
+            ...expression(
+              { update: 'SET #stepStatus = :compensated', condition: 'attribute_exists(#sk) AND #runId = :runId' },
+              { runId: lease.runId, compensated: STATUS_VALUES.compensated },
+            ),
           },
         },
         onConditionFailed: () => conflict(lease.journeyId, `step ${step} has no checkpoint to compensate`),
@@ -225,13 +272,25 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
     /** FAILED (owned) → COMPENSATED or stays FAILED; releases the lease. */
     finishFailureOps(lease: JourneyLease, outcome: 'COMPENSATED' | 'FAILED'): TxOp[] {
       return [
-        heldOp(lease, 'journey.finishFailure', 'FAILED', { set: ['#status = :outcome', '#version = #version + :one'], remove: ['#leaseOwner', '#leaseExpiresAt'] }, { outcome }),
+        heldOp(
+          lease,
+          'journey.finishFailure',
+          'FAILED',
+          { set: ['#status = :outcome', '#version = #version + :one'], remove: ['#leaseOwner', '#leaseExpiresAt'] },
+          { outcome },
+        ),
         ...(outcome === 'COMPENSATED' ? [eventOp(lease.journeyId, lease.runId, 'journey.compensated')] : []),
       ];
     },
 
     terminateOps(seen: JourneyRecord, reason: string): TxOp[] {
-      const op = versionedOp(seen, 'journey.terminate', RUNNABLE_STATUS, { set: ['#status = :terminated', '#reason = :reason'], remove: ['#leaseOwner', '#leaseExpiresAt'] }, { reason });
+      const op = versionedOp(
+        seen,
+        'journey.terminate',
+        RUNNABLE_STATUS,
+        { set: ['#status = :terminated', '#reason = :reason'], remove: ['#leaseOwner', '#leaseExpiresAt'] },
+        { reason },
+      );
       return [op, eventOp(seen.journeyId, seen.runId, 'journey.terminated', { reason, from: seen.status })];
     },
 
@@ -242,13 +301,20 @@ export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDep
      */
     rearmOps(seen: JourneyRecord, dropSteps: string[], fromStep?: string): TxOp[] {
       if (dropSteps.length > MAX_DROPPED_STEPS) throw new AppError('journey.conflict', `cannot resume over ${dropSteps.length} steps at once`);
-      const op = versionedOp(seen, 'journey.rearm', undefined, { set: ['#status = :pending'], remove: ['#leaseOwner', '#leaseExpiresAt', '#resultJson', '#errorMessage', '#failedStep'] });
+      const op = versionedOp(seen, 'journey.rearm', undefined, {
+        set: ['#status = :pending'],
+        remove: ['#leaseOwner', '#leaseExpiresAt', '#resultJson', '#errorMessage', '#failedStep'],
+      });
       const deletes: TxOp[] = dropSteps.map((name) => ({
         label: 'journey.dropStep',
         item: { Delete: { TableName: tableName, Key: { [PK]: seen.journeyId, [SK]: `${STEP_PREFIX}${name}` } } },
         onConditionFailed: () => conflict(seen.journeyId, `step ${name} changed`),
       }));
-      return [op, eventOp(seen.journeyId, seen.runId, 'journey.resumed', { from: seen.status, fromStep: fromStep ?? null, droppedSteps: dropSteps }), ...deletes];
+      return [
+        op,
+        eventOp(seen.journeyId, seen.runId, 'journey.resumed', { from: seen.status, fromStep: fromStep ?? null, droppedSteps: dropSteps }),
+        ...deletes,
+      ];
     },
   };
 }

@@ -52,7 +52,11 @@ export function createJourneyStore(deps: JourneyStoreDeps): JourneyStore {
   const send = (ops: Parameters<typeof transactWrite>[1]) => transactWrite(doc, ops);
 
   const queryPrefix = (journeyId: string, prefix: string) =>
-    queryAll(doc, { TableName: tableName, ...expression({ keyCondition: '#pk = :pk AND begins_with(#sk, :prefix)' }, { pk: journeyId, prefix }), ConsistentRead: true });
+    queryAll(doc, {
+      TableName: tableName,
+      ...expression({ keyCondition: '#pk = :pk AND begins_with(#sk, :prefix)' }, { pk: journeyId, prefix }),
+      ConsistentRead: true,
+    });
 
   const store: JourneyStore = {
     async create({ journeyId, metadata = {} }) {

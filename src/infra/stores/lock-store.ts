@@ -27,9 +27,7 @@ export interface LockLease {
   committedVersion?: number;
 }
 
-export type AcquireResult =
-  | ({ acquired: true } & LockLease)
-  | { acquired: false; holder?: string; expiresAt?: number };
+export type AcquireResult = ({ acquired: true } & LockLease) | { acquired: false; holder?: string; expiresAt?: number };
 
 export interface LockStoreOptions extends StoreDeps {
   leaseMs: number;
@@ -121,10 +119,18 @@ export function createLockStore(options: LockStoreOptions): LockStore {
   async function acquire(resource: string, owner: string, leaseMs = options.leaseMs): Promise<AcquireResult> {
     const now = clock.now();
     const result = await writeIf(() => doc.send(new UpdateCommand(acquireParams(tableName, resource, owner, leaseMs, now))));
-    if (!result.written) return { acquired: false, holder: result.current?.owner as string | undefined, expiresAt: result.current?.expiresAt as number | undefined };
+    if (!result.written)
+      return { acquired: false, holder: result.current?.owner as string | undefined, expiresAt: result.current?.expiresAt as number | undefined };
     const stored = result.output.Attributes!;
     // committedVersion: what the previous holder committed (see releaseOp), to detect a stale parallel read.
-    return { acquired: true, resource, owner, fence: stored.fence as number, expiresAt: now + leaseMs, committedVersion: stored.committedVersion as number | undefined };
+    return {
+      acquired: true,
+      resource,
+      owner,
+      fence: stored.fence as number,
+      expiresAt: now + leaseMs,
+      committedVersion: stored.committedVersion as number | undefined,
+    };
   }
 
   return {

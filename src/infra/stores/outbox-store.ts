@@ -70,7 +70,10 @@ export function claimUnsentParams(tableName: string, entry: { sessionId: string;
   return {
     TableName: tableName,
     Key: { [PK]: entry.sessionId, [SK]: entry.sk },
-    ...expression({ update: `SET ${SINCE} = :now`, condition: `${SHARD} = :shard AND ${SINCE} = :listed` }, { now, shard: PENDING_SHARD, listed: entry.outboxSince }),
+    ...expression(
+      { update: `SET ${SINCE} = :now`, condition: `${SHARD} = :shard AND ${SINCE} = :listed` },
+      { now, shard: PENDING_SHARD, listed: entry.outboxSince },
+    ),
   };
 }
 
@@ -78,7 +81,12 @@ export function claimUnsentParams(tableName: string, entry: { sessionId: string;
  * Pure: moves an entry's delivery status forward (and leaves the unsent index); `extra` is
  * recorded with it. A lower or equal rank never overwrites, and failed is final.
  */
-export function advanceParams(tableName: string, at: { sessionId: string; sk: string }, status: Exclude<OutboxStatus, 'pending'>, extra: Record<string, unknown>): UpdateCommandInput {
+export function advanceParams(
+  tableName: string,
+  at: { sessionId: string; sk: string },
+  status: Exclude<OutboxStatus, 'pending'>,
+  extra: Record<string, unknown>,
+): UpdateCommandInput {
   return {
     TableName: tableName,
     Key: { [PK]: at.sessionId, [SK]: at.sk },
@@ -109,7 +117,12 @@ export interface OutboxStore {
    * Applies a provider status webhook (sent < delivered < read; failed is terminal). Out-of-order
    * or repeated statuses are ignored: false when nothing changed or the entry is unknown.
    */
-  applyStatus(providerMessageId: string, status: Exclude<OutboxStatus, 'pending'>, error?: Record<string, unknown>, at?: { sessionId: string; sk: string }): Promise<boolean>;
+  applyStatus(
+    providerMessageId: string,
+    status: Exclude<OutboxStatus, 'pending'>,
+    error?: Record<string, unknown>,
+    at?: { sessionId: string; sk: string },
+  ): Promise<boolean>;
 }
 
 /** Builds the outbox store over the ConversationBuffer table. */
@@ -133,7 +146,13 @@ export function createOutboxStore({ doc, tableName, clock }: StoreDeps): OutboxS
       const now = clock.now();
       return (out.Items ?? [])
         .filter((i) => !isExpired(i, now, TTL))
-        .map((i) => ({ sessionId: i[PK] as string, sk: i[SK] as string, text: i.text as string, outbox: i.outbox as OutboxRecord | undefined, outboxSince: i[SINCE] as number }));
+        .map((i) => ({
+          sessionId: i[PK] as string,
+          sk: i[SK] as string,
+          text: i.text as string,
+          outbox: i.outbox as OutboxRecord | undefined,
+          outboxSince: i[SINCE] as number,
+        }));
     },
 
     async claimUnsent(entry) {

@@ -135,7 +135,10 @@ export function turnOps(tableName: string, now: number, sessionId: string, chang
   const closing = close ? [transitionOp(tableName, now, sessionId, close.actionId, close.to, closeRule(close))] : [];
   if (!open) {
     if (!close) return [];
-    return [...closing, markerOp(tableName, sessionId, 'REMOVE openActionId, openUntil', 'openActionId = :id', { id: close.actionId }, noLongerOpen(sessionId, close.actionId))];
+    return [
+      ...closing,
+      markerOp(tableName, sessionId, 'REMOVE openActionId, openUntil', 'openActionId = :id', { id: close.actionId }, noLongerOpen(sessionId, close.actionId)),
+    ];
   }
   const created: TxOp = {
     label: 'pendingAction.create',
@@ -191,7 +194,14 @@ export function claimOps(tableName: string, now: number, sessionId: string, acti
     },
     onConditionFailed: (current) => transitionConflict(sessionId, actionId, 'executing', current),
   };
-  const marker = markerOp(tableName, sessionId, 'SET openUntil = :forever', 'openActionId = :id', { id: actionId, forever: FOREVER }, noLongerOpen(sessionId, actionId));
+  const marker = markerOp(
+    tableName,
+    sessionId,
+    'SET openUntil = :forever',
+    'openActionId = :id',
+    { id: actionId, forever: FOREVER },
+    noLongerOpen(sessionId, actionId),
+  );
   return [claim, marker];
 }
 

@@ -2,7 +2,18 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { PendingActionDraft } from '../../contracts/engine.js';
 import { TABLE_DEFS, indexNamed } from '../tables.js';
 import { LIVE, expressionsFor, nowValues } from './expression.js';
-import { OPEN_STATUSES, PK, SK, claimOps, confirmOp, toAction, turnOps, type ActionStatus, type CloseChange, type PendingAction } from './pending-action-requests.js';
+import {
+  OPEN_STATUSES,
+  PK,
+  SK,
+  claimOps,
+  confirmOp,
+  toAction,
+  turnOps,
+  type ActionStatus,
+  type CloseChange,
+  type PendingAction,
+} from './pending-action-requests.js';
 import { guard, isExpired, queryAll, queryPages, type StoreDeps } from './store-deps.js';
 import { sendOne, transactWrite, type TxOp } from './transaction.js';
 

@@ -128,7 +128,14 @@ export function createSessionStore<S>(options: SessionStoreOptions<S>): SessionS
         item: {
           Put: {
             TableName: tableName,
-            Item: { [KEY]: sessionId, state: storable(sessionId, state), version: 1, updatedAt: new Date(now).toISOString(), [TTL]: epochSeconds(expiresAt), importedFrom: origin },
+            Item: {
+              [KEY]: sessionId,
+              state: storable(sessionId, state),
+              version: 1,
+              updatedAt: new Date(now).toISOString(),
+              [TTL]: epochSeconds(expiresAt),
+              importedFrom: origin,
+            },
             // Whatever is stored and live is newer than the import: never overwritten.
             ...expression({ condition: absentOrExpired(KEY) }, nowValues(now)),
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

@@ -40,7 +40,9 @@ export function conditionFailedItem(error: unknown): Item | undefined {
   const item = (error as { Item?: Item }).Item;
   if (!item) return undefined;
   // The document client does not unmarshall error payloads: detect AttributeValue shapes.
-  const looksMarshalled = Object.values(item).every((v) => v && typeof v === 'object' && Object.keys(v).length === 1 && /^(S|N|B|BOOL|NULL|M|L|SS|NS|BS)$/.test(Object.keys(v)[0]));
+  const looksMarshalled = Object.values(item).every(
+    (v) => v && typeof v === 'object' && Object.keys(v).length === 1 && /^(S|N|B|BOOL|NULL|M|L|SS|NS|BS)$/.test(Object.keys(v)[0]),
+  );
   return looksMarshalled ? unmarshall(item as Parameters<typeof unmarshall>[0]) : item;
 }
 
@@ -64,11 +66,7 @@ export async function writeIf<T>(send: () => Promise<T>): Promise<Written<T>> {
  * Runs a Query page after page (DynamoDB pages at 1 MB) until the last page, or until `onPage`
  * returns false (the caller has enough).
  */
-export async function queryPages(
-  doc: DynamoDBDocumentClient,
-  input: QueryCommandInput,
-  onPage: (page: QueryCommandOutput) => boolean | void,
-): Promise<void> {
+export async function queryPages(doc: DynamoDBDocumentClient, input: QueryCommandInput, onPage: (page: QueryCommandOutput) => boolean | void): Promise<void> {
   let startKey: Item | undefined;
   do {
     const page = await guard(() => doc.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey })));

@@ -32,7 +32,10 @@ const consolidationSchema = z.object({
 const engineSchema = z
   .object({
     /** DuckDB `memory_limit`; above it, sorts and windows spill to `temp_directory`. */
-    memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'like "512MB" or "2GB"').default('512MB'),
+    memory_limit: z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'like "512MB" or "2GB"')
+      .default('512MB'),
     /** Spill folder; relative to the config file. */
     temp_directory: z.string().min(1).default('./.duckdb-tmp'),
     threads: z.number().int().min(1).max(64).optional(),
@@ -95,7 +98,8 @@ export function validateConsolidationConfig(raw: unknown, baseDir: string): Cons
     const outputPath = resolve(baseDir, entry.output_path);
     const seen = (values: (string | number)[]) => values.filter((v, i) => values.indexOf(v) !== i);
     for (const dup of new Set(seen(origins.map((o) => o.name)))) problems.push(`${at}.origins: the name "${dup}" is used twice`);
-    for (const dup of new Set(seen(origins.map((o) => o.preference)))) problems.push(`${at}.origins: preference ${dup} is used twice (the tie-break must be total)`);
+    for (const dup of new Set(seen(origins.map((o) => o.preference))))
+      problems.push(`${at}.origins: preference ${dup} is used twice (the tie-break must be total)`);
     origins.forEach((o, i) => {
       if (!existsSync(o.path)) problems.push(`${at}.origins.${i}.path: ${o.path} does not exist`);
       else if (!statSync(o.path).isDirectory()) problems.push(`${at}.origins.${i}.path: ${o.path} is not a folder`);

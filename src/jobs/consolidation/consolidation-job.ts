@@ -100,7 +100,13 @@ async function planTable(engine: Engine, table: TableConsolidation, date: string
     }
     const missing = [...table.keys, ...table.decisions].filter((c) => !columns.includes(c));
     if (missing.length) problems.push(`${at}: anomesdia=${partition} lacks column(s) ${missing.join(', ')}`);
-    sources.push({ name: origin.name, format: origin.format, files, preference: origin.preference, columns: columns.filter((c) => !(RESERVED_COLUMNS as readonly string[]).includes(c)) });
+    sources.push({
+      name: origin.name,
+      format: origin.format,
+      files,
+      preference: origin.preference,
+      columns: columns.filter((c) => !(RESERVED_COLUMNS as readonly string[]).includes(c)),
+    });
   }
   return problems.length ? { problems } : { plan: { table, journeyId, sources }, problems };
 }
@@ -173,7 +179,13 @@ function steps(engine: () => Promise<Engine>, plan: Plan, date: string, maxRetri
             sample_data: sample.rows,
             sample_truncated: sample.truncated,
           },
-          metadata: { processor_type: 'ConsolidationJob', journeyId: ctx.journeyId, tabela_consolidada: table.table, database: table.database, origens: table.origins.map((o) => o.name) },
+          metadata: {
+            processor_type: 'ConsolidationJob',
+            journeyId: ctx.journeyId,
+            tabela_consolidada: table.table,
+            database: table.database,
+            origens: table.origins.map((o) => o.name),
+          },
         });
         say(`  congregado ${primaryKey}: ${saved.status} (version ${saved.version}, ${sample.rows.length} sample rows, ${sample.bytes} bytes)`);
         const summary: TableSummary = {

@@ -50,7 +50,8 @@ export async function writeSampleDataset(rootDir: string): Promise<SampleDataset
   rmSync(root, { recursive: true, force: true });
   const sor = join(root, 'input', 'sor', 'tbl_processado_operacao_sor');
   const sot = join(root, 'input', 'sot', 'tbl_processado_operacao_apropriada');
-  for (const dir of [`${sor}/anomesdia=20240115`, `${sor}/anomesdia=20240116`, `${sot}/anomesdia=20240110`, `${sot}/anomesdia=20240116`]) mkdirSync(dir, { recursive: true });
+  for (const dir of [`${sor}/anomesdia=20240115`, `${sor}/anomesdia=20240116`, `${sot}/anomesdia=20240110`, `${sot}/anomesdia=20240116`])
+    mkdirSync(dir, { recursive: true });
 
   const engine = await openEngine({ memoryLimit: '256MB', tempDirectory: join(root, 'duckdb-tmp') });
   try {

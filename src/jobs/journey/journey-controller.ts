@@ -4,7 +4,16 @@ import type { Clock } from '../../kernel/clock.js';
 import { AppError, ConflictError, StoreUnavailableError, ValidationError } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/logger.js';
 import { backoffDelay, retryPolicySchema, sleep } from '../../kernel/retry.js';
-import { assertStorable, type JourneyEvent, type JourneyLease, type JourneyRecord, type JourneyStatus, type JourneyStore, type StepCheckpoint, type StepRecord } from '../../infra/stores/journey-store.js';
+import {
+  assertStorable,
+  type JourneyEvent,
+  type JourneyLease,
+  type JourneyRecord,
+  type JourneyStatus,
+  type JourneyStore,
+  type StepCheckpoint,
+  type StepRecord,
+} from '../../infra/stores/journey-store.js';
 import { JourneyFailedError } from '../errors.js';
 
 /** What a step (or a single-function journey) receives. */
@@ -168,12 +177,18 @@ export function createJourneyController(options: JourneyControllerOptions): Jour
       const journey = round === 0 && known ? known : await mustGet(journeyId);
       if (journey.status === 'COMPLETED') return { completed: journey };
       if (journey.status === 'TERMINATED' || journey.status === 'COMPENSATED') {
-        throw new ConflictError('journey.conflict', `journey ${journeyId} is ${journey.status}; resume it to run again`, { current: { status: journey.status } });
+        throw new ConflictError('journey.conflict', `journey ${journeyId} is ${journey.status}; resume it to run again`, {
+          current: { status: journey.status },
+        });
       }
       if (leaseLive(journey)) {
-        throw new ConflictError('journey.conflict', `journey ${journeyId} is being run by ${journey.leaseOwner} until ${new Date(journey.leaseExpiresAt!).toISOString()}`, {
-          current: { status: journey.status, leaseOwner: journey.leaseOwner, leaseExpiresAt: journey.leaseExpiresAt },
-        });
+        throw new ConflictError(
+          'journey.conflict',
+          `journey ${journeyId} is being run by ${journey.leaseOwner} until ${new Date(journey.leaseExpiresAt!).toISOString()}`,
+          {
+            current: { status: journey.status, leaseOwner: journey.leaseOwner, leaseExpiresAt: journey.leaseExpiresAt },
+          },
+        );
       }
       try {
         const lease = await store.acquire(journey, owner, leaseMs);
@@ -342,11 +357,20 @@ export function createJourneyController(options: JourneyControllerOptions): Jour
     async resume(journeyId, fromStep) {
       const journey = await mustGet(journeyId);
       const crashed = journey.status === 'IN_PROGRESS' && !leaseLive(journey);
-      const allowed = journey.status === 'FAILED' || journey.status === 'COMPENSATED' || journey.status === 'PENDING' || crashed || (journey.status === 'COMPLETED' && fromStep !== undefined);
+      const allowed =
+        journey.status === 'FAILED' ||
+        journey.status === 'COMPENSATED' ||
+        journey.status === 'PENDING' ||
+        crashed ||
+        (journey.status === 'COMPLETED' && fromStep !== undefined);
       if (!allowed || ((journey.status === 'FAILED' || journey.status === 'COMPENSATED') && leaseLive(journey))) {
-        throw new ConflictError('journey.conflict', `journey ${journeyId} cannot be resumed from ${journey.status}${leaseLive(journey) ? ' while its lease is held' : ''}`, {
-          current: { status: journey.status },
-        });
+        throw new ConflictError(
+          'journey.conflict',
+          `journey ${journeyId} cannot be resumed from ${journey.status}${leaseLive(journey) ? ' while its lease is held' : ''}`,
+          {
+            current: { status: journey.status },
+          },
+        );
       }
       const steps = await store.steps(journey);
       let drop: string[] = [];

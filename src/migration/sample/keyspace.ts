@@ -28,7 +28,11 @@ export const SAMPLE_PHONES = { ana: '5511999990001', bruno: '5511999990002', car
 const MINUTE = 60_000;
 
 /** Pure: a V-DYN GraphState dict, every block present as the Pydantic model dumped it. */
-export function legacyGraphState(phone: string, shift: ShiftIds | null, parts: { core?: Record<string, Picklable>; [block: string]: Picklable | undefined } = {}): Record<string, Picklable> {
+export function legacyGraphState(
+  phone: string,
+  shift: ShiftIds | null,
+  parts: { core?: Record<string, Picklable>; [block: string]: Picklable | undefined } = {},
+): Record<string, Picklable> {
   const { core, ...rest } = parts;
   return {
     core: {
@@ -62,7 +66,11 @@ export function legacyGraphState(phone: string, shift: ShiftIds | null, parts: {
 }
 
 /** Pure: `aux.acao_pendente` created `ageMs` ago with the legacy 10-minute window. */
-export function legacyAction(now: number, ageMs: number, fields: { fluxo_destino: string; payload: Picklable; descricao: string; confirmado?: boolean }): Record<string, Picklable> {
+export function legacyAction(
+  now: number,
+  ageMs: number,
+  fields: { fluxo_destino: string; payload: Picklable; descricao: string; confirmado?: boolean },
+): Record<string, Picklable> {
   const created = now - ageMs;
   return {
     action_id: `legacy-${created.toString(36)}`,
@@ -82,7 +90,13 @@ export const pickledCheckpoint = (state: Picklable, writtenAt: number, metadata 
 
 /** Pure: the JSON checkpoint envelope (`langgraph:checkpoint:<session>:current`). */
 export const jsonCheckpoint = (phone: string, state: Picklable, writtenAt: number) =>
-  JSON.stringify({ state, checkpoint_id: String(writtenAt), session_id: `session_${phone}`, timestamp: saoPauloIso(writtenAt).replace('-03:00', ''), version: '1.0' });
+  JSON.stringify({
+    state,
+    checkpoint_id: String(writtenAt),
+    session_id: `session_${phone}`,
+    timestamp: saoPauloIso(writtenAt).replace('-03:00', ''),
+    version: '1.0',
+  });
 
 /** Pure: ISO time in São Paulo (UTC−3) with its offset, as Python's isoformat writes it. */
 export function saoPauloIso(ms: number): string {
@@ -137,37 +151,73 @@ export function sampleKeyspace(now: number, shifts: Record<keyof typeof SAMPLE_P
   });
   keys.push({ key: jsonKey(bruno), value: jsonCheckpoint(bruno, brunoState, now - MINUTE), ttlMs: 23 * 60 * MINUTE + 59 * MINUTE });
   keys.push({ key: `langgraph:checkpoint:session_${bruno}:${now - MINUTE}`, value: jsonCheckpoint(bruno, brunoState, now - MINUTE), ttlMs: 23 * 60 * MINUTE });
-  keys.push({ key: pickleKey(bruno), value: pickledCheckpoint(legacyGraphState(bruno, shifts.bruno, { metadados: { presenca_confirmada: true } }), now - 30 * MINUTE), ttlMs: 30 * MINUTE });
+  keys.push({
+    key: pickleKey(bruno),
+    value: pickledCheckpoint(legacyGraphState(bruno, shifts.bruno, { metadados: { presenca_confirmada: true } }), now - 30 * MINUTE),
+    ttlMs: 30 * MINUTE,
+  });
 
   // Carla: no shift today; a note confirmation that expired 5 minutes ago.
   const carlaState = legacyGraphState(carla, shifts.carla, {
     nota: { texto_bruto: 'Paciente dormiu bem.', sintomas_rag: [] },
-    aux: { acao_pendente: legacyAction(now, 15 * MINUTE, { fluxo_destino: 'notas_commit', payload: { nota: 'Paciente dormiu bem.', sintomas: [] }, descricao: 'Salvar a nota?' }) },
+    aux: {
+      acao_pendente: legacyAction(now, 15 * MINUTE, {
+        fluxo_destino: 'notas_commit',
+        payload: { nota: 'Paciente dormiu bem.', sintomas: [] },
+        descricao: 'Salvar a nota?',
+      }),
+    },
   });
   keys.push({ key: pickleKey(carla), value: pickledCheckpoint(carlaState, now - 15 * MINUTE, 'updated_by_template'), ttlMs: 45 * MINUTE });
 
   // Another caregiver mid-assessment (three of five vitals), only in the JSON family.
   const other = '5511988880001';
-  const otherShift: ShiftIds = { caregiverID: 'cg-legacy-1', scheduleID: 'sch-legacy-1', reportID: 'rep-legacy-1', reportDate: '2025-11-23T07:00:00', patientID: 'pt-legacy-1', company: 'DEMO' };
+  const otherShift: ShiftIds = {
+    caregiverID: 'cg-legacy-1',
+    scheduleID: 'sch-legacy-1',
+    reportID: 'rep-legacy-1',
+    reportDate: '2025-11-23T07:00:00',
+    patientID: 'pt-legacy-1',
+    company: 'DEMO',
+  };
   keys.push({
     key: jsonKey(other),
-    value: jsonCheckpoint(other, legacyGraphState(other, otherShift, { vitais: { processados: { PA: '110x70', FC: 70, FR: 16 }, faltantes: ['Sat', 'Temp'] }, metadados: { presenca_confirmada: true } }), now - 4 * MINUTE),
+    value: jsonCheckpoint(
+      other,
+      legacyGraphState(other, otherShift, {
+        vitais: { processados: { PA: '110x70', FC: 70, FR: 16 }, faltantes: ['Sat', 'Temp'] },
+        metadados: { presenca_confirmada: true },
+      }),
+      now - 4 * MINUTE,
+    ),
     ttlMs: 22 * 60 * MINUTE,
   });
 
   // What a real keyspace also has: bad values.
   keys.push({ key: pickleKey('5511988880002'), value: Buffer.from('8004not-a-pickle\x00\xff', 'latin1'), ttlMs: 40 * MINUTE });
-  keys.push({ key: jsonKey('5511988880003'), value: JSON.stringify({ state: { core: 'corrompido' }, timestamp: saoPauloIso(now - MINUTE) }), ttlMs: 20 * 60 * MINUTE });
+  keys.push({
+    key: jsonKey('5511988880003'),
+    value: JSON.stringify({ state: { core: 'corrompido' }, timestamp: saoPauloIso(now - MINUTE) }),
+    ttlMs: 20 * 60 * MINUTE,
+  });
   keys.push({ key: jsonKey('5511988880004'), value: '{"state": {"core": {', ttlMs: 20 * 60 * MINUTE });
   keys.push({ key: pickleKey('5511988880005'), value: REDUCE_OS_SYSTEM, ttlMs: 40 * MINUTE });
   keys.push({
     key: pickleKey('5511988880006'),
-    value: pickledCheckpoint(legacyGraphState('5511988880006', otherShift, { vitais: { processados: { PA: 'alta', FC: 90 }, faltantes: [] } }), now - 3 * MINUTE),
+    value: pickledCheckpoint(
+      legacyGraphState('5511988880006', otherShift, { vitais: { processados: { PA: 'alta', FC: 90 }, faltantes: [] } }),
+      now - 3 * MINUTE,
+    ),
     ttlMs: 57 * MINUTE,
   });
 
   // Deliveries of the last minutes: answered ones, and one still being processed at the cut-over.
-  for (let i = 1; i <= 3; i++) keys.push({ key: `msg:wamid.LEGACY${String(i).padStart(4, '0')}`, value: JSON.stringify({ status: 'ok', session_id: `session_${ana}` }), ttlMs: (10 - 2 * i) * MINUTE });
+  for (let i = 1; i <= 3; i++)
+    keys.push({
+      key: `msg:wamid.LEGACY${String(i).padStart(4, '0')}`,
+      value: JSON.stringify({ status: 'ok', session_id: `session_${ana}` }),
+      ttlMs: (10 - 2 * i) * MINUTE,
+    });
   keys.push({ key: 'msg:wamid.LEGACY0009', value: 'processing', ttlMs: 9 * MINUTE });
   keys.push({ key: 'cache:9b2f1c0e5d', value: JSON.stringify({ cached: true }), ttlMs: 4 * MINUTE });
   return keys;

@@ -5,10 +5,12 @@ import { clauseSpans, trimSpan, type Span } from './text.js';
 /** The canonical value for "no information" answers; it counts as a filled topic. */
 export const NO_INFORMATION = 'Sem informações';
 
-const NO_INFO = /^(?:sem informac\w*|sem info|nada a (?:relatar|declarar|informar)|nada consta|nada|nenhuma?|n\/a|sem (?:nada|novidades?) a relatar|nao ha(?: informac\w*)?|nao teve|nao houve)$/;
+const NO_INFO =
+  /^(?:sem informac\w*|sem info|nada a (?:relatar|declarar|informar)|nada consta|nada|nenhuma?|n\/a|sem (?:nada|novidades?) a relatar|nao ha(?: informac\w*)?|nao teve|nao houve)$/;
 const NO_INFO_ANYWHERE = /\b(?:sem informac\w*|sem info|nada a (?:relatar|declarar|informar)|nada consta)\b/;
 /** "o resto sem informações": applies to the topics still missing (needs `missingTopics`). */
-const REST_NO_INFO = /\b(?:o\s+)?(?:resto|restante|demais|outros|outras|os outros|as outras)\b.*\b(?:sem informac\w*|sem info|nada a relatar|nada consta|nada)\b/;
+const REST_NO_INFO =
+  /\b(?:o\s+)?(?:resto|restante|demais|outros|outras|os outros|as outras)\b.*\b(?:sem informac\w*|sem info|nada a relatar|nada consta|nada)\b/;
 
 /** Names a caregiver may use as a label ("Sono: dormiu bem", "humor - calmo"). */
 const LABELS: Record<FinalizationTopic, string> = {
@@ -30,8 +32,7 @@ const KEYWORDS: Record<FinalizationTopic, RegExp> = {
   sono: /\b(?:sono|dorm\w*|cochil\w*|insonia|acord\w*|descans\w*|repous\w*)\b/g,
   humor:
     /\b(?:humor|calm[oa]|agitad[oa]|irritad[oa]|triste|alegre|ansios[oa]|tranquil[oa]|animad[oa]|chorou|choros[oa]|nervos[oa]|sorridente|comunicativ[oa]|apatic[oa]|bem humorad[oa])\b/g,
-  medicacoes:
-    /\b(?:medica\w*|remedios?|dipirona|paracetamol|insulina|antibiotic\w*|comprimidos?|doses?|losartana|captopril|omeprazol|gotas|\d+\s*mg)\b/g,
+  medicacoes: /\b(?:medica\w*|remedios?|dipirona|paracetamol|insulina|antibiotic\w*|comprimidos?|doses?|losartana|captopril|omeprazol|gotas|\d+\s*mg)\b/g,
   atividades:
     /\b(?:atividades?|fisioterap\w*|fisio|caminh\w*|passe\w*|exercic\w*|televisao|tv|leitura|leu|brinc\w*|banho de sol|terapia ocupacional|jog\w*|pintura|musica)\b/g,
   informacoes_clinicas_adicionais:
@@ -40,9 +41,7 @@ const KEYWORDS: Record<FinalizationTopic, RegExp> = {
     /\b(?:visit\w*|familiar\w*|familia|filh[oa]s?|administrativ\w*|troca de plantao|materia(?:l|is)|entrega|reuniao|coordenac\w*|supervis\w*|documentos?|receitas?|agendad\w*|consultas?|exames?)\b/g,
 };
 
-const LABEL_RE = new RegExp(
-  `^\\s*(?:${FINALIZATION_TOPICS.map((t) => `(?<${t}>${LABELS[t]})`).join('|')})\\s*(?:[:=\\-–]\\s*|(?=\\s+(?:sem|nada)\\b))`,
-);
+const LABEL_RE = new RegExp(`^\\s*(?:${FINALIZATION_TOPICS.map((t) => `(?<${t}>${LABELS[t]})`).join('|')})\\s*(?:[:=\\-–]\\s*|(?=\\s+(?:sem|nada)\\b))`);
 
 export interface FoundTopics {
   topics: Partial<Record<FinalizationTopic, string>>;
@@ -72,11 +71,7 @@ function valueOf(original: string, folded: string): string {
  * "sem informações" per topic, keywords in free text ("comeu bem no almoço, dormiu a tarde toda"),
  * and "o resto sem informações" when the missing topics are known.
  */
-export function findFinalizationTopics(
-  text: string,
-  folded: string,
-  missingTopics: readonly FinalizationTopic[] = [],
-): FoundTopics {
+export function findFinalizationTopics(text: string, folded: string, missingTopics: readonly FinalizationTopic[] = []): FoundTopics {
   const topics: Partial<Record<FinalizationTopic, string>> = {};
   const spans: Span[] = [];
   let allLabelled = true;

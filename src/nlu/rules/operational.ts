@@ -10,11 +10,26 @@ const SUPPLY_OBJECT_EXCLUDED =
 
 const CUES: { kind: string; re: RegExp }[] = [
   { kind: 'supplies', re: /\b(?:acab(?:ou|aram|ando)|esgot(?:ou|aram|ado|ada)|falt(?:ou|aram|ando|a|am)|sem estoque)\b/ },
-  { kind: 'request', re: /\b(?:precis(?:o|amos|a) de (?:mais |um |uma |novo |nova )?(?:fralda|luva|gaze|soro|seringa|agulha|material|curativo|sonda|equipo|alcool|lencol|dieta|oxigenio|cilindro|insumo)|solicit(?:o|amos|ar) (?:material|insumo|reposicao)|reposicao de|pedir (?:mais )?material|favor (?:enviar|mandar|trazer))/ },
-  { kind: 'equipment', re: /\b(?:quebr(?:ou|aram|ado|ada)|estrag(?:ou|aram|ado|ada)|com defeito|pifou|parou de funcionar|nao (?:esta )?(?:funciona|funcionando|liga|ligando|carrega)|sem bateria|descarregad[oa])\b/ },
-  { kind: 'measure', re: /\b(?:nao (?:consegui|conseguimos|foi possivel|deu para|deu pra) (?:medir|aferir|verificar|afericao|fazer a afericao|pegar)|impossivel (?:medir|aferir)|(?:paciente )?recusou (?:a |o )?(?:afericao|medir|verificar|sinais|aferir))/ },
-  { kind: 'infrastructure', re: /\b(?:sem (?:energia|luz|agua|internet)|falta de (?:energia|luz|agua)|(?:caiu|acabou) a (?:energia|luz|agua)|vazamento|infiltracao|goteira)\b/ },
-  { kind: 'visit', re: /\b(?:visita (?:do|da|de)|(?:o|a) (?:medic[oa]|enfermeir[oa]|fisioterapeuta|nutricionista|fonoaudiolog[oa]|supervisor[a]?|coordenador[a]?) (?:veio|passou|esteve|visitou)|(?:veio|vieram|passou|esteve) (?:aqui )?(?:o|a) (?:medic[oa]|enfermeir[oa]|fisioterapeuta|nutricionista|supervisor[a]?|coordenador[a]?)|troca de plantao|trocou de plantao|rendeu o plantao)/ },
+  {
+    kind: 'request',
+    re: /\b(?:precis(?:o|amos|a) de (?:mais |um |uma |novo |nova )?(?:fralda|luva|gaze|soro|seringa|agulha|material|curativo|sonda|equipo|alcool|lencol|dieta|oxigenio|cilindro|insumo)|solicit(?:o|amos|ar) (?:material|insumo|reposicao)|reposicao de|pedir (?:mais )?material|favor (?:enviar|mandar|trazer))/,
+  },
+  {
+    kind: 'equipment',
+    re: /\b(?:quebr(?:ou|aram|ado|ada)|estrag(?:ou|aram|ado|ada)|com defeito|pifou|parou de funcionar|nao (?:esta )?(?:funciona|funcionando|liga|ligando|carrega)|sem bateria|descarregad[oa])\b/,
+  },
+  {
+    kind: 'measure',
+    re: /\b(?:nao (?:consegui|conseguimos|foi possivel|deu para|deu pra) (?:medir|aferir|verificar|afericao|fazer a afericao|pegar)|impossivel (?:medir|aferir)|(?:paciente )?recusou (?:a |o )?(?:afericao|medir|verificar|sinais|aferir))/,
+  },
+  {
+    kind: 'infrastructure',
+    re: /\b(?:sem (?:energia|luz|agua|internet)|falta de (?:energia|luz|agua)|(?:caiu|acabou) a (?:energia|luz|agua)|vazamento|infiltracao|goteira)\b/,
+  },
+  {
+    kind: 'visit',
+    re: /\b(?:visita (?:do|da|de)|(?:o|a) (?:medic[oa]|enfermeir[oa]|fisioterapeuta|nutricionista|fonoaudiolog[oa]|supervisor[a]?|coordenador[a]?) (?:veio|passou|esteve|visitou)|(?:veio|vieram|passou|esteve) (?:aqui )?(?:o|a) (?:medic[oa]|enfermeir[oa]|fisioterapeuta|nutricionista|supervisor[a]?|coordenador[a]?)|troca de plantao|trocou de plantao|rendeu o plantao)/,
+  },
 ];
 
 export interface OperationalOptions {
@@ -44,12 +59,7 @@ function cueIn(folded: string, options: OperationalOptions): string | null {
  * so "PA 130x80 FC 88 e acabou o soro" gives "acabou o soro". `blocked` spans (vitals found
  * elsewhere) are never part of the fragment. Returns null when there is no cue.
  */
-export function findOperational(
-  text: string,
-  folded: string,
-  blocked: readonly Span[],
-  options: OperationalOptions,
-): FoundOperational | null {
+export function findOperational(text: string, folded: string, blocked: readonly Span[], options: OperationalOptions): FoundOperational | null {
   const spans: Span[] = [];
   const kinds: string[] = [];
   for (const clause of clauseSpans(folded)) {

@@ -32,7 +32,8 @@ const CUES: { condition: RespiratoryCondition; re: RegExp }[] = [
 ];
 
 // "sem oxigênio", "tirou o O2", "não está em VM": a cue under a negation is not a statement of use.
-const NEGATED_BEFORE = /(?:\bsem|\bnao\s+(?:esta|usa|precisa|precisou|fica)(?:\s+(?:em|de|no|na|com))?|\btirou\s+(?:o|a)?|\bretirad[oa]\s+(?:o|a)?|\bsaiu\s+d[oa])\s*$/;
+const NEGATED_BEFORE =
+  /(?:\bsem|\bnao\s+(?:esta|usa|precisa|precisou|fica)(?:\s+(?:em|de|no|na|com))?|\btirou\s+(?:o|a)?|\bretirad[oa]\s+(?:o|a)?|\bsaiu\s+d[oa])\s*$/;
 
 /** Every stated respiratory condition, in text order (the last one is the current one). */
 export function findRespiratoryConditions(folded: string): FoundCondition[] {

@@ -24,7 +24,6 @@ export interface RulesAnalysis {
   anchoredVitals: VitalField[];
 }
 
-
 /** Reads one message deterministically and says whether the reading is certain. Pure. */
 export function analyseWithRules(input: string, context: NluContext): RulesAnalysis {
   const text = (input ?? '').normalize('NFC').slice(0, MAX_TEXT_LENGTH);
@@ -63,10 +62,7 @@ export function analyseWithRules(input: string, context: NluContext): RulesAnaly
   const cues = choiceConsumes ? [] : findIntentCues(blankOut(folded, taken));
   const cueSpans = cues.map((c) => c.span);
 
-  const topics =
-    expecting === 'finalization_topics'
-      ? findFinalizationTopics(blankOut(text, taken), blankOut(folded, taken), context.missingTopics)
-      : null;
+  const topics = expecting === 'finalization_topics' ? findFinalizationTopics(blankOut(text, taken), blankOut(folded, taken), context.missingTopics) : null;
 
   const clinicalContent = found.length > 0 || conditions.length > 0 || operational !== null || CLINICAL_VOCABULARY.test(folded);
   const shortPlain = tokens(folded).length <= 6 && !clinicalContent;
@@ -83,8 +79,7 @@ export function analyseWithRules(input: string, context: NluContext): RulesAnaly
   if (yesNo.how === 'conflict') doubts.push('both yes and no words');
   // A short plain answer to a yes/no question ("confirmo a ação", "para tudo") is fully explained
   // by its yes/no word, unless it carries a caveat ("sim, mas …").
-  const plainAnswer =
-    expecting === 'yes_no' && yesNo.how === 'regex' && shortPlain && !/\b(?:mas|porem|so que|exceto|menos|antes|depois)\b/.test(folded);
+  const plainAnswer = expecting === 'yes_no' && yesNo.how === 'regex' && shortPlain && !/\b(?:mas|porem|so que|exceto|menos|antes|depois)\b/.test(folded);
 
   const consumed: Span[] = [...taken, ...cueSpans, ...yesNo.spans, ...(topics?.spans ?? [])];
   if (choiceConsumes || plainAnswer) consumed.push({ start: 0, end: text.length });
@@ -95,7 +90,11 @@ export function analyseWithRules(input: string, context: NluContext): RulesAnaly
   if (meaningful && expecting !== 'finalization_topics' && yesNo.how !== 'hedge') {
     const isQuestion = /\?\s*$/.test(text) && expecting !== 'clinical_note';
     const describesPatient =
-      expecting === 'clinical_note' || expecting === 'vitals' || found.length > 0 || conditions.length > 0 || CLINICAL_VOCABULARY.test(foldKeepLength(residual));
+      expecting === 'clinical_note' ||
+      expecting === 'vitals' ||
+      found.length > 0 ||
+      conditions.length > 0 ||
+      CLINICAL_VOCABULARY.test(foldKeepLength(residual));
     if (describesPatient && !isQuestion) {
       clinicalNote = stripNoteLabel(residual);
       // Free text is exactly what an LLM reads better (hidden vitals, operational remarks).

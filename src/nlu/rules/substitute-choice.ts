@@ -1,23 +1,38 @@
 import { normaliseAnswer } from './text.js';
 
 /** What a reply to "Substitutos disponíveis: 1. …, 2. … Quer escolher um?" means. */
-export type ChoiceReading =
-  | { kind: 'number'; choice: string }
-  | { kind: 'refusal' }
-  | { kind: 'name'; choice: string }
-  | { kind: 'none' };
+export type ChoiceReading = { kind: 'number'; choice: string } | { kind: 'refusal' } | { kind: 'name'; choice: string } | { kind: 'none' };
 
 const ORDINALS: Record<string, string> = {
-  primeiro: '1', primeira: '1', segundo: '2', segunda: '2', terceiro: '3', terceira: '3',
-  quarto: '4', quarta: '4', quinto: '5', quinta: '5', sexto: '6', sexta: '6',
-  um: '1', uma: '1', dois: '2', duas: '2', tres: '3', quatro: '4', cinco: '5', seis: '6',
+  primeiro: '1',
+  primeira: '1',
+  segundo: '2',
+  segunda: '2',
+  terceiro: '3',
+  terceira: '3',
+  quarto: '4',
+  quarta: '4',
+  quinto: '5',
+  quinta: '5',
+  sexto: '6',
+  sexta: '6',
+  um: '1',
+  uma: '1',
+  dois: '2',
+  duas: '2',
+  tres: '3',
+  quatro: '4',
+  cinco: '5',
+  seis: '6',
 };
 
 // A refusal only by explicit refusal words (never a substring test on "n": bug H-6).
-const REFUSAL = /^(?:nao|n|nenhum|nenhuma|nenhum deles|nenhuma delas|nao quero|nao precisa|nao obrigad[oa]|nao,? obrigad[oa]|dispenso|deixa|deixa pra la|nao vou escolher|nao quero escolher|nao quero nenhum|sem substituto)$/;
+const REFUSAL =
+  /^(?:nao|n|nenhum|nenhuma|nenhum deles|nenhuma delas|nao quero|nao precisa|nao obrigad[oa]|nao,? obrigad[oa]|dispenso|deixa|deixa pra la|nao vou escolher|nao quero escolher|nao quero nenhum|sem substituto)$/;
 
 // "quero o 2", "opção 2", "número 2", "o segundo", "pode ser a Maria", "escolho João"
-const LEAD = /^(?:(?:sim|ok|certo|beleza)\s*,?\s*)?(?:(?:eu\s+)?(?:quero|escolho|prefiro|pode ser|seria|vou de|fico com)\s+)?(?:(?:o|a)\s+)?(?:(?:opcao|numero|n[oº°]\.?|nº)\s*)?/;
+const LEAD =
+  /^(?:(?:sim|ok|certo|beleza)\s*,?\s*)?(?:(?:eu\s+)?(?:quero|escolho|prefiro|pode ser|seria|vou de|fico com)\s+)?(?:(?:o|a)\s+)?(?:(?:opcao|numero|n[oº°]\.?|nº)\s*)?/;
 
 /** Reads a substitute choice: a number (or ordinal), an explicit refusal, or a name to match. */
 export function readSubstituteChoice(text: string): ChoiceReading {
@@ -38,6 +53,11 @@ export function readSubstituteChoice(text: string): ChoiceReading {
 
 /** Recovers the user's own spelling (accents, case) of the stripped name. */
 function originalSlice(text: string, offset: number, length: number): string {
-  const cleaned = text.normalize('NFC').replace(/\s+/g, ' ').trim().replace(/[\s!.,;:?]+$/u, '').trim();
+  const cleaned = text
+    .normalize('NFC')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[\s!.,;:?]+$/u, '')
+    .trim();
   return cleaned.slice(offset, offset + length);
 }

@@ -65,7 +65,10 @@ export function tidy(text: string): string {
     if (!lead && !trail) break;
     if (lead) out = out.slice(lead[0].length);
     if (trail) out = out.slice(0, out.length - trail[0].length);
-    out = out.trim().replace(/^[\s,;.:!?\-–]+|[\s,;:\-–]+$/g, '').trim();
+    out = out
+      .trim()
+      .replace(/^[\s,;.:!?\-–]+|[\s,;:\-–]+$/g, '')
+      .trim();
   }
   return out;
 }

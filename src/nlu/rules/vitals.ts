@@ -103,5 +103,10 @@ function bareNumberForMissing(folded: string, missing: readonly string[]): Found
   const value = Number(m[1]!.replace(',', '.'));
   const fits = fields.length === 1 ? fields : fields.filter((f) => value >= VITAL_RANGES[f][0] && value <= VITAL_RANGES[f][1]);
   if (fits.length !== 1) return null;
-  return { field: fits[0]!, raw: m[1]!, span: { start: m.index! + m[0].indexOf(m[1]!), end: m.index! + m[0].indexOf(m[1]!) + m[1]!.length }, how: fields.length === 1 ? 'context' : 'inferred' };
+  return {
+    field: fits[0]!,
+    raw: m[1]!,
+    span: { start: m.index! + m[0].indexOf(m[1]!), end: m.index! + m[0].indexOf(m[1]!) + m[1]!.length },
+    how: fields.length === 1 ? 'context' : 'inferred',
+  };
 }

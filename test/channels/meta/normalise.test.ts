@@ -77,7 +77,14 @@ describe('parseMetaWebhook', () => {
     expect(parsed.messages[2]).toMatchObject({ messageId: 'wamid.C', type: 'image', text: '', sessionId: '5521987654321' });
     expect(parsed.messages[2].raw).toMatchObject({ phoneNumberId: '106540352242922', message: { id: 'wamid.C' } });
     expect(parsed.statuses).toEqual([
-      { id: 'wamid.OUT1', status: 'delivered', timestamp: 1763899300000, recipientId: '5511999990001', phoneNumberId: '106540352242922', bizOpaqueCallbackData: 'outbox-1' },
+      {
+        id: 'wamid.OUT1',
+        status: 'delivered',
+        timestamp: 1763899300000,
+        recipientId: '5511999990001',
+        phoneNumberId: '106540352242922',
+        bizOpaqueCallbackData: 'outbox-1',
+      },
       {
         id: 'wamid.OUT2',
         status: 'failed',
@@ -184,9 +191,7 @@ describe('parseMetaWebhook', () => {
   it('when a message lacks a field we rely on, then the issue path points at it', () => {
     const noId = metaText('oi');
     delete noId.id;
-    const issues = invalidIssues(
-      metaWebhook([metaEntry([metaChange({ statuses: [] })]), metaEntry([metaChange({ messages: [metaText('ok'), noId] })])]),
-    );
+    const issues = invalidIssues(metaWebhook([metaEntry([metaChange({ statuses: [] })]), metaEntry([metaChange({ messages: [metaText('ok'), noId] })])]));
     expect(issues.map((i) => i.path)).toEqual(['entry.1.changes.0.value.messages.1.id']);
   });
 

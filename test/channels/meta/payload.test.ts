@@ -19,7 +19,12 @@ describe('buildMetaMessageBody', () => {
   });
 
   it('when the reply has buttons, then interactive reply buttons', () => {
-    const { body, adjustments } = buildMetaMessageBody(msg('Confirma sua presença?', [{ id: 'yes', title: 'Sim' }, { id: 'no', title: 'Não' }]));
+    const { body, adjustments } = buildMetaMessageBody(
+      msg('Confirma sua presença?', [
+        { id: 'yes', title: 'Sim' },
+        { id: 'no', title: 'Não' },
+      ]),
+    );
     expect(adjustments).toEqual([]);
     expect(body).toMatchObject({
       type: 'interactive',
@@ -56,7 +61,10 @@ describe('buildMetaMessageBody', () => {
 
   it('when button titles collide or an id is empty, then the message falls back to text', () => {
     for (const buttons of [
-      [{ id: 'a', title: 'Same' }, { id: 'b', title: 'Same' }],
+      [
+        { id: 'a', title: 'Same' },
+        { id: 'b', title: 'Same' },
+      ],
       [{ id: '', title: 'Sim' }],
       [{ id: 'x'.repeat(257), title: 'Sim' }],
     ]) {

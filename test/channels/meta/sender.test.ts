@@ -62,7 +62,13 @@ describe('MetaCloudSender against a fake Graph API', () => {
     await sender().send({
       to: PHONE,
       outboxId: 'o2',
-      reply: { text: 'Confirma sua presença no plantão?', buttons: [{ id: 'yes', title: 'Sim' }, { id: 'no', title: 'Não' }] },
+      reply: {
+        text: 'Confirma sua presença no plantão?',
+        buttons: [
+          { id: 'yes', title: 'Sim' },
+          { id: 'no', title: 'Não' },
+        ],
+      },
     });
     expect(graph.requests[0].body).toEqual({
       messaging_product: 'whatsapp',
@@ -97,7 +103,10 @@ describe('MetaCloudSender against a fake Graph API', () => {
   });
 
   it('when a 429 carries Retry-After, then the wait honours it up to the policy cap', async () => {
-    graph.script({ ...graphError(130429, { status: 429 }), headers: { 'retry-after': '0' } }, { ...graphError(130429, { status: 429 }), headers: { 'retry-after': '60' } });
+    graph.script(
+      { ...graphError(130429, { status: 429 }), headers: { 'retry-after': '0' } },
+      { ...graphError(130429, { status: 429 }), headers: { 'retry-after': '60' } },
+    );
 
     const result = await sender().send({ to: PHONE, outboxId: 'o3b', reply: { text: TEXT } });
 

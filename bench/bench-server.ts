@@ -6,10 +6,9 @@
 import { loadConfig } from '../src/config.js';
 import { createService } from '../src/compose.js';
 import { createHelpEngine } from './help-engine.js';
-import type { ConversationEngine } from '../src/contracts/engine.js';
 
 const config = loadConfig();
-const service = await createService(config, { engine: createHelpEngine() as ConversationEngine<unknown> });
+const service = await createService(config, { engine: createHelpEngine() });
 const { port } = await service.start(config.PORT);
 console.log(JSON.stringify({ ready: true, port }));
 const stop = async () => {

@@ -161,7 +161,7 @@ const { values } = parseArgs({
 });
 
 if (values.child) {
-  await child(values.child as Variant, Number(values.run), values.endpoint!);
+  await child(values.child as Variant, Number(values.run), values.endpoint);
 } else {
-  await parent(Number(values.rows), Number(values.runs), values['skip-js']!);
+  await parent(Number(values.rows), Number(values.runs), values['skip-js']);
 }

@@ -4,7 +4,7 @@ import type { ConversationEngine } from '../src/contracts/engine.js';
 const helpState = z.object({ turns: z.number().int().nonnegative() });
 export type HelpState = z.infer<typeof helpState>;
 
-/** The smallest engine: counts turns and answers with help. For pipeline tests and as a fallback. */
+/** The smallest engine: counts turns and answers with help, so the pipeline benchmark measures the pipeline, not the flows. */
 export function createHelpEngine(): ConversationEngine<HelpState> {
   return {
     stateSchema: helpState,

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, migrationSettingsOf } from '../src/config.js';
 import { createInitialState, stateSchema, type State } from '../src/graph/state.js';
 import { systemClock } from '../src/kernel/clock.js';
 import { createDynamo } from '../src/infra/dynamo/client.js';
@@ -43,7 +43,7 @@ interface Measured {
 async function importChild(endpoint: string, redisUrl: string, prefix: string, concurrency: number): Promise<Measured> {
   const config = loadConfig({ DYNAMODB_ENDPOINT: endpoint, TABLE_PREFIX: prefix, LOG_LEVEL: 'error' });
   const started = performance.now();
-  const result = await migrate(config, { redisUrl, dryRun: false, concurrency, batchSize: 500, leaseMs: 30_000 }, { clock: systemClock });
+  const result = await migrate(migrationSettingsOf(config), { redisUrl, dryRun: false, concurrency, batchSize: 500, leaseMs: 30_000 }, { clock: systemClock });
   const ms = performance.now() - started;
   if (result.counts.imported.sessions !== result.counts.scanned.pickle)
     throw new Error(`imported ${result.counts.imported.sessions} of ${result.counts.scanned.pickle}`);

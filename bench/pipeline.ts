@@ -105,7 +105,7 @@ async function startServer(env: Record<string, string>): Promise<{ url: string; 
   });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const line = out.split('\n').find((l) => l.startsWith('{"ready"'));
       if (line) resolve((JSON.parse(line) as { port: number }).port);
@@ -162,11 +162,11 @@ async function figures(url: string) {
   };
 }
 /** Requests per message by operation between two figures (Query left out, as below). */
-const diffOps = (a: Awaited<ReturnType<typeof figures>>, b: Awaited<ReturnType<typeof figures>>, messages: number) =>
+const diffOps = (a: Awaited<ReturnType<typeof figures>>, b: Awaited<ReturnType<typeof figures>>, messages: number): Record<string, number> =>
   Object.fromEntries(
     Object.entries(b.dynamodb_requests.byOperation)
       .filter(([op]) => op !== 'Query')
-      .map(([op, n]) => [op, round((n - (a.dynamodb_requests.byOperation[op] ?? 0)) / messages, 3)])
+      .map(([op, n]): [string, number] => [op, round((n - (a.dynamodb_requests.byOperation[op] ?? 0)) / messages, 3)])
       .filter(([, n]) => n !== 0),
   );
 /** Requests minus the Query calls that /metrics/sessions itself makes (open actions by status). */

@@ -22,7 +22,7 @@ export interface ChatOptions {
 
 interface ReplyLike {
   text?: unknown;
-  buttons?: { id?: unknown; title?: unknown }[];
+  buttons?: { id?: string; title?: string }[];
 }
 
 const USER = 'você> ';
@@ -67,7 +67,7 @@ async function sendLine(options: ChatOptions, text: string): Promise<string[]> {
     return [`⚠ não consegui falar com ${options.url} (${e.cause?.code ?? e.name ?? 'erro'}). O serviço está rodando? (npm start)`];
   }
   const raw = await response.text();
-  let body: unknown = null;
+  let body: unknown;
   try {
     body = raw ? JSON.parse(raw) : null;
   } catch {
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     return;
   }
   await runChat({
-    url: values.url!,
+    url: values.url,
     phone: values.phone,
     input: process.stdin,
     output: process.stdout,

@@ -3,7 +3,7 @@
  * DynamoDB is chosen like the server's (DYNAMODB_MODE / DYNAMODB_ENDPOINT / DYNAMODB_DATA_DIR).
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, dynamoSettingsOf, loadConfig } from '../src/config.js';
 import { systemClock } from '../src/kernel/clock.js';
 import { AppError } from '../src/kernel/errors.js';
 import { createLogger } from '../src/kernel/logger.js';
@@ -95,7 +95,7 @@ async function main(): Promise<number> {
   console.log(
     `DynamoDB: ${env.DYNAMODB_MODE}${env.DYNAMODB_ENDPOINT ? ` at ${env.DYNAMODB_ENDPOINT}` : env.DYNAMODB_MODE === 'embedded' ? ` (DynamoDB Local, data in ${env.DYNAMODB_DATA_DIR})` : ''}`,
   );
-  const runtime = await openJobRuntime(env, systemClock);
+  const runtime = await openJobRuntime({ dynamo: dynamoSettingsOf(env), journeyTtlDays: env.JOURNEY_TTL_DAYS }, systemClock);
   try {
     if (args.show) {
       await show(runtime, args.config, date);

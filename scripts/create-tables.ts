@@ -4,16 +4,16 @@
  * (DYNAMODB_ENDPOINT, or the real service in aws mode).
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config.js';
+import { dynamoSettingsOf, loadConfig } from '../src/config.js';
 import { createDynamo, credentialsFor } from '../src/infra/dynamo/client.js';
 import { ensureTables } from '../src/infra/dynamo/ensure-tables.js';
 
 const { values } = parseArgs({ options: { endpoint: { type: 'string' }, prefix: { type: 'string' } } });
-const config = loadConfig();
-const endpoint = values.endpoint ?? config.DYNAMODB_ENDPOINT;
-const dynamo = createDynamo({ region: config.AWS_REGION, endpoint, credentials: credentialsFor(config, endpoint) });
+const settings = dynamoSettingsOf(loadConfig());
+const endpoint = values.endpoint ?? settings.endpoint;
+const dynamo = createDynamo({ region: settings.region, endpoint, credentials: credentialsFor(settings, endpoint) });
 try {
-  const results = await ensureTables(dynamo.client, values.prefix ?? config.TABLE_PREFIX);
+  const results = await ensureTables(dynamo.client, values.prefix ?? settings.tablePrefix);
   for (const r of results) console.log(`${r.table.padEnd(32)} ${r.actions.length ? r.actions.join('; ') : 'up to date'}`);
   const changed = results.filter((r) => r.actions.length).length;
   console.log(changed ? `\n${changed} table(s) changed.` : '\nNothing to do: every table, GSI and TTL setting already exists.');

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, migrationSettingsOf } from '../src/config.js';
 import { systemClock } from '../src/kernel/clock.js';
 import { migrate, type MigrateOptions } from '../src/migration/migrate.js';
 import { importedTotal, invalidTotal, scannedTotal, skippedTotal } from '../src/migration/outcomes.js';
@@ -92,7 +92,7 @@ async function main(): Promise<number> {
   /** Keys read by an interrupted run this one continues (not part of this run's rate). */
   let before = 0;
   try {
-    const result = await migrate(loadConfig(), options, {
+    const result = await migrate(migrationSettingsOf(loadConfig()), options, {
       clock: systemClock,
       onWait: (until) => console.error(`another run holds the migration journey until ${new Date(until).toISOString()} (a crashed run's lease); waiting…`),
       onStart: ({ keysInRedis, start, resumed }) => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import type { Config } from './config.js';
+import { dynamoSettingsOf, type Config } from './config.js';
 import type { Backends } from './contracts/backends.js';
 import type { ConversationEngine } from './contracts/engine.js';
 import type { UnderstandingService } from './contracts/understanding.js';
@@ -55,8 +55,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
 
   try {
     // DynamoDB: external endpoint, embedded DynamoDB Local, or the real service.
-    const opened = await openDynamo(config);
-    stops.push(opened.close);
+    const opened = await openDynamo(dynamoSettingsOf(config));
+    stops.push(() => opened.close());
     const dynamo = opened.dynamo;
     if (opened.local) logger.info('embedded DynamoDB Local', { endpoint: opened.endpoint, dataDir: config.DYNAMODB_DATA_DIR, shared: opened.local.shared });
     for (const r of opened.prepared) logger.info('table prepared', { table: r.table, actions: r.actions });
@@ -67,10 +67,11 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     if (!backends) {
       let urls = backendUrlsFrom(config);
       if (!urls) {
-        demo = await createDemoBackend({ clock, logger });
-        stops.push(demo.close);
-        urls = demo.urls;
-        logger.info('demo backend started (no LAMBDA_* configured)', { url: demo.url });
+        const started = await createDemoBackend({ clock, logger });
+        stops.push(() => started.close());
+        demo = started;
+        urls = started.urls;
+        logger.info('demo backend started (no LAMBDA_* configured)', { url: started.url });
       }
       backends = createBackends({ urls, timeoutMs: config.BACKEND_TIMEOUT_MS, maxRetries: config.BACKEND_MAX_RETRIES, logger, clock });
     }
@@ -87,8 +88,13 @@ export async function createService(config: Config, overrides: ServiceOverrides 
           })
         : createLogSender(logger));
 
-    const engine = overrides.engine ?? (createEngine() as ConversationEngine<unknown>);
-    const understanding = overrides.understanding ?? createUnderstanding(config, { logger, clock });
+    const engine = overrides.engine ?? createEngine();
+    const understanding =
+      overrides.understanding ??
+      createUnderstanding(
+        { apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS },
+        { logger, clock },
+      );
     const metrics = createMetrics({ defaultMetrics: true });
     const stores = createStores<unknown>({
       doc: dynamo.doc,
@@ -187,7 +193,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
             }),
         );
         recovery.start();
-        stops.push(recovery.stop);
+        stops.push(() => recovery.stop());
         stops.push(() => queue.idle());
         const actual = (server.address() as AddressInfo).port;
         return { url: `http://127.0.0.1:${actual}`, port: actual };
@@ -200,5 +206,3 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     throw error;
   }
 }
-
-export type Service = Awaited<ReturnType<typeof createService>>;

@@ -127,3 +127,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const opsTokenGenerated = config.OPS_TOKEN === undefined;
   return { ...config, OPS_TOKEN: config.OPS_TOKEN ?? randomBytes(24).toString('base64url'), opsTokenGenerated };
 }
+
+/** The DynamoDB part of the config, in the shape `openDynamo` takes (the server and the batch jobs open it alike). */
+export function dynamoSettingsOf(config: Config) {
+  return {
+    mode: config.DYNAMODB_MODE,
+    endpoint: config.DYNAMODB_ENDPOINT,
+    dataDir: config.DYNAMODB_DATA_DIR,
+    region: config.AWS_REGION,
+    accessKeyId: config.AWS_ACCESS_KEY_ID,
+    secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
+    autoCreateTables: config.AUTO_CREATE_TABLES,
+    tablePrefix: config.TABLE_PREFIX,
+  };
+}
+
+/** What the Redis import reads of the config (`npm run migrate:redis`): DynamoDB, and the stores' and journeys' lifetimes. */
+export function migrationSettingsOf(config: Config) {
+  return {
+    dynamo: dynamoSettingsOf(config),
+    stores: { sessionTtlDays: config.SESSION_TTL_DAYS, bufferTtlDays: config.BUFFER_TTL_DAYS, lockLeaseMs: config.LOCK_LEASE_MS },
+    journeyTtlDays: config.JOURNEY_TTL_DAYS,
+  };
+}

@@ -15,7 +15,7 @@ export const BENCH_COLUMNS = [
 ];
 export const BENCH_KEYS = ['num_oper', 'cod_idef_ver_oper'];
 export const BENCH_DECISIONS = ['dat_vlr_even_oper', 'num_prio_even_oper', 'dat_recm_even_oper'];
-export const LATEST = '20240116';
+const LATEST = '20240116';
 
 export interface BenchDataset {
   root: string;

@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { loadConfig } from '../../src/config.js';
 import { createFakeClock, systemClock } from '../../src/kernel/clock.js';
 import { createDynamo } from '../../src/infra/dynamo/client.js';
@@ -77,10 +77,10 @@ export async function wholeJob(dataset: BenchDataset, run: number, endpoint: str
   };
 }
 
-type Row = unknown[];
+type Row = DuckDBValue[];
 
 /** Pure: a DuckDB value (from a data chunk) as a comparable number, or null. */
-function comparable(value: unknown): number | null {
+function comparable(value: DuckDBValue): number | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number') return value;
   if (typeof value === 'bigint') return Number(value);
@@ -91,7 +91,7 @@ function comparable(value: unknown): number | null {
 }
 
 /** Pure: one CSV field. */
-function csvField(value: unknown): string {
+function csvField(value: DuckDBValue): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return `"${value.replaceAll('"', '""')}"`;
   return String(value);

@@ -9,11 +9,11 @@ export function createLogSender(logger: Logger): Sender {
   const log = logger.child({ component: 'log-sender' });
   return {
     name: 'log',
-    async send(message: OutboundMessage): Promise<SendResult> {
+    send(message: OutboundMessage): Promise<SendResult> {
       const buttons = message.reply.buttons?.map((b) => b.id) ?? [];
       log.info('outbound.logged', { outboxId: message.outboxId, to: message.to, chars: message.reply.text.length, buttons });
       log.debug('outbound.text', { outboxId: message.outboxId, to: message.to, text: message.reply.text });
-      return { status: 'sent', providerMessageId: `log.${message.outboxId}`, attempts: 1 };
+      return Promise.resolve({ status: 'sent', providerMessageId: `log.${message.outboxId}`, attempts: 1 });
     },
   };
 }

@@ -9,9 +9,7 @@ import { canonicalJson } from '../kernel/canonical-json.js';
 
 const nullableString = z.string().nullish();
 
-export const scheduleResponseValues = ['confirmado', 'aguardando resposta', 'cancelado', 'sem lembretes'] as const;
-
-export const getScheduleRequest = z.object({ phoneNumber: z.string().min(1) });
+const getScheduleRequest = z.object({ phoneNumber: z.string().min(1) });
 export const getScheduleResponse = z
   .object({
     caregiverID: nullableString,
@@ -24,6 +22,7 @@ export const getScheduleResponse = z
     day: nullableString,
     start: nullableString,
     finish: nullableString,
+    /** 'confirmado', 'aguardando resposta', 'cancelado' or 'sem lembretes'. */
     response: nullableString,
     shiftAllow: z.boolean().nullish(),
     finishReminderSent: z.boolean().nullish(),
@@ -37,13 +36,13 @@ export const getScheduleResponse = z
   })
   .passthrough();
 
-export const updateScheduleRequest = z.object({
+const updateScheduleRequest = z.object({
   scheduleID: z.string().min(1),
   responseValue: z.enum(['confirmado', 'cancelado']),
 });
-export const updateScheduleResponse = z.object({ message: z.string().optional() }).passthrough();
+const updateScheduleResponse = z.object({ message: z.string().optional() }).passthrough();
 
-export const updateClinicalRequest = z.object({
+const updateClinicalRequest = z.object({
   reportID: z.string().min(1),
   reportDate: z.string().min(1),
   scheduleID: z.string().min(1),
@@ -58,14 +57,14 @@ export const updateClinicalRequest = z.object({
   clinicalNote: z.string().optional(),
   operationalNote: z.boolean().optional(),
 });
-export const updateClinicalResponse = z.object({ message: z.string().optional() }).passthrough();
+const updateClinicalResponse = z.object({ message: z.string().optional() }).passthrough();
 
-export const getNoteReportRequest = z.object({ reportID: z.string().min(1), reportDate: z.string().min(1) });
+const getNoteReportRequest = z.object({ reportID: z.string().min(1), reportDate: z.string().min(1) });
 export const getNoteReportResponse = z
   .object({ notes: z.array(z.object({ noteDescAI: z.string(), timestamp: z.string().nullish() }).passthrough()).default([]) })
   .passthrough();
 
-export const updateSummaryRequest = z.object({
+const updateSummaryRequest = z.object({
   reportID: z.string().min(1),
   reportDate: z.string().min(1),
   scheduleID: z.string().min(1),
@@ -84,10 +83,10 @@ export const updateSummaryRequest = z.object({
   additionalInformationSpecification: z.string(),
   administrativeInfo: z.string(),
 });
-export const updateSummaryResponse = z.object({ message: z.string().optional() }).passthrough();
+const updateSummaryResponse = z.object({ message: z.string().optional() }).passthrough();
 
-export const createScheduleRequest = z.object({ scheduleIdentifier: z.string().min(1), newCaregiverID: z.string().min(1) });
-export const createScheduleResponse = z.object({}).passthrough();
+const createScheduleRequest = z.object({ scheduleIdentifier: z.string().min(1), newCaregiverID: z.string().min(1) });
+const createScheduleResponse = z.object({}).passthrough();
 
 /** Operation name → request/response schemas. */
 export const BACKEND_CONTRACTS = {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackendCall } from './backends.js';
+import type { InboundMessage } from './inbound.js';
 import type { Understanding, UnderstandingContext } from './understanding.js';
 
 /**
@@ -11,25 +12,6 @@ import type { Understanding, UnderstandingContext } from './understanding.js';
  * left, the pipeline commits the final state, every reply and every `pending.*` change of the
  * loop in one transaction. The engine never performs I/O, so it is tested without DynamoDB or HTTP.
  */
-
-export const inboundMessageSchema = z.object({
-  provider: z.enum(['ingest', 'meta']),
-  /** Provider message id (wamid) or the caller's message_id. */
-  messageId: z.string().min(1),
-  /** Normalised phone digits (E.164 without "+"), e.g. "5511999990001". */
-  sessionId: z.string().min(1),
-  /** The phone as the provider sent it. */
-  phone: z.string().min(1),
-  text: z.string(),
-  /** "text", "button", "interactive", or another provider type (then text may be empty). */
-  type: z.string().min(1),
-  /** Id of the tapped reply button, when the message is a button reply ("yes"/"no"). */
-  replyPayload: z.string().optional(),
-  /** When the user sent it, epoch milliseconds. */
-  timestamp: z.number(),
-  raw: z.unknown().optional(),
-});
-export type InboundMessage = z.infer<typeof inboundMessageSchema>;
 
 /** A reply button; WhatsApp allows at most 3 per message and titles of at most 20 characters. */
 export interface ReplyButton {
@@ -77,8 +59,6 @@ export type Effect =
   | { type: 'pending.abort'; actionId: string }
   /** The confirmation window passed. Committed with the turn. */
   | { type: 'pending.expire'; actionId: string };
-
-export type EffectType = Effect['type'];
 
 export interface Decision<S> {
   state: S;

@@ -10,7 +10,7 @@ import { ValidationError } from '../kernel/errors.js';
  *   national number — a valid area code (DDD) followed by an 8-digit landline (first digit 2–5),
  *   an old 8-digit mobile (6–9) or a 9-digit mobile (first digit 9) — gets "55";
  * - anything else is kept as is: "551133334444" is a landline that already has 55 and must not
- *   become "55551133334444" (bug H-10 of the original);
+ *   get a second one (docs/decisions.md, Pipeline);
  * - a 12-digit Brazilian mobile in the pre-2016 form (8 digits starting 6–9, as old WhatsApp
  *   accounts still report in `wa_id`) gets its 9th digit, so both channels share one session.
  */

@@ -53,8 +53,7 @@ export type Intent = (typeof INTENTS)[number];
 export type FinalizationTopic = (typeof FINALIZATION_TOPICS)[number];
 
 /** What the conversation currently expects, so the understanding layer reads the text in context. */
-export const expectationSchema = z.enum(['none', 'yes_no', 'vitals', 'clinical_note', 'finalization_topics', 'substitute_choice']);
-export type Expectation = z.infer<typeof expectationSchema>;
+export type Expectation = 'none' | 'yes_no' | 'vitals' | 'clinical_note' | 'finalization_topics' | 'substitute_choice';
 
 export interface UnderstandingContext {
   expecting: Expectation;

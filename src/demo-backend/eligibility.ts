@@ -2,9 +2,10 @@ import type { DemoSchedule } from './seed.js';
 import { shiftWindow, spInstant } from './sao-paulo-time.js';
 
 /**
- * Pure, §6.3 of the reference: the eligible schedule with the latest start (not finished, response
- * "confirmado"/"aguardando resposta", now within [start − 3h, finish + 4h]) with `shiftAllow=true`;
- * otherwise the most recent cancelled schedule of any date with `shiftAllow=false`; otherwise none.
+ * Pure, the choice the real `getScheduleStarted` makes (docs/decisions.md, Backends): the eligible
+ * schedule with the latest start (not finished, response "confirmado"/"aguardando resposta", now
+ * within [start − 3h, finish + 4h]) with `shiftAllow=true`; otherwise the most recent cancelled
+ * schedule of any date with `shiftAllow=false`; otherwise none.
  */
 export function chooseSchedule(schedules: DemoSchedule[], now: number): { schedule: DemoSchedule; shiftAllow: boolean } | undefined {
   const byLatestStart = (a: DemoSchedule, b: DemoSchedule) => spInstant(b.day, b.start) - spInstant(a.day, a.start);

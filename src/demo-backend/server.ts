@@ -15,6 +15,8 @@ export interface DemoBackendOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   host?: string;
+  /** Holds an injected late answer (`delayMs`); tests inject their own. Default: a real timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface DemoBackend {
@@ -71,6 +73,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
  */
 export async function createDemoBackend(options: DemoBackendOptions): Promise<DemoBackend> {
   const { clock } = options;
+  const pause = options.sleep ?? sleep;
   const logger = options.logger.child({ component: 'demo-backend' });
   const counters = createCounters();
   let tag = seedTag(clock.now());
@@ -109,7 +112,7 @@ export async function createDemoBackend(options: DemoBackendOptions): Promise<De
     count.calls++;
     const raw = await readBody(req);
     const injected = takeFailure(operation);
-    const delay = () => (injected?.delayMs ? sleep(injected.delayMs) : Promise.resolve());
+    const delay = () => (injected?.delayMs ? pause(injected.delayMs) : Promise.resolve());
     if (injected?.status !== undefined) {
       count.injectedFailures++;
       await delay();

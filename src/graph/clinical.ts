@@ -84,7 +84,7 @@ export function buildClinicalCall(state: State, noteOnly: boolean): BackendCall 
 }
 
 /** Formats a temperature the Brazilian way (decimal comma). Pure. */
-export function formatTemp(celsius: number): string {
+function formatTemp(celsius: number): string {
   return String(celsius).replace('.', ',');
 }
 

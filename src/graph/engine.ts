@@ -1,4 +1,5 @@
-import type { ConversationEngine, Decision, EngineContext, EngineEvent, InboundMessage } from '../contracts/engine.js';
+import type { ConversationEngine, Decision, EngineContext, EngineEvent } from '../contracts/engine.js';
+import type { InboundMessage } from '../contracts/inbound.js';
 import type { Understanding } from '../contracts/understanding.js';
 import { expectationOf } from './expectation.js';
 import { renderReply } from './replies.js';
@@ -25,7 +26,7 @@ export function createEngine(): ConversationEngine<State> {
 }
 
 /** Given a state and an event, returns the next state, replies and effects. Pure: the input state is not mutated. */
-export function decide(state: State, event: EngineEvent, ctx: EngineContext): Decision<State> {
+function decide(state: State, event: EngineEvent, ctx: EngineContext): Decision<State> {
   const turn: TurnContext = { state: structuredClone(state), env: ctx, effects: [] };
   switch (event.type) {
     case 'template':

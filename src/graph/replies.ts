@@ -12,13 +12,13 @@ import type { FinalizationTopic } from '../contracts/understanding.js';
  */
 
 /** The buttons of every yes/no question; the channel drops them when it cannot show buttons. */
-export const YES_NO_BUTTONS: ReplyButton[] = [
+const YES_NO_BUTTONS: ReplyButton[] = [
   { id: 'yes', title: 'Sim' },
   { id: 'no', title: 'Não' },
 ];
 
 /** "a, b e c". Pure. */
-export function joinPt(items: string[]): string {
+function joinPt(items: string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} e ${items[items.length - 1]}`;
 }

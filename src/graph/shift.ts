@@ -87,7 +87,7 @@ export function applyBootstrap(current: State, data: unknown, now: number): { st
 }
 
 /** "YYYY-MM-DD" of an epoch-ms instant in São Paulo. Pure. */
-export function saoPauloDate(now: number): string {
+function saoPauloDate(now: number): string {
   return new Date(now + SAO_PAULO_OFFSET_MS).toISOString().slice(0, 10);
 }
 

@@ -8,27 +8,27 @@ import { FINALIZATION_TOPICS, INTENTS, RESPIRATORY_CONDITIONS, understandingSche
  * engine needs to decide the next turn. Times are epoch milliseconds.
  */
 
-export const STATE_SCHEMA_VERSION = 1 as const;
+const STATE_SCHEMA_VERSION = 1 as const;
 /** How many executed flow names are kept (a bounded audit trail, not the history). */
-export const MAX_FLOW_HISTORY = 20;
+const MAX_FLOW_HISTORY = 20;
 /** How many existing shift notes (getNoteReport) are kept in state. */
 export const MAX_EXISTING_NOTES = 50;
 
 const str = z.string().nullable();
 
 /** A backend call as data; validated against the contract of its operation. */
-export const backendCallSchema = z.custom<BackendCall>((value) => {
+const backendCallSchema = z.custom<BackendCall>((value) => {
   if (typeof value !== 'object' || value === null) return false;
   const { operation, request } = value as { operation?: unknown; request?: unknown };
   if (typeof operation !== 'string' || !(operation in BACKEND_CONTRACTS)) return false;
   return BACKEND_CONTRACTS[operation as keyof typeof BACKEND_CONTRACTS].request.safeParse(request).success;
 }, 'invalid backend call');
 
-export const substituteSchema = z.object({ id: z.string(), name: z.string() });
+const substituteSchema = z.object({ id: z.string(), name: z.string() });
 export type Substitute = z.infer<typeof substituteSchema>;
 
 /** Shift identity as returned by getScheduleStarted. */
-export const shiftSchema = z.object({
+const shiftSchema = z.object({
   caregiverID: str,
   caregiverFirstName: str,
   scheduleID: str,
@@ -54,7 +54,7 @@ export const shiftSchema = z.object({
 });
 export type Shift = z.infer<typeof shiftSchema>;
 
-export const clinicalSchema = z.object({
+const clinicalSchema = z.object({
   vitals: vitalsSchema,
   respiratoryCondition: z.enum(RESPIRATORY_CONDITIONS).nullable(),
   note: str,
@@ -65,7 +65,7 @@ export type Clinical = z.infer<typeof clinicalSchema>;
 
 const topicsSchema = z.partialRecord(z.enum(FINALIZATION_TOPICS), z.string());
 
-export const finalizationSchema = z.object({
+const finalizationSchema = z.object({
   existingNotes: z.array(z.string()),
   notesFetched: z.boolean(),
   topics: topicsSchema,
@@ -77,7 +77,7 @@ export const finalizationSchema = z.object({
 });
 
 /** The mirror of the session's one open pending action (the store holds the authoritative row). */
-export const pendingMirrorSchema = z.object({
+const pendingMirrorSchema = z.object({
   actionId: z.string(),
   kind: z.enum(['escala.confirm', 'escala.cancel', 'clinico.save', 'clinico.note', 'finalizar.summary', 'substituto.create']),
   description: z.string(),
@@ -89,7 +89,7 @@ export const pendingMirrorSchema = z.object({
 export type PendingMirror = z.infer<typeof pendingMirrorSchema>;
 export type PendingKind = PendingMirror['kind'];
 
-export const resumePayloadSchema = z.object({
+const resumePayloadSchema = z.object({
   vitals: vitalsSchema,
   respiratoryCondition: z.enum(RESPIRATORY_CONDITIONS).nullable(),
   clinicalNote: str,
@@ -99,27 +99,26 @@ export const resumePayloadSchema = z.object({
 export type ResumePayload = z.infer<typeof resumePayloadSchema>;
 
 /** Left by a diversion (presence first, first assessment before finalization); resumed once it is done. */
-export const resumeSchema = z.object({
+const resumeSchema = z.object({
   flow: z.enum(['clinico', 'finalizar']),
   reason: z.enum(['presence_required', 'first_assessment_required']),
   payload: resumePayloadSchema,
   createdAt: z.number(),
 });
-export type Resume = z.infer<typeof resumeSchema>;
 
-export const templateContextSchema = z.object({
+const templateContextSchema = z.object({
   last: z.string().nullable(),
   at: z.number().nullable(),
   expecting: z.enum(['presence', 'vitals', 'clinical_note', 'finalization']).nullable(),
   missingVitals: z.array(z.string()),
 });
 
-export const substitutionSchema = z.object({
+const substitutionSchema = z.object({
   awaitingChoice: z.boolean(),
   chosen: substituteSchema.nullable(),
 });
 
-export const outcomeSchema = z.object({
+const outcomeSchema = z.object({
   presenceConfirmedAt: z.number().nullable(),
   cancelledAt: z.number().nullable(),
   substitution: z.enum(['created', 'refused']).nullable(),
@@ -129,14 +128,14 @@ export const outcomeSchema = z.object({
 });
 
 /** A rendered-later result of a flow: a code plus the few parameters its template needs. */
-export const outcomeEntrySchema = z.object({
+const outcomeEntrySchema = z.object({
   code: z.string(),
   params: z.record(z.string(), z.union([z.string(), z.number(), z.array(z.string())])).optional(),
 });
 export type OutcomeEntry = z.infer<typeof outcomeEntrySchema>;
 
 /** A unit of work of the current turn; the queue is data so a turn can pause on a call. */
-export const taskSchema = z.discriminatedUnion('t', [
+const taskSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('op') }),
   z.object({ t: z.literal('pending') }),
   z.object({ t: z.literal('route') }),
@@ -148,7 +147,7 @@ export const taskSchema = z.discriminatedUnion('t', [
 export type Task = z.infer<typeof taskSchema>;
 export type FlowName = Extract<Task, { t: 'flow' }>['flow'];
 
-export const awaitingSchema = z.object({
+const awaitingSchema = z.object({
   callId: z.string(),
   purpose: z.enum(['op', 'bootstrap', 'notes', 'execute', 'presenceDirect']),
   actionId: z.string().optional(),
@@ -157,11 +156,11 @@ export const awaitingSchema = z.object({
 export type CallPurpose = z.infer<typeof awaitingSchema>['purpose'];
 
 /** Understanding as stored in the turn scratch (finalization topics are partial in practice). */
-export const storedUnderstandingSchema = understandingSchema.extend({ finalizationTopics: topicsSchema });
+const storedUnderstandingSchema = understandingSchema.extend({ finalizationTopics: topicsSchema });
 export type StoredUnderstanding = z.infer<typeof storedUnderstandingSchema>;
 
 /** Scratch of the turn in progress; always null in a committed state. */
-export const turnSchema = z.object({
+const turnSchema = z.object({
   messageId: z.string(),
   text: z.string(),
   replyPayload: z.string().nullable(),
@@ -198,7 +197,7 @@ export const stateSchema = z.object({
 export type State = z.infer<typeof stateSchema>;
 
 /** Returns the empty shift block (pure). */
-export function emptyShift(): Shift {
+function emptyShift(): Shift {
   return {
     caregiverID: null,
     caregiverFirstName: null,

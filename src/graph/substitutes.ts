@@ -3,7 +3,7 @@ import type { Substitute } from './state.js';
 /** Pure matching of a caregiver's answer against the numbered list of substitutes. */
 
 /** Lowercase, accents removed, punctuation to spaces, collapsed. Pure. */
-export function normalize(text: string): string {
+function normalize(text: string): string {
   return text
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')

@@ -2,7 +2,7 @@ import { VITAL_FIELDS } from '../contracts/understanding.js';
 import type { State } from './state.js';
 
 /** A template's context is ignored after this long (the caregiver may answer hours later, not days). */
-export const TEMPLATE_CONTEXT_TTL_MS = 2 * 3_600_000;
+const TEMPLATE_CONTEXT_TTL_MS = 2 * 3_600_000;
 
 /** Pure: whether a template's context has outlived TEMPLATE_CONTEXT_TTL_MS at `now`. */
 export function templateContextStale(template: State['template'], now: number): boolean {

@@ -37,11 +37,7 @@ const privacy = winston.format((info) => {
   for (const key of Object.keys(info)) {
     if (key === 'level') continue;
     (info as Record<string, unknown>)[key] =
-      TEXT_KEYS.has(key) && !keepText
-        ? '[omitted]'
-        : PHONE_KEYS.has(key) && typeof info[key] === 'string'
-          ? maskPhone(info[key] as string)
-          : scrub(info[key], keepText);
+      TEXT_KEYS.has(key) && !keepText ? '[omitted]' : PHONE_KEYS.has(key) && typeof info[key] === 'string' ? maskPhone(info[key]) : scrub(info[key], keepText);
   }
   return info;
 });

@@ -45,13 +45,17 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: () =>
   }
 }
 
+/** The reason `signal` was aborted with (the platform's AbortError unless the aborter gave one), as an Error. */
+const abortReason = (signal: AbortSignal): Error =>
+  signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason), { cause: signal.reason });
+
 /** Resolves after `ms` of real time; rejects with the signal's reason as soon as `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal!.reason);
+      reject(abortReason(signal!));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

@@ -6,7 +6,7 @@
  * first bootstrap after the import.
  */
 import { VITAL_FIELDS, type Vitals } from '../contracts/understanding.js';
-import { createInitialState, stateSchema, type Resume, type State } from '../graph/state.js';
+import { createInitialState, stateSchema, type State } from '../graph/state.js';
 import { issues, type LegacyCheckpoint } from './decode.js';
 import { legacyTime, type LegacyState, type LegacyVitals } from './legacy.js';
 import { mapLegacyAction, type ActionSkipReason, type StagedLegacyAction } from './map-action.js';
@@ -29,6 +29,9 @@ export interface MapContext {
   /** A new action id (ULID) for a time. */
   newActionId(at: number): string;
 }
+
+/** The diverted flow the engine resumes. */
+type Resume = NonNullable<State['resume']>;
 
 const RESUME_FLOW: Record<string, Resume['flow']> = {
   clinical: 'clinico',

@@ -5,12 +5,11 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import type { Config } from '../config.js';
 import { stateSchema, type State } from '../graph/state.js';
 import type { Clock } from '../kernel/clock.js';
 import { ulid } from '../kernel/ids.js';
-import { openDynamo } from '../infra/dynamo/open.js';
-import { createStores } from '../infra/stores/index.js';
+import { openDynamo, type DynamoSettings } from '../infra/dynamo/open.js';
+import { createStores, type StoresOptions } from '../infra/stores/index.js';
 import { createJourneyStore } from '../infra/stores/journey-store.js';
 import { tableNames } from '../infra/tables.js';
 import { describeRedisUrl, formatSummary, type Counts, type ReportEntry } from './outcomes.js';
@@ -18,6 +17,13 @@ import { openJournal, startOfPass, type OpenedJournal, type Position } from './p
 import { connectRedis, createRedisSource, parseRedisUrl, type RedisClient } from './redis-source.js';
 import { runImport } from './run.js';
 import { createDryRunTarget, createDynamoTarget } from './target.js';
+
+/** Where DynamoDB is and the lifetimes the service gives its items (the script reads them from the config). */
+export interface MigrationSettings {
+  dynamo: DynamoSettings;
+  stores: Pick<StoresOptions<State>, 'sessionTtlDays' | 'bufferTtlDays' | 'lockLeaseMs'>;
+  journeyTtlDays: number;
+}
 
 export interface MigrateOptions {
   redisUrl: string;
@@ -53,21 +59,22 @@ export interface MigrateResult {
 /** The journey that checkpoints the migration of one Redis database. */
 export const migrationJourneyId = (source: string) => `redis-migration:${source}`;
 
-export async function migrate(config: Config, options: MigrateOptions, io: MigrateIo): Promise<MigrateResult> {
+export async function migrate(settings: MigrationSettings, options: MigrateOptions, io: MigrateIo): Promise<MigrateResult> {
   const url = parseRedisUrl(options.redisUrl);
   const source = describeRedisUrl(url);
   const redis = io.redis ?? (await connectRedis(url, source));
   const started = performance.now();
-  const opened = await openDynamo(config, { requestTimeoutMs: 10_000 }).catch(async (error) => {
+  const opened = await openDynamo(settings.dynamo, { requestTimeoutMs: 10_000 }).catch(async (error) => {
     if (!io.redis) await redis.quit();
     throw error;
   });
-  const tables = tableNames(config.TABLE_PREFIX);
+  const prefix = settings.dynamo.tablePrefix;
+  const tables = tableNames(prefix);
   let journal: OpenedJournal | undefined;
   try {
     if (!options.dryRun) {
       journal = await openJournal({
-        journeys: createJourneyStore({ doc: opened.dynamo.doc, tableName: tables.journeys, clock: io.clock, ttlDays: config.JOURNEY_TTL_DAYS }),
+        journeys: createJourneyStore({ doc: opened.dynamo.doc, tableName: tables.journeys, clock: io.clock, ttlDays: settings.journeyTtlDays }),
         clock: io.clock,
         journeyId: migrationJourneyId(source),
         owner: `${hostname()}:${process.pid}:${ulid()}`,
@@ -84,9 +91,7 @@ export async function migrate(config: Config, options: MigrateOptions, io: Migra
             tables,
             clock: io.clock,
             sessionSchema: stateSchema,
-            sessionTtlDays: config.SESSION_TTL_DAYS,
-            bufferTtlDays: config.BUFFER_TTL_DAYS,
-            lockLeaseMs: config.LOCK_LEASE_MS,
+            ...settings.stores,
           }),
           clock: io.clock,
           run: journal.run,
@@ -100,7 +105,7 @@ export async function migrate(config: Config, options: MigrateOptions, io: Migra
     const summary = formatSummary(result.position.counts, {
       dryRun: options.dryRun,
       source,
-      target: `DynamoDB ${opened.endpoint}${config.TABLE_PREFIX ? ` (tables ${config.TABLE_PREFIX}*)` : ''}`,
+      target: `DynamoDB ${opened.endpoint}${prefix ? ` (tables ${prefix}*)` : ''}`,
       elapsedMs: performance.now() - started,
       pass: journal ? result.position.pass : undefined,
       resumed: result.resumed,

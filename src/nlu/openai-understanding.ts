@@ -111,7 +111,7 @@ export function createOpenAIUnderstanding(options: OpenAIUnderstandingOptions): 
         // Never the text: only why the call failed.
         options.logger.warn('nlu.llm.fallback', {
           reason: failureKind(error),
-          status: error instanceof OpenAI.APIError ? error.status : undefined,
+          status: error instanceof OpenAI.APIError ? (error.status as number | undefined) : undefined,
           durationMs: clock.now() - started,
         });
         return rules.understanding;

@@ -1,41 +1,33 @@
-import { z } from 'zod';
 import type { Clock } from '../kernel/clock.js';
 import { idempotencyKey, payloadHash } from '../infra/stores/idempotency-store.js';
 import { requireSessionId } from '../contracts/phone.js';
 import type { KeyedQueue } from './keyed-queue.js';
 import type { Metrics } from './metrics.js';
-import type { TurnOutcome, createTurnRunner } from './turn.js';
+import type { TurnRunner } from './turn.js';
+import type { TurnClaim, TurnOutcome } from './turn-types.js';
 
-/** `POST /webhook/ingest` body. */
-export const ingestBodySchema = z.object({
-  message_id: z.string().min(1).max(256),
-  phoneNumber: z.string().min(1).max(32),
-  text: z.string().max(4096),
-  meta: z.record(z.string(), z.unknown()).optional(),
-});
-export type IngestBody = z.infer<typeof ingestBodySchema>;
+/** A generic ingest delivery, as its route validated it (the whole body is what the claim's payload hash covers). */
+export interface IngestBody {
+  message_id: string;
+  phoneNumber: string;
+  text: string;
+  meta?: Record<string, unknown>;
+}
 
-/** `POST /hooks/template-fired` body. */
-export const templateBodySchema = z.object({
-  phoneNumber: z.string().min(1).max(32),
-  template: z.string().min(1).max(128),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-});
-export type TemplateBody = z.infer<typeof templateBodySchema>;
-
-/** Header idempotency keys: printable, bounded (the IETF draft's advice). */
-export const headerKeySchema = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(/^[A-Za-z0-9_.:\-]+$/, 'letters, digits and _ . : - only');
+/** A template-fired hook call, as its route validated it. */
+export interface TemplateBody {
+  phoneNumber: string;
+  template: string;
+  metadata?: Record<string, unknown>;
+}
 
 /**
  * The synchronous entry points behind the generic routes: each builds the turn request from a
- * validated body and runs it. Routes stay thin; the Meta webhook goes through the inbox instead.
+ * body its route validated and runs it. A header key is claimed by the turn itself, in parallel
+ * with the session lock and read. The Meta webhook goes through the inbox instead.
  */
 export function createEntrypoints(deps: {
-  turns: ReturnType<typeof createTurnRunner<unknown>>;
+  turns: TurnRunner;
   /** Orders turns of one conversation inside this process (the lock orders them across processes). */
   queue: KeyedQueue;
   clock: Clock;
@@ -46,10 +38,13 @@ export function createEntrypoints(deps: {
 
   function count(outcome: TurnOutcome, provider: string) {
     if (outcome.status === 'processed') metrics.messagesIn.inc({ provider });
-    else if (outcome.status === 'replayed' || outcome.status === 'duplicate') metrics.duplicatesDropped.inc({ provider });
-    if (outcome.status === 'in_progress' || outcome.status === 'duplicate') metrics.conflicts.inc({ reason: outcome.status });
+    else if (outcome.status === 'replayed') metrics.duplicatesDropped.inc({ provider });
+    if (outcome.status === 'in_progress') metrics.conflicts.inc({ reason: outcome.status });
     return outcome;
   }
+
+  /** The claim of a header key, under its channel's namespace, for this body. */
+  const claimOf = (key: string, body: IngestBody | TemplateBody): TurnClaim => ({ mode: 'claim', key, hash: payloadHash(body), ttlMs: deps.idempotencyTtlMs });
 
   async function ingest(key: string, body: IngestBody): Promise<TurnOutcome> {
     const sessionId = requireSessionId(body.phoneNumber);
@@ -57,7 +52,7 @@ export function createEntrypoints(deps: {
     const outcome = await deps.queue.run(sessionId, () =>
       turns.run({
         channel: 'ingest',
-        idempotency: { key: idempotencyKey.ingest(key), hash: payloadHash(body), ttlMs: deps.idempotencyTtlMs },
+        claim: claimOf(idempotencyKey.ingest(key), body),
         input: {
           kind: 'message',
           message: {
@@ -81,7 +76,7 @@ export function createEntrypoints(deps: {
     const outcome = await deps.queue.run(sessionId, () =>
       turns.run({
         channel: 'template',
-        idempotency: key ? { key: idempotencyKey.template(key), hash: payloadHash(body), ttlMs: deps.idempotencyTtlMs } : undefined,
+        claim: key ? claimOf(idempotencyKey.template(key), body) : undefined,
         input: { kind: 'template', sessionId, phone: body.phoneNumber, template: body.template, metadata: body.metadata ?? {}, at: clock.now() },
       }),
     );

@@ -1,5 +1,5 @@
 import { ulid } from '../kernel/ids.js';
-import type { InboundMessage } from '../contracts/engine.js';
+import type { InboundMessage } from '../contracts/inbound.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Stores } from '../infra/stores/index.js';
@@ -8,7 +8,7 @@ import type { KeyedQueue } from './keyed-queue.js';
 import { Limiter } from './limiter.js';
 import type { Metrics } from './metrics.js';
 import type { Outbox } from './outbox.js';
-import type { createTurnRunner } from './turn.js';
+import type { TurnRunner } from './turn.js';
 
 export interface InboxSettings {
   /** How long provider message ids are remembered (Meta retries for up to 7 days). */
@@ -26,7 +26,7 @@ export interface InboxSettings {
  */
 export function createInbox(deps: {
   stores: Stores<unknown>;
-  turns: ReturnType<typeof createTurnRunner<unknown>>;
+  turns: TurnRunner;
   outbox: Outbox;
   queue: KeyedQueue;
   clock: Clock;
@@ -38,11 +38,11 @@ export function createInbox(deps: {
   const { stores, queue, logger, metrics, settings } = deps;
   const limiter = new Limiter(settings.maxConcurrentTurns);
 
-  async function process(message: InboundMessage, claimed: { key: string; owner: string }) {
+  /** Runs the turn of a stored message under the claim the inbox holds for it. */
+  async function process(message: InboundMessage, held: { key: string; owner: string }) {
     try {
-      const outcome = await limiter.run(() =>
-        deps.turns.run({ input: { kind: 'message', message }, channel: 'meta', idempotency: { claimed, ttlMs: settings.dedupTtlMs } }),
-      );
+      const claim = { mode: 'held' as const, ...held, ttlMs: settings.dedupTtlMs };
+      const outcome = await limiter.run(() => deps.turns.run({ input: { kind: 'message', message }, channel: 'meta', claim }));
       if (outcome.status === 'processed') await deps.outbox.deliver(outcome.outbound);
     } catch (error) {
       // The claim went back to `received`; the sweep (or Meta's redelivery) will process it.

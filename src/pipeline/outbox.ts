@@ -3,11 +3,11 @@ import type { Logger } from '../kernel/logger.js';
 import type { Stores } from '../infra/stores/index.js';
 import type { Sender } from '../contracts/sender.js';
 import type { Metrics } from './metrics.js';
-import type { OutboundEntry } from './turn.js';
+import type { OutboundEntry } from './turn-types.js';
 import type { Reply } from '../contracts/engine.js';
 
 /** Outbox ids travel as Meta's biz_opaque_callback_data, so statuses find the entry by key. */
-export const outboxId = (sessionId: string, sk: string) => `${sessionId}/${sk}`;
+const outboxId = (sessionId: string, sk: string) => `${sessionId}/${sk}`;
 export function parseOutboxId(id: string | undefined): { sessionId: string; sk: string } | null {
   const slash = id?.indexOf('/') ?? -1;
   return id && slash > 0 && id.slice(slash + 1).startsWith('m#') ? { sessionId: id.slice(0, slash), sk: id.slice(slash + 1) } : null;

@@ -1,9 +1,31 @@
 import { Router, type Response } from 'express';
-import { ConflictError, IdempotencyInProgressError, IdempotencyMismatchError, ValidationError } from '../kernel/errors.js';
-import type { Entrypoints } from '../pipeline/entrypoints.js';
-import { headerKeySchema, ingestBodySchema, templateBodySchema } from '../pipeline/entrypoints.js';
-import type { TurnOutcome, TurnResponse } from '../pipeline/turn.js';
+import { z } from 'zod';
+import { IdempotencyInProgressError, IdempotencyMismatchError, ValidationError } from '../kernel/errors.js';
+import type { Entrypoints, IngestBody, TemplateBody } from '../pipeline/entrypoints.js';
+import type { TurnOutcome, TurnResponse } from '../pipeline/turn-types.js';
 import { handle, parseJsonBody, parseWith, rawBody } from './http.js';
+
+/** `POST /webhook/ingest` body. */
+const ingestBodySchema = z.object({
+  message_id: z.string().min(1).max(256),
+  phoneNumber: z.string().min(1).max(32),
+  text: z.string().max(4096),
+  meta: z.record(z.string(), z.unknown()).optional(),
+}) satisfies z.ZodType<IngestBody>;
+
+/** `POST /hooks/template-fired` body. */
+const templateBodySchema = z.object({
+  phoneNumber: z.string().min(1).max(32),
+  template: z.string().min(1).max(128),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+}) satisfies z.ZodType<TemplateBody>;
+
+/** Header idempotency keys: printable, bounded (the IETF draft's advice). */
+const headerKeySchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 
 /** Maps a turn outcome to HTTP: processed/replayed → 200 (replays marked), in flight → 409, other body → 422. */
 function answer(res: Response, outcome: TurnOutcome, shape: (r: TurnResponse) => unknown, key: string) {
@@ -19,8 +41,6 @@ function answer(res: Response, outcome: TurnOutcome, shape: (r: TurnResponse) =>
     }
     case 'mismatch':
       throw new IdempotencyMismatchError(key);
-    case 'duplicate':
-      throw new ConflictError('conflict.generic', 'this message_id was already processed under another idempotency key');
   }
 }
 

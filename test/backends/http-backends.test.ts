@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKEND_CONTRACTS, type BackendOperation } from '../../src/contracts/backends.js';
 import { createBackends, type BackendsOptions } from '../../src/infra/backends/index.js';
-import { BackendError } from '../../src/infra/backends/errors.js';
 import { createFakeClock } from '../../src/kernel/clock.js';
 import { createLogger } from '../../src/kernel/logger.js';
-import { startScriptedServer, type ScriptedAnswer, type ReceivedRequest } from './scripted-server.js';
+import { noAnswer, startScriptedServer, type ScriptedAnswer, type ReceivedRequest } from './scripted-server.js';
 import { failure } from '../support/backend-errors.js';
+import { deferred, manualTimeouts } from '../support/events.js';
 
 const logger = createLogger({ silent: true });
 const closers: (() => Promise<void>)[] = [];
@@ -86,15 +86,19 @@ describe('createBackends', () => {
   });
 
   it('when the first attempt times out, then it is retried and the second answer is returned', async () => {
-    const { server, backends } = await setup((_r, i) => (i === 0 ? { delayMs: 400, body: { message: 'late' } } : { body: { message: 'ok' } }), {
+    const timeouts = manualTimeouts();
+    // The first request is never answered; its timeout runs out once the server holds it.
+    const { server, backends } = await setup((_r, i) => (i === 0 ? (timeouts.expire(), noAnswer()) : { body: { message: 'ok' } }), {
       timeoutMs: 100,
+      timeoutSignal: timeouts.signal,
     });
     await expect(backends.call('updateWorkScheduleResponse', confirm, { idempotencyKey: 'k' })).resolves.toEqual({ message: 'ok' });
     expect(server.requests).toHaveLength(2);
   });
 
   it('when every attempt times out, then a retryable backend.timeout error is thrown', async () => {
-    const { server, backends } = await setup(() => ({ delayMs: 400 }), { timeoutMs: 80, maxRetries: 1 });
+    const timeouts = manualTimeouts();
+    const { server, backends } = await setup(() => (timeouts.expire(), noAnswer()), { timeoutMs: 80, maxRetries: 1, timeoutSignal: timeouts.signal });
     const error = await failure(backends.call('updateWorkScheduleResponse', confirm, { idempotencyKey: 'k' }));
     expect(error.code).toBe('backend.timeout');
     expect(error.retryable).toBe(true);
@@ -181,12 +185,17 @@ describe('createBackends circuit breaker', () => {
 
   it('when half-open, then only one trial call is admitted and a concurrent one fails fast', async () => {
     let healthy = false;
-    const { server, backends, clock } = await setup(() => (healthy ? { body: { message: 'ok' }, delayMs: 100 } : { status: 500 }), { maxRetries: 0 });
+    // The trial (request 3) is answered only once the concurrent call has settled: it is in flight meanwhile.
+    const secondSettled = deferred();
+    const { server, backends, clock } = await setup(
+      (_r, i) => (healthy ? (i === 3 ? secondSettled.promise : Promise.resolve()).then(() => ({ body: { message: 'ok' } })) : { status: 500 }),
+      { maxRetries: 0 },
+    );
     for (let i = 0; i < 3; i++) await failure(backends.call('updateWorkScheduleResponse', confirm, { idempotencyKey: `k${i}` }));
     clock.advance(10_000);
     healthy = true;
     const trial = backends.call('updateWorkScheduleResponse', confirm, { idempotencyKey: 'trial' });
-    const second = await failure(backends.call('updateWorkScheduleResponse', confirm, { idempotencyKey: 'second' }));
+    const second = await failure(backends.call('updateWorkScheduleResponse', confirm, { idempotencyKey: 'second' }).finally(() => secondSettled.resolve()));
     expect(second.code).toBe('backend.circuitOpen');
     await expect(trial).resolves.toEqual({ message: 'ok' });
     expect(server.requests).toHaveLength(4);
@@ -194,14 +203,16 @@ describe('createBackends circuit breaker', () => {
 
   it('when two slow calls run concurrently, then the breaker lets them overlap instead of serialising them', async () => {
     // The server answers only once both requests are in flight; a serialising breaker would never get there.
-    let release: () => void = () => {};
-    const bothArrived = new Promise<void>((resolve) => {
-      release = resolve;
+    const bothArrived = deferred();
+    // Real time only on failure: it turns that deadlock into a clear 400 instead of a test timeout.
+    const serialised = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(true), 1_500);
+      void bothArrived.promise.then(() => clearTimeout(timer));
     });
     const { server, backends } = await setup(
       async (_r, index) => {
-        if (index === 1) release();
-        const timedOut = await Promise.race([bothArrived.then(() => false), new Promise((r) => setTimeout(() => r(true), 1_500))]);
+        if (index === 1) bothArrived.resolve();
+        const timedOut = await Promise.race([bothArrived.promise.then(() => false), serialised]);
         return timedOut ? { status: 400, body: { error: 'calls were serialised' } } : { body: { message: 'ok' } };
       },
       { maxRetries: 0, timeoutMs: 5_000 },

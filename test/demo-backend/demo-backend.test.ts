@@ -2,11 +2,11 @@ import { PassThrough } from 'node:stream';
 import winston from 'winston';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBackends } from '../../src/infra/backends/index.js';
-import { BackendError } from '../../src/infra/backends/errors.js';
 import { createFakeClock } from '../../src/kernel/clock.js';
 import { createLogger } from '../../src/kernel/logger.js';
 import { createDemoBackend, DEMO_IDS, DEMO_PHONES, seedDemoData } from '../../src/demo-backend/index.js';
 import { failure } from '../support/backend-errors.js';
+import { manualTimeouts } from '../support/events.js';
 
 const HOUR = 3_600_000;
 const closers: (() => Promise<void>)[] = [];
@@ -21,11 +21,14 @@ async function setup(options: { timeoutMs?: number; maxRetries?: number } = {}) 
   const stream = new PassThrough();
   stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   const logger = createLogger({ transports: [new winston.transports.Stream({ stream })] });
-  const demo = await createDemoBackend({ clock, logger });
-  closers.push(demo.close);
+  // An injected late answer (`delayMs`) outlasts the client's timeout: holding it expires that timeout, no real wait.
+  const timeouts = manualTimeouts();
+  const demo = await createDemoBackend({ clock, logger, sleep: async () => timeouts.expire() });
+  closers.push(() => demo.close());
   const backends = createBackends({
     urls: demo.urls,
     timeoutMs: options.timeoutMs ?? 2_000,
+    timeoutSignal: timeouts.signal,
     maxRetries: options.maxRetries ?? 2,
     logger: createLogger({ silent: true }),
     sleep: async () => {},

@@ -86,6 +86,7 @@ describe('confirmations end to end', () => {
     const e = await startE2E({ env: { BACKEND_TIMEOUT_MS: '300' } });
     await anaConfirmed(e);
     await e.say(ANA, FULL);
+    // Real time, BACKEND_TIMEOUT_MS (300 ms): the configured timeout end to end is the behaviour under test.
     e.demo.injectFailure({ operation: 'updateClinicalData', times: 1, delayMs: 800 });
     expect(await e.say(ANA, 'sim')).toBe('Dados clínicos salvos com sucesso!');
     expect(e.calls('updateClinicalData')).toBe(2);

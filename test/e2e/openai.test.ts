@@ -59,7 +59,8 @@ describe('OpenAI understanding end to end', () => {
     const { e, fake } = await withOpenAI();
     await anaFirstAssessmentDone(e);
     const [calls, logged] = [fake.count(), e.lines.length];
-    fake.enqueue({ kind: 'delay', ms: 1500, reply: llm({ clinicalNote: 'x' }) });
+    // Real time, OPENAI_TIMEOUT_MS (400 ms): the configured timeout end to end is the behaviour under test.
+    fake.enqueue({ kind: 'hang' });
     expect(await e.say(ANA, 'paciente tossindo bastante hoje')).toBe('Nota: "paciente tossindo bastante hoje". Confirma para salvar a nota?');
     expect(fake.count() - calls).toBe(1);
     expect(

@@ -23,7 +23,7 @@ export function u(
   return {
     ...emptyUnderstanding(),
     ...over,
-    finalizationTopics: (over.finalizationTopics ?? {}) as Understanding['finalizationTopics'],
+    finalizationTopics: over.finalizationTopics ?? {},
   };
 }
 export const YES = u({ yesNo: 'yes' });
@@ -140,7 +140,7 @@ export function createHarness(options: { schedule?: Record<string, unknown> | nu
   function perform(call: BackendCall): Outcome {
     const queued = failures[call.operation]?.shift();
     if (queued) return queued;
-    return handlers[call.operation](call.request as Record<string, unknown>);
+    return handlers[call.operation](call.request);
   }
 
   function load(): State {
@@ -194,7 +194,7 @@ export function createHarness(options: { schedule?: Record<string, unknown> | nu
       let outcome: Outcome;
       if (e.type === 'pending.execute') outcome = execute(e.actionId);
       else {
-        calls.push({ via: e.type as 'backend.query' | 'backend.command', call: e.call, idempotencyKey: e.idempotencyKey });
+        calls.push({ via: e.type, call: e.call, idempotencyKey: e.idempotencyKey });
         outcome = perform(e.call);
       }
       const result: CallResult = outcome.ok

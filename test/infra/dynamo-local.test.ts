@@ -11,12 +11,12 @@ function startOwner(dir: string) {
     import { startDynamoLocal } from ${JSON.stringify(join(process.cwd(), 'src/infra/dynamo/local.ts'))};
     const d = await startDynamoLocal({ dataDir: ${JSON.stringify(dir)} });
     console.log(JSON.stringify({ pid: d.pid, endpoint: d.endpoint }));
-    setInterval(() => {}, 1000);
+    setInterval(() => {}, 1000); // keeps the owner alive until the test kills it
   `;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = new Promise<{ pid: number; endpoint: string }>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (line) resolve(JSON.parse(line));

@@ -70,11 +70,13 @@ describe('congregado store', () => {
     ] as const) {
       if (seed) await store.save({ primaryKey, data: seed });
       const outcomes = await Promise.allSettled([
-        store.save({ primaryKey, data: { record_count: 100 } }),
-        store.save({ primaryKey, data: { record_count: 200 } }),
+        // Both writers read the same version (a read-modify-write race): only a stated version makes
+        // the race deterministic, otherwise a save that starts after the first one ends just updates it.
+        store.save({ primaryKey, data: { record_count: 100 }, expectedVersion: seed ? 1 : 0 }),
+        store.save({ primaryKey, data: { record_count: 200 }, expectedVersion: seed ? 1 : 0 }),
       ]);
       const winners = outcomes.filter((o) => o.status === 'fulfilled');
-      const losers = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[];
+      const losers = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
       expect(winners).toHaveLength(1);
       expect(losers).toHaveLength(1);
       expect(losers[0].reason).toBeInstanceOf(ConflictError);

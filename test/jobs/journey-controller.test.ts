@@ -2,10 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock, type FakeClock } from '../../src/kernel/clock.js';
 import { AppError, ConflictError } from '../../src/kernel/errors.js';
 import { createJourneyStore } from '../../src/infra/stores/journey-store.js';
-import { createJourneyController, type JourneyControllerOptions, type JourneyStep, type Scheduler } from '../../src/jobs/journey/journey-controller.js';
+import { createJourneyController } from '../../src/jobs/journey/journey-controller.js';
+import type { JourneyControllerOptions, JourneyStep, Scheduler } from '../../src/jobs/journey/journey-types.js';
 import { JourneyFailedError } from '../../src/jobs/errors.js';
 import { createTestDynamo, type TestDynamo } from '../support/dynamo.js';
 import { journeyTtlDays } from '../support/stores.js';
+import { deferred, watchCalls } from '../support/events.js';
 
 /** A scheduler whose periodic tasks run only when the test calls tick(). */
 function manualScheduler() {
@@ -19,20 +21,7 @@ function manualScheduler() {
   return { scheduler, tick: () => [...tasks].forEach((fn) => fn()), size: () => tasks.size };
 }
 
-function deferred<T = void>() {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-/** Polls until `check` passes (bounded): for waiting on a concurrent run to reach a point. */
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5_000) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setImmediate(r));
-  }
-}
+const noop = () => {};
 
 describe('journey controller', () => {
   let dynamo: TestDynamo;
@@ -42,7 +31,8 @@ describe('journey controller', () => {
 
   beforeAll(async () => {
     dynamo = await createTestDynamo();
-    clock = createFakeClock();
+    // From real now: DynamoDB Local's TTL sweeper deletes items whose ttl is past on the wall clock.
+    clock = createFakeClock(Date.now());
   });
   afterAll(() => dynamo?.destroy());
 
@@ -102,14 +92,19 @@ describe('journey controller', () => {
     const idempotencyKey = nextKey();
     let runs = 0;
     const gate = deferred();
+    const running = deferred();
     const work = async () => {
       runs++;
+      running.resolve();
       await gate.promise;
       return 'done';
     };
-    const results = Promise.allSettled([a.execute(work, { idempotencyKey }), b.execute(work, { idempotencyKey })]);
-    await until(() => runs === 1);
-    await until(async () => (await a.getJourney(idempotencyKey))?.status === 'IN_PROGRESS');
+    const both = [a.execute(work, { idempotencyKey }), b.execute(work, { idempotencyKey })];
+    const results = Promise.allSettled(both);
+    await running.promise;
+    // The other owner settles while the work is held: it can only have been refused.
+    await Promise.race(both.map((p) => p.then(noop, noop)));
+    expect((await a.getJourney(idempotencyKey))?.status).toBe('IN_PROGRESS');
     gate.resolve();
     const [ra, rb] = await results;
     const outcomes = [ra, rb];
@@ -126,13 +121,17 @@ describe('journey controller', () => {
     const idempotencyKey = nextKey();
     const calls: string[] = [];
     const hang = deferred<string>();
+    const hanging = deferred();
     const steps = (who: string, hangOnSecond: boolean): JourneyStep[] => [
       { name: 'extract', run: () => (calls.push(`${who}:extract`), { files: 2 }) },
-      { name: 'transform', run: (ctx) => (calls.push(`${who}:transform`), hangOnSecond ? hang.promise : `t(${JSON.stringify(ctx.results.extract)})`) },
+      {
+        name: 'transform',
+        run: (ctx) => (calls.push(`${who}:transform`), hangOnSecond ? (hanging.resolve(), hang.promise) : `t(${JSON.stringify(ctx.results.extract)})`),
+      },
       { name: 'load', run: (ctx) => (calls.push(`${who}:load`), `loaded ${String(ctx.results.transform)}`) },
     ];
     const crashed = a.execute(steps('a', true), { idempotencyKey });
-    await until(() => calls.includes('a:transform'));
+    await hanging.promise;
 
     // While the lease is live, nobody may take over or resume.
     await expect(b.execute(steps('b', false), { idempotencyKey })).rejects.toMatchObject({ code: 'journey.conflict' });
@@ -167,12 +166,14 @@ describe('journey controller', () => {
     const b = controller({ owner: 'intruder' }).instance;
     const idempotencyKey = nextKey();
     const gate = deferred();
-    let started = false;
-    const running = a.instance.execute(async () => ((started = true), await gate.promise, 'ok'), { idempotencyKey });
-    await until(() => started);
+    const started = deferred();
+    const running = a.instance.execute(async () => (started.resolve(), await gate.promise, 'ok'), { idempotencyKey });
+    await started.promise;
     clock.advance(40_000);
+    const heartbeats = watchCalls(a.store, 'heartbeat');
     a.ticker.tick();
-    await until(async () => ((await b.getJourney(idempotencyKey))?.leaseExpiresAt ?? 0) > clock.now() + 50_000);
+    await heartbeats.settled();
+    expect((await b.getJourney(idempotencyKey))?.leaseExpiresAt ?? 0).toBeGreaterThan(clock.now() + 50_000);
     clock.advance(40_000);
     await expect(b.execute(async () => 'stolen', { idempotencyKey })).rejects.toMatchObject({ code: 'journey.conflict' });
     gate.resolve();
@@ -235,7 +236,7 @@ describe('journey controller', () => {
       ['audit', 'COMPLETED'],
       ['charge', 'COMPENSATED'],
     ]);
-    const history = (await instance.getHistory(idempotencyKey)).map((e) => (e.data?.step ? `${e.type}:${String(e.data.step)}` : e.type));
+    const history = (await instance.getHistory(idempotencyKey)).map((e) => (e.data?.step ? `${e.type}:${e.data.step as string}` : e.type));
     expect(history.slice(-5)).toEqual([
       'step.retrying:ship',
       'journey.failed:ship',
@@ -274,15 +275,15 @@ describe('journey controller', () => {
     const a = controller({ owner: 'victim' });
     const idempotencyKey = nextKey();
     const gate = deferred();
-    let started = false;
+    const started = deferred();
     const running = a.instance.execute(
       [
-        { name: 'one', run: async () => ((started = true), await gate.promise, 1) },
+        { name: 'one', run: async () => (started.resolve(), await gate.promise, 1) },
         { name: 'two', run: () => 2 },
       ],
       { idempotencyKey },
     );
-    await until(() => started);
+    await started.promise;
     const terminated = await controller().instance.terminate(idempotencyKey, 'operator stopped the rerun');
     expect(terminated).toMatchObject({ status: 'TERMINATED', reason: 'operator stopped the rerun' });
     gate.resolve();

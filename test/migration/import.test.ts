@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import RedisMock from 'ioredis-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, migrationSettingsOf } from '../../src/config.js';
 import { createInitialState, stateSchema, type State } from '../../src/graph/state.js';
 import { createFakeClock } from '../../src/kernel/clock.js';
 import { createStores } from '../../src/infra/stores/index.js';
@@ -38,7 +38,7 @@ describe('importing a legacy keyspace (ioredis-mock → DynamoDB Local)', () => 
 
   const run = (options: Partial<MigrateOptions> = {}) =>
     migrate(
-      loadConfig({ DYNAMODB_ENDPOINT: dynamo.endpoint, TABLE_PREFIX: dynamo.prefix, OPS_TOKEN: 'x'.repeat(16) }),
+      migrationSettingsOf(loadConfig({ DYNAMODB_ENDPOINT: dynamo.endpoint, TABLE_PREFIX: dynamo.prefix, OPS_TOKEN: 'x'.repeat(16) })),
       { redisUrl: `${SOURCE}/${db}`, dryRun: false, concurrency: 4, batchSize: 50, leaseMs: 60_000, ...options },
       { clock, redis },
     );

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationSettingsOf } from '../../src/config.js';
 import { BACKEND_ENV, type BackendOperation } from '../../src/contracts/backends.js';
 import { migrate } from '../../src/migration/migrate.js';
 import { RECONFIRM_PREFIX } from '../../src/migration/map-action.js';
@@ -90,7 +91,11 @@ describe('migrating from a real redis-server, then talking to the service', () =
     seed.set('msg:wamid.LEGACY-ANA-1', JSON.stringify({ status: 'ok' }), 'PX', 8 * MINUTE);
     seed.set('cache:0cc175b9c0f1b6a8', '{}', 'PX', 4 * MINUTE);
     await seed.exec();
-    const result = await migrate(t.config, { redisUrl: redis.url, dryRun: false, concurrency: 4, batchSize: 100, leaseMs: 30_000 }, { clock: t.clock });
+    const result = await migrate(
+      migrationSettingsOf(t.config),
+      { redisUrl: redis.url, dryRun: false, concurrency: 4, batchSize: 100, leaseMs: 30_000 },
+      { clock: t.clock },
+    );
     expect(result.counts.imported).toEqual({ sessions: 2, actions: 2, reconfirmations: 1, deliveries: 1 });
   });
   afterAll(async () => {

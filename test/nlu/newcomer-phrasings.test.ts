@@ -40,7 +40,7 @@ describe('finalization topics in the engine context', () => {
     const u = read('Humor: calmo. O resto sem informações', {
       expecting: 'finalization_topics',
       missingTopics: ['humor', 'medicacoes', 'atividades'],
-    } as NluContext);
+    });
     expect(u.finalizationTopics).toEqual({ humor: 'calmo', medicacoes: 'Sem informações', atividades: 'Sem informações' });
     expect(u.clinicalNote).toBeNull();
   });

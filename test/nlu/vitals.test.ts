@@ -113,7 +113,7 @@ describe('vital signs (reference §4.2, cases E1–E13)', () => {
     expect(u.vitals).toEqual({});
     expect(u.invalidVitals).toHaveLength(1);
     expect(u.invalidVitals[0]).toMatchObject({ field });
-    expect(u.invalidVitals[0]!.reason).toMatch(/fora da faixa/);
+    expect(u.invalidVitals[0].reason).toMatch(/fora da faixa/);
   });
 
   it('A7: when FC 300, Temp 50, PA 300x200 and Sat 150 arrive, then none is in vitals and each is listed as invalid', () => {

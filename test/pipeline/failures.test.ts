@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { startDynamoLocal } from '../../src/infra/dynamo/local.js';
 import { metaText, metaWebhookOf, newWamid, serialiseLikeMeta, signMetaBody } from '../support/meta-payloads.js';
 import { APP_SECRET, ingestBody, startTestService } from '../support/service.js';
 import { startFakeGraphApi, graphError } from '../support/fake-graph-api.js';
 import { createMetaCloudSender } from '../../src/channels/meta/sender.js';
 import { createLogger } from '../../src/kernel/logger.js';
+import { watchCalls } from '../support/events.js';
 
 const signed = (body: unknown) => {
   const raw = serialiseLikeMeta(body);
@@ -46,12 +47,14 @@ describe('failures and recovery', () => {
   });
 
   it('when a turn outlives the in-progress lease of its claim, then the claim is renewed and a duplicate elsewhere still gets 409', async () => {
-    // Claim lease 1 s and lock lease 3 s on the services' clocks; renewals run every 333 ms of real time.
+    // Claim lease 1 s and lock lease 3 s on the services' clocks; the renewal timer is fake and fired by the test.
     const env = { IDEMPOTENCY_IN_PROGRESS_MS: '1000', LOCK_LEASE_MS: '3000', LOCK_WAIT_MS: '200' };
     const a = await startTestService({ env });
     // The duplicate goes to another instance (this one would queue it behind the session's turn).
     const b = await startTestService({ env, prefix: a.prefix });
     const hold = a.understanding.hold('demorado');
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    onTestFinished(() => void vi.useRealTimers());
     try {
       b.clock.set(a.clock.now());
       const body = ingestBody('demorado', '+5511966660009');
@@ -62,7 +65,10 @@ describe('failures and recovery', () => {
           .leaseExpiresAt as number;
       const claimedUntil = await lease();
       a.clock.advance(600);
-      await vi.waitFor(async () => expect(await lease()).toBeGreaterThan(claimedUntil), { timeout: 5_000, interval: 50 });
+      const renewals = watchCalls(a.service.stores.idempotency, 'renew');
+      vi.advanceTimersToNextTimer();
+      await renewals.settled();
+      expect(await lease()).toBeGreaterThan(claimedUntil);
       a.clock.advance(600);
       b.clock.set(a.clock.now());
       // 1.2 s after the claim: without the renewal B would take the message over (and wait for the lock).

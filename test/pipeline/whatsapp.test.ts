@@ -12,17 +12,8 @@ import {
   serialiseLikeMeta,
   signMetaBody,
 } from '../support/meta-payloads.js';
+import { watchCalls } from '../support/events.js';
 import { APP_SECRET, VERIFY_TOKEN, startTestService, type TestService } from '../support/service.js';
-
-/** Polls a condition against the real server (processing is asynchronous after the 200). */
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('Meta webhook', () => {
   let t: TestService;
@@ -66,24 +57,17 @@ describe('Meta webhook', () => {
     const res = await signedPost(body);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ received: 3, duplicates: 0 });
-    const conv = await eventually(
-      () => conversation('5511988880002'),
-      (c) => c.body.messages.length === 4,
-    );
+    // Processing (turn, then outbox send and mark) runs after the 200, in the session queues.
+    await t.service.queue.idle();
+    const conv = await conversation('5511988880002');
     expect(conv.body.messages.map((m: { text: string }) => m.text)).toEqual(['primeira', 'eco: primeira', 'Sim', 'eco: Sim']);
     expect(conv.body.messages[2].meta.replyPayload).toBe('yes');
-    await eventually(
-      () => conversation('5511988880003'),
-      (c) => c.body.messages.length === 2,
-    );
+    expect((await conversation('5511988880003')).body.messages).toHaveLength(2);
     // The replies went out through the outbox with our outbox id as biz_opaque_callback_data.
     const out = t.sender.sent.filter((s) => s.to === '5511988880002');
     expect(out.map((s) => s.reply.text)).toEqual(['eco: primeira', 'eco: Sim']);
-    const sent = await eventually(
-      () => conversation('5511988880002'),
-      (c) => c.body.messages[3].meta.delivery_status === 'sent',
-    );
-    expect(sent.body.messages[1].meta.delivery_status).toBe('sent');
+    expect(conv.body.messages[3].meta.delivery_status).toBe('sent');
+    expect(conv.body.messages[1].meta.delivery_status).toBe('sent');
 
     // Statuses: `delivered` before `sent` for the first reply; `failed` (terminal) for the second.
     const statuses = metaWebhookOf({
@@ -99,11 +83,11 @@ describe('Meta webhook', () => {
         metaStatus({ id: `rec.${out[1].outboxId}`, status: 'read', bizOpaqueCallbackData: out[1].outboxId }),
       ],
     });
+    // Statuses are applied after the 200 without being awaited: wait for those writes.
+    const applied = watchCalls(t.service.stores.outbox, 'applyStatus');
     expect((await signedPost(statuses)).status).toBe(200);
-    const after = await eventually(
-      () => conversation('5511988880002'),
-      (c) => c.body.messages[1].meta.delivery_status === 'delivered' && c.body.messages[3].meta.delivery_status === 'failed',
-    );
+    await applied.settled();
+    const after = await conversation('5511988880002');
     expect(after.body.messages[1].meta.delivery_status).toBe('delivered');
     expect(after.body.messages[3].meta).toMatchObject({ delivery_status: 'failed', delivery_error: { code: 131047 } });
   });

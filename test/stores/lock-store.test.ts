@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { LockLostError, LockNotAcquiredError } from '../../src/kernel/errors.js';
+import { watchCalls } from '../support/events.js';
 import { createStoreFixture, type StoreFixture } from '../support/stores.js';
 
 describe('LockStore', () => {
@@ -82,17 +83,24 @@ describe('LockStore', () => {
 
   it('when the lock stays held past the wait timeout, then acquireWithWait throws LockNotAcquiredError', async () => {
     await f.stores.locks.acquire('session:busy', 'holder', 60_000);
+    // Real time, 50 ms: acquireWithWait measures its wait on the monotonic clock (a fake clock may stand still).
     await expect(f.stores.locks.acquireWithWait('session:busy', 'waiter', { timeoutMs: 50 })).rejects.toBeInstanceOf(LockNotAcquiredError);
   });
 
   it('when withLock runs longer than a lease, then the lease is renewed and the lock stays with the holder', async () => {
+    // The renewal timer is fake: it fires when the test says, and the lease lives on the fake clock.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    onTestFinished(() => void vi.useRealTimers());
+    const renewals = watchCalls(f.stores.locks, 'renew');
     let renewedFence = 0;
     await f.stores.locks.withLock(
       'session:renew',
       'long',
       async (lease, signal) => {
-        // Real time passes across several renew intervals (30 ms lease → renew every 10 ms).
-        await new Promise((r) => setTimeout(r, 80));
+        // 30 ms lease: renewed at 25 ms, so at 50 ms (past the first lease) it is still held.
+        f.clock.advance(25);
+        vi.advanceTimersToNextTimer();
+        await renewals.settled();
         f.clock.advance(25);
         expect(signal.aborted).toBe(false);
         const other = await f.stores.locks.acquire('session:renew', 'intruder', 30);

@@ -3,12 +3,13 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createFakeClock } from '../../src/kernel/clock.js';
 import { ERROR_CATALOGUE } from '../../src/kernel/errors.js';
 import { createStores } from '../../src/infra/stores/index.js';
-import { tableNames } from '../../src/infra/tables.js';
+import { TABLE_DEFS, indexNamed, tableNames } from '../../src/infra/tables.js';
 import { claimParams, releaseOp as releaseClaimOp, renewOp as renewClaimOp } from '../../src/infra/stores/idempotency-store.js';
 import { storeParams } from '../../src/infra/stores/inbox-store.js';
 import { acquireParams, renewOp as renewLockOp } from '../../src/infra/stores/lock-store.js';
 import { advanceParams, claimUnsentParams } from '../../src/infra/stores/outbox-store.js';
 import { claimOps, confirmOp } from '../../src/infra/stores/pending-action-requests.js';
+import { dueQueryParams } from '../../src/infra/stores/store-deps.js';
 import { storeSettings } from '../support/stores.js';
 
 /** The pure `…Op()` builders: exact conditions, values through placeholders only. */
@@ -157,6 +158,17 @@ describe('store request builders, one per write', () => {
       ':lease': now + 1_000,
       ':ttl': nowSec + 60,
       ':event': { a: 1 },
+    });
+  });
+
+  it('when a sweep lists due work, then it reads one page of its shard of the sparse index, due at or before the given time', () => {
+    const due = { def: TABLE_DEFS.idempotency, index: indexNamed(TABLE_DEFS.idempotency, 'pending-index'), shard: 'inbox' };
+    expect(dueQueryParams('T', due, now, 50)).toEqual({
+      TableName: 'T',
+      IndexName: 'pending-index',
+      KeyConditionExpression: 'pendingShard = :shard AND pendingSince <= :before',
+      ExpressionAttributeValues: { ':shard': 'inbox', ':before': now },
+      Limit: 50,
     });
   });
 

@@ -2,18 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulid } from 'ulid';
 import type { PendingActionDraft } from '../../src/contracts/engine.js';
 import { ConflictError } from '../../src/kernel/errors.js';
+import { draftAction } from '../support/pending-actions.js';
 import { createStoreFixture, type StoreFixture } from '../support/stores.js';
 
 describe('PendingActionStore', () => {
   let f: StoreFixture;
-  const draft = (overrides: Partial<PendingActionDraft> = {}): PendingActionDraft => ({
-    actionId: ulid(f.clock.now()),
-    kind: 'clinico.save',
-    description: 'Salvar os seguintes sinais vitais?',
-    call: { operation: 'updateWorkScheduleResponse', request: { scheduleID: 'sch-1', responseValue: 'confirmado' } },
-    expiresAt: f.clock.now() + 600_000,
-    ...overrides,
-  });
+  const draft = (overrides: Partial<PendingActionDraft> = {}) => draftAction(f.clock, overrides);
   beforeAll(async () => {
     f = await createStoreFixture();
   });

@@ -67,6 +67,18 @@ describe('SessionStore', () => {
     expect(await strict.get('big')).toBeNull();
   });
 
+  it('when the stored state no longer fits the schema, then read says invalid with its version and issues, and get throws session.invalidState', async () => {
+    const deps = { doc: f.dynamo.doc, tableName: f.dynamo.tables.sessions };
+    const store = (schema: z.ZodType<unknown>) =>
+      sessionTestApi(createSessionStore({ ...deps, clock: f.clock, ttlDays: storeSettings.sessionTtlDays, schema }), deps);
+    const loose = store(z.object({ legacy: z.string() }));
+    await loose.save('old', { legacy: 'format' }, 0);
+    await loose.save('old', { legacy: 'format' }, 1);
+    const strict = store(z.object({ n: z.number() }));
+    expect(await strict.read('old')).toEqual({ status: 'invalid', version: 2, issues: [expect.stringContaining('n:')] });
+    await expect(strict.get('old')).rejects.toMatchObject({ code: 'session.invalidState', details: { sessionId: 'old', version: 2 } });
+  });
+
   it('when 20 writers race with OCC, then no update is lost and the final version equals the successful writes', async () => {
     const { sessions } = f.stores;
     await sessions.save('race', { count: 0 }, 0);

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -11,13 +12,15 @@ export interface RecordedGraphRequest {
   body: any;
 }
 
-/** A scripted answer; `destroy` drops the connection without answering, `delayMs` holds the answer. */
-export type GraphResponseSpec = { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number } | { destroy: true };
+/** A scripted answer; `destroy` drops the connection without answering, `hold` never answers (until close). */
+export type GraphResponseSpec = { status: number; body?: unknown; headers?: Record<string, string> } | { destroy: true } | { hold: true };
 
 export interface FakeGraphApi {
   /** e.g. "http://127.0.0.1:54321" — use as WHATSAPP_GRAPH_URL. */
   url: string;
   requests: RecordedGraphRequest[];
+  /** Emits 'request' (with the RecordedGraphRequest) as each request arrives: `once(graph.events, 'request')`. */
+  events: EventEmitter;
   /** Queue answers for the next requests; when the queue is empty every send succeeds. */
   script(...responses: GraphResponseSpec[]): void;
   close(): Promise<void>;
@@ -47,7 +50,7 @@ export async function startFakeGraphApi(): Promise<FakeGraphApi> {
   const requests: RecordedGraphRequest[] = [];
   const queue: GraphResponseSpec[] = [];
   let counter = 0;
-  const timers = new Set<NodeJS.Timeout>();
+  const events = new EventEmitter();
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -60,12 +63,15 @@ export async function startFakeGraphApi(): Promise<FakeGraphApi> {
       } catch {
         body = undefined;
       }
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody, body });
+      const recorded: RecordedGraphRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody, body };
+      requests.push(recorded);
       const spec = queue.shift();
+      events.emit('request', recorded);
       if (spec && 'destroy' in spec) {
         req.socket.destroy();
         return;
       }
+      if (spec && 'hold' in spec) return;
       counter += 1;
       const to = (body as { to?: string } | undefined)?.to ?? '';
       const answer = spec ?? {
@@ -76,16 +82,8 @@ export async function startFakeGraphApi(): Promise<FakeGraphApi> {
           messages: [{ id: `wamid.FAKE${String(counter).padStart(6, '0')}`, message_status: 'accepted' }],
         },
       };
-      const write = () => {
-        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-        res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
-      };
-      if (!answer.delayMs) return write();
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        if (!res.destroyed) write();
-      }, answer.delayMs);
-      timers.add(timer);
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+      res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
     });
   });
 
@@ -94,10 +92,10 @@ export async function startFakeGraphApi(): Promise<FakeGraphApi> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    events,
     script: (...responses) => void queue.push(...responses),
     close: () =>
       new Promise<void>((resolve, reject) => {
-        for (const t of timers) clearTimeout(t);
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       }),

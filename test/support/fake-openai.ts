@@ -12,8 +12,8 @@ export type FakeReply =
   | { kind: 'content'; content: string }
   /** An HTTP error status with an OpenAI-style error body. */
   | { kind: 'status'; status: number }
-  /** Waits, then sends `reply` (a delay beyond the client's timeout makes it time out). */
-  | { kind: 'delay'; ms: number; reply: FakeReply };
+  /** Never answers (until close): the client's timeout is what ends the call. */
+  | { kind: 'hang' };
 
 export interface RecordedRequest {
   method: string;
@@ -55,7 +55,6 @@ function completion(model: string, content: string) {
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const requests: RecordedRequest[] = [];
   const queue: FakeReply[] = [];
-  const timers = new Set<NodeJS.Timeout>();
   let fallback: FakeReply | ((request: RecordedRequest) => FakeReply) = { kind: 'status', status: 501 };
 
   const send = (res: ServerResponse, request: RecordedRequest, reply: FakeReply): void => {
@@ -72,14 +71,8 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         res.writeHead(reply.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: `fake status ${reply.status}`, type: 'server_error', code: null } }));
         return;
-      case 'delay': {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          send(res, request, reply.reply);
-        }, reply.ms);
-        timers.add(timer);
+      case 'hang':
         return;
-      }
     }
   };
 
@@ -87,7 +80,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      let body: RecordedRequest['body'] = {};
+      let body: RecordedRequest['body'];
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
       } catch {
@@ -115,8 +108,6 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       fallback = reply;
     },
     close: async () => {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

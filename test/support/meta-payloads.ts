@@ -5,9 +5,9 @@ import { computeMetaSignature } from '../../src/channels/meta/signature.js';
  * for provider and route tests. Timestamps are unix seconds as strings, like Meta sends them.
  */
 
-export const DEFAULT_PHONE_NUMBER_ID = '106540352242922';
-export const DEFAULT_DISPLAY_NUMBER = '15550783881';
-export const DEFAULT_WABA_ID = '102290129340398';
+const DEFAULT_PHONE_NUMBER_ID = '106540352242922';
+const DEFAULT_DISPLAY_NUMBER = '15550783881';
+const DEFAULT_WABA_ID = '102290129340398';
 
 type Json = Record<string, unknown>;
 interface Common {

@@ -1,4 +1,5 @@
 import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
 import type { PendingActionDraft } from '../../src/contracts/engine.js';
 import type { Clock } from '../../src/kernel/clock.js';
 import { ConflictError } from '../../src/kernel/errors.js';
@@ -9,6 +10,18 @@ import { openMarkerOp, toAction, transitionOp, type CloseChange, type PendingAct
 import type { PendingActionStore } from '../../src/infra/stores/pending-action-store.js';
 
 const { partitionKey, sortKey, ttlAttribute } = TABLE_DEFS.pendingActions;
+
+/** A draft action made at `clock`'s now, to confirm within 10 minutes: presence confirmed for schedule sch-1. */
+export function draftAction(clock: Clock, overrides: Partial<PendingActionDraft> = {}): PendingActionDraft {
+  return {
+    actionId: ulid(clock.now()),
+    kind: 'clinico.save',
+    description: 'Salvar os seguintes sinais vitais?',
+    call: { operation: 'updateWorkScheduleResponse', request: { scheduleID: 'sch-1', responseValue: 'confirmado' } },
+    expiresAt: clock.now() + 600_000,
+    ...overrides,
+  };
+}
 
 /**
  * The pending-action operations only the tests use (the turn opens and closes actions through

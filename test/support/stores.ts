@@ -81,7 +81,8 @@ function idempotencyTestApi(store: IdempotencyStore, { doc, tableName, clock }: 
 
 /** Lock operations only the tests use. */
 function lockTestApi(store: LockStore) {
-  return {
+  // withLock goes through `api`, so a test that watches `stores.locks.renew` sees its renewals.
+  const api = {
     ...store,
     /**
      * Runs fn under the lock, renewing the lease every third of it while fn runs. If a renewal
@@ -94,11 +95,11 @@ function lockTestApi(store: LockStore) {
       options: { timeoutMs: number; leaseMs: number },
     ): Promise<T> {
       const { leaseMs } = options;
-      let lease: LockLease = await store.acquireWithWait(resource, owner, options);
+      let lease: LockLease = await api.acquireWithWait(resource, owner, options);
       const lost = new AbortController();
       const timer = setInterval(
         () => {
-          store.renew(lease, leaseMs).then(
+          api.renew(lease, leaseMs).then(
             (renewed) => (lease = renewed),
             (error) => lost.abort(error),
           );
@@ -109,14 +110,15 @@ function lockTestApi(store: LockStore) {
         return await fn(lease, lost.signal);
       } finally {
         clearInterval(timer);
-        if (!lost.signal.aborted) await store.release(lease);
+        if (!lost.signal.aborted) await api.release(lease);
       }
     },
   };
+  return api;
 }
 
 /** The conversation stores with the operations only the tests use. */
-export function withTestApi(stores: Stores, dynamo: Pick<TestDynamo, 'doc' | 'tables'>, clock: Clock) {
+function withTestApi(stores: Stores, dynamo: Pick<TestDynamo, 'doc' | 'tables'>, clock: Clock) {
   const { doc, tables } = dynamo;
   return {
     ...stores,
@@ -139,7 +141,8 @@ export interface StoreFixture {
 /** Fresh tables on DynamoDB Local, the conversation stores over them (with the test-only operations), and a fake clock. */
 export async function createStoreFixture(): Promise<StoreFixture> {
   const dynamo = await createTestDynamo();
-  const clock = createFakeClock();
+  // From real now: DynamoDB Local's TTL sweeper deletes items whose ttl is past on the wall clock.
+  const clock = createFakeClock(Date.now());
   const stores = createStores({ doc: dynamo.doc, tables: dynamo.tables, clock, ...storeSettings });
   return { dynamo, clock, stores: withTestApi(stores, dynamo, clock) };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ConversationEngine } from '../../src/contracts/engine.js';
 import { emptyUnderstanding, type UnderstandingService } from '../../src/contracts/understanding.js';
+import { deferred, type Deferred } from './events.js';
 
 const state = z.object({ count: z.number(), texts: z.array(z.string()), templates: z.array(z.string()) });
 export type TestState = z.infer<typeof state>;
@@ -38,14 +39,14 @@ export function createTestEngine() {
  */
 export function createTestUnderstanding() {
   const spans: { text: string; start: number; end: number }[] = [];
-  const holds = new Map<string, { promise: Promise<void>; release: () => void; entered: () => void; reached: Promise<void> }>();
+  const holds = new Map<string, { released: Deferred; reached: Deferred }>();
   const service: UnderstandingService = {
     async understand(text) {
       const start = performance.now();
       const hold = holds.get(text);
       if (hold) {
-        hold.entered();
-        await hold.promise;
+        hold.reached.resolve();
+        await hold.released.promise;
       } else {
         // One macrotask, so overlapping turns would interleave here.
         await new Promise((r) => setImmediate(r));
@@ -59,12 +60,9 @@ export function createTestUnderstanding() {
     spans,
     /** Makes the turn of `text` wait until `release()`; `reached` resolves when it starts waiting. */
     hold(text: string) {
-      let release!: () => void;
-      let entered!: () => void;
-      const promise = new Promise<void>((r) => (release = r));
-      const reached = new Promise<void>((r) => (entered = r));
-      holds.set(text, { promise, release, entered, reached });
-      return { release, reached };
+      const hold = { released: deferred(), reached: deferred() };
+      holds.set(text, hold);
+      return { release: () => hold.released.resolve(), reached: hold.reached.promise };
     },
   };
 }

@@ -4,10 +4,10 @@
  */
 
 /** Transient: throughput (130429), pair rate (131056), app rate limit (4), unknown/unavailable (1, 2, 131000). */
-export const RETRYABLE_META_CODES: ReadonlySet<number> = new Set([1, 2, 4, 130429, 131000, 131056]);
+const RETRYABLE_META_CODES: ReadonlySet<number> = new Set([1, 2, 4, 130429, 131000, 131056]);
 
 /** Stable reasons stored with a failed outbox entry; unknown codes fall back to Meta's message. */
-export const META_ERROR_REASONS: Readonly<Record<number, string>> = {
+const META_ERROR_REASONS: Readonly<Record<number, string>> = {
   131047: 'outside_24h_window',
   131026: 'undeliverable',
   131051: 'unsupported_message_type',
@@ -42,7 +42,7 @@ interface GraphErrorBody {
 }
 
 /** Pure: a `Retry-After` header in seconds → milliseconds; HTTP dates and junk are ignored. */
-export function parseRetryAfterMs(header: string | null | undefined): number | undefined {
+function parseRetryAfterMs(header: string | null | undefined): number | undefined {
   if (!header || !/^\s*\d+\s*$/.test(header)) return undefined;
   return Number(header) * 1000;
 }

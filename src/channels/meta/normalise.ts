@@ -1,26 +1,8 @@
 import type { z } from 'zod';
-import type { InboundMessage } from '../../contracts/engine.js';
+import { DELIVERY_STATUSES, type DeliveryStatus, type DeliveryStatusName, type InboundMessage } from '../../contracts/inbound.js';
 import { ValidationError } from '../../kernel/errors.js';
 import { normalisePhone } from '../../contracts/phone.js';
 import { metaMessagesValueSchema, metaWebhookEnvelopeSchema, type MetaMessage, type MetaStatusPayload } from './schema.js';
-
-export const META_STATUSES = ['sent', 'delivered', 'read', 'failed'] as const;
-export type MetaStatusName = (typeof META_STATUSES)[number];
-
-/** A delivery receipt for a message we sent. Timestamps are epoch milliseconds. */
-export interface MetaStatus {
-  /** The wamid of our outbound message. */
-  id: string;
-  status: MetaStatusName;
-  timestamp: number;
-  /** Normalised session id of the recipient. */
-  recipientId: string;
-  /** Our business number that sent it (tenant). */
-  phoneNumberId: string;
-  /** Echo of what we sent as `biz_opaque_callback_data` (the outbox id). */
-  bizOpaqueCallbackData?: string;
-  errors?: { code: number; title: string; details?: string }[];
-}
 
 /** Something in the payload we deliberately skip; `detail` never holds phone numbers or text. */
 export interface IgnoredItem {
@@ -31,7 +13,7 @@ export interface IgnoredItem {
 export interface ParsedMetaWebhook {
   /** Every message of every entry × change, in payload order, provider "meta". */
   messages: InboundMessage[];
-  statuses: MetaStatus[];
+  statuses: DeliveryStatus[];
   ignored: IgnoredItem[];
 }
 
@@ -95,8 +77,8 @@ function contentOf(m: MetaMessage): { text: string; replyPayload?: string } | nu
   }
 }
 
-function toStatus(s: MetaStatusPayload, phoneNumberId: string, ignored: IgnoredItem[]): MetaStatus | null {
-  if (!(META_STATUSES as readonly string[]).includes(s.status)) {
+function toStatus(s: MetaStatusPayload, phoneNumberId: string, ignored: IgnoredItem[]): DeliveryStatus | null {
+  if (!(DELIVERY_STATUSES as readonly string[]).includes(s.status)) {
     ignored.push({ reason: 'unknown_status', detail: `status=${s.status} id=${s.id}` });
     return null;
   }
@@ -107,7 +89,7 @@ function toStatus(s: MetaStatusPayload, phoneNumberId: string, ignored: IgnoredI
   }
   return {
     id: s.id,
-    status: s.status as MetaStatusName,
+    status: s.status as DeliveryStatusName,
     timestamp: toMs(s.timestamp),
     recipientId,
     phoneNumberId,

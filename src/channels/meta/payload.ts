@@ -1,7 +1,7 @@
 import type { Reply, ReplyButton } from '../../contracts/engine.js';
 
 /** Cloud API limits (whatsapp-providers.md §2.2, anchor A9). Lengths are in characters (code points). */
-export const META_LIMITS = {
+const META_LIMITS = {
   textBody: 4096,
   interactiveBody: 1024,
   buttons: 3,

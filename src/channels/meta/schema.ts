@@ -7,19 +7,18 @@ import { z } from 'zod';
  */
 
 /** Unix seconds; Meta sends a string, some tools a number. */
-export const metaTimestampSchema = z.union([z.string().regex(/^\d{1,12}$/, 'expected unix seconds'), z.number().int().nonnegative()]);
+const metaTimestampSchema = z.union([z.string().regex(/^\d{1,12}$/, 'expected unix seconds'), z.number().int().nonnegative()]);
 
-export const metaErrorSchema = z.looseObject({
+const metaErrorSchema = z.looseObject({
   code: z.number().int(),
   title: z.string().optional(),
   message: z.string().optional(),
   error_data: z.looseObject({ details: z.string().optional() }).optional(),
 });
-export type MetaError = z.infer<typeof metaErrorSchema>;
 
 const replySchema = z.looseObject({ id: z.string().min(1), title: z.string() });
 
-export const metaMessageSchema = z
+const metaMessageSchema = z
   .looseObject({
     from: z.string().min(1),
     id: z.string().min(1),
@@ -53,7 +52,7 @@ export const metaMessageSchema = z
   });
 export type MetaMessage = z.infer<typeof metaMessageSchema>;
 
-export const metaStatusSchema = z.looseObject({
+const metaStatusSchema = z.looseObject({
   /** The wamid of the message we sent. */
   id: z.string().min(1),
   /** Not an enum: unknown statuses ("deleted", future ones) are ignored, not rejected. */
@@ -77,7 +76,6 @@ export const metaMessagesValueSchema = z.looseObject({
   statuses: z.array(metaStatusSchema).optional(),
   errors: z.array(metaErrorSchema).optional(),
 });
-export type MetaMessagesValue = z.infer<typeof metaMessagesValueSchema>;
 
 /** The envelope; each change's `value` is checked against `metaMessagesValueSchema` only for field "messages". */
 export const metaWebhookEnvelopeSchema = z.looseObject({
@@ -90,4 +88,3 @@ export const metaWebhookEnvelopeSchema = z.looseObject({
     }),
   ),
 });
-export type MetaWebhookEnvelope = z.infer<typeof metaWebhookEnvelopeSchema>;

@@ -16,6 +16,8 @@ export interface MetaCloudSenderOptions {
   retry?: RetryPolicyInput;
   /** Per attempt, milliseconds. */
   timeoutMs?: number;
+  /** Makes the per-attempt timeout signal; tests inject one they expire by hand. Default: AbortSignal.timeout. */
+  timeoutSignal?: (ms: number) => AbortSignal;
   /** Injected for tests; defaults to a real timer. */
   sleep?: (ms: number) => Promise<void>;
   /** Injected for tests; [0, 1). */
@@ -40,6 +42,7 @@ export function createMetaCloudSender(options: MetaCloudSenderOptions): Sender {
   const random = options.random ?? Math.random;
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutSignal = options.timeoutSignal ?? ((ms: number) => AbortSignal.timeout(ms));
   const url = `${options.graphUrl.replace(/\/+$/, '')}/${options.apiVersion}/${options.phoneNumberId}/messages`;
   const log = options.logger.child({ component: 'meta-sender' });
 
@@ -51,7 +54,7 @@ export function createMetaCloudSender(options: MetaCloudSenderOptions): Sender {
         method: 'POST',
         headers: { authorization: `Bearer ${options.accessToken}`, 'content-type': 'application/json' },
         body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: timeoutSignal(timeoutMs),
       });
     } catch (error) {
       const net = classifyNetworkError(error);

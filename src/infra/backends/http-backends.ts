@@ -19,6 +19,8 @@ export interface BackendsOptions {
   urls: Record<BackendOperation, string>;
   /** Per attempt (`BACKEND_TIMEOUT_MS`). */
   timeoutMs: number;
+  /** Makes the per-attempt timeout signal; tests inject one they expire by hand. Default: AbortSignal.timeout. */
+  timeoutSignal?: (ms: number) => AbortSignal;
   /** Retries after the first attempt (`BACKEND_MAX_RETRIES`); only 5xx, timeouts and network errors. */
   maxRetries: number;
   logger: Logger;
@@ -47,6 +49,7 @@ const issuesOf = (error: z.ZodError) => error.issues.slice(0, 10).map((i) => ({ 
 export function createBackends(options: BackendsOptions): HttpBackends {
   const clock = options.clock ?? systemClock;
   const wait = options.sleep ?? sleep;
+  const timeoutSignal = options.timeoutSignal ?? ((ms: number) => AbortSignal.timeout(ms));
   const random = options.random ?? Math.random;
   const policy = retryPolicySchema.parse({ ...BACKEND_RETRY, ...options.retry, maxAttempts: options.maxRetries + 1 });
   const breakerOptions = options.breaker ?? DEFAULT_BREAKER;
@@ -79,7 +82,7 @@ export function createBackends(options: BackendsOptions): HttpBackends {
         },
         body,
         // Per attempt, and it also bounds reading the body.
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal: timeoutSignal(options.timeoutMs),
       });
       status = response.status;
       text = await response.text();

@@ -1,3 +1,3 @@
-export { createBackends, type BackendsOptions, type HttpBackends } from './http-backends.js';
+export { createBackends, type BackendsOptions } from './http-backends.js';
 export { backendUrlsFrom } from './urls.js';
 export * from './errors.js';

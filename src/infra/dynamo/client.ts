@@ -26,7 +26,7 @@ function tablesOf(input: Record<string, unknown>): string[] {
   if (typeof input.TableName === 'string') return [input.TableName];
   const items = (input.TransactItems as Record<string, { TableName?: string }>[] | undefined) ?? [];
   const names = items.flatMap((item) => Object.values(item).map((part) => part?.TableName ?? ''));
-  const batch = input.RequestItems ? Object.keys(input.RequestItems as object) : [];
+  const batch = input.RequestItems ? Object.keys(input.RequestItems) : [];
   return [...new Set([...names, ...batch].filter(Boolean))];
 }
 
@@ -73,10 +73,8 @@ export function createDynamo(options: DynamoOptions): Dynamo {
   return { client, doc, counter, destroy: () => client.destroy() };
 }
 
-/** Credentials from config: explicit keys, "local" ones for any endpoint (DynamoDB Local), else the default AWS chain. */
-export function credentialsFor(config: { AWS_ACCESS_KEY_ID?: string; AWS_SECRET_ACCESS_KEY?: string }, endpoint: string | undefined) {
-  if (config.AWS_ACCESS_KEY_ID && config.AWS_SECRET_ACCESS_KEY) {
-    return { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY };
-  }
+/** Credentials: explicit keys, "local" ones for any endpoint (DynamoDB Local), else the default AWS chain. */
+export function credentialsFor(keys: { accessKeyId?: string; secretAccessKey?: string }, endpoint: string | undefined) {
+  if (keys.accessKeyId && keys.secretAccessKey) return { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey };
   return endpoint ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined;
 }

@@ -31,7 +31,7 @@ const gsi = (index: IndexDef): GlobalSecondaryIndex => ({
 });
 
 /** Pure: attribute definitions for a table's keys and its indexes' keys, deduplicated. */
-export function attributeDefinitions(def: TableDef): AttributeDefinition[] {
+function attributeDefinitions(def: TableDef): AttributeDefinition[] {
   const keys = [def.partitionKey, def.sortKey, ...def.indexes.flatMap((i) => [i.partitionKey, i.sortKey])];
   const byName = new Map<string, KeyDef>();
   for (const key of keys) if (key) byName.set(key.name, key);
@@ -49,7 +49,7 @@ async function describe(client: DynamoDBClient, name: string): Promise<TableDesc
 
 async function ensureOne(client: DynamoDBClient, name: string, def: TableDef): Promise<EnsureResult> {
   const actions: string[] = [];
-  let table = await describe(client, name);
+  const table = await describe(client, name);
   if (!table) {
     await client.send(
       new CreateTableCommand({
@@ -62,7 +62,6 @@ async function ensureOne(client: DynamoDBClient, name: string, def: TableDef): P
     );
     await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: name });
     actions.push(`created (${def.indexes.length} GSIs)`);
-    table = await describe(client, name);
   } else {
     const existing = new Set((table.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
     for (const index of def.indexes.filter((i) => !existing.has(i.name))) {

@@ -174,7 +174,7 @@ export async function startDynamoLocal(options: DynamoLocalOptions): Promise<Dyn
     await waitReady(endpoint, child, options.readyTimeoutMs ?? 30_000);
   } catch (error) {
     killNow();
-    throw new Error(`${(error as Error).message}\n${stderr}`);
+    throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
   }
 
   return {

@@ -62,7 +62,7 @@ export class RequestCounter {
 }
 
 /** Pure: groups spans into waves; a span that starts after every earlier span ended opens a new wave. */
-export function summarise(spans: Span[]): RequestTrace {
+function summarise(spans: Span[]): RequestTrace {
   const sorted = [...spans].sort((a, b) => a.start - b.start);
   let roundTrips = 0;
   let waveEnd = -Infinity;

@@ -30,8 +30,8 @@ export interface CircuitBreaker {
 
 /**
  * A consecutive-failure circuit breaker. It is plain bookkeeping around calls and holds no lock
- * across a call, so concurrent calls in the closed state run in parallel (the original's breaker
- * held a lock across the whole call and serialised them, D-12). Half-open admits a single trial.
+ * across a call, so concurrent calls in the closed state run in parallel (docs/decisions.md,
+ * Backends). Half-open admits a single trial.
  */
 export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
   let failures = 0;

@@ -16,8 +16,7 @@ const DAY_MS = 86_400_000;
 /** One Query page never asks for more than this many entries. */
 const MAX_PAGE = 1000;
 
-export const ROLES = ['user', 'assistant', 'system'] as const;
-export type Role = (typeof ROLES)[number];
+export type Role = 'user' | 'assistant' | 'system';
 
 export interface BufferEntry {
   role: Role;

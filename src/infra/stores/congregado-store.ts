@@ -14,7 +14,7 @@ const expression = expressionsFor(DEF);
 const VOLATILE_FIELDS = new Set(['createdAt', 'updatedAt', 'created_at', 'updated_at', 'version']);
 const BATCH_CONCURRENCY = 8;
 /** DynamoDB items stop at 400 KB; the rest of the item needs the margin. */
-export const MAX_DATA_BYTES = 380_000;
+const MAX_DATA_BYTES = 380_000;
 
 export type CongregadoData = Record<string, unknown>;
 
@@ -140,7 +140,7 @@ export function createCongregadoStore(deps: StoreDeps): CongregadoStore {
       [HASH_ATTR]: idempotencyKey,
       version,
       dataJson,
-      metadata: JSON.parse(canonicalJson(metadata)),
+      metadata: JSON.parse(canonicalJson(metadata)) as Record<string, unknown>,
       createdAt: current?.createdAt ?? now,
       updatedAt: now,
     };
@@ -151,7 +151,7 @@ export function createCongregadoStore(deps: StoreDeps): CongregadoStore {
     if (winner && winner[HASH_ATTR] === idempotencyKey && expectedVersion === undefined) {
       return { status: 'unchanged', version: winner.version as number, idempotencyKey };
     }
-    throw conflict(primaryKey, `a concurrent save stored version ${String(winner?.version ?? '?')} first`, winner);
+    throw conflict(primaryKey, `a concurrent save stored version ${(winner?.version as number | undefined) ?? '?'} first`, winner);
   }
 
   return {
@@ -171,7 +171,7 @@ export function createCongregadoStore(deps: StoreDeps): CongregadoStore {
       const keys = items.map((i) => i.primaryKey);
       const duplicates = keys.filter((k, i) => keys.indexOf(k) !== i);
       if (duplicates.length) throw new ValidationError(`batchSave got the same primaryKey twice: ${[...new Set(duplicates)].join(', ')}`);
-      const results: BatchSaveResult[] = new Array(items.length);
+      const results = new Array<BatchSaveResult>(items.length);
       let next = 0;
       const worker = async () => {
         while (next < items.length) {

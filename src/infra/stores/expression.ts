@@ -89,8 +89,8 @@ export function isOneOf(operand: string, prefix: string, list: readonly unknown[
   };
 }
 
-// Named condition parts. DynamoDB Local never deletes by TTL and the real service lags by days,
-// so every condition treats an item past its TTL as absent.
+// Named condition parts. TTL deletion lags (by days in AWS, about a second in DynamoDB Local), so
+// every condition treats an item past its TTL as absent.
 /** The item (named by its key placeholder) is absent, or past its TTL. */
 export const absentOrExpired = (key: string) => `(attribute_not_exists(#${key}) OR #ttl < :nowSec)`;
 /** The item exists and is not past its TTL. */

@@ -15,7 +15,7 @@ const PENDING = indexNamed(DEF, 'pending-index');
 const expression = expressionsFor(DEF);
 
 /** Record states (Powertools' INPROGRESS/COMPLETED, plus `received` for the provider inbox). */
-export const IDEMPOTENCY_STATUS = { received: 'received', inProgress: 'in_progress', completed: 'completed' } as const;
+const IDEMPOTENCY_STATUS = { received: 'received', inProgress: 'in_progress', completed: 'completed' } as const;
 /** The statuses as expression values (`:received`, `:inProgress`, `:completed`). */
 const statusValues = { ...IDEMPOTENCY_STATUS };
 
@@ -82,7 +82,7 @@ export function claimParams(tableName: string, key: string, hash: string, owner:
 }
 
 /** Pure: marks the claim completed with its response (leaving the inbox's pending index); conditional on the claiming owner. */
-export function completeOp(tableName: string, key: string, owner: string, response: unknown, ttlMs: number, now: number): TxOp {
+function completeOp(tableName: string, key: string, owner: string, response: unknown, ttlMs: number, now: number): TxOp {
   return heldOp(
     tableName,
     'idempotency.complete',

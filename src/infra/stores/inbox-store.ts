@@ -1,12 +1,11 @@
-import { QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TABLE_DEFS, indexNamed } from '../tables.js';
 import { absentOrExpired, expressionsFor, update } from './expression.js';
 import { CLAIMED, claimedValues } from './idempotency-store.js';
-import { guard, isExpired, writeIf, type StoreDeps } from './store-deps.js';
+import { queryDue, writeIf, type DueIndex, type StoreDeps } from './store-deps.js';
 
 const DEF = TABLE_DEFS.idempotency;
 const KEY = DEF.partitionKey.name;
-const TTL = DEF.ttlAttribute;
 /** Sparse: only inbox records stored and not yet completed carry its keys. */
 const PENDING = indexNamed(DEF, 'pending-index');
 const SHARD = PENDING.partitionKey.name;
@@ -14,6 +13,7 @@ const SINCE = PENDING.sortKey.name;
 const expression = expressionsFor(DEF);
 /** Value of the pending index's partition key for inbox records (one shard suffices here). */
 const INBOX_SHARD = 'inbox';
+const PENDING_DUE: DueIndex = { def: DEF, index: PENDING, shard: INBOX_SHARD };
 
 export interface InboxOptions {
   /** How long the message id is remembered (deduplicated). */
@@ -70,7 +70,8 @@ export interface InboxStore {
 }
 
 /** Builds the inbox store over the Idempotency table. */
-export function createInboxStore({ doc, tableName, clock }: StoreDeps): InboxStore {
+export function createInboxStore(deps: StoreDeps): InboxStore {
+  const { doc, tableName, clock } = deps;
   return {
     async store(key, hash, event, options) {
       const result = await writeIf(() => doc.send(new UpdateCommand(storeParams(tableName, key, hash, event, options, clock.now()))));
@@ -78,20 +79,8 @@ export function createInboxStore({ doc, tableName, clock }: StoreDeps): InboxSto
     },
 
     async listPending(before, limit = 100) {
-      const out = await guard(() =>
-        doc.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: PENDING.name,
-            ...expression({ keyCondition: `${SHARD} = :shard AND ${SINCE} <= :before` }, { shard: INBOX_SHARD, before }),
-            Limit: limit,
-          }),
-        ),
-      );
-      const now = clock.now();
-      return (out.Items ?? [])
-        .filter((i) => !isExpired(i, now, TTL))
-        .map((i) => ({ key: i[KEY] as string, event: i.event, payloadHash: i.payloadHash as string, status: i.status as string }));
+      const items = await queryDue(deps, PENDING_DUE, before, limit);
+      return items.map((i) => ({ key: i[KEY] as string, event: i.event, payloadHash: i.payloadHash as string, status: i.status as string }));
     },
   };
 }

@@ -13,8 +13,7 @@ export const EVENT_PREFIX = 'event#';
 /** DynamoDB items stop at 400 KB; results above this budget are refused instead of failing the write. */
 const MAX_RESULT_BYTES = 350_000;
 
-const JOURNEY_STATUSES = ['PENDING', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'TERMINATED', 'COMPENSATED'] as const;
-export type JourneyStatus = (typeof JOURNEY_STATUSES)[number];
+export type JourneyStatus = 'PENDING' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'TERMINATED' | 'COMPENSATED';
 
 /** The journey's header item, as callers see it. */
 export interface JourneyRecord {
@@ -86,7 +85,7 @@ export function serialise(value: unknown, what: string): string {
   return json;
 }
 
-const parse = (json: unknown) => (typeof json === 'string' ? JSON.parse(json) : undefined);
+const parse = (json: unknown): unknown => (typeof json === 'string' ? JSON.parse(json) : undefined);
 
 /** Pure: a header item as the record callers see. */
 export function toRecord(item: Item): JourneyRecord {

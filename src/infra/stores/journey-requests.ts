@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: every write of a journey's life as a pure builder over one set of named conditions; journey-params.test.ts checks each.
 import { epochSeconds, type Clock } from '../../kernel/clock.js';
 import { AppError, ConflictError } from '../../kernel/errors.js';
 import { monotonicFactory } from '../../kernel/ids.js';

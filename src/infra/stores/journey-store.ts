@@ -99,7 +99,7 @@ export function createJourneyStore(deps: JourneyStoreDeps): JourneyStore {
             ...expression({ keyCondition: '#status = :status' }, { status }),
             ScanIndexForward: false,
             Limit: limit,
-            ExclusiveStartKey: cursor ? JSON.parse(Buffer.from(cursor, 'base64url').toString()) : undefined,
+            ExclusiveStartKey: cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as Record<string, unknown>) : undefined,
           }),
         ),
       );

@@ -73,7 +73,7 @@ export function renewOp(tableName: string, lease: LockLease, leaseMs: number, no
  * commit). `committedVersion` records the session version this holder committed, so the next
  * holder, which loads the session in parallel with acquiring, can tell whether its read is stale.
  */
-export function releaseOp(tableName: string, lease: LockLease, now: number, committedVersion?: number): TxOp {
+function releaseOp(tableName: string, lease: LockLease, now: number, committedVersion?: number): TxOp {
   const set = ['#expiresAt = :zero', ...(committedVersion === undefined ? [] : ['committedVersion = :cv'])];
   return heldOp(tableName, lease, 'lock.release', update({ set, remove: ['#owner'] }), { zero: 0, cv: committedVersion }, now);
 }

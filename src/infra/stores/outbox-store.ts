@@ -1,12 +1,11 @@
 import { QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TABLE_DEFS, indexNamed } from '../tables.js';
 import { assignments, expressionsFor, update } from './expression.js';
-import { guard, isExpired, writeIf, type Item, type StoreDeps } from './store-deps.js';
+import { guard, queryDue, writeIf, type DueIndex, type Item, type StoreDeps } from './store-deps.js';
 
 const DEF = TABLE_DEFS.conversationBuffer;
 const PK = DEF.partitionKey.name;
 const SK = DEF.sortKey.name;
-const TTL = DEF.ttlAttribute;
 const BY_PROVIDER_ID = indexNamed(DEF, 'providerMessageId-index');
 const UNSENT = indexNamed(DEF, 'outboxPending-index');
 /** Sparse keys of the unsent index: only outbound entries not yet sent carry them. */
@@ -16,9 +15,10 @@ const PROVIDER_ID = BY_PROVIDER_ID.partitionKey.name;
 const expression = expressionsFor(DEF);
 /** Value of the sparse `outboxPending` key while an outbound entry is unsent (one shard suffices here). */
 const PENDING_SHARD = 'pending';
+const UNSENT_DUE: DueIndex = { def: DEF, index: UNSENT, shard: PENDING_SHARD };
 
 /** Delivery states of an outbound entry, in the order statuses may advance. `failed` is terminal. */
-export const OUTBOX_RANK = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 9 } as const;
+const OUTBOX_RANK = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 9 } as const;
 export type OutboxStatus = keyof typeof OUTBOX_RANK;
 
 /** What an outbound entry must still send through a provider. */
@@ -126,33 +126,22 @@ export interface OutboxStore {
 }
 
 /** Builds the outbox store over the ConversationBuffer table. */
-export function createOutboxStore({ doc, tableName, clock }: StoreDeps): OutboxStore {
+export function createOutboxStore(deps: StoreDeps): OutboxStore {
+  const { doc, tableName, clock } = deps;
   async function advance(at: { sessionId: string; sk: string }, status: Exclude<OutboxStatus, 'pending'>, extra: Record<string, unknown>) {
     return (await writeIf(() => doc.send(new UpdateCommand(advanceParams(tableName, at, status, extra))))).written;
   }
 
   return {
     async listUnsent(olderThanMs, limit = 100) {
-      const out = await guard(() =>
-        doc.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: UNSENT.name,
-            ...expression({ keyCondition: `${SHARD} = :shard AND ${SINCE} <= :before` }, { shard: PENDING_SHARD, before: olderThanMs }),
-            Limit: limit,
-          }),
-        ),
-      );
-      const now = clock.now();
-      return (out.Items ?? [])
-        .filter((i) => !isExpired(i, now, TTL))
-        .map((i) => ({
-          sessionId: i[PK] as string,
-          sk: i[SK] as string,
-          text: i.text as string,
-          outbox: i.outbox as OutboxRecord | undefined,
-          outboxSince: i[SINCE] as number,
-        }));
+      const items = await queryDue(deps, UNSENT_DUE, olderThanMs, limit);
+      return items.map((i) => ({
+        sessionId: i[PK] as string,
+        sk: i[SK] as string,
+        text: i.text as string,
+        outbox: i.outbox as OutboxRecord | undefined,
+        outboxSince: i[SINCE] as number,
+      }));
     },
 
     async claimUnsent(entry) {

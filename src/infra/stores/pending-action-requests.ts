@@ -21,7 +21,7 @@ const RETENTION_MS = 86_400_000;
 /** How long an executing claim is protected before another worker may take it over (a crashed worker's). */
 const CLAIM_MS = 60_000;
 
-export const ACTION_STATUS = {
+const ACTION_STATUS = {
   staged: 'staged',
   confirmed: 'confirmed',
   executing: 'executing',

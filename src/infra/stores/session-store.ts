@@ -13,7 +13,7 @@ const TTL = DEF.ttlAttribute;
 const expression = expressionsFor(DEF);
 const DAY_MS = 86_400_000;
 /** DynamoDB's item limit is 400 KB; keep headroom for attribute names and the other attributes. */
-export const MAX_STATE_BYTES = 350 * 1024;
+const MAX_STATE_BYTES = 350 * 1024;
 
 export interface StoredSession<S> {
   state: S;
@@ -34,6 +34,12 @@ export interface SessionStoreOptions<S> extends StoreDeps {
   ttlDays: number;
 }
 
+/**
+ * One read of a session: found, absent (or expired), or a stored state the schema no longer
+ * accepts — with its version, so a caller that starts afresh can still save over it with OCC.
+ */
+type SessionRead<S> = { status: 'found'; session: StoredSession<S> } | { status: 'absent' } | { status: 'invalid'; version: number; issues: string[] };
+
 /** A save ready to commit: the conditional Put, and the version and state it stores. */
 export interface SessionSave<S> {
   op: TxOp;
@@ -47,7 +53,9 @@ export interface SessionSave<S> {
  * the current version (from ReturnValuesOnConditionCheckFailure, no extra read).
  */
 export interface SessionStore<S> {
-  /** Strongly consistent read; null when absent or expired; `session.invalidState` (with the version) when the state fails the schema. */
+  /** Strongly consistent read; an invalid stored state is one of its results (see SessionRead). */
+  read(sessionId: string): Promise<SessionRead<S>>;
+  /** `read` for callers that only show a session: null when absent; `session.invalidState` (with the version) when invalid. */
   get(sessionId: string): Promise<StoredSession<S> | null>;
   /** Pure: the conditional Put for a save, committed inside the turn's transaction. */
   saveOp(sessionId: string, state: S, expectedVersion: number): SessionSave<S>;
@@ -80,21 +88,28 @@ export class SessionExistsError extends ConflictError<{ sessionId: string; curre
 /** Builds the session store over the OrchestratorSessions table. */
 export function createSessionStore<S>(options: SessionStoreOptions<S>): SessionStore<S> {
   const { doc, tableName, clock, schema, ttlDays } = options;
+
+  async function read(sessionId: string): Promise<SessionRead<S>> {
+    const out = await guard(() => doc.send(new GetCommand({ TableName: tableName, Key: { [KEY]: sessionId }, ConsistentRead: true })));
+    const item = out.Item;
+    if (!item || isExpired(item, clock.now(), TTL)) return { status: 'absent' };
+    const parsed = schema.safeParse(item.state);
+    if (!parsed.success) {
+      return { status: 'invalid', version: item.version as number, issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) };
+    }
+    return { status: 'found', session: { state: parsed.data, version: item.version as number, updatedAt: item.updatedAt as string } };
+  }
+
   return {
+    read,
+
     async get(sessionId) {
-      const out = await guard(() => doc.send(new GetCommand({ TableName: tableName, Key: { [KEY]: sessionId }, ConsistentRead: true })));
-      const item = out.Item;
-      if (!item || isExpired(item, clock.now(), TTL)) return null;
-      const parsed = schema.safeParse(item.state);
-      if (!parsed.success) {
-        // Keep the version: a caller that starts afresh can still save over it with OCC.
-        throw new AppError('session.invalidState', `stored state of ${sessionId} fails the schema`, {
-          sessionId,
-          version: item.version as number,
-          issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
-        });
+      const result = await read(sessionId);
+      if (result.status === 'invalid') {
+        const { version, issues } = result;
+        throw new AppError('session.invalidState', `stored state of ${sessionId} fails the schema`, { sessionId, version, issues });
       }
-      return { state: parsed.data, version: item.version as number, updatedAt: item.updatedAt as string };
+      return result.status === 'found' ? result.session : null;
     },
 
     saveOp(sessionId, state, expectedVersion) {

@@ -2,6 +2,8 @@ import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { epochSeconds, type Clock } from '../../kernel/clock.js';
 import { StoreUnavailableError, isUnavailable } from '../../kernel/errors.js';
+import type { IndexDef, KeyDef, TableDef } from '../tables.js';
+import { expressionsFor } from './expression.js';
 
 /** What every store is built from. */
 export interface StoreDeps {
@@ -33,10 +35,10 @@ export async function guard<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** True for a failed condition on a single (non-transactional) write. */
-export const isConditionFailed = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+const isConditionFailed = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /** The item a single conditional write returned with ReturnValuesOnConditionCheckFailure=ALL_OLD. */
-export function conditionFailedItem(error: unknown): Item | undefined {
+function conditionFailedItem(error: unknown): Item | undefined {
   const item = (error as { Item?: Item }).Item;
   if (!item) return undefined;
   // The document client does not unmarshall error payloads: detect AttributeValue shapes.
@@ -80,4 +82,29 @@ export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandI
   const items: Item[] = [];
   await queryPages(doc, input, (page) => void items.push(...(page.Items ?? [])));
   return items;
+}
+
+/** A sparse index that lists work by due time: its partition key holds one shard value, its sort key epoch ms. */
+export interface DueIndex {
+  def: TableDef;
+  index: IndexDef & { sortKey: KeyDef };
+  shard: string;
+}
+
+/** Pure: one page (at most `limit` items) of a due index, the items due at or before `before`, oldest first. */
+export function dueQueryParams(tableName: string, due: DueIndex, before: number, limit: number): QueryCommandInput {
+  const { partitionKey, sortKey } = due.index;
+  return {
+    TableName: tableName,
+    IndexName: due.index.name,
+    ...expressionsFor(due.def)({ keyCondition: `${partitionKey.name} = :shard AND ${sortKey.name} <= :before` }, { shard: due.shard, before }),
+    Limit: limit,
+  };
+}
+
+/** The live items of one page of a due index (the recovery sweeps' work list); expired ones count as absent. */
+export async function queryDue(deps: StoreDeps, due: DueIndex, before: number, limit: number): Promise<Item[]> {
+  const out = await guard(() => deps.doc.send(new QueryCommand(dueQueryParams(deps.tableName, due, before, limit))));
+  const now = deps.clock.now();
+  return (out.Items ?? []).filter((item) => !isExpired(item, now, due.def.ttlAttribute ?? ''));
 }

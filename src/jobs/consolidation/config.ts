@@ -9,7 +9,7 @@ const column = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a column name: lett
 const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only');
 
 const originSchema = z.object({
-  /** Label of the origin (the original used `sor` = online, `sot` = batch); written to the `origem` column. */
+  /** Label of the origin (e.g. `sor` online, `sot` batch); written to the `origem` column. */
   name,
   /** Folder holding `anomesdia=YYYYMMDD/` sub-folders; relative to the config file. */
   path: z.string().min(1),
@@ -43,10 +43,10 @@ const engineSchema = z
   .default({ memory_limit: '512MB', temp_directory: './.duckdb-tmp' });
 
 /**
- * The consolidation config file, mirroring the original `CONSOLIDACOES`: entries keyed by the
- * consolidated table's name.
+ * The consolidation config file: entries keyed by the consolidated table's name, the layout of the
+ * batch job this one replaces (docs/batch.md).
  */
-export const consolidationConfigSchema = z.object({
+const consolidationConfigSchema = z.object({
   /** Job name; part of every journey key. */
   job: name,
   engine: engineSchema,
@@ -57,7 +57,6 @@ export const consolidationConfigSchema = z.object({
     .default({ max_retries: 2, retry_delay_ms: 2_000 }),
 });
 
-export type ConsolidationConfigFile = z.infer<typeof consolidationConfigSchema>;
 export type OriginConfig = z.infer<typeof originSchema>;
 
 /** One consolidated table with every path made absolute. */
@@ -87,7 +86,7 @@ const inside = (child: string, parent: string) => {
 };
 
 /** Pure apart from existence checks: validates a parsed config; every problem is listed at once. */
-export function validateConsolidationConfig(raw: unknown, baseDir: string): ConsolidationConfig {
+function validateConsolidationConfig(raw: unknown, baseDir: string): ConsolidationConfig {
   const parsed = consolidationConfigSchema.safeParse(raw);
   if (!parsed.success) throw new JobConfigError(zodProblems(parsed.error), 'consolidation config');
   const file = parsed.data;

@@ -5,14 +5,14 @@ import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { CongregadoStore } from '../../infra/stores/congregado-store.js';
 import { JobConfigError } from '../errors.js';
-import type { JourneyController, JourneyStep } from '../journey/journey-controller.js';
+import type { JourneyController, JourneyStep } from '../journey/journey-types.js';
 import type { ConsolidationConfig, TableConsolidation } from './config.js';
 import { openEngine, type Engine } from './engine.js';
 import { isPartitionDate, latestPartition, listPartitions, partitionFiles, partitionOf } from './partitions.js';
 import { capSample } from './sample.js';
 import { RESERVED_COLUMNS, consolidationSelect, copyToParquet, ident, literal, readFunction, type OriginSource } from './sql.js';
 
-export const SAMPLE_MAX_ROWS = 1_000;
+const SAMPLE_MAX_ROWS = 1_000;
 export const SAMPLE_MAX_BYTES = 300_000;
 const OUTPUT_FILE = 'part-0.parquet';
 
@@ -66,7 +66,7 @@ export function consolidationJourneyKey(job: string, table: Pick<TableConsolidat
   return `batch#consolidation#${job}#${table.database}#${table.table}#${date}`;
 }
 
-/** Pure: the congregado key of a consolidated table (the original's `{database}_{table}`). */
+/** Pure: the congregado key of a consolidated table, `{database}_{table}`, the key earlier runs stored (docs/batch.md). */
 export const congregadoKey = (table: Pick<TableConsolidation, 'database' | 'table'>) => `${table.database}_${table.table}`;
 
 interface Plan {

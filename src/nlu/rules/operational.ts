@@ -1,7 +1,7 @@
 import { clauseSpans, trimSpan, type Span } from './text.js';
 
 /**
- * Operational-note cues (§4.3): supplies running out, equipment broken, could not measure / patient
+ * Operational-note cues: supplies running out, equipment broken, could not measure / patient
  * refused, infrastructure problems, visits and staff changes, requests for material. Folded text.
  */
 // "acabou o plantão", "falta de ar", "falta a temperatura" are not about supplies.

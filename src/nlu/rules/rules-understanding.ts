@@ -140,8 +140,6 @@ export function analyseWithRules(input: string, context: NluContext): RulesAnaly
 export function createRulesUnderstanding(): UnderstandingService & { analyse(text: string, context: NluContext): RulesAnalysis } {
   return {
     analyse: analyseWithRules,
-    async understand(text, context) {
-      return analyseWithRules(text, context).understanding;
-    },
+    understand: (text, context) => Promise.resolve(analyseWithRules(text, context).understanding),
   };
 }

@@ -26,7 +26,7 @@ const ORDINALS: Record<string, string> = {
   seis: '6',
 };
 
-// A refusal only by explicit refusal words (never a substring test on "n": bug H-6).
+// A refusal only by explicit refusal words, never a substring test on "n" (most names contain one).
 const REFUSAL =
   /^(?:nao|n|nenhum|nenhuma|nenhum deles|nenhuma delas|nao quero|nao precisa|nao obrigad[oa]|nao,? obrigad[oa]|dispenso|deixa|deixa pra la|nao vou escolher|nao quero escolher|nao quero nenhum|sem substituto)$/;
 
@@ -42,7 +42,7 @@ export function readSubstituteChoice(text: string): ChoiceReading {
   const stripped = answer.replace(LEAD, '').trim();
   const digits = stripped.match(/^(\d{1,2})(?:\s*(?:o|a|º|ª))?$/);
   if (digits) return { kind: 'number', choice: String(Number(digits[1])) };
-  if (ORDINALS[stripped]) return { kind: 'number', choice: ORDINALS[stripped]! };
+  if (ORDINALS[stripped]) return { kind: 'number', choice: ORDINALS[stripped] };
   // A name: letters only, up to four words; the caller matches it against the list (it knows it).
   if (/^[a-z]+(?:\s+[a-z]+){0,3}$/.test(stripped) && !/^(?:sim|ok|oi|ola|nao|talvez)$/.test(stripped)) {
     const offset = answer.length - stripped.length;

@@ -20,11 +20,11 @@ function foldChar(ch: string): string {
  */
 export function foldKeepLength(text: string): string {
   let out = '';
-  for (let i = 0; i < text.length; i++) out += foldChar(text[i]!);
+  for (let i = 0; i < text.length; i++) out += foldChar(text[i]);
   return out;
 }
 
-/** Lower-case, accent-free, trimmed, whitespace collapsed, trailing `!.,;:?` stripped (§7.8). */
+/** Lower-case, accent-free, trimmed, whitespace collapsed, trailing `!.,;:?` stripped. */
 export function normaliseAnswer(text: string): string {
   return foldKeepLength(text.normalize('NFC'))
     .replace(/\s+/g, ' ')
@@ -93,7 +93,7 @@ export function clauseSpans(text: string, separators = /[,;.!?\n]+/g): Span[] {
 /** Trims whitespace off a span of `text`. */
 export function trimSpan(text: string, span: Span): Span {
   let { start, end } = span;
-  while (start < end && /\s/.test(text[start]!)) start++;
-  while (end > start && /\s/.test(text[end - 1]!)) end--;
+  while (start < end && /\s/.test(text[start])) start++;
+  while (end > start && /\s/.test(text[end - 1])) end--;
   return { start, end };
 }

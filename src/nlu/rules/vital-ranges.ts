@@ -31,14 +31,14 @@ const toNumber = (raw: string): number => Number(raw.trim().replace(',', '.'));
  * "120/80", "12x8", "12 por 8", "11.5/7.5", "9,5 por 6,5" → "SxD" (values under 30 are read in cmHg
  * and multiplied by 10), then checked: systolic 60–220, diastolic 40–130, systolic > diastolic.
  */
-export function checkBloodPressure(raw: string): VitalCheck<string> {
+function checkBloodPressure(raw: string): VitalCheck<string> {
   const m = raw
     .trim()
     .toLowerCase()
     .match(/^(\d{1,3}(?:[.,]\d{1,2})?)\s*(?:x|\/|por|×|\s)\s*(\d{1,3}(?:[.,]\d{1,2})?)(?:\s*mmhg)?$/);
   if (!m) return { ok: false, invalid: { field: 'PA', value: raw.trim(), reason: 'formato inválido (use por exemplo 120x80)' } };
-  let s = toNumber(m[1]!);
-  let d = toNumber(m[2]!);
+  let s = toNumber(m[1]);
+  let d = toNumber(m[2]);
   if (s < 30 && d < 30) {
     s *= 10;
     d *= 10;
@@ -55,7 +55,7 @@ export function checkBloodPressure(raw: string): VitalCheck<string> {
 }
 
 /** FC/FR/Sat (truncated to integers) and Temp (one decimal), each checked against its range. */
-export function checkNumericVital(field: Exclude<VitalField, 'PA'>, raw: string | number): VitalCheck<number> {
+function checkNumericVital(field: Exclude<VitalField, 'PA'>, raw: string | number): VitalCheck<number> {
   const text = String(raw).trim();
   const n = typeof raw === 'number' ? raw : toNumber(text.replace(/\s*(?:bpm|irpm|rpm|%|°c|ºc|°|º|graus)$/i, ''));
   if (!Number.isFinite(n)) return { ok: false, invalid: { field, value: text, reason: 'valor não numérico' } };

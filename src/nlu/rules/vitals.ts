@@ -56,7 +56,7 @@ const PATTERNS: Pattern[] = [
   { field: 'Sat', how: 'unit', re: new RegExp(`\\b(\\d{2,3}(?:[.,]\\d)?)${UNIT_AFTER.Sat}`, 'g') },
   { field: 'Temp', how: 'unit', re: new RegExp(`\\b(\\d{2}(?:[.,]\\d{1,2})?)${UNIT_AFTER.Temp}`, 'g') },
   { field: 'PA', how: 'unit', re: new RegExp(`\\b${NUM}${PA_SEP}${NUM}\\s*mmhg\\b`, 'g') },
-  // Inferred from the shape (§7.3): "12x8" / "130x90" is PA, "36,5" is a temperature.
+  // Inferred from the shape: "12x8" / "130x90" is PA, "36,5" is a temperature.
   { field: 'PA', how: 'inferred', re: new RegExp(`\\b(\\d{2,3}|\\d{1,2}[.,]\\d)\\s*(?:x|×)\\s*(\\d{1,3}(?:[.,]\\d)?)${end}`, 'g') },
   { field: 'PA', how: 'inferred', re: new RegExp(`\\b(\\d{2,3})\\s*\\/\\s*(\\d{2,3})${end}`, 'g') },
   { field: 'Temp', how: 'inferred', re: new RegExp(`\\b((?:3[0-9]|4[0-5])[.,]\\d)${end}(?!\\s*(?:x|\\/|por|%))`, 'g') },
@@ -80,11 +80,11 @@ export function findVitals(folded: string, options: ExtractVitalsOptions = {}): 
   for (const p of PATTERNS) {
     for (const m of folded.matchAll(p.re)) {
       const span = { start: m.index, end: m.index + m[0].length };
-      const raw = p.field === 'PA' ? `${m[1]}x${m[2]}` : m[1]!;
+      const raw = p.field === 'PA' ? `${m[1]}x${m[2]}` : m[1];
       // An unlabelled "dd/dd" may be a date ("12/08"); only read it as PA when it looks like mmHg.
       if (p.how === 'inferred' && p.field === 'PA' && m[0].includes('/') && Number(m[1]) < 60) continue;
       // "comeu 50% da dieta" is not a saturation; an unlabelled percentage must look like one.
-      if (p.how === 'unit' && p.field === 'Sat' && Number(m[1]!.replace(',', '.')) < 60) continue;
+      if (p.how === 'unit' && p.field === 'Sat' && Number(m[1].replace(',', '.')) < 60) continue;
       found.push({ field: p.field, raw, span, how: p.how });
     }
   }
@@ -100,13 +100,13 @@ function bareNumberForMissing(folded: string, missing: readonly string[]): Found
   const m = folded.match(/^\s*(\d{1,3}(?:[.,]\d{1,2})?)\s*$/);
   if (!m) return null;
   const fields = missing.filter((f): f is Exclude<VitalField, 'PA'> => f === 'FC' || f === 'FR' || f === 'Sat' || f === 'Temp');
-  const value = Number(m[1]!.replace(',', '.'));
+  const value = Number(m[1].replace(',', '.'));
   const fits = fields.length === 1 ? fields : fields.filter((f) => value >= VITAL_RANGES[f][0] && value <= VITAL_RANGES[f][1]);
   if (fits.length !== 1) return null;
   return {
-    field: fits[0]!,
-    raw: m[1]!,
-    span: { start: m.index! + m[0].indexOf(m[1]!), end: m.index! + m[0].indexOf(m[1]!) + m[1]!.length },
+    field: fits[0],
+    raw: m[1],
+    span: { start: m.index! + m[0].indexOf(m[1]), end: m.index! + m[0].indexOf(m[1]) + m[1].length },
     how: fields.length === 1 ? 'context' : 'inferred',
   };
 }

@@ -1,14 +1,11 @@
 import { foldKeepLength, normaliseAnswer, tokens, type Span } from './text.js';
 
 /**
- * Deterministic yes/no (§7.8 of the reference, the original word sets, with word boundaries).
- *
- * Decision on C9 (conflict between hedges and C3/C4 under word matching): hedges are checked
- * before any yes/no word and yield "neither" (`null`). "não sei" contains the no-word "não" and
- * "pode ser que sim" contains "pode" and "sim", but answering a confirmation with a hedge must
- * re-ask, never commit and never abort. The exact phrase "pode ser" (C3) stays a yes because only
- * "pode ser que …" is a hedge. When a yes-word and a no-word both appear, the no-word wins
- * ("sim, mas não agora" is a no) and the result is marked as a conflict (not certain).
+ * Deterministic yes/no: exact answers, then yes/no words on word boundaries. Hedges ("não sei",
+ * "pode ser que sim") are checked first and yield "neither" (`null`): a hedge re-asks, never
+ * commits and never aborts. When a yes-word and a no-word both appear, the no-word wins ("sim,
+ * mas não agora" is a no) and the result is marked as a conflict (not certain). Why these rules:
+ * docs/decisions.md, Understanding.
  */
 
 export type YesNo = 'yes' | 'no';
@@ -122,7 +119,7 @@ const EXACT_NO = new Set([
   'nao nao',
 ]);
 
-/** C9: answers that commit to nothing. Checked first, on word boundaries. */
+/** Answers that commit to nothing. Checked first, on word boundaries. */
 const HEDGE =
   /\b(?:talvez|nao sei|sei la|depende|mais ou menos|pode ser que|vou pensar|depois (?:eu )?vejo|vou ver|deixa eu ver|nao tenho certeza|acho que (?:sim|nao)|quem sabe)\b/;
 

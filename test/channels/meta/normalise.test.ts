@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inboundMessageSchema } from '../../../src/contracts/engine.js';
+import { inboundMessageSchema } from '../../../src/contracts/inbound.js';
 import { MetaWebhookInvalidError, parseMetaWebhook } from '../../../src/channels/meta/normalise.js';
 import {
   metaButtonReply,

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { createLogger } from '../../../src/kernel/logger.js';
 import { createMetaCloudSender, type MetaCloudSenderOptions } from '../../../src/channels/meta/sender.js';
 import { graphError, startFakeGraphApi, type FakeGraphApi } from '../../support/fake-graph-api.js';
 import { createCapturingLogger } from '../../support/capture-logger.js';
+import { manualTimeouts } from '../../support/events.js';
 
 const PHONE = '5511999990001';
 const TEXT = 'Seus sinais vitais foram salvos.';
@@ -153,9 +155,14 @@ describe('MetaCloudSender against a fake Graph API', () => {
   });
 
   it('when Graph does not answer within the timeout, then failed with code timeout and no retry', async () => {
-    graph.script({ status: 200, body: { messages: [{ id: 'late' }] }, delayMs: 2_000 });
+    graph.script({ hold: true });
+    const timeouts = manualTimeouts();
+    const arrived = once(graph.events, 'request');
 
-    const result = await sender({ timeoutMs: 100 }).send({ to: PHONE, outboxId: 'o8', reply: { text: TEXT } });
+    const sending = sender({ timeoutMs: 100, timeoutSignal: timeouts.signal }).send({ to: PHONE, outboxId: 'o8', reply: { text: TEXT } });
+    await arrived;
+    timeouts.expire();
+    const result = await sending;
 
     expect(result).toEqual({ status: 'failed', code: 'timeout', reason: 'outcome_unknown', retryable: true, attempts: 1 });
   });

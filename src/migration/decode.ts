@@ -27,7 +27,7 @@ const refuseGlobals = {
 };
 
 /** Pure: the pickled value (plain data only). */
-export function unpickle(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false; reason: InvalidReason; detail: string } {
+function unpickle(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false; reason: InvalidReason; detail: string } {
   try {
     const value = new Parser({ nameResolver: refuseGlobals, unpicklingTypeOfSet: 'array', unpicklingTypeOfDictionary: 'object' }).parse<unknown>(bytes);
     return { ok: true, value };

@@ -4,7 +4,7 @@
  * A legacy action the caregiver confirmed but that never ran is staged again and asked again; it is
  * never executed on the strength of the old "sim".
  */
-import { BACKEND_CONTRACTS, type BackendCall } from '../contracts/backends.js';
+import { BACKEND_CONTRACTS, type BackendCall, type BackendOperation } from '../contracts/backends.js';
 import type { PendingKind, Shift } from '../graph/state.js';
 import { legacyTime, legacyVitalsSchema, type LegacyAction } from './legacy.js';
 
@@ -48,9 +48,9 @@ export function mapLegacyAction(action: LegacyAction, shift: ShiftIds, now: numb
   if (expiresAt <= now) return { outcome: 'skipped', reason: 'action_expired', detail: `${action.fluxo_destino} expired ${new Date(expiresAt).toISOString()}` };
   const target = callFor(action.fluxo_destino, action.payload ?? {}, shift);
   if ('error' in target) return { outcome: 'skipped', reason: 'action_unmappable', detail: `${action.fluxo_destino}: ${target.error}` };
-  const contract = BACKEND_CONTRACTS[target.call.operation].request.safeParse(target.call.request);
+  const contract = BACKEND_CONTRACTS[target.operation].request.safeParse(target.request);
   if (!contract.success)
-    return { outcome: 'skipped', reason: 'action_unmappable', detail: `${action.fluxo_destino}: the payload breaks the ${target.call.operation} contract` };
+    return { outcome: 'skipped', reason: 'action_unmappable', detail: `${action.fluxo_destino}: the payload breaks the ${target.operation} contract` };
   const reconfirm = action.confirmado === true;
   const question = action.descricao?.trim() || DEFAULT_QUESTION[target.kind];
   const createdAt = legacyTime(action.criado_em ?? undefined);
@@ -58,7 +58,8 @@ export function mapLegacyAction(action: LegacyAction, shift: ShiftIds, now: numb
     outcome: 'staged',
     action: {
       kind: target.kind,
-      call: { operation: target.call.operation, request: contract.data } as BackendCall,
+      // The request was parsed by the operation's own contract just above.
+      call: { operation: target.operation, request: contract.data } as BackendCall,
       description: reconfirm ? `${RECONFIRM_PREFIX}\n${question}\nResponda *sim* para confirmar de novo ou *não* para cancelar.` : question,
       expiresAt,
       createdAt: Number.isFinite(createdAt) ? createdAt : now,
@@ -67,7 +68,8 @@ export function mapLegacyAction(action: LegacyAction, shift: ShiftIds, now: numb
   };
 }
 
-type Target = { kind: PendingKind; call: BackendCall } | { error: string };
+/** The call a legacy target stands for, its request still to be checked against the contract. */
+type Target = { kind: PendingKind; operation: BackendOperation; request: unknown } | { error: string };
 
 /** Pure: the backend call a legacy commit target stands for, from its payload shape (legacy-redis.md). */
 function callFor(target: string, payload: Record<string, unknown>, shift: ShiftIds): Target {
@@ -75,7 +77,7 @@ function callFor(target: string, payload: Record<string, unknown>, shift: ShiftI
     case 'escala_commit': {
       const responseValue = payload.responseValue;
       const kind = responseValue === 'cancelado' ? 'escala.cancel' : 'escala.confirm';
-      return { kind, call: { operation: 'updateWorkScheduleResponse', request: { scheduleID: idText(payload.scheduleIdentifier), responseValue } as never } };
+      return { kind, operation: 'updateWorkScheduleResponse', request: { scheduleID: idText(payload.scheduleIdentifier), responseValue } };
     }
     case 'clinical_commit': {
       const vitais = legacyVitalsSchema.safeParse(payload.vitais ?? {});
@@ -99,7 +101,7 @@ function callFor(target: string, payload: Record<string, unknown>, shift: ShiftI
     }
     case 'finalizar_commit':
       // Only a payload that already carries the report fields of the summary contract is kept.
-      return { kind: 'finalizar.summary', call: { operation: 'updatereportsummaryad', request: payload as never } };
+      return { kind: 'finalizar.summary', operation: 'updatereportsummaryad', request: payload };
     default:
       return { error: 'unknown target' };
   }
@@ -111,10 +113,8 @@ function clinicalCall(kind: PendingKind, shift: ShiftIds, fields: Record<string,
   const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== null));
   return {
     kind,
-    call: {
-      operation: 'updateClinicalData',
-      request: { reportID, reportDate, scheduleID, caregiverIdentifier: caregiverID, patientIdentifier: patientID, ...defined } as never,
-    },
+    operation: 'updateClinicalData',
+    request: { reportID, reportDate, scheduleID, caregiverIdentifier: caregiverID, patientIdentifier: patientID, ...defined },
   };
 }
 

@@ -109,13 +109,14 @@ export function mapCheckpoint(sessionId: string, checkpoint: LegacyCheckpoint, c
 
 /** Legacy vitals as engine vitals: nulls dropped, "120/80" read as "120x80"; values are checked by the state schema. */
 function vitalsOf(legacy: LegacyVitals | null | undefined): Vitals {
-  const out: Record<string, unknown> = {};
-  for (const field of VITAL_FIELDS) {
-    const value = legacy?.[field];
-    if (value === null || value === undefined || value === '') continue;
-    out[field] = field === 'PA' && typeof value === 'string' ? value.replace(/\s+/g, '').replace('/', 'x').toLowerCase() : value;
-  }
-  return out as Vitals;
+  const { PA, FC, FR, Sat, Temp } = legacy ?? {};
+  const out: Vitals = {};
+  if (PA) out.PA = PA.replace(/\s+/g, '').replace('/', 'x').toLowerCase();
+  if (typeof FC === 'number') out.FC = FC;
+  if (typeof FR === 'number') out.FR = FR;
+  if (typeof Sat === 'number') out.Sat = Sat;
+  if (typeof Temp === 'number') out.Temp = Temp;
+  return out;
 }
 
 /**

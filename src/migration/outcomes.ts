@@ -20,7 +20,7 @@ export const SKIP_REASONS = {
 export type SkipReason = keyof typeof SKIP_REASONS;
 
 export type InvalidKeyReason = InvalidReason | 'engine_schema' | 'bad_key' | 'wrong_type';
-export const INVALID_REASONS: Record<InvalidKeyReason, string> = {
+const INVALID_REASONS: Record<InvalidKeyReason, string> = {
   unreadable_pickle: 'not a readable pickle',
   pickle_refers_to_code: 'the pickle names a Python class or function (refused, never executed)',
   bad_json: 'not JSON',
@@ -32,7 +32,7 @@ export const INVALID_REASONS: Record<InvalidKeyReason, string> = {
   wrong_type: 'not a string value',
 };
 
-export const ACTION_SKIP_REASONS: Record<ActionSkipReason, string> = {
+const ACTION_SKIP_REASONS: Record<ActionSkipReason, string> = {
   action_expired: 'the confirmation window had passed: not staged (the session was imported)',
   action_unmappable: 'the payload fits no backend contract: not staged (the session was imported)',
 };

@@ -71,7 +71,9 @@ export async function openJournal(deps: {
   let lost: unknown;
   const heartbeat = setInterval(
     () => {
-      journeys.heartbeat(lease, leaseMs).catch((error) => (lost = error));
+      journeys.heartbeat(lease, leaseMs).catch((error: unknown) => {
+        lost = error;
+      });
     },
     Math.max(100, Math.floor(leaseMs / 3)),
   );

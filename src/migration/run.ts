@@ -125,7 +125,7 @@ async function writeBatch(keys: FetchedKey[], deps: Pick<RunDeps, 'target' | 'cl
 }
 
 /** Reads and maps one key; every expected problem is an outcome, not an exception. */
-export function prepareKey(item: FetchedKey, now: number): Prepared {
+function prepareKey(item: FetchedKey, now: number): Prepared {
   const result = (outcome: Outcome, extra: Partial<KeyResult> = {}): KeyResult => ({ key: item.key, family: item.family, outcome, ...extra });
   const done = (outcome: Outcome): Prepared => ({ done: result(outcome) });
   if (item.error) return done({ kind: 'invalid', reason: 'wrong_type', detail: item.error });

@@ -16,7 +16,7 @@ import type { LegacyCheckpoint } from './decode.js';
 import type { MappedSession } from './map-state.js';
 import type { SkipReason } from './outcomes.js';
 
-export const IMPORT_SOURCE = 'redis';
+const IMPORT_SOURCE = 'redis';
 
 /** A mapped checkpoint ready to write. */
 export interface SessionImport {
@@ -116,7 +116,7 @@ export function createDynamoTarget(deps: { stores: Stores<State>; clock: Clock; 
      * refused item): those sessions are classified, the others are written again without them.
      */
     async sessions(inputs) {
-      const results: WriteResult[] = new Array(inputs.length);
+      const results = new Array<WriteResult>(inputs.length);
       let pending = inputs.map((input, index) => ({ index, ops: opsOf(input) }));
       while (pending.length) {
         const ops = pending.flatMap((p) => p.ops);

@@ -79,7 +79,7 @@ export interface ImportedSession {
 }
 
 /** An import found the session already stored (live): `current` is the item as it is. */
-export class SessionExistsError extends ConflictError<{ sessionId: string; current: Item }> {
+class SessionExistsError extends ConflictError<{ sessionId: string; current: Item }> {
   constructor(sessionId: string, current: Item) {
     super('conflict.generic', 'the session already exists', { sessionId, current });
   }

@@ -99,7 +99,7 @@ export const jsonCheckpoint = (phone: string, state: Picklable, writtenAt: numbe
   });
 
 /** Pure: ISO time in São Paulo (UTC−3) with its offset, as Python's isoformat writes it. */
-export function saoPauloIso(ms: number): string {
+function saoPauloIso(ms: number): string {
   return `${new Date(ms - 3 * 3_600_000).toISOString().slice(0, 23)}-03:00`;
 }
 

@@ -2,12 +2,16 @@
  * Seeds a realistic legacy keyspace into Redis, to try the migration on:
  *   npm run migrate:redis:sample [-- --redis-url redis://127.0.0.1:6379/0] [--backend-url URL]
  * With --backend-url (the demo backend `npm start` runs; its URL is in the "demo backend started"
- * log line) or LAMBDA_GET_SCHEDULE, the demo caregivers' shift ids are asked from getScheduleStarted,
- * as the legacy service did, so the migrated conversations continue against that backend.
+ * log line) or the LAMBDA_* variables, the demo caregivers' shift ids are asked from
+ * getScheduleStarted, as the legacy service did, so the migrated conversations continue against
+ * that backend.
  */
 import { parseArgs } from 'node:util';
-import { getScheduleResponse } from '../src/contracts/backends.js';
-import { describeRedisUrl, maskKey } from '../src/migration/outcomes.js';
+import { BACKEND_CONTRACTS, type BackendOperation, type Backends } from '../src/contracts/backends.js';
+import { ulid } from '../src/kernel/ids.js';
+import { createLogger, maskPhonesIn } from '../src/kernel/logger.js';
+import { backendUrlsFrom, createBackends } from '../src/infra/backends/index.js';
+import { describeRedisUrl } from '../src/migration/outcomes.js';
 import { RedisUnavailableError, connectRedis, parseRedisUrl } from '../src/migration/redis-source.js';
 import { SAMPLE_PHONES, sampleKeyspace, type ShiftIds } from '../src/migration/sample/keyspace.js';
 
@@ -23,16 +27,16 @@ function offlineShifts(now: number): Record<keyof typeof SAMPLE_PHONES, ShiftIds
   };
 }
 
+/** The six backend URLs: the demo backend's under --backend-url, else the LAMBDA_* variables (all six, or none). */
+function backendUrls(base: string | undefined): Record<BackendOperation, string> | undefined {
+  if (!base) return backendUrlsFrom(process.env);
+  const root = base.replace(/\/+$/, '');
+  return Object.fromEntries(Object.keys(BACKEND_CONTRACTS).map((operation) => [operation, `${root}/${operation}`])) as Record<BackendOperation, string>;
+}
+
 /** The shift ids getScheduleStarted answers for a phone (null: no shift today). */
-async function askShift(url: string, phone: string): Promise<ShiftIds | null> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ phoneNumber: `+${phone}` }),
-    signal: AbortSignal.timeout(5_000),
-  });
-  if (!response.ok) throw new Error(`getScheduleStarted answered HTTP ${response.status}`);
-  const found = getScheduleResponse.parse(await response.json());
+async function askShift(backends: Backends, phone: string): Promise<ShiftIds | null> {
+  const found = await backends.call('getScheduleStarted', { phoneNumber: `+${phone}` }, { idempotencyKey: ulid() });
   if (!found.scheduleID) return null;
   return {
     caregiverID: found.caregiverID ?? null,
@@ -63,15 +67,16 @@ async function main(): Promise<number> {
     return 0;
   }
   const now = Date.now();
-  const lookup = values['backend-url'] ? `${values['backend-url'].replace(/\/+$/, '')}/getScheduleStarted` : process.env.LAMBDA_GET_SCHEDULE;
+  const urls = backendUrls(values['backend-url']);
   let shifts = offlineShifts(now);
-  if (lookup) {
-    const [ana, bruno, carla] = await Promise.all([
-      askShift(lookup, SAMPLE_PHONES.ana),
-      askShift(lookup, SAMPLE_PHONES.bruno),
-      askShift(lookup, SAMPLE_PHONES.carla),
-    ]);
-    shifts = { ana, bruno, carla };
+  if (urls) {
+    const backends = createBackends({ urls, timeoutMs: 5_000, maxRetries: 2, logger: createLogger({ level: 'error' }) });
+    // One after the other: an unreachable backend then fails with its own error, before the breaker opens.
+    shifts = {
+      ana: await askShift(backends, SAMPLE_PHONES.ana),
+      bruno: await askShift(backends, SAMPLE_PHONES.bruno),
+      carla: await askShift(backends, SAMPLE_PHONES.carla),
+    };
   }
   let redis;
   try {
@@ -90,9 +95,9 @@ async function main(): Promise<number> {
     for (const { key, value, ttlMs } of keys) pipeline.set(key, value, 'PX', ttlMs);
     await pipeline.exec();
     console.log(
-      `seeded ${keys.length} legacy keys into ${values['redis-url']}${lookup ? ' (shift ids from getScheduleStarted)' : ' (made-up shift ids: pass --backend-url to continue against the demo backend)'}`,
+      `seeded ${keys.length} legacy keys into ${values['redis-url']}${urls ? ' (shift ids from getScheduleStarted)' : ' (made-up shift ids: pass --backend-url to continue against the demo backend)'}`,
     );
-    for (const { key, ttlMs } of keys) console.log(`  ${maskKey(key).padEnd(60)} ttl ${Math.round(ttlMs / 1000)} s`);
+    for (const { key, ttlMs } of keys) console.log(`  ${maskPhonesIn(key).padEnd(60)} ttl ${Math.round(ttlMs / 1000)} s`);
     console.log('demo caregivers in it: +5511999990001 (Ana), +5511999990002 (Bruno), +5511999990003 (Carla)');
     console.log('next: npm run migrate:redis -- --redis-url <url> --dry-run');
     return 0;

@@ -2,7 +2,7 @@
  * What happened to each key, the run's counts, the report entries and the closing summary. Pure.
  * Reports and summaries carry keys with their phone digits masked and reasons, never message text.
  */
-import { maskPhone } from '../kernel/logger.js';
+import { maskPhonesIn } from '../kernel/logger.js';
 import type { InvalidReason } from './decode.js';
 import { FAMILY_ORDER, type Family } from './legacy.js';
 import type { ActionSkipReason } from './map-action.js';
@@ -81,7 +81,8 @@ const bump = <K extends string>(record: Partial<Record<K, number>>, key: K) => v
 /** Adds one key's result to `counts` (mutates) and returns its report entries. */
 export function tally(counts: Counts, result: KeyResult): ReportEntry[] {
   const { outcome, family } = result;
-  const key = maskKey(result.key);
+  // The key with its phone digits masked, as the logs mask them.
+  const key = maskPhonesIn(result.key);
   counts.scanned[family]++;
   const entries: ReportEntry[] = [];
   if (outcome.kind === 'imported' && outcome.what === 'delivery') counts.imported.deliveries++;
@@ -109,9 +110,6 @@ export const scannedTotal = (counts: Counts) => sum(counts.scanned);
 export const importedTotal = (counts: Counts) => counts.imported.sessions + counts.imported.deliveries;
 export const skippedTotal = (counts: Counts) => sum(counts.skipped);
 export const invalidTotal = (counts: Counts) => sum(counts.invalid);
-
-/** Pure: phone-like digit runs (10–15 digits) in a key, masked like the logs mask phones. */
-export const maskKey = (key: string) => key.replace(/\d{10,15}/g, (digits) => maskPhone(digits));
 
 /** Pure: a Redis URL without its password, for messages and the journey id. */
 export function describeRedisUrl(url: URL): string {

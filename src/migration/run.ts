@@ -4,6 +4,7 @@
  * flight, progress checkpointed after every batch. Bad keys are counted and reported, never fatal.
  */
 import type { Clock } from '../kernel/clock.js';
+import { mapWithConcurrency } from '../kernel/concurrency.js';
 import { ulid } from '../kernel/ids.js';
 import { idempotencyKey } from '../infra/stores/idempotency-store.js';
 import { normalisePhone } from '../contracts/phone.js';
@@ -174,18 +175,4 @@ function newer(partner: StoredValue, family: Family, writtenAt: number): boolean
   const other = decode(family === 'pickle' ? 'json' : 'pickle', partner.value!);
   if (!other.ok) return false;
   return family === 'pickle' ? other.checkpoint.writtenAt > writtenAt : other.checkpoint.writtenAt >= writtenAt;
-}
-
-/** Runs `fn` over `items` with at most `limit` at once; results in input order. */
-export async function mapWithConcurrency<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let nextIndex = 0;
-  const worker = async () => {
-    while (nextIndex < items.length) {
-      const i = nextIndex++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }

@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/kernel/clock.js';
+import { freePort } from '../../src/infra/dynamo/local.js';
 import { createJourneyStore } from '../../src/infra/stores/journey-store.js';
 import { migrationJourneyId } from '../../src/migration/migrate.js';
 import { legacyGraphState, pickledCheckpoint } from '../../src/migration/sample/keyspace.js';
 import { createTestDynamo, type TestDynamo } from '../support/dynamo.js';
-import { freePort, startRedisServer, type TestRedis } from '../support/redis-server.js';
+import { startRedisServer, type TestRedis } from '../support/redis-server.js';
 import { journeyTtlDays } from '../support/stores.js';
 
 const SESSIONS = 600;

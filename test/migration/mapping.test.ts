@@ -30,6 +30,13 @@ function mapped(state: Record<string, Picklable>, writtenAt = NOW - MINUTE): Map
   return result.session;
 }
 
+/** The session mapped from a state whose pending legacy action is `action`. */
+const mappedWithAction = (action: Record<string, Picklable>, shift: ShiftIds | null = SHIFT) =>
+  mapped(legacyGraphState(ANA, shift, { aux: { acao_pendente: action } }));
+/** A legacy presence confirmation (escala_commit) created `ageMs` before NOW. */
+const presenceAction = (ageMs: number, descricao: string) =>
+  legacyAction(NOW, ageMs, { fluxo_destino: 'escala_commit', payload: { scheduleIdentifier: 'sch-1', responseValue: 'confirmado' }, descricao });
+
 const fromCPython = (key: string) => Buffer.from(fixture.pickles[key], 'base64');
 
 describe('reading legacy checkpoints', () => {
@@ -140,17 +147,7 @@ describe('mapping a legacy state into the engine state', () => {
   });
 
   it('when a presence confirmation waits for "sim", then it is staged with exactly the legacy payload and the window it had left', () => {
-    const session = mapped(
-      legacyGraphState(ANA, SHIFT, {
-        aux: {
-          acao_pendente: legacyAction(NOW, 2 * MINUTE, {
-            fluxo_destino: 'escala_commit',
-            payload: { scheduleIdentifier: 'sch-1', responseValue: 'confirmado' },
-            descricao: 'Confirma presença?',
-          }),
-        },
-      }),
-    );
+    const session = mappedWithAction(presenceAction(2 * MINUTE, 'Confirma presença?'));
     expect(session.action).toMatchObject({
       actionId: '01KA0000000000000000000000',
       kind: 'escala.confirm',
@@ -170,17 +167,8 @@ describe('mapping a legacy state into the engine state', () => {
 
   it('when the caregiver had confirmed but the call never ran, then the action is staged again and the question asks again', () => {
     const vitais = { PA: '130x85', FC: 82, FR: 18, Sat: 96, Temp: 36.9 };
-    const session = mapped(
-      legacyGraphState(ANA, SHIFT, {
-        aux: {
-          acao_pendente: legacyAction(NOW, MINUTE, {
-            fluxo_destino: 'clinical_commit',
-            payload: { vitais, nota: 'Bem.' },
-            descricao: 'Salvar?',
-            confirmado: true,
-          }),
-        },
-      }),
+    const session = mappedWithAction(
+      legacyAction(NOW, MINUTE, { fluxo_destino: 'clinical_commit', payload: { vitais, nota: 'Bem.' }, descricao: 'Salvar?', confirmado: true }),
     );
     expect(session.action).toMatchObject({ kind: 'clinico.save', reconfirm: true });
     expect(session.action!.call.request).toEqual({
@@ -200,45 +188,23 @@ describe('mapping a legacy state into the engine state', () => {
   });
 
   it('when the legacy action expired, then the session is mapped without it and the skip is reported', () => {
-    const session = mapped(
-      legacyGraphState(ANA, SHIFT, {
-        aux: {
-          acao_pendente: legacyAction(NOW, 11 * MINUTE, {
-            fluxo_destino: 'escala_commit',
-            payload: { scheduleIdentifier: 'sch-1', responseValue: 'confirmado' },
-            descricao: 'x',
-          }),
-        },
-      }),
-    );
+    const session = mappedWithAction(presenceAction(11 * MINUTE, 'x'));
     expect(session.state.pending).toBeNull();
     expect(session.actionSkipped).toMatchObject({ reason: 'action_expired' });
   });
 
   it('when the legacy action was executed or cancelled, then nothing is staged and nothing is reported', () => {
     for (const flag of ['executado', 'cancelado'] as const) {
-      const action = {
-        ...legacyAction(NOW, MINUTE, { fluxo_destino: 'escala_commit', payload: { scheduleIdentifier: 'sch-1', responseValue: 'confirmado' }, descricao: 'x' }),
-        [flag]: true,
-      };
-      const session = mapped(legacyGraphState(ANA, SHIFT, { aux: { acao_pendente: action } }));
+      const session = mappedWithAction({ ...presenceAction(MINUTE, 'x'), [flag]: true });
       expect([session.action, session.actionSkipped]).toEqual([null, null]);
     }
   });
 
   it('when a clinical action has no shift ids, or a finalization carries the old report shape, then it is not staged (action_unmappable)', () => {
-    const clinical = mapped(
-      legacyGraphState(ANA, null, {
-        aux: { acao_pendente: legacyAction(NOW, MINUTE, { fluxo_destino: 'clinical_commit', payload: { vitais: { FC: 80 } }, descricao: 'x' }) },
-      }),
-    );
+    const clinical = mappedWithAction(legacyAction(NOW, MINUTE, { fluxo_destino: 'clinical_commit', payload: { vitais: { FC: 80 } }, descricao: 'x' }), null);
     expect(clinical.actionSkipped).toMatchObject({ reason: 'action_unmappable' });
-    const summary = mapped(
-      legacyGraphState(ANA, SHIFT, {
-        aux: {
-          acao_pendente: legacyAction(NOW, MINUTE, { fluxo_destino: 'finalizar_commit', payload: { reportID: 'rep-1', status: 'completed' }, descricao: 'x' }),
-        },
-      }),
+    const summary = mappedWithAction(
+      legacyAction(NOW, MINUTE, { fluxo_destino: 'finalizar_commit', payload: { reportID: 'rep-1', status: 'completed' }, descricao: 'x' }),
     );
     expect(summary.actionSkipped).toMatchObject({ reason: 'action_unmappable' });
   });

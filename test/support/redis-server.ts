@@ -1,18 +1,8 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
-
-/** A free TCP port on loopback (asked from the OS, released at once). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../src/infra/dynamo/local.js';
+import { until } from './events.js';
 
 export interface TestRedis {
   url: string;
@@ -28,15 +18,13 @@ export async function startRedisServer(): Promise<TestRedis> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  await once(child, 'spawn').catch((error: Error) => {
+    throw new Error(`redis-server did not start (${error.message}); install it: apt-get install -y redis-server`);
+  });
   let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) resolve();
-    };
-    child.stdout.on('data', onData);
-    child.once('error', (error) => reject(new Error(`redis-server did not start (${error.message}); install it: apt-get install -y redis-server`)));
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output.slice(-500)}`)));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await until(() => output.includes('Ready to accept connections'), child.stdout).catch(() => {
+    throw new Error(`redis-server exited before it was ready: ${output.slice(-500)}`);
   });
   const url = `redis://127.0.0.1:${port}/0`;
   const client = new Redis(url);

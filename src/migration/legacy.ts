@@ -132,12 +132,13 @@ export const jsonEnvelopeSchema = z.object({
 });
 
 /**
- * Pure: epoch ms of a legacy time. ISO strings with an offset are read as such; the JSON
- * checkpointer wrote São Paulo wall time, so an ISO string without one is read as UTC−3 (no DST
- * since 2019); numbers are epoch seconds (the pickled `timestamp`) or milliseconds. NaN when unreadable.
+ * Pure: epoch ms of a legacy time, whole (ids and sort keys are made from it). ISO strings with an
+ * offset are read as such; the JSON checkpointer wrote São Paulo wall time, so an ISO string
+ * without one is read as UTC−3 (no DST since 2019); numbers are epoch seconds (the pickled
+ * `timestamp`, a `time.time()` float with microseconds) or milliseconds. NaN when unreadable.
  */
 export function legacyTime(value: unknown): number {
-  if (typeof value === 'number') return value > 1e12 ? value : value * 1000;
+  if (typeof value === 'number') return Math.round(value > 1e12 ? value : value * 1000);
   if (typeof value !== 'string' || value.trim() === '') return Number.NaN;
   const iso = value.trim();
   if (/^\d+(\.\d+)?$/.test(iso)) return legacyTime(Number(iso));

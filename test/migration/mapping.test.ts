@@ -48,6 +48,11 @@ describe('reading legacy checkpoints', () => {
     expect(checkpoint.state.aux?.buffers?.vitals).toMatchObject({ PA: '120x80', FC: 78 });
   });
 
+  it('when the pickled timestamp has microseconds (time.time()), then writtenAt is whole milliseconds, as ids and sort keys need', () => {
+    const checkpoint = decoded(pickle({ checkpoint: legacyGraphState(ANA, SHIFT), metadata: 'checkpoint', timestamp: 1763899080.123456 }));
+    expect(checkpoint.writtenAt).toBe(1763899080123);
+  });
+
   it('when a pickle names a Python callable (os.system), then it is refused unread, never executed', () => {
     const reduce = sampleKeyspace(NOW, { ana: SHIFT, bruno: SHIFT, carla: null }).find((k) => k.key === 'checkpoint:session_5511988880005')!;
     expect(decodePickleCheckpoint(reduce.value as Buffer)).toMatchObject({ ok: false, reason: 'pickle_refers_to_code', detail: 'names os.system' });

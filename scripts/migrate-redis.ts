@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { ConfigError, loadConfig, migrationSettingsOf } from '../src/config.js';
 import { systemClock } from '../src/kernel/clock.js';
 import { migrate, type MigrateOptions } from '../src/migration/migrate.js';
-import { importedTotal, invalidTotal, scannedTotal, skippedTotal } from '../src/migration/outcomes.js';
+import { importedTotal, invalidTotal, scannedTotal, skippedTotal, type Counts } from '../src/migration/outcomes.js';
 import { MigrationBusyError } from '../src/migration/progress.js';
 import { RedisUnavailableError } from '../src/migration/redis-source.js';
 
@@ -75,22 +75,79 @@ function parse(): { options: MigrateOptions } | { exit: number } {
   };
 }
 
+/** What the bar shows after each batch. */
+interface Progress {
+  scanned: number;
+  total: number;
+  imported: number;
+  skipped: number;
+  invalid: number;
+  rate: string;
+  family: string;
+}
+
+/**
+ * The progress on stderr: a `cli-progress` bar on a terminal; otherwise (CI, a log file) one line
+ * per batch, written once that batch is checkpointed.
+ */
+function progressOutput(stream: NodeJS.WriteStream) {
+  if (!stream.isTTY) {
+    return {
+      start: () => undefined,
+      update: (p: Progress) =>
+        stream.write(`batch: ${p.scanned} keys read | imported ${p.imported} · skipped ${p.skipped} · invalid ${p.invalid} | ${p.rate} keys/s | ${p.family}\n`),
+      finish: () => undefined,
+      stop: () => undefined,
+    };
+  }
+  const bar = new SingleBar({
+    format: ' {bar} {value}/{total} keys | imported {imported} · skipped {skipped} · invalid {invalid} | {rate} keys/s | {family}',
+    hideCursor: true,
+    stream,
+  });
+  const payload = ({ imported, skipped, invalid, rate, family }: Progress) => ({ imported, skipped, invalid, rate, family });
+  return {
+    start: (p: Progress) => bar.start(p.total, p.scanned, payload(p)),
+    update: (p: Progress) => {
+      bar.setTotal(p.total);
+      bar.update(p.scanned, payload(p));
+    },
+    /** DBSIZE counted other keys too: the bar ends at what was actually read. */
+    finish: (scanned: number) => {
+      bar.setTotal(Math.max(scanned, 1));
+      bar.update(scanned);
+      bar.stop();
+    },
+    stop: () => bar.stop(),
+  };
+}
+
 async function main(): Promise<number> {
   const parsed = parse();
   if ('exit' in parsed) return parsed.exit;
   const { options } = parsed;
   // A local .env is read if present, as `npm start` reads it (the environment wins over it).
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const bar = new SingleBar({
-    format: ' {bar} {value}/{total} keys | imported {imported} · skipped {skipped} · invalid {invalid} | {rate} keys/s | {family}',
-    hideCursor: true,
-    noTTYOutput: !process.stderr.isTTY,
-    notTTYSchedule: 2_000,
-    stream: process.stderr,
-  });
+  const output = progressOutput(process.stderr);
   let started = performance.now();
   /** Keys read by an interrupted run this one continues (not part of this run's rate). */
   let before = 0;
+  /** The progress scale: keys in Redis (DBSIZE counts other families too, so it is an upper bound). */
+  let total = 1;
+  const progress = (counts: Counts, family: string): Progress => {
+    const scanned = scannedTotal(counts);
+    total = Math.max(total, scanned);
+    const rate = (scanned - before) / Math.max((performance.now() - started) / 1000, 0.001);
+    return {
+      scanned,
+      total,
+      imported: importedTotal(counts),
+      skipped: skippedTotal(counts),
+      invalid: invalidTotal(counts),
+      rate: rate.toFixed(0),
+      family,
+    };
+  };
   try {
     const result = await migrate(migrationSettingsOf(loadConfig()), options, {
       clock: systemClock,
@@ -98,38 +155,18 @@ async function main(): Promise<number> {
       onStart: ({ keysInRedis, start, resumed }) => {
         started = performance.now();
         before = scannedTotal(start.counts);
+        total = Math.max(keysInRedis, before, 1);
         if (resumed) console.error(`resuming pass ${start.pass} at ${start.family} (cursor ${start.cursor}) after an interrupted run`);
-        // Keys of other families (caches, history checkpoints) are in DBSIZE too: the total is an upper bound.
-        bar.start(Math.max(keysInRedis, before, 1), before, {
-          imported: importedTotal(start.counts),
-          skipped: skippedTotal(start.counts),
-          invalid: invalidTotal(start.counts),
-          rate: '0',
-          family: start.family,
-        });
+        output.start(progress(start.counts, start.family));
       },
-      onBatch: (position) => {
-        const scanned = scannedTotal(position.counts);
-        const rate = (scanned - before) / Math.max((performance.now() - started) / 1000, 0.001);
-        if (scanned > bar.getTotal()) bar.setTotal(scanned);
-        bar.update(scanned, {
-          imported: importedTotal(position.counts),
-          skipped: skippedTotal(position.counts),
-          invalid: invalidTotal(position.counts),
-          rate: rate.toFixed(0),
-          family: position.finished ? 'done' : position.family,
-        });
-      },
+      onBatch: (position) => output.update(progress(position.counts, position.finished ? 'done' : position.family)),
     });
-    // The keyspace had other keys too (DBSIZE): end the bar at what was actually read.
-    bar.setTotal(Math.max(scannedTotal(result.counts), 1));
-    bar.update(scannedTotal(result.counts));
-    bar.stop();
+    output.finish(scannedTotal(result.counts));
     console.log(result.summary);
     if (options.reportPath) console.log(`  report    ${result.entries.length} entries → ${options.reportPath}`);
     return 0;
   } catch (error) {
-    bar.stop();
+    output.stop();
     if (error instanceof RedisUnavailableError || error instanceof ConfigError) {
       console.error(`error: ${error.message}`);
       return 2;

@@ -8,6 +8,7 @@ import { migrationJourneyId } from '../../src/migration/migrate.js';
 import { legacyGraphState, pickledCheckpoint } from '../../src/migration/sample/keyspace.js';
 import { createTestDynamo, type TestDynamo } from '../support/dynamo.js';
 import { startRedisServer, type TestRedis } from '../support/redis-server.js';
+import { until } from '../support/events.js';
 import { journeyTtlDays } from '../support/stores.js';
 
 const SESSIONS = 600;
@@ -26,7 +27,7 @@ function cli(args: string[], env: Record<string, string>) {
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
-  return { child, done };
+  return { child, done, stderr: () => stderr };
 }
 
 describe('npm run migrate:redis as a process', () => {
@@ -76,14 +77,8 @@ describe('npm run migrate:redis as a process', () => {
       const journeyId = migrationJourneyId(redis.url);
 
       const first = cli(args, env);
-      let exited = false;
-      void first.done.then(() => (exited = true));
-      // Kill it once a few batches are checkpointed (well before the end).
-      while (!exited) {
-        const journey = await journeys.get(journeyId);
-        if (journey && (await journeys.steps(journey)).length >= 3) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      // Kill it once three batches are checkpointed (well before the end): off a terminal it prints a line after each.
+      await until(() => (first.stderr().match(/^batch: /gm)?.length ?? 0) >= 3, first.child.stderr);
       first.child.kill('SIGKILL');
       const killed = await first.done;
       expect(killed.signal, killed.stderr).toBe('SIGKILL');

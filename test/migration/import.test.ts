@@ -19,7 +19,8 @@ const SOURCE = 'redis://legacy.mock:6379';
 
 /** The migration over ioredis-mock and this file's tables on DynamoDB Local, with a fake clock. */
 describe('importing a legacy keyspace (ioredis-mock → DynamoDB Local)', () => {
-  const clock = createFakeClock();
+  // At the real now: DynamoDB Local deletes items whose TTL is past on the wall clock.
+  const clock = createFakeClock(Date.now());
   const redis = new RedisMock();
   let dynamo: TestDynamo;
   let stores: ReturnType<typeof createStores<State>>;

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationSettingsOf } from '../../src/config.js';
 import { BACKEND_ENV, type BackendOperation } from '../../src/contracts/backends.js';
@@ -9,12 +10,15 @@ import { metaText, metaWebhookOf, serialiseLikeMeta, signMetaBody } from '../sup
 import { startRedisServer, type TestRedis } from '../support/redis-server.js';
 import { APP_SECRET, ingestBody, startTestService, type TestService } from '../support/service.js';
 
-/** Checkpoints pickled by CPython 3.11 (test/fixtures/migration/make_legacy_pickles.py). */
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/migration/legacy-pickles.json', import.meta.url), 'utf8')) as {
-  now: string;
-  pickles: Record<string, string>;
-};
-const NOW = Date.parse(fixture.now);
+/**
+ * The fixture's checkpoints pickled by CPython (test/fixtures/migration/make_legacy_pickles.py) at
+ * `now`, not at the committed fixture's fixed time: what the import writes must outlive the test in
+ * DynamoDB Local, which deletes items whose TTL is past on the wall clock.
+ */
+function cpythonPickles(nowSeconds: number): Record<string, string> {
+  const script = fileURLToPath(new URL('../fixtures/migration/make_legacy_pickles.py', import.meta.url));
+  return (JSON.parse(execFileSync('python3', [script, String(nowSeconds)], { encoding: 'utf8' })) as { pickles: Record<string, string> }).pickles;
+}
 const ANA = '5511999990001';
 const BRUNO = '5511999990002';
 const MINUTE = 60_000;
@@ -77,6 +81,8 @@ describe('migrating from a real redis-server, then talking to the service', () =
   let redis: TestRedis;
   let backend: Awaited<ReturnType<typeof startScriptedServer>>;
   let t: TestService;
+  /** The legacy service's now: the fake clock's, in whole seconds as the fixture script takes it. */
+  let legacyNow: number;
   const calls = (operation: BackendOperation) => backend.requests.filter((r) => r.path === `/${operation}`);
   const say = async (phone: string, text: string) =>
     (await t.post('/webhook/ingest', ingestBody(text, `+${phone}`), { 'X-Idempotency-Key': `k-${text}-${phone}-${Math.random()}` })).body;
@@ -85,9 +91,9 @@ describe('migrating from a real redis-server, then talking to the service', () =
     [redis, backend] = await Promise.all([startRedisServer(), startScriptedServer(legacyBackend())]);
     const lambdas = Object.fromEntries(Object.entries(BACKEND_ENV).map(([op, env]) => [env, `${backend.url}/${op}`]));
     t = await startTestService({ real: true, env: lambdas });
-    t.clock.set(NOW);
     const seed = redis.client.pipeline();
-    for (const [key, base64] of Object.entries(fixture.pickles)) seed.set(key, Buffer.from(base64, 'base64'), 'PX', 50 * MINUTE);
+    legacyNow = Math.floor(t.clock.now() / 1000) * 1000;
+    for (const [key, base64] of Object.entries(cpythonPickles(legacyNow / 1000))) seed.set(key, Buffer.from(base64, 'base64'), 'PX', 50 * MINUTE);
     seed.set('msg:wamid.LEGACY-ANA-1', JSON.stringify({ status: 'ok' }), 'PX', 8 * MINUTE);
     seed.set('cache:0cc175b9c0f1b6a8', '{}', 'PX', 4 * MINUTE);
     await seed.exec();
@@ -151,6 +157,10 @@ describe('migrating from a real redis-server, then talking to the service', () =
 
   it('when the conversation is read, then the import is recorded at the legacy time as a system entry', async () => {
     const entries = (await t.get(`/sessions/${ANA}/conversation?limit=200`)).body.messages as { role: string; at: string; meta: Record<string, unknown> }[];
-    expect(entries[0]).toMatchObject({ role: 'system', at: new Date(NOW - 2 * MINUTE).toISOString(), meta: { origin: 'redis_import', format: 'pickle' } });
+    expect(entries[0]).toMatchObject({
+      role: 'system',
+      at: new Date(legacyNow - 2 * MINUTE).toISOString(),
+      meta: { origin: 'redis_import', format: 'pickle' },
+    });
   });
 });

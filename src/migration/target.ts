@@ -128,7 +128,9 @@ export function createDynamoTarget(deps: { stores: Stores<State>; clock: Clock; 
           const refused = refusedParts(error);
           if (!refused) throw error;
           const owners = pending.flatMap((p) => p.ops.map(() => p));
-          for (const part of refused) results[owners[part.index].index] = refusal(ops[part.index].label, part.item);
+          // A session's first refused part decides: its session item (an earlier import, or this run's own
+          // write before a crash) comes before its action marker, which that same import had opened.
+          for (const part of refused) results[owners[part.index].index] ??= refusal(ops[part.index].label, part.item);
           pending = pending.filter((p) => results[p.index] === undefined);
         }
       }

@@ -132,15 +132,24 @@ describe('importing a legacy keyspace (ioredis-mock → DynamoDB Local)', () => 
     expect((await Promise.all(ids.map(imports))).map((entries) => entries.length)).toEqual([1, 0, 1]);
   });
 
-  it('when the migration runs twice, then the second run imports nothing and nothing is stored twice', async () => {
+  it('when the migration runs twice, then the second run imports nothing, reports it already imported and stores nothing twice', async () => {
     const id = phone(4);
+    const withAction = legacyGraphState(id, SHIFT, {
+      aux: {
+        acao_pendente: legacyAction(clock.now(), MINUTE, {
+          fluxo_destino: 'escala_commit',
+          payload: { scheduleIdentifier: 'sch-1', responseValue: 'confirmado' },
+          descricao: 'Confirma?',
+        }),
+      },
+    });
     await seed([
-      { key: `checkpoint:session_${id}`, value: pickledCheckpoint(legacyGraphState(id, SHIFT), clock.now()), ttlMs: 40 * MINUTE },
+      { key: `checkpoint:session_${id}`, value: pickledCheckpoint(withAction, clock.now()), ttlMs: 40 * MINUTE },
       { key: 'msg:wamid.twice', value: '{"status":"ok"}', ttlMs: 5 * MINUTE },
     ]);
     const first = await run();
     const second = await run();
-    expect(first.counts.imported).toMatchObject({ sessions: 1, deliveries: 1 });
+    expect(first.counts.imported).toMatchObject({ sessions: 1, actions: 1, deliveries: 1 });
     expect([second.position.pass, second.counts.imported]).toEqual([2, { sessions: 0, actions: 0, reconfirmations: 0, deliveries: 0 }]);
     expect(second.counts.skipped).toEqual({ already_imported: 2 });
     expect(await imports(id)).toHaveLength(1);

@@ -155,3 +155,12 @@ export function dynamoSettingsOf(config: Config) {
     tablePrefix: config.TABLE_PREFIX,
   };
 }
+
+/** What the Redis import reads of the config (`npm run migrate:redis`): DynamoDB, and the stores' and journeys' lifetimes. */
+export function migrationSettingsOf(config: Config) {
+  return {
+    dynamo: dynamoSettingsOf(config),
+    stores: { sessionTtlDays: config.SESSION_TTL_DAYS, bufferTtlDays: config.BUFFER_TTL_DAYS, lockLeaseMs: config.LOCK_LEASE_MS },
+    journeyTtlDays: config.JOURNEY_TTL_DAYS,
+  };
+}

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import express, { type Application } from 'express';
 import { randomUUID } from 'node:crypto';
+import type { Clock } from './kernel/clock.js';
 import type { Logger } from './kernel/logger.js';
 import type { Stores } from './infra/stores/index.js';
 import type { Entrypoints } from './pipeline/entrypoints.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   opsToken: string;
   dynamoRequests: () => { requests: number; byOperation: Record<string, number>; byTable: Record<string, number> };
   whatsapp: { appSecret?: string; verifyToken?: string };
+  /** Stands in for a provider's missing timestamps. */
+  clock: Clock;
   workflows: WorkflowService;
 }
 
@@ -43,7 +46,7 @@ export function createApp(deps: AppDeps): Application {
   });
   app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix }));
   app.use(webhookRoutes(deps.entrypoints));
-  app.use(whatsappRoutes({ inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, ...deps.whatsapp }));
+  app.use(whatsappRoutes({ inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock, ...deps.whatsapp }));
   app.use(workflowRoutes({ workflows: deps.workflows, opsToken: deps.opsToken }));
   app.use(
     opsRoutes({

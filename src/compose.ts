@@ -14,12 +14,14 @@ import { openDynamo } from './infra/dynamo/open.js';
 import { createLogger, type Logger } from './kernel/logger.js';
 import { createStores } from './infra/stores/index.js';
 import { tableNames } from './infra/tables.js';
-import { createUnderstanding } from './nlu/index.js';
+import { createOpenAITranscriber, createUnderstanding } from './nlu/index.js';
 import { createLogSender } from './channels/log-sender.js';
+import { createMetaMediaFetcher } from './channels/meta/media.js';
 import { createMetaCloudSender } from './channels/meta/sender.js';
 import type { Sender } from './contracts/sender.js';
 import { createEntrypoints } from './pipeline/entrypoints.js';
 import { createInbox } from './pipeline/inbox.js';
+import { createMediaReader } from './pipeline/media.js';
 import { KeyedQueue } from './pipeline/keyed-queue.js';
 import { createMetrics } from './pipeline/metrics.js';
 import { createOutbox } from './pipeline/outbox.js';
@@ -133,12 +135,36 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       },
     });
     const queue = new KeyedQueue();
+    // Voice notes: fetched from the provider that delivered them, transcribed when OPENAI_API_KEY is set.
+    const media = createMediaReader({
+      fetchers: {
+        ...(config.WHATSAPP_ACCESS_TOKEN && {
+          meta: createMetaMediaFetcher({
+            graphUrl: config.WHATSAPP_GRAPH_URL,
+            apiVersion: config.WHATSAPP_API_VERSION,
+            accessToken: config.WHATSAPP_ACCESS_TOKEN,
+          }),
+        }),
+      },
+      transcriber: config.OPENAI_API_KEY
+        ? createOpenAITranscriber({
+            apiKey: config.OPENAI_API_KEY,
+            baseURL: config.OPENAI_BASE_URL,
+            model: config.OPENAI_TRANSCRIBE_MODEL,
+            timeoutMs: config.OPENAI_TRANSCRIBE_TIMEOUT_MS,
+          })
+        : undefined,
+      metrics,
+      logger,
+      settings: { maxBytes: config.MEDIA_MAX_BYTES, fetchTimeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, language: 'pt' },
+    });
     const outbox = createOutbox({ stores, sender, logger, metrics, clock, resendAfterMs: config.OUTBOX_RESEND_AFTER_MS });
     const inbox = createInbox({
       stores,
       turns,
       outbox,
       queue,
+      media,
       clock,
       logger,
       metrics,
@@ -185,6 +211,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       opsToken: config.OPS_TOKEN,
       dynamoRequests: () => dynamo.counter.snapshot(),
       whatsapp: { appSecret: config.WHATSAPP_APP_SECRET, verifyToken: config.WHATSAPP_VERIFY_TOKEN },
+      clock,
       workflows: workflows.service,
     });
 
@@ -204,11 +231,15 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       opsToken: config.OPS_TOKEN,
       sweep: recovery.sweepOnce,
       /** Listens on `port` (default PORT; 0 picks a free one) and starts the recovery sweeps and the workflow workers. */
-      async start(port = config.PORT): Promise<{ url: string; port: number }> {
+      async start(port = config.PORT): Promise<{ url: string; port: number; server: Server }> {
         server = await new Promise<Server>((resolve, reject) => {
           const s = app.listen(port, '0.0.0.0', () => resolve(s));
           s.once('error', reject);
         });
+        // Behind a load balancer an idle connection must stay open longer than the balancer keeps
+        // it (Node's default 5 s < ALB's 60 s), or the balancer reuses a socket we just closed: 502/reset.
+        server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+        server.headersTimeout = config.HTTP_HEADERS_TIMEOUT_MS;
         stops.push(
           () =>
             new Promise<void>((resolve) => {
@@ -222,7 +253,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         stops.push(() => workflows.stop());
         stops.push(() => queue.idle());
         const actual = (server.address() as AddressInfo).port;
-        return { url: `http://127.0.0.1:${actual}`, port: actual };
+        return { url: `http://127.0.0.1:${actual}`, port: actual, server };
       },
       /** Stops accepting, drains queued turns, stops the demo backend and DynamoDB Local. */
       stop: stopAll,

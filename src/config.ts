@@ -87,6 +87,16 @@ export const configSchema = z.object({
   OPENAI_BASE_URL: optionalUrl,
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: positiveInt(8_000),
+
+  // Media: voice notes are fetched and transcribed (with OPENAI_API_KEY); larger files are refused unread
+  MEDIA_MAX_BYTES: positiveInt(16 * 1024 * 1024),
+  MEDIA_FETCH_TIMEOUT_MS: positiveInt(15_000),
+  OPENAI_TRANSCRIBE_MODEL: z.string().min(1).default('gpt-4o-mini-transcribe'),
+  OPENAI_TRANSCRIBE_TIMEOUT_MS: positiveInt(30_000),
+
+  // HTTP server behind a load balancer: idle connections outlive the balancer's (AWS ALB: 60 s)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(65_000),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt(66_000),
 });
 
 /** The validated environment; OPS_TOKEN is always set (generated for this run when it was not). */
@@ -129,6 +139,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (missingLambdas.length > 0 && missingLambdas.length < LAMBDA_VARIABLES.length) {
     problems.push(`LAMBDA_*: some are set but not all: missing ${missingLambdas.join(', ')}`);
   }
+  // Node's guidance: headers may start arriving on a kept-alive connection right before it would close.
+  if (config.HTTP_HEADERS_TIMEOUT_MS <= config.HTTP_KEEP_ALIVE_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must be greater than HTTP_KEEP_ALIVE_TIMEOUT_MS');
+  }
   if (problems.length) throw new ConfigError(problems);
   const opsTokenGenerated = config.OPS_TOKEN === undefined;
   return { ...config, OPS_TOKEN: config.OPS_TOKEN ?? randomBytes(24).toString('base64url'), opsTokenGenerated };
@@ -145,5 +159,14 @@ export function dynamoSettingsOf(config: Config) {
     secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
     autoCreateTables: config.AUTO_CREATE_TABLES,
     tablePrefix: config.TABLE_PREFIX,
+  };
+}
+
+/** What the Redis import reads of the config (`npm run migrate:redis`): DynamoDB, and the stores' and journeys' lifetimes. */
+export function migrationSettingsOf(config: Config) {
+  return {
+    dynamo: dynamoSettingsOf(config),
+    stores: { sessionTtlDays: config.SESSION_TTL_DAYS, bufferTtlDays: config.BUFFER_TTL_DAYS, lockLeaseMs: config.LOCK_LEASE_MS },
+    journeyTtlDays: config.JOURNEY_TTL_DAYS,
   };
 }

@@ -3,6 +3,8 @@ import type { InboundMessage } from '../contracts/inbound.js';
 import type { Understanding } from '../contracts/understanding.js';
 import { expectationOf } from './expectation.js';
 import { renderReply } from './replies.js';
+import { contentOf } from './content.js';
+import { QUESTION_CODES, type ResultCode } from './result-codes.js';
 import { applyCallResult, runTask } from './router.js';
 import { createInitialState, stateSchema, type State } from './state.js';
 import { applyTemplate } from './templates.js';
@@ -43,12 +45,19 @@ function decide(state: State, event: EngineEvent, ctx: EngineContext): Decision<
 
 function startTurn(turn: TurnContext, message: InboundMessage, understanding: Understanding): void {
   turn.state.phone = message.phone || turn.state.phone;
+  const content = contentOf(message);
   turn.state.turn = {
     messageId: message.messageId,
     text: message.text,
     replyPayload: message.replyPayload ?? null,
-    understanding: { ...understanding, finalizationTopics: { ...understanding.finalizationTopics } },
-    queue: [{ t: 'op' }, { t: 'pending' }],
+    // Opening the chat from an entry point is a greeting.
+    understanding: {
+      ...understanding,
+      finalizationTopics: { ...understanding.finalizationTopics },
+      ...(content.kind === 'welcome' && { intent: 'auxiliar' as const }),
+    },
+    content,
+    queue: [{ t: 'content' }, { t: 'op' }, { t: 'pending' }],
     awaiting: null,
     outcomes: [],
     bootstraps: 0,
@@ -72,7 +81,13 @@ function run(turn: TurnContext): Decision<State> {
 }
 
 function finish(turn: TurnContext): Decision<State> {
-  const reply = renderReply(turn.state.turn?.outcomes ?? [], turn.state);
+  const scratch = scratchOf(turn);
+  const outcomes = scratch.outcomes;
+  // A question built from a voice note quotes what was heard, so the caregiver can correct it.
+  if (scratch.content.kind === 'heard' && outcomes.some((o) => QUESTION_CODES.has(o.code as ResultCode))) {
+    outcomes.unshift({ code: 'TRANSCRIPT_QUOTED', params: { text: scratch.text } });
+  }
+  const reply = renderReply(outcomes, turn.state);
   // A template's context applies to the one message that answers it.
   turn.state.template.expecting = null;
   turn.state.template.missingVitals = [];

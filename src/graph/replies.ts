@@ -76,9 +76,43 @@ function helpMenu(state: State): string {
   return `Posso registrar presença, sinais vitais (ex.: PA 120x80 FC 78 FR 18 Sat 97 Temp 36,5), condição respiratória, notas clínicas e anotações${finish}.`;
 }
 
+/** How a file is named in a reply, and what we cannot do with it. */
+const MEDIA_WORDS: Record<string, { noun: string; cannot: string }> = {
+  image: { noun: 'a foto', cannot: 'não consigo ver imagens' },
+  video: { noun: 'o vídeo', cannot: 'não consigo assistir vídeos' },
+  document: { noun: 'o documento', cannot: 'não consigo abrir arquivos' },
+};
+const mediaWords = (kind: string) => MEDIA_WORDS[kind] ?? { noun: 'o arquivo', cannot: 'não consigo abrir arquivos' };
+
+/** A transcript longer than this is quoted up to here. */
+const MAX_QUOTE_CHARS = 500;
+
 function renderOne(code: ResultCode, params: Params | undefined, state: State): string {
   const pendingText = state.pending?.description ?? '';
   switch (code) {
+    case 'AUDIO_NOT_HEARD':
+      return text(params, 'reason') === 'too_large'
+        ? 'Esse áudio é grande demais para eu ouvir. Pode escrever a mensagem ou mandar um áudio mais curto?'
+        : 'Não consigo ouvir áudios agora. Pode escrever a mensagem, por favor?';
+    case 'TRANSCRIPT_QUOTED': {
+      const heard = text(params, 'text');
+      const quote = heard.length > MAX_QUOTE_CHARS ? `${heard.slice(0, MAX_QUOTE_CHARS)}…` : heard;
+      return `Entendi do áudio: "${quote}". Se algo estiver errado, corrija por escrito.`;
+    }
+    case 'MEDIA_NOT_READ': {
+      const words = mediaWords(text(params, 'kind'));
+      return `Recebi ${words.noun}, mas ${words.cannot}. Se for algo para registrar, escreva em texto, por favor.`;
+    }
+    case 'MEDIA_CAPTION_READ': {
+      const words = mediaWords(text(params, 'kind'));
+      return `Recebi ${words.noun} (${words.cannot}; li a legenda).`;
+    }
+    case 'LOCATION_RECEIVED':
+      return 'Recebi sua localização.';
+    case 'CONTACTS_RECEIVED':
+      return Number(text(params, 'count')) > 1 ? 'Recebi os contatos.' : 'Recebi o contato.';
+    case 'MESSAGE_NOT_READABLE':
+      return 'Não consegui ler essa mensagem. Pode escrever em texto, por favor?';
     case 'OPERATIONAL_NOTE_SAVED':
       return `Salvei a anotação: "${text(params, 'note')}".`;
     case 'OPERATIONAL_NOTE_FAILED':

@@ -3,6 +3,14 @@
  * rendered from them and the final state by `replies.ts`; flows never write user text themselves.
  */
 export const RESULT_CODES = [
+  // what a message carries (media, location, contacts, unreadable)
+  'AUDIO_NOT_HEARD',
+  'TRANSCRIPT_QUOTED',
+  'MEDIA_NOT_READ',
+  'MEDIA_CAPTION_READ',
+  'LOCATION_RECEIVED',
+  'CONTACTS_RECEIVED',
+  'MESSAGE_NOT_READABLE',
   // operacional
   'OPERATIONAL_NOTE_SAVED',
   'OPERATIONAL_NOTE_FAILED',

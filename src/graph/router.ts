@@ -2,6 +2,7 @@ import type { CallResult } from '../contracts/engine.js';
 import { bootstrapResult, bootstrapStep } from './bootstrap.js';
 import { hasClinicalData } from './clinical.js';
 import { executeResult, pendingStep } from './confirmation.js';
+import { contentStep } from './content.js';
 import type { ResultHandler } from './flow.js';
 import { afterPresence } from './flows/escala.js';
 import { FLOW_RESULT_HANDLERS, FLOWS } from './flows/index.js';
@@ -12,13 +13,16 @@ import { templateContextStale } from './templates.js';
 import { answerOf, emitCode, next, scratchOf, understandingOf, type TurnContext } from './turn-context.js';
 
 /**
- * The router precedence of DOMAIN.md as a queue of tasks: (1) operational note, (2) open
+ * The router precedence of DOMAIN.md as a queue of tasks: (0) what the message carries (media,
+ * location, reactions… answered for what they are), (1) operational note, (2) open
  * confirmation, (3) resume marker, (4) bootstrap, (5) finish reminder, (6) intent and gates.
  * Each task runs to its end; one that needs a backend call declares it, and the turn pauses
  * until the result, which goes back by the call's purpose to the step or flow that asked.
  */
 export function runTask(turn: TurnContext, task: Task): void {
   switch (task.t) {
+    case 'content':
+      return contentStep(turn);
     case 'op':
       return operationalStep(turn);
     case 'pending':

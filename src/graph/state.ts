@@ -136,6 +136,7 @@ export type OutcomeEntry = z.infer<typeof outcomeEntrySchema>;
 
 /** A unit of work of the current turn; the queue is data so a turn can pause on a call. */
 const taskSchema = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('content') }),
   z.object({ t: z.literal('op') }),
   z.object({ t: z.literal('pending') }),
   z.object({ t: z.literal('route') }),
@@ -159,6 +160,20 @@ export type CallPurpose = z.infer<typeof awaitingSchema>['purpose'];
 const storedUnderstandingSchema = understandingSchema.extend({ finalizationTopics: topicsSchema });
 export type StoredUnderstanding = z.infer<typeof storedUnderstandingSchema>;
 
+/**
+ * What a message carries, as the router sees it: text (typed, a reply, a welcome), a voice note
+ * heard (its transcript is the text) or not heard, a file with or without a caption, a location,
+ * contacts, something that needs no answer (reaction, sticker, system notice, deletion), or
+ * something that cannot be read.
+ */
+const CONTENT_KINDS = ['text', 'welcome', 'heard', 'unheard', 'captioned', 'media', 'location', 'contacts', 'silent', 'unsupported'] as const;
+export const messageContentSchema = z.object({
+  kind: z.enum(CONTENT_KINDS),
+  /** The media kind, why a voice note was not heard, or how many contacts. */
+  detail: z.string().nullable(),
+});
+export type MessageContent = z.infer<typeof messageContentSchema>;
+
 /** Scratch of the turn in progress; always null in a committed state. */
 const turnSchema = z.object({
   messageId: z.string(),
@@ -176,6 +191,7 @@ const turnSchema = z.object({
   notesTried: z.boolean(),
   /** A schedule update this turn succeeded; a lagging re-bootstrap must not undo it. */
   forcedResponse: z.enum(['confirmado', 'cancelado']).nullable(),
+  content: messageContentSchema.default({ kind: 'text', detail: null }),
 });
 export type TurnScratch = z.infer<typeof turnSchema>;
 

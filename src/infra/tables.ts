@@ -80,7 +80,8 @@ export const TABLE_DEFS = {
   journeys: {
     baseName: 'JourneyControl',
     partitionKey: S('journeyId'),
-    // "journey" for the header item, "h#<runId>#<first event id>" for a run's history (and its checkpoints).
+    // "journey" for a workflow's header, "h#<runId>#<first event id>" for a run's history (and its checkpoints);
+    // "journal" and "journal#<seq>" for a journal (journal-store.ts), which no index lists.
     sortKey: S('sk'),
     // The indexes copy only what their readers need: a step's checkpoint rewrites none of them.
     indexes: [

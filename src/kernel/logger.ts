@@ -9,15 +9,24 @@ const PHONE_KEYS = new Set(['phone', 'phoneNumber', 'sessionId', 'session_id', '
 const TEXT_KEYS = new Set(['text', 'body', 'reply', 'replies', 'caption', 'messageText']);
 /** 10–15 digit runs, optionally with "+": phone numbers embedded in free text. */
 const PHONE_IN_TEXT = /\+?\d{10,15}/g;
+/**
+ * A UUID request id is random, never a phone, and must match the X-Request-Id the client got:
+ * kept as is. (About 1 in 60 has a 10–12 digit run in its last group that PHONE_IN_TEXT would mask.)
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuidRequestId = (key: string, value: unknown) => key === 'requestId' && typeof value === 'string' && UUID.test(value);
 
 /** Pure: "5511999990001" → "*********0001" (keeps the last 4 digits). */
 export function maskPhone(value: string): string {
   return value.length <= 4 ? '****' : '*'.repeat(value.length - 4) + value.slice(-4);
 }
 
+/** Pure: every phone number in a text (a log line, a Redis key) masked as `maskPhone` does. */
+export const maskPhonesIn = (text: string): string => text.replace(PHONE_IN_TEXT, (m) => maskPhone(m));
+
 function scrub(value: unknown, keepText: boolean, depth = 0): unknown {
   if (depth > 6) return '[depth]';
-  if (typeof value === 'string') return value.replace(PHONE_IN_TEXT, (m) => maskPhone(m));
+  if (typeof value === 'string') return maskPhonesIn(value);
   if (Array.isArray(value)) return value.map((v) => scrub(v, keepText, depth + 1));
   if (value && typeof value === 'object' && !(value instanceof Error)) {
     const out: Record<string, unknown> = {};
@@ -35,7 +44,7 @@ function scrub(value: unknown, keepText: boolean, depth = 0): unknown {
 const privacy = winston.format((info) => {
   const keepText = info.level === 'debug';
   for (const key of Object.keys(info)) {
-    if (key === 'level') continue;
+    if (key === 'level' || isUuidRequestId(key, info[key])) continue;
     (info as Record<string, unknown>)[key] =
       TEXT_KEYS.has(key) && !keepText ? '[omitted]' : PHONE_KEYS.has(key) && typeof info[key] === 'string' ? maskPhone(info[key]) : scrub(info[key], keepText);
   }

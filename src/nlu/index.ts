@@ -5,3 +5,4 @@ export { createRulesUnderstanding, analyseWithRules } from './rules/rules-unders
 export { NO_INFORMATION } from './rules/finalization-topics.js';
 export { checkVital } from './rules/vital-ranges.js';
 export type { NluContext } from './context.js';
+export { createOpenAITranscriber } from './openai-transcriber.js';

@@ -6,6 +6,7 @@ import type { Stores } from '../infra/stores/index.js';
 import { idempotencyKey, payloadHash } from '../infra/stores/idempotency-store.js';
 import type { KeyedQueue } from './keyed-queue.js';
 import { Limiter } from './limiter.js';
+import type { MediaReader } from './media.js';
 import type { Metrics } from './metrics.js';
 import type { Outbox } from './outbox.js';
 import type { TurnRunner } from './turn.js';
@@ -29,6 +30,8 @@ export function createInbox(deps: {
   turns: TurnRunner;
   outbox: Outbox;
   queue: KeyedQueue;
+  /** Reads voice notes before their turn (absent: messages go to the turn as stored). */
+  media?: MediaReader;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
@@ -38,15 +41,38 @@ export function createInbox(deps: {
   const { stores, queue, logger, metrics, settings } = deps;
   const limiter = new Limiter(settings.maxConcurrentTurns);
 
-  /** Runs the turn of a stored message under the claim the inbox holds for it. */
-  async function process(message: InboundMessage, held: { key: string; owner: string }) {
+  /**
+   * A voice note is fetched and transcribed before its turn, which can outlast the claim's
+   * in-progress lease: the claim is renewed meanwhile, so the sweep never takes the message over.
+   */
+  async function heard(stored: InboundMessage, held: { key: string; owner: string }): Promise<InboundMessage> {
+    const media = deps.media;
+    if (!media?.listensTo(stored)) return stored;
+    const renew = () => {
+      stores.idempotency
+        .renew(held.key, held.owner, settings.inProgressMs)
+        .catch((error) => logger.warn('claim renewal failed', { error: (error as Error).message }));
+    };
+    const timer = setInterval(renew, Math.max(50, Math.floor(settings.inProgressMs / 3)));
+    try {
+      return await media.hear(stored);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /** Runs the turn of a stored message under the claim the inbox holds for it; a voice note is transcribed first (after the ack). */
+  async function process(stored: InboundMessage, held: { key: string; owner: string }) {
     try {
       const claim = { mode: 'held' as const, ...held, ttlMs: settings.dedupTtlMs };
-      const outcome = await limiter.run(() => deps.turns.run({ input: { kind: 'message', message }, channel: 'meta', claim }));
+      const outcome = await limiter.run(async () => {
+        const message = await heard(stored, held);
+        return deps.turns.run({ input: { kind: 'message', message }, channel: 'meta', claim });
+      });
       if (outcome.status === 'processed') await deps.outbox.deliver(outcome.outbound);
     } catch (error) {
       // The claim went back to `received`; the sweep (or Meta's redelivery) will process it.
-      logger.error('inbox message failed; left for the sweep', { sessionId: message.sessionId, error: (error as Error).message });
+      logger.error('inbox message failed; left for the sweep', { sessionId: stored.sessionId, error: (error as Error).message });
     }
   }
 
@@ -71,6 +97,9 @@ export function createInbox(deps: {
       return stored;
     });
     const outcomes = await Promise.all(results);
+    messages.forEach((m, i) => {
+      if (m.media && outcomes[i] === 'stored') metrics.mediaIn.inc({ provider: m.provider, kind: m.media.kind });
+    });
     const duplicates = outcomes.filter((o) => o === 'duplicate').length;
     metrics.messagesIn.inc({ provider: 'meta' }, outcomes.length - duplicates);
     if (duplicates) metrics.duplicatesDropped.inc({ provider: 'meta' }, duplicates);

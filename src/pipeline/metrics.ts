@@ -21,6 +21,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     turnsFailed: counter('turns_failed_total', 'Turns that failed before commit', ['code']),
     outbox: counter('outbox_sends_total', 'Outbound sends, by result', ['result']),
     statuses: counter('provider_statuses_total', 'Provider status webhooks, by status and whether applied', ['status', 'applied']),
+    mediaIn: counter('media_in_total', 'Inbound messages carrying media, by provider and kind', ['provider', 'kind']),
+    transcriptions: counter('transcriptions_total', 'Voice notes and audio, by result: ok or why they were not heard', ['result']),
+    unsupportedItems: counter('unsupported_items_total', 'Provider webhook items that could not be read, by provider and reason', ['provider', 'reason']),
     sessionReads: counter('session_reads_total', 'How turns got their session: cache (no read), read (in parallel with the lock), reread (after it)', [
       'source',
     ]),

@@ -1,4 +1,5 @@
 import type { Reply } from '../contracts/engine.js';
+import type { InboundMessage } from '../contracts/inbound.js';
 import type { BufferEntry, BufferStore } from '../infra/stores/buffer-store.js';
 import type { IdempotencyStore } from '../infra/stores/idempotency-store.js';
 import type { LockLease, LockStore } from '../infra/stores/lock-store.js';
@@ -85,7 +86,26 @@ function inboundEntry(input: TurnInput, at: number): BufferEntry {
       type: m.type,
       sentAt: new Date(m.timestamp).toISOString(),
       ...(m.replyPayload ? { replyPayload: m.replyPayload } : {}),
+      ...contentMeta(m),
     },
+  };
+}
+
+/**
+ * Pure: what the record keeps of a message beyond its text — the media reference, kind and
+ * caption (so the record shows what was sent), whether a voice note was transcribed (the text is
+ * then its transcript), a location, contacts, a reaction, and why an unsupported item could not
+ * be read (with the provider's error codes).
+ */
+function contentMeta(m: InboundMessage): Record<string, unknown> {
+  return {
+    ...(m.media && { media: m.media }),
+    ...(m.hearing && { transcribed: m.hearing.transcribed, ...(m.hearing.transcribed ? { transcript: m.text } : { notHeard: m.hearing.reason }) }),
+    ...(m.location && { location: m.location }),
+    ...(m.contacts && { contacts: m.contacts }),
+    ...(m.reaction && { reaction: m.reaction }),
+    ...(m.errors && { errors: m.errors }),
+    ...(m.unreadable && { unreadable: m.unreadable }),
   };
 }
 

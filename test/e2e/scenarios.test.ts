@@ -112,6 +112,14 @@ describe('scenarios A1–A10 end to end', () => {
     ]);
   });
 
+  it('A8b: when an operational remark carries more words than its cue, then the note saved holds every word the caregiver wrote', async () => {
+    const e = await startE2E();
+    await anaFirstAssessmentDone(e);
+    expect(await e.say(ANA, 'a médica passou e trocou a medicação')).toBe('Salvei a anotação: "a médica passou e trocou a medicação".');
+    const notes = reportOf(e, e.demo.ids.anaSchedule).notes.filter((n) => n.operational);
+    expect(notes.map((n) => n.noteDescAI)).toEqual(['a médica passou e trocou a medicação']);
+  });
+
   it('A9: when the finish reminder was sent, then every message goes to finalization, and 8 topics + sim call the summary once and close the state', async () => {
     const e = await startE2E();
     const first = await e.say(BRUNO, 'PA 120x80 FC 80');

@@ -1,5 +1,6 @@
 import type { BackendCall, BackendOperation } from '../../src/contracts/backends.js';
 import type { CallResult, Effect, EngineContext, PendingActionDraft, Reply } from '../../src/contracts/engine.js';
+import type { InboundMessage } from '../../src/contracts/inbound.js';
 import { emptyUnderstanding, type Understanding } from '../../src/contracts/understanding.js';
 import { createEngine } from '../../src/graph/engine.js';
 import type { State } from '../../src/graph/state.js';
@@ -217,7 +218,7 @@ export function createHarness(options: { schedule?: Record<string, unknown> | nu
     actions,
     handlers,
     /** Sends a caregiver message with its (already computed) understanding. */
-    send(text: string, understanding: Understanding = u(), extra: { replyPayload?: string; messageId?: string } = {}) {
+    send(text: string, understanding: Understanding = u(), extra: { replyPayload?: string; messageId?: string; message?: Partial<InboundMessage> } = {}) {
       const messageId = extra.messageId ?? `wamid.${++messageSeq}`;
       return turn({
         type: 'message',
@@ -231,6 +232,7 @@ export function createHarness(options: { schedule?: Record<string, unknown> | nu
           type: extra.replyPayload ? 'button' : 'text',
           timestamp: now,
           replyPayload: extra.replyPayload,
+          ...extra.message,
         },
       });
     },

@@ -81,6 +81,11 @@ describe('loadConfig', () => {
     expect(a.OPS_TOKEN).not.toBe(b.OPS_TOKEN);
   });
 
+  it('when HTTP_HEADERS_TIMEOUT_MS is not above HTTP_KEEP_ALIVE_TIMEOUT_MS, then the configuration is refused naming it', () => {
+    expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000', HTTP_HEADERS_TIMEOUT_MS: '65000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS: must be greater/);
+    expect(loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '95000', HTTP_HEADERS_TIMEOUT_MS: '96000' }).HTTP_KEEP_ALIVE_TIMEOUT_MS).toBe(95_000);
+  });
+
   it('when a variable is an empty string, then it counts as unset', () => {
     expect(loadConfig({ PORT: '', AUTO_CREATE_TABLES: 'false' })).toMatchObject({ PORT: 3000, AUTO_CREATE_TABLES: false });
   });

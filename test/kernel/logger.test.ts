@@ -26,4 +26,12 @@ describe('logger', () => {
     logger.child({ requestId: 'req-1' }).warn('slow');
     expect(lines[0]).toMatchObject({ requestId: 'req-1', level: 'warn', message: 'slow' });
   });
+
+  it('when a generated request id has a long run of digits, then it is logged as is; a client id holding a phone is masked', () => {
+    const { logger, lines } = captureLogger();
+    logger.child({ requestId: '550e8400-e29b-41d4-a716-446655440000' }).warn('refused');
+    logger.child({ requestId: 'client-5511999990001' }).warn('refused');
+    expect(lines[0].requestId).toBe('550e8400-e29b-41d4-a716-446655440000');
+    expect(lines[1].requestId).toBe(`client-${maskPhone('5511999990001')}`);
+  });
 });

@@ -93,6 +93,23 @@ describe('operational notes (reference §4.3)', () => {
     expect(r.certain).toBe(true);
   });
 
+  it.each([
+    ['a médica passou e trocou a medicação', 'a médica passou e trocou a medicação'],
+    ['acabou a fralda, preciso que tragam amanhã cedo', 'acabou a fralda, preciso que tragam amanhã cedo'],
+    ['o enfermeiro veio hoje e ajustou o horário', 'o enfermeiro veio hoje e ajustou o horário'],
+  ])('when "%s" has words beside the operational cue that no clinical note takes, then the note keeps them all', (text, note) => {
+    const r = analyseWithRules(text, none);
+    expect(r.understanding.operationalNote).toBe(note);
+    expect(r.understanding.clinicalNote).toBeNull();
+    expect(r.doubts).not.toContain('text the rules do not explain');
+  });
+
+  it('when vitals come with an operational remark and more words, then those words are the clinical note, none dropped', () => {
+    const u = read('PA 120x80 FC 78, a médica passou e trocou a medicação');
+    expect(u.vitals).toEqual({ PA: '120x80', FC: 78 });
+    expect([u.operationalNote, u.clinicalNote]).toEqual(['a médica passou', 'trocou a medicação']);
+  });
+
   it('when an operational remark is followed by a short object ("acabou a fralda e a gaze"), then the fragment keeps both', () => {
     expect(read('PA 120x80, acabou a fralda e a gaze').operationalNote).toBe('acabou a fralda e a gaze');
   });

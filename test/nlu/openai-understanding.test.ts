@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/kernel/logger.js';
 import { emptyLlmOutput, type LlmOutput } from '../../src/nlu/openai/llm-output.js';
-import { createOpenAIUnderstanding, createUnderstanding, type OpenAIUnderstanding } from '../../src/nlu/index.js';
+import { analyseWithRules, createOpenAIUnderstanding, createUnderstanding, type OpenAIUnderstanding } from '../../src/nlu/index.js';
+import { mergeWithRules } from '../../src/nlu/openai/merge.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 
 const logger = createLogger({ silent: true });
@@ -103,6 +104,15 @@ describe('OpenAIUnderstanding against a local chat-completions server', () => {
     expect((await service().understand('segue no oxigênio, bem disposto', { expecting: 'none' })).respiratoryCondition).toBe('Oxigênio suplementar');
   });
 
+  it('when the LLM gives an operational fragment and no clinical note, then the words it left out are still kept', async () => {
+    // The inferred temperature makes the rules uncertain, so the LLM is asked; it keeps only the cue.
+    fake.enqueue({ kind: 'json', body: llm({ intent: 'operacional', operationalNote: 'a médica passou', vitals: { Temp: '36,5' } }) });
+    const u = await service().understand('a médica passou e trocou a medicação, 36,5', { expecting: 'none' });
+    expect(fake.requests).toHaveLength(1);
+    expect([u.operationalNote, u.clinicalNote]).toEqual(['a médica passou', 'trocou a medicação']);
+    expect(u.vitals).toEqual({ Temp: 36.5 });
+  });
+
   it('when the rules read a labelled vital, then the LLM cannot change it', async () => {
     fake.enqueue({ kind: 'json', body: llm({ vitals: { PA: '130x80', FC: 78 }, clinicalNote: 'sonolento' }) });
     const u = await service().understand('PA 120x80, FC 78, paciente sonolento', { expecting: 'vitals' });
@@ -180,6 +190,16 @@ describe('OpenAIUnderstanding against a local chat-completions server', () => {
       expectRulesReading(await nlu.understand(text, context));
       expect(nlu.stats()).toMatchObject({ calls: 1, fallbacks: 1 });
     });
+  });
+});
+
+describe('mergeWithRules', () => {
+  it('when the LLM cuts an operational note that the rules read whole, then the whole note is kept', () => {
+    const text = 'a médica passou e trocou a medicação';
+    const rules = analyseWithRules(text, { expecting: 'none' });
+    const merged = mergeWithRules(text, { expecting: 'none' }, rules, llm({ intent: 'operacional', operationalNote: 'a médica passou' }));
+    expect(merged.operationalNote).toBe(text);
+    expect(merged.clinicalNote).toBeNull();
   });
 });
 

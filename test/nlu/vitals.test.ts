@@ -208,3 +208,50 @@ describe('vital signs (reference §4.2, cases E1–E13)', () => {
     },
   );
 });
+
+describe('spoken numbers (voice-note transcripts)', () => {
+  it.each([
+    ['pressão doze por oito', { PA: '120x80' }],
+    ['pressão de cento e vinte por oitenta', { PA: '120x80' }],
+    ['frequência setenta e oito', { FC: 78 }],
+    ['batimentos oitenta e dois', { FC: 82 }],
+    ['frequência respiratória dezoito', { FR: 18 }],
+    ['saturação noventa e sete', { Sat: 97 }],
+    ['saturação noventa e sete por cento', { Sat: 97 }],
+    ['saturação 97 por cento', { Sat: 97 }],
+    ['temperatura trinta e seis e meio', { Temp: 36.5 }],
+    ['temperatura trinta e seis vírgula cinco', { Temp: 36.5 }],
+    ['temperatura 36 e meio', { Temp: 36.5 }],
+    ['temperatura trinta e sete graus', { Temp: 37 }],
+  ])('when the transcript says "%s", then the vitals are %j', (text, vitals) => {
+    expect(read(text).vitals).toEqual(vitals);
+  });
+
+  it('when a whole assessment is spoken, then it reads exactly as the typed one, note included', () => {
+    const spoken = read(
+      'pressão doze por oito, frequência setenta e oito, saturação noventa e sete, frequência respiratória dezoito, temperatura trinta e seis e meio, ar ambiente, paciente consciente e orientado',
+    );
+    const digits = read(
+      'Pressão 12 por 8, frequência 78, saturação 97, frequência respiratória 18, temperatura 36,5, ar ambiente, paciente consciente e orientado',
+    );
+    const typed = read('PA 120x80 FC 78 FR 18 Sat 97% Temp 36,5 ar ambiente, paciente consciente e orientado');
+    for (const u of [spoken, digits]) {
+      expect(u.vitals).toEqual(typed.vitals);
+      expect(u.respiratoryCondition).toBe(typed.respiratoryCondition);
+      expect(u.clinicalNote).toBe(typed.clinicalNote);
+    }
+  });
+
+  it('when a spoken value is out of range, then it is named as invalid like a typed one', () => {
+    expect(read('frequência duzentos e dez').invalidVitals).toEqual([expect.objectContaining({ field: 'FC', value: '210' })]);
+  });
+
+  it.each(['tomou dois comprimidos', 'comeu uma e meia porção', 'um pouco de febre', 'dormiu sete horas'])(
+    'when "%s" holds number words but no vital, then no vital is read',
+    (text) => expect(read(text).vitals).toEqual({}),
+  );
+
+  it('when a number is just said while vitals are missing, then it fills the missing one', () => {
+    expect(read('setenta e oito', { expecting: 'vitals', missingVitals: ['FC'] }).vitals).toEqual({ FC: 78 });
+  });
+});

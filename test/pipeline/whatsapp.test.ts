@@ -4,6 +4,7 @@ import {
   metaEntry,
   metaChange,
   metaImage,
+  metaOther,
   metaStatus,
   metaText,
   metaWebhook,
@@ -119,13 +120,63 @@ describe('Meta webhook', () => {
     for (let i = 1; i < spans.length; i++) expect(spans[i].start).toBeGreaterThanOrEqual(spans[i - 1].end);
   });
 
-  it('when a body is not JSON, has the wrong shape, or unknown types, then 400 for the bad ones and 200 for the unknown ones', async () => {
+  it('when a signed body is not JSON, then 400; when it has the wrong shape, then 200 with a warn line and nothing stored', async () => {
     const raw = '{"object":';
     expect((await t.post('/webhook/whatsapp', raw, { 'X-Hub-Signature-256': signMetaBody(raw, APP_SECRET) })).status).toBe(400);
-    expect((await signedPost({ object: 'whatsapp_business_account', entry: 'nope' })).status).toBe(400);
-    const unknown = metaWebhookOf({ messages: [{ from: '5511988880006', id: newWamid(), timestamp: '1763899200', type: 'hologram', hologram: {} }] });
-    const res = await signedPost({ ...unknown, extra_field: true });
+    for (const body of [{ object: 'whatsapp_business_account', entry: 'nope' }, { object: 'page', entry: [] }, [], 'texto']) {
+      const res = await signedPost(body);
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      expect(res.body).toMatchObject({ received: 0 });
+      const warns = t.lines.filter((l) => l.requestId === res.headers.get('x-request-id') && l.level === 'warn');
+      expect(warns).toEqual([expect.objectContaining({ message: 'meta webhook item not readable', reason: 'envelope_invalid' })]);
+    }
+  });
+
+  it('when an interactive message comes without its body (131000) among good ones, then 200, the good ones are processed and it is recorded as unsupported', async () => {
+    const from = '5511988880006';
+    const broken = metaOther('interactive', {}, { from, id: newWamid() });
+    const body = metaWebhookOf({
+      messages: [metaText('antes', { from }), broken, metaText('depois', { from })],
+      errors: [{ code: 131000, title: 'Something went wrong', message: 'Something went wrong', error_data: { details: 'Unsupported webhook payload' } }],
+    });
+    const res = await signedPost(body);
     expect(res.status).toBe(200);
-    expect(res.body.received).toBe(0);
+    expect(res.body).toMatchObject({ received: 3, unsupported: 1 });
+    const warns = t.lines.filter((l) => l.requestId === res.headers.get('x-request-id') && l.level === 'warn').map((l) => l.reason);
+    expect(warns).toEqual(['provider_error', 'message_invalid']);
+    await t.service.queue.idle();
+    const users = (await conversation(from)).body.messages.filter((m: { role: string }) => m.role === 'user');
+    expect(users.map((m: { text: string; meta: { type: string } }) => [m.meta.type, m.text])).toEqual([
+      ['text', 'antes'],
+      ['unsupported', ''],
+      ['text', 'depois'],
+    ]);
+    expect(users[1].meta).toMatchObject({
+      messageId: broken.id,
+      errors: [{ code: 131000 }],
+      unreadable: { reason: 'message_invalid', providerType: 'interactive' },
+    });
+  });
+
+  it('when a delivery carries other fields, unknown types and untracked statuses, then 200 and each leaves a debug line with its kind', async () => {
+    const from = '5511988880007';
+    const body = metaWebhook([
+      metaEntry([
+        { field: 'message_template_status_update', value: { event: 'APPROVED', message_template_id: 1 } },
+        metaChange({
+          messages: [metaOther('hologram', { hologram: {} }, { from })],
+          statuses: [metaStatus({ id: 'wamid.PLAYED', status: 'played', recipientId: from })],
+        }),
+      ]),
+    ]);
+    const res = await signedPost({ ...body, extra_field: true });
+    expect(res.status).toBe(200);
+    expect(res.body.received).toBe(1);
+    const debug = t.lines.filter((l) => l.requestId === res.headers.get('x-request-id') && l.message === 'meta webhook item ignored');
+    expect(debug.map((l) => [l.level, l.kind])).toEqual([
+      ['debug', 'field'],
+      ['debug', 'message_type'],
+      ['debug', 'status'],
+    ]);
   });
 });

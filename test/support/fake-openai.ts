@@ -1,9 +1,10 @@
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A real local HTTP server speaking `POST /v1/chat/completions`, for testing the OpenAI client
- * code unmocked. Replies are scripted (queue, then a default) and every request is recorded.
+ * A real local HTTP server speaking `POST /v1/chat/completions` and `POST /v1/audio/transcriptions`
+ * (multipart), for testing the OpenAI client code unmocked. Replies are scripted (queue, then a default) and every request is recorded.
  */
 export type FakeReply =
   /** A normal completion whose message content is `JSON.stringify(body)`. */
@@ -27,7 +28,33 @@ export interface RecordedRequest {
   };
 }
 
+/** A scripted answer of `POST /v1/audio/transcriptions`. */
+export type FakeTranscription =
+  | { kind: 'text'; text: string }
+  | { kind: 'status'; status: number }
+  | { kind: 'hang' }
+  /** Answers once `until` resolves (the test decides when the transcription is done). */
+  | { kind: 'later'; until: Promise<FakeTranscription> };
+
+/** One transcription request, with the multipart fields the SDK sent. */
+export interface RecordedTranscription {
+  model: string;
+  language: string | null;
+  filename: string;
+  /** The uploaded file's content type and size. */
+  type: string;
+  size: number;
+  authorization: string | undefined;
+}
+
 export interface FakeOpenAI {
+  /** Transcription requests so far. */
+  transcriptions: RecordedTranscription[];
+  /** Emits 'transcription' (with the RecordedTranscription) as each arrives: `once(fake.events, 'transcription')`. */
+  events: EventEmitter;
+  /** Answers used in order by the next transcription requests; after that the default (501). */
+  enqueueTranscription(...replies: FakeTranscription[]): void;
+  setTranscriptionDefault(reply: FakeTranscription | ((request: RecordedTranscription) => FakeTranscription)): void;
   /** Pass as `baseURL` / `OPENAI_BASE_URL` (ends with `/v1`). */
   baseURL: string;
   requests: RecordedRequest[];
@@ -51,8 +78,53 @@ function completion(model: string, content: string) {
   };
 }
 
+/** Answers a multipart `POST /v1/audio/transcriptions` (read with the platform's FormData parser). */
+async function transcribe(
+  req: IncomingMessage,
+  raw: Buffer,
+  res: ServerResponse,
+  next: (request: RecordedTranscription) => FakeTranscription,
+  transcriptions: RecordedTranscription[],
+  events: EventEmitter,
+): Promise<void> {
+  const form = await new Request('http://fake/v1/audio/transcriptions', {
+    method: 'POST',
+    headers: { 'content-type': req.headers['content-type'] ?? '' },
+    body: raw,
+  }).formData();
+  const file = form.get('file') as File | null;
+  const field = (name: string) => {
+    const value = form.get(name);
+    return typeof value === 'string' ? value : null;
+  };
+  const recorded: RecordedTranscription = {
+    model: field('model') ?? '',
+    language: field('language'),
+    filename: file?.name ?? '',
+    type: file?.type ?? '',
+    size: file?.size ?? 0,
+    authorization: req.headers.authorization,
+  };
+  transcriptions.push(recorded);
+  events.emit('transcription', recorded);
+  let reply = next(recorded);
+  while (reply.kind === 'later') reply = await reply.until;
+  if (reply.kind === 'hang' || res.destroyed) return;
+  if (reply.kind === 'status') {
+    res.writeHead(reply.status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { message: `fake status ${reply.status}`, type: 'invalid_request_error', code: null } }));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ text: reply.text, usage: { type: 'duration', seconds: 3 } }));
+}
+
 /** Starts the fake on 127.0.0.1, port 0. */
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
+  const events = new EventEmitter();
+  const transcriptions: RecordedTranscription[] = [];
+  const transcriptionQueue: FakeTranscription[] = [];
+  let transcriptionDefault: FakeTranscription | ((request: RecordedTranscription) => FakeTranscription) = { kind: 'status', status: 501 };
   const requests: RecordedRequest[] = [];
   const queue: FakeReply[] = [];
   let fallback: FakeReply | ((request: RecordedRequest) => FakeReply) = { kind: 'status', status: 501 };
@@ -80,6 +152,15 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (req.method === 'POST' && (req.url ?? '').endsWith('/v1/audio/transcriptions')) {
+        const next = (r: RecordedTranscription) =>
+          transcriptionQueue.shift() ?? (typeof transcriptionDefault === 'function' ? transcriptionDefault(r) : transcriptionDefault);
+        transcribe(req, Buffer.concat(chunks), res, next, transcriptions, events).catch(() => {
+          res.writeHead(400);
+          res.end();
+        });
+        return;
+      }
       let body: RecordedRequest['body'];
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
@@ -100,6 +181,12 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const { port } = server.address() as AddressInfo;
 
   return {
+    transcriptions,
+    events,
+    enqueueTranscription: (...replies) => void transcriptionQueue.push(...replies),
+    setTranscriptionDefault: (reply) => {
+      transcriptionDefault = reply;
+    },
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
     count: () => requests.length,

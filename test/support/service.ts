@@ -54,7 +54,7 @@ export async function startTestService(
     sweepIntervalMs: null,
     ...options.overrides,
   });
-  const { url } = await service.start(0);
+  const { url, server } = await service.start(0);
 
   /** Sends a request and reads the body as JSON when it is JSON. */
   async function request(path: string, init: RequestInit) {
@@ -78,7 +78,7 @@ export async function startTestService(
 
   const get = (path: string, token: string | null = OPS_TOKEN) => request(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
-  return { service, url, config, clock, lines, sender, test, understanding, prefix, post, get, stop: () => service.stop() };
+  return { service, url, server, config, clock, lines, sender, test, understanding, prefix, post, get, stop: () => service.stop() };
 }
 
 export type TestService = Awaited<ReturnType<typeof startTestService>>;

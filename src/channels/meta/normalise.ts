@@ -1,166 +1,292 @@
 import type { z } from 'zod';
 import { DELIVERY_STATUSES, type DeliveryStatus, type DeliveryStatusName, type InboundMessage } from '../../contracts/inbound.js';
-import { ValidationError } from '../../kernel/errors.js';
 import { normalisePhone } from '../../contracts/phone.js';
-import { metaMessagesValueSchema, metaWebhookEnvelopeSchema, type MetaMessage, type MetaStatusPayload } from './schema.js';
+import { findJsonLimitProblem } from '../../kernel/json-limits.js';
+import {
+  META_BODY_SCHEMAS,
+  metaChangeSchema,
+  metaEntrySchema,
+  metaEnvelopeSchema,
+  metaErrorSchema,
+  metaMessageIdentitySchema,
+  metaMessageSchema,
+  metaMessagesValueSchema,
+  metaStatusSchema,
+  metaTimestampSchema,
+  type MetaError,
+  type MetaMessage,
+  type MetaStatusPayload,
+} from './schema.js';
 
-/** Something in the payload we deliberately skip; `detail` never holds phone numbers or text. */
+/** Something we deliberately do not read (logged at debug): a webhook field, a status we do not track. */
 export interface IgnoredItem {
-  reason: 'unknown_field' | 'unknown_message_type' | 'unknown_status' | 'invalid_phone' | 'provider_error';
+  kind: 'field' | 'status' | 'message_type';
+  /** Never holds phone numbers or text. */
   detail: string;
 }
 
-export interface ParsedMetaWebhook {
-  /** Every message of every entry × change, in payload order, provider "meta". */
-  messages: InboundMessage[];
-  statuses: DeliveryStatus[];
-  ignored: IgnoredItem[];
-}
+/** Why an item could not be read (logged at warn, counted); a message that can be attributed is still recorded as "unsupported". */
+export type RejectReason =
+  | 'envelope_invalid'
+  | 'entry_invalid'
+  | 'change_invalid'
+  | 'message_invalid'
+  | 'message_unattributable'
+  | 'invalid_phone'
+  | 'number_out_of_range'
+  | 'status_invalid'
+  | 'provider_error';
 
 export interface MetaWebhookIssue {
   path: string;
   message: string;
 }
 
-/** The body is not a Meta webhook we can read; `details.issues` lists where (routes answer 400). */
-export class MetaWebhookInvalidError extends ValidationError {
-  constructor(readonly issues: MetaWebhookIssue[]) {
-    super(
-      `invalid Meta webhook body: ${issues
-        .slice(0, 3)
-        .map((i) => `${i.path || '(root)'}: ${i.message}`)
-        .join('; ')}`,
-      { issues },
-    );
-  }
+export interface RejectedItem {
+  reason: RejectReason;
+  /** Where in the body, and the wamid when there is one; never phone numbers or text. */
+  detail: string;
+  issues?: MetaWebhookIssue[];
 }
 
-/** Types Meta documents whose body we do not read: normalised with empty text, the engine decides. */
-const OTHER_KNOWN_TYPES = new Set([
-  'image',
-  'video',
-  'audio',
-  'document',
-  'sticker',
-  'location',
-  'contacts',
-  'reaction',
-  'order',
-  'system',
-  'request_welcome',
-  'unsupported',
-  'unknown',
-]);
+export interface ParsedMetaWebhook {
+  /** Every message of every entry × change, in payload order, provider "meta"; unreadable ones as type "unsupported". */
+  messages: InboundMessage[];
+  statuses: DeliveryStatus[];
+  ignored: IgnoredItem[];
+  rejected: RejectedItem[];
+}
 
-/** Caps the issue list so a hostile 3 MB body cannot produce a 3 MB error. */
-const MAX_ISSUES = 20;
+/** Caps the issues kept per item so a hostile 3 MB body cannot produce a 3 MB log line. */
+const MAX_ISSUES = 5;
 
 const toIssues = (error: z.ZodError, prefix: (string | number)[] = []): MetaWebhookIssue[] =>
-  error.issues.map((i) => ({ path: [...prefix, ...i.path].map(String).join('.'), message: i.message }));
+  error.issues.slice(0, MAX_ISSUES).map((i) => ({ path: [...prefix, ...i.path].map(String).join('.'), message: i.message }));
 
 const toMs = (seconds: string | number) => Number(seconds) * 1000;
 
-/** Pure: text and reply payload of one message by type; `null` for a type we do not know. */
-function contentOf(m: MetaMessage): { text: string; replyPayload?: string } | null {
+const errorsOf = (errors: MetaError[] | undefined) => errors?.map((e) => ({ code: e.code, title: e.title ?? e.message ?? '' }));
+
+/** Pure: the text, reply payload and typed parts of a message whose body we read. */
+function contentOf(m: MetaMessage): Pick<InboundMessage, 'text' | 'replyPayload' | 'media' | 'location' | 'contacts' | 'reaction'> {
+  const body = (m as Record<string, unknown>)[m.type];
   switch (m.type) {
     case 'text':
-      return { text: m.text?.body ?? '' };
-    case 'button':
-      return { text: m.button?.text ?? '', replyPayload: m.button?.payload };
+      return { text: (body as z.infer<typeof META_BODY_SCHEMAS.text>).body };
+    case 'button': {
+      const b = body as z.infer<typeof META_BODY_SCHEMAS.button>;
+      return { text: b.text, ...(b.payload !== undefined && { replyPayload: b.payload }) };
+    }
     case 'interactive': {
-      const reply = m.interactive?.button_reply ?? m.interactive?.list_reply;
-      // nfm_reply (Flows) and future subtypes: normalised without text.
+      const i = body as z.infer<typeof META_BODY_SCHEMAS.interactive>;
+      const reply = i.button_reply ?? i.list_reply;
+      // nfm_reply (Flows), call_permission_reply and future subtypes: read as having no text.
       return reply ? { text: reply.title, replyPayload: reply.id } : { text: '' };
     }
+    case 'image':
+    case 'video':
+    case 'audio':
+    case 'document':
+    case 'sticker': {
+      const f = body as z.infer<typeof META_BODY_SCHEMAS.image>;
+      const kind = m.type === 'audio' && f.voice ? 'voice' : m.type;
+      return {
+        text: f.caption ?? '',
+        media: {
+          kind,
+          ...(f.id !== undefined && { id: f.id }),
+          ...(f.url !== undefined && { url: f.url }),
+          ...(f.mime_type !== undefined && { mimeType: f.mime_type }),
+          ...(f.caption !== undefined && { caption: f.caption }),
+          ...(f.filename !== undefined && { filename: f.filename }),
+          ...(f.file_size !== undefined && { size: f.file_size }),
+          ...(f.sha256 !== undefined && { sha256: f.sha256 }),
+        },
+      };
+    }
+    case 'location': {
+      const l = body as z.infer<typeof META_BODY_SCHEMAS.location>;
+      return {
+        text: '',
+        location: { latitude: l.latitude, longitude: l.longitude, ...(l.name && { name: l.name }), ...(l.address && { address: l.address }) },
+      };
+    }
+    case 'contacts': {
+      const cards = body as z.infer<typeof META_BODY_SCHEMAS.contacts>;
+      const contacts = cards.map((c) => ({
+        name: c.name?.formatted_name ?? [c.name?.first_name, c.name?.last_name].filter(Boolean).join(' '),
+        phones: (c.phones ?? []).map((p) => p.phone ?? p.wa_id ?? '').filter(Boolean),
+      }));
+      return { text: '', contacts };
+    }
+    case 'reaction': {
+      const r = body as z.infer<typeof META_BODY_SCHEMAS.reaction>;
+      // An empty or absent emoji means the reaction was removed.
+      return { text: '', reaction: { messageId: r.message_id, ...(r.emoji && { emoji: r.emoji }) } };
+    }
     default:
-      return OTHER_KNOWN_TYPES.has(m.type) ? { text: '' } : null;
+      return { text: '' };
   }
 }
 
-function toStatus(s: MetaStatusPayload, phoneNumberId: string, ignored: IgnoredItem[]): DeliveryStatus | null {
-  if (!(DELIVERY_STATUSES as readonly string[]).includes(s.status)) {
-    ignored.push({ reason: 'unknown_status', detail: `status=${s.status} id=${s.id}` });
-    return null;
-  }
-  const recipientId = normalisePhone(s.recipient_id, { international: true });
-  if (recipientId === null) {
-    ignored.push({ reason: 'invalid_phone', detail: `status id=${s.id}` });
-    return null;
-  }
+/** Everything one webhook change contributes, with where it sits in the body. */
+interface ChangeScope {
+  out: ParsedMetaWebhook;
+  at: string;
+  phoneNumberId: string;
+  /** `value.errors`: Meta sends them beside a message it could not describe (131000 "Unsupported webhook payload"). */
+  valueErrors?: MetaError[];
+  receivedAt: number;
+}
+
+/** A message we cannot read but can attribute: recorded as type "unsupported", with its error codes and no text. */
+function unsupported(
+  identity: { from: string; id: string },
+  sessionId: string,
+  item: Record<string, unknown>,
+  reason: RejectReason,
+  scope: ChangeScope,
+): InboundMessage {
+  const own = metaErrorSchema.array().safeParse(item.errors);
+  const errors = errorsOf(own.success ? own.data : scope.valueErrors);
+  const ts = metaTimestampSchema.safeParse(item.timestamp);
   return {
+    provider: 'meta',
+    messageId: identity.id,
+    sessionId,
+    phone: identity.from,
+    text: '',
+    type: 'unsupported',
+    timestamp: ts.success ? toMs(ts.data) : scope.receivedAt,
+    ...(errors?.length && { errors }),
+    unreadable: { reason, ...(typeof item.type === 'string' && { providerType: item.type.slice(0, 64) }) },
+  };
+}
+
+/** Reads one message; an item that fails is rejected (and recorded as unsupported when it names a sender and an id). */
+function readMessage(item: unknown, index: number, scope: ChangeScope): void {
+  const { out } = scope;
+  const at = `${scope.at}.messages.${index}`;
+  const identity = metaMessageIdentitySchema.safeParse(item);
+  if (!identity.success) {
+    out.rejected.push({ reason: 'message_unattributable', detail: at, issues: toIssues(identity.error) });
+    return;
+  }
+  const { from, id } = identity.data;
+  const sessionId = normalisePhone(from, { international: true });
+  if (sessionId === null) {
+    out.rejected.push({ reason: 'invalid_phone', detail: `${at} id=${id}` });
+    return;
+  }
+  /** Rejected, and still recorded: type "unsupported", no text. */
+  const unreadable = (reason: RejectReason, issues: MetaWebhookIssue[]) => {
+    out.rejected.push({ reason, detail: `${at} id=${id}`, issues });
+    out.messages.push(unsupported(identity.data, sessionId, item as Record<string, unknown>, reason, scope));
+  };
+  const parsed = metaMessageSchema.safeParse(item);
+  if (!parsed.success) return unreadable('message_invalid', toIssues(parsed.error));
+  const m = parsed.data;
+  if (!(m.type in META_BODY_SCHEMAS)) out.ignored.push({ kind: 'message_type', detail: `type=${m.type.slice(0, 64)} id=${id}` });
+  const errors = errorsOf(m.errors);
+  const message: InboundMessage = {
+    provider: 'meta',
+    messageId: id,
+    sessionId,
+    phone: from,
+    type: m.type,
+    ...contentOf(m),
+    timestamp: toMs(m.timestamp),
+    ...(errors?.length && { errors }),
+    ...(m.type === 'unsupported' && { unreadable: { reason: 'provider_unsupported' } }),
+  };
+  const problem = findJsonLimitProblem(message);
+  if (problem) return unreadable('number_out_of_range', [problem]);
+  out.messages.push({ ...message, raw: { phoneNumberId: scope.phoneNumberId, message: m } });
+}
+
+/** Reads one status; unknown statuses and group recipients are ignored (we track what we sent to people). */
+function readStatus(item: unknown, index: number, scope: ChangeScope): void {
+  const { out } = scope;
+  const at = `${scope.at}.statuses.${index}`;
+  const parsed = metaStatusSchema.safeParse(item);
+  if (!parsed.success) {
+    out.rejected.push({ reason: 'status_invalid', detail: at, issues: toIssues(parsed.error) });
+    return;
+  }
+  const s: MetaStatusPayload = parsed.data;
+  if (!(DELIVERY_STATUSES as readonly string[]).includes(s.status)) {
+    out.ignored.push({ kind: 'status', detail: `status=${s.status.slice(0, 32)} id=${s.id}` });
+    return;
+  }
+  const recipientId = s.recipient_type === 'group' ? null : normalisePhone(s.recipient_id, { international: true });
+  if (recipientId === null) {
+    out.ignored.push({ kind: 'status', detail: `status=${s.status} id=${s.id} recipient not a phone` });
+    return;
+  }
+  const errors = s.errors?.map((e) => ({
+    code: e.code,
+    title: e.title ?? e.message ?? '',
+    ...(e.error_data?.details !== undefined && { details: e.error_data.details }),
+  }));
+  out.statuses.push({
     id: s.id,
     status: s.status as DeliveryStatusName,
     timestamp: toMs(s.timestamp),
     recipientId,
-    phoneNumberId,
+    phoneNumberId: scope.phoneNumberId,
     ...(s.biz_opaque_callback_data !== undefined && { bizOpaqueCallbackData: s.biz_opaque_callback_data }),
-    ...(s.errors && {
-      errors: s.errors.map((e) => ({
-        code: e.code,
-        title: e.title ?? e.message ?? '',
-        ...(e.error_data?.details !== undefined && { details: e.error_data.details }),
-      })),
-    }),
-  };
+    ...(errors && { errors }),
+  });
+}
+
+function readChange(change: unknown, at: string, out: ParsedMetaWebhook, receivedAt: number): void {
+  const parsedChange = metaChangeSchema.safeParse(change);
+  if (!parsedChange.success) {
+    out.rejected.push({ reason: 'change_invalid', detail: at, issues: toIssues(parsedChange.error) });
+    return;
+  }
+  if (parsedChange.data.field !== 'messages') {
+    out.ignored.push({ kind: 'field', detail: `field=${parsedChange.data.field.slice(0, 64)}` });
+    return;
+  }
+  const value = metaMessagesValueSchema.safeParse(parsedChange.data.value);
+  if (!value.success) {
+    out.rejected.push({ reason: 'change_invalid', detail: `${at}.value`, issues: toIssues(value.error) });
+    return;
+  }
+  const valueErrors: MetaError[] = [];
+  (value.data.errors ?? []).forEach((e, i) => {
+    const parsed = metaErrorSchema.safeParse(e);
+    if (parsed.success) valueErrors.push(parsed.data);
+    out.rejected.push({ reason: 'provider_error', detail: parsed.success ? `${at}.value.errors.${i} code=${parsed.data.code}` : `${at}.value.errors.${i}` });
+  });
+  const scope: ChangeScope = { out, at: `${at}.value`, phoneNumberId: value.data.metadata?.phone_number_id ?? '', valueErrors, receivedAt };
+  (value.data.messages ?? []).forEach((m, i) => readMessage(m, i, scope));
+  (value.data.statuses ?? []).forEach((s, i) => readStatus(s, i, scope));
 }
 
 /**
- * Pure: validates a parsed Meta webhook body and flattens every entry × change × message/status.
- * Throws `MetaWebhookInvalidError` when the structure we rely on is wrong (routes answer 400);
- * unknown fields, message types and statuses are returned in `ignored`, never thrown.
- * Messages are normalised with `sessionId = normalisePhone(from)` and `timestamp` in ms.
+ * Pure: reads a parsed Meta webhook body item by item — entries, changes, messages and statuses
+ * are each validated on their own. Nothing throws: an item that fails is listed in `rejected` with
+ * a reason code (and a message that names its sender and id is still returned, as type
+ * "unsupported", so it is recorded and answered); the rest of the batch is read as usual. Unknown
+ * fields and statuses are listed in `ignored`. `receivedAt` (ms) stands in for a missing timestamp.
+ * Messages get `sessionId = normalisePhone(from)` and `timestamp` in ms.
  */
-export function parseMetaWebhook(body: unknown): ParsedMetaWebhook {
-  const envelope = metaWebhookEnvelopeSchema.safeParse(body);
-  if (!envelope.success) throw new MetaWebhookInvalidError(toIssues(envelope.error).slice(0, MAX_ISSUES));
-
-  const out: ParsedMetaWebhook = { messages: [], statuses: [], ignored: [] };
-  const issues: MetaWebhookIssue[] = [];
+export function parseMetaWebhook(body: unknown, options: { receivedAt: number }): ParsedMetaWebhook {
+  const out: ParsedMetaWebhook = { messages: [], statuses: [], ignored: [], rejected: [] };
+  const envelope = metaEnvelopeSchema.safeParse(body);
+  if (!envelope.success) {
+    out.rejected.push({ reason: 'envelope_invalid', detail: '(root)', issues: toIssues(envelope.error) });
+    return out;
+  }
   envelope.data.entry.forEach((entry, e) => {
-    entry.changes.forEach((change, c) => {
-      if (change.field !== 'messages') {
-        out.ignored.push({ reason: 'unknown_field', detail: `field=${change.field}` });
-        return;
-      }
-      const parsed = metaMessagesValueSchema.safeParse(change.value);
-      if (!parsed.success) {
-        issues.push(...toIssues(parsed.error, ['entry', e, 'changes', c, 'value']));
-        return;
-      }
-      const value = parsed.data;
-      const phoneNumberId = value.metadata.phone_number_id;
-      for (const err of value.errors ?? []) {
-        out.ignored.push({ reason: 'provider_error', detail: `code=${err.code} title=${err.title ?? err.message ?? ''}` });
-      }
-      for (const m of value.messages ?? []) {
-        const content = contentOf(m);
-        if (content === null) {
-          out.ignored.push({ reason: 'unknown_message_type', detail: `type=${m.type} id=${m.id}` });
-          continue;
-        }
-        const sessionId = normalisePhone(m.from, { international: true });
-        if (sessionId === null) {
-          out.ignored.push({ reason: 'invalid_phone', detail: `message id=${m.id}` });
-          continue;
-        }
-        out.messages.push({
-          provider: 'meta',
-          messageId: m.id,
-          sessionId,
-          phone: m.from,
-          text: content.text,
-          type: m.type,
-          ...(content.replyPayload !== undefined && { replyPayload: content.replyPayload }),
-          timestamp: toMs(m.timestamp),
-          raw: { phoneNumberId, message: m },
-        });
-      }
-      for (const s of value.statuses ?? []) {
-        const status = toStatus(s, phoneNumberId, out.ignored);
-        if (status) out.statuses.push(status);
-      }
-    });
+    const parsedEntry = metaEntrySchema.safeParse(entry);
+    if (!parsedEntry.success) {
+      out.rejected.push({ reason: 'entry_invalid', detail: `entry.${e}`, issues: toIssues(parsedEntry.error) });
+      return;
+    }
+    parsedEntry.data.changes.forEach((change, c) => readChange(change, `entry.${e}.changes.${c}`, out, options.receivedAt));
   });
-  if (issues.length > 0) throw new MetaWebhookInvalidError(issues.slice(0, MAX_ISSUES));
   return out;
 }

@@ -2,6 +2,7 @@ import type { Understanding } from '../../contracts/understanding.js';
 import type { NluContext } from '../context.js';
 import { NO_INFORMATION } from '../rules/finalization-topics.js';
 import type { RulesAnalysis } from '../rules/rules-understanding.js';
+import { spokenToDigits } from '../rules/spoken-numbers.js';
 import { foldKeepLength } from '../rules/text.js';
 import { validateVitals, type InvalidVital, type VitalCandidate, type VitalField } from '../rules/vital-ranges.js';
 import type { LlmOutput } from './llm-output.js';
@@ -25,6 +26,26 @@ const clean = (v: string | null | undefined) => {
   return t ? t : null;
 };
 
+const foldWords = (v: string) =>
+  foldKeepLength(v)
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+
+/**
+ * The notes, so that the LLM never drops the caregiver's words: its operational note unless the
+ * rules' one holds it and more while no clinical note takes the rest; its clinical note, or the
+ * rules' one when it gave none and did not put those words in the operational note.
+ */
+function keepWholeNotes(llm: { clinical: string | null; operational: string | null }, rules: Understanding) {
+  let operational = llm.operational ?? rules.operationalNote;
+  if (llm.operational && rules.operationalNote && !llm.clinical && foldWords(rules.operationalNote).includes(foldWords(llm.operational))) {
+    operational = rules.operationalNote;
+  }
+  let clinical = llm.clinical;
+  if (!clinical && rules.clinicalNote && !foldWords(operational ?? '').includes(foldWords(rules.clinicalNote))) clinical = rules.clinicalNote;
+  return { clinicalNote: clinical, operationalNote: operational };
+}
+
 /**
  * Combines the LLM's extraction with the rules' reading of the same message. Vitals the rules read
  * from a label or unit win; the LLM's values go through the same range validation and must appear
@@ -33,7 +54,8 @@ const clean = (v: string | null | undefined) => {
 export function mergeWithRules(text: string, context: NluContext, rules: RulesAnalysis, llm: LlmOutput): Understanding {
   const r = rules.understanding;
   const folded = foldKeepLength(text);
-  const numbers = new Set((folded.match(/\d+/g) ?? []).map((d) => String(Number(d))));
+  // Numbers said in words ("setenta e oito") count as written too.
+  const numbers = new Set((spokenToDigits(folded).text.match(/\d+/g) ?? []).map((d) => String(Number(d))));
 
   const anchored = new Set(rules.anchoredVitals);
   const candidates: VitalCandidate[] = [];
@@ -68,14 +90,17 @@ export function mergeWithRules(text: string, context: NluContext, rules: RulesAn
   const llmIntent = llm.intent === 'none' ? null : llm.intent;
   const intent = context.expecting === 'substitute_choice' && choice ? 'substituto' : (llmIntent ?? r.intent);
 
+  const notes = keepWholeNotes(
+    { clinical: context.expecting === 'finalization_topics' ? null : clean(llm.clinicalNote), operational: clean(llm.operationalNote) },
+    r,
+  );
   return {
     yesNo: llm.yesNo === 'yes' || llm.yesNo === 'no' ? llm.yesNo : null,
     intent,
     vitals,
     invalidVitals: [...invalid.values()],
     respiratoryCondition,
-    clinicalNote: context.expecting === 'finalization_topics' ? null : clean(llm.clinicalNote),
-    operationalNote: clean(llm.operationalNote) ?? r.operationalNote,
+    ...notes,
     finalizationTopics: topics,
     choice,
     source: 'openai',

@@ -87,6 +87,7 @@ export function analyseWithRules(input: string, context: NluContext): RulesAnaly
   const meaningful = residual.length > 0 && !isFillerOnly(residual);
 
   let clinicalNote: string | null = null;
+  let unexplained: string | null = null;
   if (meaningful && expecting !== 'finalization_topics' && yesNo.how !== 'hedge') {
     const isQuestion = /\?\s*$/.test(text) && expecting !== 'clinical_note';
     const describesPatient =
@@ -100,11 +101,19 @@ export function analyseWithRules(input: string, context: NluContext): RulesAnaly
       // Free text is exactly what an LLM reads better (hidden vitals, operational remarks).
       doubts.push('free-text clinical note');
     } else {
-      doubts.push('text the rules do not explain');
+      unexplained = 'text the rules do not explain';
     }
   } else if (meaningful && expecting === 'finalization_topics') {
-    doubts.push('text outside any finalization topic');
+    unexplained = 'text outside any finalization topic';
   }
+  // Nothing the caregiver wrote is dropped: words beside an operational note that no clinical note
+  // takes stay in the note, as written ("a médica passou e trocou a medicação").
+  let operationalNote = operational?.note ?? null;
+  if (operational && meaningful && clinicalNote === null) {
+    operationalNote = residualText(text, [...vitalSpans, ...conditionSpans, ...(topics?.spans ?? [])]);
+    unexplained = null;
+  }
+  if (unexplained) doubts.push(unexplained);
   if (topics && Object.keys(topics.topics).length > 0 && !topics.allLabelled) doubts.push('finalization topics read from keywords');
 
   const picked = choice.kind === 'number' || choice.kind === 'name' ? choice.choice : null;
@@ -127,7 +136,7 @@ export function analyseWithRules(input: string, context: NluContext): RulesAnaly
     invalidVitals,
     respiratoryCondition,
     clinicalNote,
-    operationalNote: operational?.note ?? null,
+    operationalNote,
     finalizationTopics: topics?.topics ?? {},
     choice: picked,
     source: 'rules',

@@ -48,14 +48,17 @@ export function blankOut(text: string, spans: readonly Span[]): string {
   return chars.join('');
 }
 
-/** Tidies a text left after removing spans: collapses blanks and stray punctuation, drops edge connectors. */
+/**
+ * Tidies a text left after removing spans: collapses blanks and stray punctuation, drops edge
+ * connectors and a closing full stop (transcripts always end with one; a note is quoted inside a sentence).
+ */
 export function tidy(text: string): string {
   let out = text
     .replace(/\s+/g, ' ')
     .replace(/\s+([,;.!?:])/g, '$1')
     .replace(/([,;:])(?:\s*[,;:])+/g, '$1')
     .trim()
-    .replace(/^[\s,;.:!?\-–]+|[\s,;:\-–]+$/g, '')
+    .replace(/^[\s,;.:!?\-–]+|[\s,;:.\-–]+$/g, '')
     .trim();
   // Connectors at the edges ("e acabou o soro" → "acabou o soro"); compare on the folded copy.
   for (let i = 0; i < 4; i++) {
@@ -67,7 +70,7 @@ export function tidy(text: string): string {
     if (trail) out = out.slice(0, out.length - trail[0].length);
     out = out
       .trim()
-      .replace(/^[\s,;.:!?\-–]+|[\s,;:\-–]+$/g, '')
+      .replace(/^[\s,;.:!?\-–]+|[\s,;:.\-–]+$/g, '')
       .trim();
   }
   return out;

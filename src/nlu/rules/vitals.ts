@@ -1,4 +1,5 @@
 import { VITAL_RANGES, type VitalCandidate, type VitalField } from './vital-ranges.js';
+import { spokenToDigits } from './spoken-numbers.js';
 import { overlaps, type Span } from './text.js';
 
 /**
@@ -22,7 +23,8 @@ const PA_SEP = String.raw`\s*(?:x|\/|por|×)\s*`;
 
 const LABELS: Record<VitalField, string> = {
   PA: String.raw`\b(?:pa|p\.a\.?|pressao arterial|pressao|press\.)`,
-  FC: String.raw`\b(?:fc|f\.c\.?|frequencia cardiaca|freq\.? ?card(?:iaca)?\.?|batimentos(?: cardiacos)?|pulso|hr)`,
+  // A bare "frequência" is the heart rate, as people say it ("frequência setenta e oito").
+  FC: String.raw`\b(?:fc|f\.c\.?|frequencia cardiaca|frequencia(?!\s+resp)|freq\.? ?card(?:iaca)?\.?|batimentos(?: cardiacos)?|pulso|hr)`,
   FR: String.raw`\b(?:fr|f\.r\.?|frequencia respiratoria|freq\.? ?resp(?:iratoria)?\.?|respiracao|resp\.?|rr)`,
   Sat: String.raw`\b(?:sat(?:uracao|urando|\.)?(?:\s*(?:de\s*)?o2)?|sp\s?o2|oximetria)`,
   Temp: String.raw`\b(?:temp(?:eratura)?\.?|tax|t)`,
@@ -70,8 +72,19 @@ export interface ExtractVitalsOptions {
   expectingVitals?: boolean;
 }
 
-/** Finds vital candidates in `folded` (accent-folded text, same offsets as the original). */
+/**
+ * Finds vital candidates in `folded` (accent-folded text, same offsets as the original). Spoken
+ * numbers ("pressão doze por oito", "frequência setenta e oito") are read as their digits; a
+ * candidate's span covers the words it was said in.
+ */
 export function findVitals(folded: string, options: ExtractVitalsOptions = {}): FoundVital[] {
+  const spoken = spokenToDigits(folded);
+  const widen = (span: Span): Span =>
+    spoken.regions.reduce((s, r) => (overlaps(s, r) ? { start: Math.min(s.start, r.start), end: Math.max(s.end, r.end) } : s), span);
+  return readVitals(spoken.text, options).map((f) => ({ ...f, span: widen(f.span) }));
+}
+
+function readVitals(folded: string, options: ExtractVitalsOptions): FoundVital[] {
   if (options.expectingVitals) {
     const bare = bareNumberForMissing(folded, options.missingVitals ?? []);
     if (bare) return [bare];

@@ -151,7 +151,7 @@ async function main(): Promise<number> {
   try {
     const result = await migrate(migrationSettingsOf(loadConfig()), options, {
       clock: systemClock,
-      onWait: (until) => console.error(`another run holds the migration journey until ${new Date(until).toISOString()} (a crashed run's lease); waiting…`),
+      onWait: (until) => console.error(`another run holds the migration journal until ${new Date(until).toISOString()} (a crashed run's lease); waiting…`),
       onStart: ({ keysInRedis, start, resumed }) => {
         started = performance.now();
         before = scannedTotal(start.counts);

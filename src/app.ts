@@ -13,6 +13,8 @@ import { errorMiddleware, notFound } from './routes/http.js';
 import { opsRoutes } from './routes/ops.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { whatsappRoutes } from './routes/whatsapp.js';
+import { workflowRoutes } from './routes/workflows.js';
+import type { WorkflowService } from './workflows/index.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -28,6 +30,7 @@ export interface AppDeps {
   whatsapp: { appSecret?: string; verifyToken?: string };
   /** Stands in for a provider's missing timestamps. */
   clock: Clock;
+  workflows: WorkflowService;
 }
 
 /** Builds the Express app from its dependencies; no I/O happens here. */
@@ -44,6 +47,7 @@ export function createApp(deps: AppDeps): Application {
   app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix }));
   app.use(webhookRoutes(deps.entrypoints));
   app.use(whatsappRoutes({ inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock, ...deps.whatsapp }));
+  app.use(workflowRoutes({ workflows: deps.workflows, opsToken: deps.opsToken }));
   app.use(
     opsRoutes({
       stores: deps.stores,

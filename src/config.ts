@@ -52,6 +52,12 @@ export const configSchema = z.object({
   // Bounded well below the session and lock-item lifetimes, whose versions validate a cached copy.
   SESSION_CACHE_SECONDS: z.coerce.number().int().positive().max(3600).default(600),
 
+  // Step workflows
+  WORKFLOW_WORKERS: nonNegativeInt(4),
+  // A run whose holder stops renewing (it died) is taken over this long after its last renewal.
+  WORKFLOW_LEASE_MS: z.coerce.number().int().min(1_000).default(15_000),
+  WORKFLOW_POLL_MAX_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+
   // Ops
   OPS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 

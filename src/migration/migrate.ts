@@ -1,7 +1,7 @@
 /**
  * `npm run migrate:redis`, composed: Redis (checked first: unreachable → RedisUnavailableError),
  * DynamoDB as the config says (shared with `npm start` on the same data directory), the stores, the
- * progress journey, then one run. The CLI (scripts/migrate-redis.ts) only parses and prints.
+ * progress journal, then one run. The CLI (scripts/migrate-redis.ts) only parses and prints.
  */
 import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -10,7 +10,7 @@ import type { Clock } from '../kernel/clock.js';
 import { ulid } from '../kernel/ids.js';
 import { openDynamo, type DynamoSettings } from '../infra/dynamo/open.js';
 import { createStores, type StoresOptions } from '../infra/stores/index.js';
-import { createJourneyStore } from '../infra/stores/journey-store.js';
+import { createJournalStore } from '../infra/stores/journal-store.js';
 import { tableNames } from '../infra/tables.js';
 import { describeRedisUrl, formatSummary, type Counts, type ReportEntry } from './outcomes.js';
 import { openJournal, startOfPass, type OpenedJournal, type Position } from './progress.js';
@@ -52,11 +52,11 @@ export interface MigrateResult {
   position: Position;
   resumed: boolean;
   summary: string;
-  /** DynamoDB requests the run sent (journey checkpoints included). */
+  /** DynamoDB requests the run sent (journal entries included). */
   requests: number;
 }
 
-/** The journey that checkpoints the migration of one Redis database. */
+/** The journal (on the journeys table) that checkpoints the migration of one Redis database. */
 export const migrationJourneyId = (source: string) => `redis-migration:${source}`;
 
 export async function migrate(settings: MigrationSettings, options: MigrateOptions, io: MigrateIo): Promise<MigrateResult> {
@@ -74,7 +74,7 @@ export async function migrate(settings: MigrationSettings, options: MigrateOptio
   try {
     if (!options.dryRun) {
       journal = await openJournal({
-        journeys: createJourneyStore({ doc: opened.dynamo.doc, tableName: tables.journeys, clock: io.clock, ttlDays: settings.journeyTtlDays }),
+        journals: createJournalStore({ doc: opened.dynamo.doc, tableName: tables.journeys, clock: io.clock, ttlDays: settings.journeyTtlDays }),
         clock: io.clock,
         journeyId: migrationJourneyId(source),
         owner: `${hostname()}:${process.pid}:${ulid()}`,

@@ -1,14 +1,14 @@
 /**
- * The run's progress, checkpointed in a journey (one per Redis source): after every batch, a step
- * holding the pass, the family and SCAN cursor reached, the counts so far and that batch's report
- * entries. A crashed run leaves the journey IN_PROGRESS; the next run takes it over once the lease
- * passes and continues after the last checkpoint. Keys read after it are read again, which the
- * conditional writes make harmless (a run recognises its own writes, see classifyExisting).
+ * The run's progress, checkpointed in a journal (one per Redis source, on the journeys table): after
+ * every batch, an entry holding the pass, the family and SCAN cursor reached, the counts so far and
+ * that batch's report entries. A crashed run leaves the journal IN_PROGRESS; the next run takes it
+ * over once the lease passes and continues after the last entry. Keys read after it are read again,
+ * which the conditional writes make harmless (a run recognises its own writes, see classifyExisting).
  */
 import type { Clock } from '../kernel/clock.js';
-import { AppError, ConflictError } from '../kernel/errors.js';
+import { AppError } from '../kernel/errors.js';
 import { sleep } from '../kernel/retry.js';
-import type { JourneyLease, JourneyRecord, JourneyStore } from '../infra/stores/journey-store.js';
+import type { JournalLease, JournalRecord, JournalStore } from '../infra/stores/journal-store.js';
 import { FAMILY_ORDER, type Family } from './legacy.js';
 import { emptyCounts, type Counts, type ReportEntry } from './outcomes.js';
 
@@ -27,10 +27,8 @@ interface StepResult extends Position {
   entries: ReportEntry[];
 }
 
-/** Another live run holds the journey. */
+/** Another live run holds the journal. */
 export class MigrationBusyError extends Error {}
-
-const RUNNABLE = new Set(['PENDING', 'IN_PROGRESS', 'FAILED']);
 
 export const startOfPass = (pass: number): Position => ({ pass, family: FAMILY_ORDER[0], cursor: '0', finished: false, counts: emptyCounts() });
 
@@ -48,9 +46,9 @@ export interface OpenedJournal {
   close(): void;
 }
 
-/** Opens (creating or taking over) the journey `journeyId` for `owner`. */
+/** Opens (creating, reopening or taking over) the journal `journeyId` for `owner`. */
 export async function openJournal(deps: {
-  journeys: JourneyStore;
+  journals: JournalStore;
   clock: Clock;
   journeyId: string;
   owner: string;
@@ -58,22 +56,25 @@ export async function openJournal(deps: {
   metadata: Record<string, unknown>;
   onWait?: (untilMs: number) => void;
 }): Promise<OpenedJournal> {
-  const { journeys, clock, journeyId, owner, leaseMs } = deps;
-  const lease = await acquire();
-  const journey = (await journeys.get(journeyId))!;
-  const steps = await journeys.steps(journey);
-  let index = (steps.at(-1)?.index ?? -1) + 1;
-  const last = steps.at(-1)?.result as StepResult | undefined;
+  const { journals, clock, journeyId, owner, leaseMs } = deps;
+  const { journal, lease } = await acquire();
+  const written = (await journals.entries(journeyId)) as StepResult[];
+  let seq = journal.entries;
+  const last = written.at(-1);
   const start: Position = !last ? startOfPass(1) : last.finished ? startOfPass(last.pass + 1) : { ...last };
   delete (start as Partial<StepResult>).entries;
   const resumed = Boolean(last && !last.finished);
 
   let lost: unknown;
+  const takenOver = () => new Error('another run took the journal over');
+  const lostLease = () => new AppError('journey.conflict', `the migration lost its lease: ${(lost as Error).message}`);
+
   const heartbeat = setInterval(
     () => {
-      journeys.heartbeat(lease, leaseMs).catch((error: unknown) => {
-        lost = error;
-      });
+      journals.heartbeat(lease, leaseMs).then(
+        (held) => void (held || (lost ??= takenOver())),
+        (error: unknown) => void (lost ??= error),
+      );
     },
     Math.max(100, Math.floor(leaseMs / 3)),
   );
@@ -81,42 +82,35 @@ export async function openJournal(deps: {
   return {
     start,
     resumed,
-    run: `${journey.runId}.p${start.pass}`,
+    run: `${journal.runId}.p${start.pass}`,
     async save(position, entries, isLast) {
-      if (lost) throw new AppError('journey.conflict', `the migration lost its lease: ${(lost as Error).message}`);
-      const step = { name: `p${position.pass}.${String(index).padStart(6, '0')}`, index, result: { ...position, entries } satisfies StepResult, attempts: 1 };
-      index++;
-      if (isLast) await journeys.complete(lease, { pass: position.pass, finished: position.finished, counts: position.counts }, step);
-      else await journeys.checkpoint(lease, step, leaseMs);
+      if (lost) throw lostLease();
+      const entry = { ...position, entries } satisfies StepResult;
+      const held = isLast
+        ? await journals.complete(lease, seq, entry, { pass: position.pass, finished: position.finished, counts: position.counts })
+        : await journals.append(lease, seq, entry, leaseMs);
+      if (!held) {
+        lost ??= takenOver();
+        throw lostLease();
+      }
+      seq++;
     },
     async entries(pass) {
-      const all = await journeys.steps(journey);
-      return all.flatMap((s) => ((s.result as StepResult).pass === pass ? (s.result as StepResult).entries : []));
+      const all = (await journals.entries(journeyId)) as StepResult[];
+      return all.flatMap((s) => (s.pass === pass ? s.entries : []));
     },
     close: () => clearInterval(heartbeat),
   };
 
-  /** The journey, rearmed when its last run ended, acquired for `owner` — waiting once for a crashed run's lease. */
-  async function acquire(): Promise<JourneyLease> {
+  /** The journal, taken for `owner` — waiting once for a crashed run's lease to pass. */
+  async function acquire(): Promise<{ journal: JournalRecord; lease: JournalLease }> {
     for (let attempt = 0; ; attempt++) {
-      let journey: JourneyRecord = (await journeys.get(journeyId)) ?? (await journeys.create({ journeyId, metadata: deps.metadata })).journey;
-      if (!RUNNABLE.has(journey.status)) {
-        await journeys.rearm(journey, []);
-        journey = (await journeys.get(journeyId))!;
-      }
-      const heldUntil = journey.status === 'IN_PROGRESS' ? (journey.leaseExpiresAt ?? 0) : 0;
-      if (heldUntil >= clock.now()) {
-        if (attempt > 0) throw new MigrationBusyError(`another migration run holds ${journeyId} (lease until ${new Date(heldUntil).toISOString()})`);
-        // Either a live run (its heartbeat will renew the lease) or a crashed one (the lease will pass).
-        deps.onWait?.(heldUntil);
-        await sleep(heldUntil - clock.now() + 50);
-        continue;
-      }
-      try {
-        return await journeys.acquire(journey, owner, leaseMs);
-      } catch (error) {
-        if (!(error instanceof ConflictError) || attempt > 0) throw error;
-      }
+      const outcome = await journals.open(journeyId, owner, leaseMs, deps.metadata);
+      if (outcome.opened) return outcome;
+      if (attempt > 0) throw new MigrationBusyError(`another migration run holds ${journeyId} (lease until ${new Date(outcome.heldUntil).toISOString()})`);
+      // Either a live run (its heartbeat will renew the lease) or a crashed one (the lease will pass).
+      deps.onWait?.(outcome.heldUntil);
+      await sleep(outcome.heldUntil - clock.now() + 50);
     }
   }
 }

@@ -3,7 +3,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/kernel/clock.js';
 import { freePort } from '../../src/infra/dynamo/local.js';
-import { createJourneyStore } from '../../src/infra/stores/journey-store.js';
+import { createJournalStore } from '../../src/infra/stores/journal-store.js';
 import { migrationJourneyId } from '../../src/migration/migrate.js';
 import { legacyGraphState, pickledCheckpoint } from '../../src/migration/sample/keyspace.js';
 import { createTestDynamo, type TestDynamo } from '../support/dynamo.js';
@@ -73,7 +73,7 @@ describe('npm run migrate:redis as a process', () => {
       for (let i = 0; i < DELIVERIES; i++) seed.set(`msg:wamid.CRASH${i}`, '{"status":"ok"}', 'PX', 600_000);
       await seed.exec();
       const args = ['--redis-url', redis.url, '--batch', '20', '--concurrency', '4', '--lease-ms', '1000'];
-      const journeys = createJourneyStore({ doc: dynamo.doc, tableName: dynamo.tables.journeys, clock: systemClock, ttlDays: journeyTtlDays });
+      const journals = createJournalStore({ doc: dynamo.doc, tableName: dynamo.tables.journeys, clock: systemClock, ttlDays: journeyTtlDays });
       const journeyId = migrationJourneyId(redis.url);
 
       const first = cli(args, env);
@@ -82,13 +82,13 @@ describe('npm run migrate:redis as a process', () => {
       first.child.kill('SIGKILL');
       const killed = await first.done;
       expect(killed.signal, killed.stderr).toBe('SIGKILL');
-      const interrupted = (await journeys.get(journeyId))!;
+      const interrupted = (await journals.get(journeyId))!;
       expect(interrupted.status).toBe('IN_PROGRESS');
 
       const second = await cli(args, env).done;
       expect(second.code, second.stderr).toBe(0);
       expect(second.stdout).toContain('resumed after an interrupted run');
-      const finished = (await journeys.get(journeyId))!;
+      const finished = (await journals.get(journeyId))!;
       expect(finished.status).toBe('COMPLETED');
       expect(finished.result).toMatchObject({
         pass: 1,

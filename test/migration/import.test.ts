@@ -5,7 +5,7 @@ import { loadConfig, migrationSettingsOf } from '../../src/config.js';
 import { createInitialState, stateSchema, type State } from '../../src/graph/state.js';
 import { createFakeClock } from '../../src/kernel/clock.js';
 import { createStores } from '../../src/infra/stores/index.js';
-import { createJourneyStore } from '../../src/infra/stores/journey-store.js';
+import { createJournalStore } from '../../src/infra/stores/journal-store.js';
 import { sendOne } from '../../src/infra/stores/transaction.js';
 import { migrate, migrationJourneyId, type MigrateOptions } from '../../src/migration/migrate.js';
 import { classifyExisting } from '../../src/migration/target.js';
@@ -33,7 +33,7 @@ describe('importing a legacy keyspace (ioredis-mock → DynamoDB Local)', () => 
   let db = 0;
   beforeEach(async () => {
     await redis.flushall();
-    // Each test is its own Redis source, so its own journey (passes are not shared across tests).
+    // Each test is its own Redis source, so its own journal (passes are not shared across tests).
     db++;
   });
 
@@ -193,7 +193,7 @@ describe('importing a legacy keyspace (ioredis-mock → DynamoDB Local)', () => 
     const dry = await run({ dryRun: true });
     expect(await rawSession(id)).toBeUndefined();
     expect(
-      await createJourneyStore({ doc: dynamo.doc, tableName: dynamo.tables.journeys, clock, ttlDays: journeyTtlDays }).get(
+      await createJournalStore({ doc: dynamo.doc, tableName: dynamo.tables.journeys, clock, ttlDays: journeyTtlDays }).get(
         migrationJourneyId(`${SOURCE}/${db}`),
       ),
     ).toBeNull();

@@ -13,8 +13,10 @@ import { errorMiddleware, notFound } from './routes/http.js';
 import { opsRoutes } from './routes/ops.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { whatsappRoutes } from './routes/whatsapp.js';
+import { fluxRoutes } from './routes/flux.js';
 import { workflowRoutes } from './routes/workflows.js';
 import type { WorkflowService } from './workflows/index.js';
+import type { FluxService } from './flux/index.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -31,6 +33,7 @@ export interface AppDeps {
   /** Stands in for a provider's missing timestamps. */
   clock: Clock;
   workflows: WorkflowService;
+  flux: FluxService;
 }
 
 /** Builds the Express app from its dependencies; no I/O happens here. */
@@ -48,6 +51,7 @@ export function createApp(deps: AppDeps): Application {
   app.use(webhookRoutes(deps.entrypoints));
   app.use(whatsappRoutes({ inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock, ...deps.whatsapp }));
   app.use(workflowRoutes({ workflows: deps.workflows, opsToken: deps.opsToken }));
+  app.use(fluxRoutes({ flux: deps.flux, opsToken: deps.opsToken }));
   app.use(
     opsRoutes({
       stores: deps.stores,

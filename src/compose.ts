@@ -31,6 +31,7 @@ import { SessionCache } from './pipeline/session-cache.js';
 import { createTurnRunner } from './pipeline/turn.js';
 import { createCongregadoStore } from './infra/stores/congregado-store.js';
 import { createJourneyStore } from './infra/stores/journey-store.js';
+import { createFlux } from './flux/index.js';
 import { createWorkflows, type WorkflowType } from './workflows/index.js';
 import { createConsolidationWorkflow } from './workflows/types/consolidation.js';
 import { createOrderWorkflow } from './workflows/types/order.js';
@@ -47,6 +48,8 @@ export interface ServiceOverrides {
   sweepIntervalMs?: number | null;
   /** Workflow types registered beside the built-in ones (tests, the benchmark). */
   workflowTypes?: WorkflowType[];
+  /** Period of the flux sweeper instead of FLUX_SWEEP_INTERVAL_MS; null: none (tests call `flux.sweepOnce()`). */
+  fluxSweepIntervalMs?: number | null;
 }
 
 /**
@@ -199,6 +202,20 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       settings: { workers: config.WORKFLOW_WORKERS, leaseMs: config.WORKFLOW_LEASE_MS, pollMaxMs: config.WORKFLOW_POLL_MAX_MS },
     });
 
+    // Flux control: its `workflow` executors start runs here, and their outcomes come back through its listener.
+    const flux = createFlux({
+      doc: dynamo.doc,
+      tableName: names.flux,
+      clock,
+      logger,
+      workflows,
+      settings: {
+        sweepIntervalMs: overrides.fluxSweepIntervalMs === undefined ? config.FLUX_SWEEP_INTERVAL_MS : overrides.fluxSweepIntervalMs,
+        leaseMs: config.FLUX_LEASE_MS,
+        http: { timeoutMs: config.FLUX_HTTP_TIMEOUT_MS, maxAttempts: config.FLUX_HTTP_MAX_ATTEMPTS },
+      },
+    });
+
     const app = createApp({
       logger,
       metrics,
@@ -213,6 +230,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       whatsapp: { appSecret: config.WHATSAPP_APP_SECRET, verifyToken: config.WHATSAPP_VERIFY_TOKEN },
       clock,
       workflows: workflows.service,
+      flux: flux.service,
     });
 
     let server: Server | undefined;
@@ -228,6 +246,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       outbox,
       demo,
       workflows,
+      flux,
       opsToken: config.OPS_TOKEN,
       sweep: recovery.sweepOnce,
       /** Listens on `port` (default PORT; 0 picks a free one) and starts the recovery sweeps and the workflow workers. */
@@ -251,6 +270,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         stops.push(() => recovery.stop());
         workflows.start();
         stops.push(() => workflows.stop());
+        flux.start();
+        stops.push(() => flux.stop());
         stops.push(() => queue.idle());
         const actual = (server.address() as AddressInfo).port;
         return { url: `http://127.0.0.1:${actual}`, port: actual, server };

@@ -31,9 +31,13 @@ export function stampWorkflow(runs: Map<string, number> = new Map()): WorkflowTy
 }
 
 /** One "instance" of flux control (its own workflow engine and sweeper state) on the test's tables; no sweeper loop. */
-export function startFlux(dynamo: TestDynamo, options: { clock?: FakeClock; types?: WorkflowType[]; leaseMs?: number; sweepIntervalMs?: number | null } = {}) {
+export function startFlux(
+  dynamo: TestDynamo,
+  options: { clock?: FakeClock; types?: WorkflowType[]; leaseMs?: number; sweepIntervalMs?: number | null; workflowWorkers?: number } = {},
+) {
   const clock = options.clock ?? createFakeClock(Date.now());
-  const workflows: Instance = startInstance(dynamo, options.types ?? [stampWorkflow()], { clock });
+  // No workflow workers unless asked: their idle polls would only load DynamoDB Local.
+  const workflows: Instance = startInstance(dynamo, options.types ?? [stampWorkflow()], { clock, settings: { workers: options.workflowWorkers ?? 0 } });
   const { logger, lines } = captureLogger('debug');
   const flux: Flux = createFlux({
     doc: dynamo.doc,
@@ -44,7 +48,7 @@ export function startFlux(dynamo: TestDynamo, options: { clock?: FakeClock; type
     settings: {
       sweepIntervalMs: options.sweepIntervalMs ?? null,
       leaseMs: options.leaseMs ?? 5_000,
-      http: { timeoutMs: 2_000, maxAttempts: 3, retry: { initialDelayMs: 5, maxDelayMs: 20 } },
+      http: { timeoutMs: 10_000, maxAttempts: 3, retry: { initialDelayMs: 5, maxDelayMs: 20 } },
     },
   });
   flux.start();

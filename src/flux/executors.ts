@@ -76,10 +76,7 @@ export interface NotifyData {
  * keeps its own key: asking twice for the same date is the same run, and an already finished run
  * is answered as such (its listener was told before, maybe of another starter).
  */
-export async function startWorkflow(
-  workflows: WorkflowService,
-  p: { type: string; input: unknown; keyed: boolean; notify: NotifyData },
-): Promise<Started> {
+export async function startWorkflow(workflows: WorkflowService, p: { type: string; input: unknown; keyed: boolean; notify: NotifyData }): Promise<Started> {
   try {
     const ref = await workflows.start(
       {

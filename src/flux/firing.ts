@@ -211,5 +211,3 @@ export function createFiring(deps: FiringDeps) {
     },
   };
 }
-
-export type Firing = ReturnType<typeof createFiring>;

@@ -17,7 +17,7 @@ import { createReports } from './reports.js';
 import { createFluxService } from './service.js';
 
 export type { FluxService } from './service.js';
-export { EXECUTOR_METHODS, SCHEDULE_STATUSES, APPROVAL_STATUSES } from './model.js';
+export { SCHEDULE_STATUSES, APPROVAL_STATUSES } from './model.js';
 
 export interface FluxSettings {
   /** Between sweeps when idle (FLUX_SWEEP_INTERVAL_MS); null: no sweeper loop (tests call `sweepOnce`). */

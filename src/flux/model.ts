@@ -79,18 +79,9 @@ export const tableInputSchema = z
     unique(t.tasks, (k) => k.alias, 'task', ctx, 'tasks');
   });
 export type TableInput = z.output<typeof tableInputSchema>;
-export type PartitionDef = TableInput['partitions'][number];
 export type TaskDef = TableInput['tasks'][number];
 
-/** A table as stored and answered. */
-export interface TableDefinition extends TableInput {
-  created_by: string;
-  created_at: string;
-  last_modified_by: string;
-  last_modified_at: string;
-}
-
-export const EXECUTOR_METHODS = ['workflow', 'http'] as const;
+const EXECUTOR_METHODS = ['workflow', 'http'] as const;
 export const executorInputSchema = z
   .strictObject({
     alias: nameSchema,
@@ -102,11 +93,6 @@ export const executorInputSchema = z
     if (e.method === 'http' && !/^https?:\/\/[^\s]+$/.test(e.identification))
       ctx.addIssue({ code: 'custom', path: ['identification'], message: 'an http executor is identified by its http(s) URL' });
   });
-export type ExecutorInput = z.output<typeof executorInputSchema>;
-export interface ExecutorDefinition extends ExecutorInput {
-  created_by: string;
-  created_at: string;
-}
 
 /** A partition value travels as text (DynamoDB keys, template context); numbers are accepted and written as text. */
 const partitionValue = z.union([z.string().trim().min(1).max(256), z.number().finite().transform(String)]);

@@ -52,15 +52,19 @@ export function createRegistry(deps: RegistryDeps) {
           problems.push({ path: `${path}.dependencies.${i}.table`, message: `unknown table ${d.table} (register it first, or earlier in the list)` });
       });
       table.tasks.forEach((t, i) => {
-        if (!executors.has(t.executor)) problems.push({ path: `${path}.tasks.${i}.executor`, message: `unknown executor ${t.executor} (POST /flux/task_executor first)` });
+        if (!executors.has(t.executor))
+          problems.push({ path: `${path}.tasks.${i}.executor`, message: `unknown executor ${t.executor} (POST /flux/task_executor first)` });
         const problem = templateProblem(t.params);
         if (problem) problems.push({ path: `${path}.tasks.${i}.params`, message: `template: ${problem}` });
       });
       batch.add(table.name);
-      upstream.set(table.name, table.dependencies.map((d) => d.table));
+      upstream.set(
+        table.name,
+        table.dependencies.map((d) => d.table),
+      );
     }
     // Ancestors not yet read: the stored graph upstream of the batch, read level by level.
-    for (let frontier = [...upstream.values()].flat(); frontier.length; ) {
+    for (let frontier = [...upstream.values()].flat(); frontier.length;) {
       const unread = [...new Set(frontier.filter((n) => !upstream.has(n)))];
       const found = unread.length ? await registry.getTables(unread) : new Map<string, StoredTable>();
       for (const name of unread) upstream.set(name, found.get(name)?.dependencies.map((d) => d.table) ?? []);

@@ -50,7 +50,8 @@ export function createReports(deps: ReportsDeps) {
       const now = clock.now();
       const due = now + task.debounce_seconds * 1000;
       if (pointer) {
-        const extended = (await schedules.extendPending(pointer.scheduleId, due, trigger, iso(now))) ?? (await schedules.extendWaiting(pointer.scheduleId, trigger, iso(now)));
+        const extended =
+          (await schedules.extendPending(pointer.scheduleId, due, trigger, iso(now))) ?? (await schedules.extendWaiting(pointer.scheduleId, trigger, iso(now)));
         if (extended) {
           if (extended.status === 'pending') deps.onDue(due);
           return { id: pointer.scheduleId, table: table.name, task: task.alias, action: 'extended' };
@@ -136,7 +137,12 @@ export function createReports(deps: ReportsDeps) {
    * Records one validated report and triggers its dependents. A repeat of a report id answers the
    * first execution; its triggers are opened again only when the first attempt did not finish them.
    */
-  async function record(table: StoredTable, dependents: string[], values: PartitionValues, input: Omit<ReportInput, 'partitions' | 'table_name'>): Promise<ReportAnswer> {
+  async function record(
+    table: StoredTable,
+    dependents: string[],
+    values: PartitionValues,
+    input: Omit<ReportInput, 'partitions' | 'table_name'>,
+  ): Promise<ReportAnswer> {
     const now = clock.now();
     let execution: StoredExecution = {
       execution_id: ulid(now),
@@ -152,13 +158,16 @@ export function createReports(deps: ReportsDeps) {
     const outcome = await executions.record(execution, { valuesKey: valuesKey(landing), values: landing }, also);
     if (outcome.kind === 'refused') {
       const status = (outcome.current?.status as string | undefined) ?? 'absent';
-      throw new ConflictError('flux.conflict', `schedule ${input.task_schedule_id} is ${status}, not in_progress: its completion was already reported or it failed`, {
-        current: { status },
-      });
+      throw new ConflictError(
+        'flux.conflict',
+        `schedule ${input.task_schedule_id} is ${status}, not in_progress: its completion was already reported or it failed`,
+        {
+          current: { status },
+        },
+      );
     }
     if (outcome.kind === 'duplicate') {
-      if (outcome.triggered)
-        return { message: 'Execution already registered.', execution_id: outcome.execution.execution_id, duplicate: true, schedules: [] };
+      if (outcome.triggered) return { message: 'Execution already registered.', execution_id: outcome.execution.execution_id, duplicate: true, schedules: [] };
       execution = outcome.execution;
     }
     const opened = await triggerDependents(execution, dependents);
@@ -210,7 +219,11 @@ export function createReports(deps: ReportsDeps) {
     },
 
     /** A completion this service reports itself (a workflow run finished): values already validated against the table. */
-    async complete(tableName: string, values: PartitionValues, input: { source: string; task_schedule_id: string; report_id: string }): Promise<ReportAnswer | null> {
+    async complete(
+      tableName: string,
+      values: PartitionValues,
+      input: { source: string; task_schedule_id: string; report_id: string },
+    ): Promise<ReportAnswer | null> {
       const { table, dependents } = await registry.withDependents(tableName);
       if (!table) return null;
       const checked = reportPartitions(

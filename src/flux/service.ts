@@ -45,7 +45,7 @@ export function createFluxService(deps: FluxServiceDeps) {
 
   return {
     ...registry,
-    registerExecutions: reports.register,
+    registerExecutions: (items: unknown[]) => reports.register(items),
 
     /** `POST /approve`: the schedule becomes pending, due after its debounce. */
     async approve(approvalId: string, user: string) {
@@ -73,7 +73,11 @@ export function createFluxService(deps: FluxServiceDeps) {
       const latest = await executions.latest(table.name);
       const partitions = input.partitions ?? latest?.partitions ?? {};
       const unknown = Object.keys(partitions).filter((n) => !table.partitions.some((p) => p.name === n));
-      if (unknown.length) throw new ValidationError('invalid run', unknown.map((n) => ({ path: `partitions.${n}`, message: `table ${table.name} has no partition ${n}` })));
+      if (unknown.length)
+        throw new ValidationError(
+          'invalid run',
+          unknown.map((n) => ({ path: `partitions.${n}`, message: `table ${table.name} has no partition ${n}` })),
+        );
       const now = clock.now();
       const id = ulid(now);
       const trigger: StoredExecution | null = input.partitions ? null : latest;

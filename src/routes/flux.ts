@@ -27,7 +27,7 @@ const executionsQuery = z.strictObject({
 const schedulesQuery = z.strictObject({ status: z.enum(SCHEDULE_STATUSES).optional(), limit });
 const approvalsQuery = z.strictObject({ status: z.enum(APPROVAL_STATUSES).optional(), limit });
 
-const list = (data: unknown) => (Array.isArray(data) ? data : [data]);
+const list = (data: unknown): unknown[] => (Array.isArray(data) ? (data as unknown[]) : [data]);
 const nameOf = (req: Request) => parseWith(nameSchema, req.params.name, 'table name');
 /** Who acts when a body names nobody: the caller's `X-Actor`, else the ops token's holder. */
 const actorOf = (req: Request) =>

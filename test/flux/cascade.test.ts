@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from '../../src/kernel/clock.js';
-import type { WorkflowListener } from '../../src/workflows/index.js';
+import type { WorkflowListener } from '../../src/workflows/registry.js';
 import { createTestDynamo, type TestDynamo } from '../support/dynamo.js';
 import { MONTH_PARTITION, USER, month, stampWorkflow, startFlux, startTarget, type FluxInstance, type Target } from '../support/flux.js';
 
@@ -82,7 +82,9 @@ describe('flux cascade through a workflow executor', () => {
     expect(await scheduleOf(t.d)).toMatchObject({ status: 'pending', trigger: { table: t.c, execution_id: execution.execution_id } });
     clock.advance(1_000);
     await f.sweepOnce();
-    expect(peer.received.filter((r) => r.body.table === t.d)).toEqual([expect.objectContaining({ body: expect.objectContaining({ payload: { from: 'workflow:stamp' } }) })]);
+    expect(peer.received.filter((r) => r.body.table === t.d)).toEqual([
+      expect.objectContaining({ body: expect.objectContaining({ payload: { from: 'workflow:stamp' } }) }),
+    ]);
   });
 
   it('when the workflow fails, then the schedule is failed with its error and nothing cascades', async () => {

@@ -37,7 +37,12 @@ describe('flux firing: due times and the http executor', () => {
   };
 
   /** An origin table S and a dependent T whose task posts to `url`; the names are this test's. */
-  async function pipeline(f: FluxInstance, url: string, params: string | Record<string, unknown> = { mes: '{{ partitions.ano_mes_referencia | int - 1 }}' }, debounce = 5) {
+  async function pipeline(
+    f: FluxInstance,
+    url: string,
+    params: string | Record<string, unknown> = { mes: '{{ partitions.ano_mes_referencia | int - 1 }}' },
+    debounce = 5,
+  ) {
     const id = ++n;
     const names = { s: `S${id}`, t: `T${id}`, executor: `hook${id}` };
     await f.service.registerExecutors([{ alias: names.executor, method: 'http', identification: url }], USER);
@@ -71,7 +76,14 @@ describe('flux firing: due times and the http executor', () => {
     expect(peer.received).toEqual([
       {
         key: id,
-        body: { execution_id: landed.execution_id, table: t.t, source: 'glue', date_time: expect.any(String), task_schedule_id: id, payload: { mes: '202401' } },
+        body: {
+          execution_id: landed.execution_id,
+          table: t.t,
+          source: 'glue',
+          date_time: expect.any(String),
+          task_schedule_id: id,
+          payload: { mes: '202401' },
+        },
       },
     ]);
     expect(await f.service.getSchedule(id)).toMatchObject({ status: 'in_progress', stage: 'started', payload: { mes: '202401' }, attempts: 1 });
@@ -89,7 +101,9 @@ describe('flux firing: due times and the http executor', () => {
     clock.advance(366 * 86_400_000);
     expect(await f.sweepOnce()).toBe(0);
     expect(peer.received).toHaveLength(1);
-    await expect(f.service.registerExecutions([{ table_name: t.t, partitions: month('202402'), source: 'callee', task_schedule_id: id }])).rejects.toMatchObject({
+    await expect(
+      f.service.registerExecutions([{ table_name: t.t, partitions: month('202402'), source: 'callee', task_schedule_id: id }]),
+    ).rejects.toMatchObject({
       code: 'flux.conflict',
     });
   });

@@ -223,7 +223,10 @@ describe('flux triggers: readiness, debounce, approval', () => {
   describe('registration', () => {
     it('when an update would close a dependency cycle, then 400 names the cycle and the table is unchanged', async () => {
       const id = ++n;
-      await f.service.registerTables([{ name: `X${id}` }, { name: `Y${id}`, dependencies: [{ table: `X${id}` }] }, { name: `Z${id}`, dependencies: [{ table: `Y${id}` }] }], USER);
+      await f.service.registerTables(
+        [{ name: `X${id}` }, { name: `Y${id}`, dependencies: [{ table: `X${id}` }] }, { name: `Z${id}`, dependencies: [{ table: `Y${id}` }] }],
+        USER,
+      );
       await expect(f.service.updateTable(`X${id}`, { dependencies: [{ table: `Z${id}` }] }, USER)).rejects.toMatchObject({
         code: 'request.invalid',
         details: [{ path: 'data.dependencies', message: `dependency cycle: X${id} → Z${id} → Y${id} → X${id}` }],
@@ -250,12 +253,12 @@ describe('flux triggers: readiness, debounce, approval', () => {
         ),
       ).rejects.toMatchObject({
         code: 'request.invalid',
-        details: expect.arrayContaining([
-          expect.objectContaining({ path: 'data.2.name' }),
-          expect.objectContaining({ path: 'data.2' }),
-        ]),
+        details: expect.arrayContaining([expect.objectContaining({ path: 'data.2.name' }), expect.objectContaining({ path: 'data.2' })]),
       });
-      const second = f.service.registerTables([{ name: `Good${id}` }, { name: `Bad${id}`, dependencies: [{ table: 'Missing' }], tasks: [{ alias: 't', executor: 'nobody', params: '{{ x' }] }], USER);
+      const second = f.service.registerTables(
+        [{ name: `Good${id}` }, { name: `Bad${id}`, dependencies: [{ table: 'Missing' }], tasks: [{ alias: 't', executor: 'nobody', params: '{{ x' }] }],
+        USER,
+      );
       await expect(second).rejects.toMatchObject({
         details: [
           { path: 'data.1.dependencies.0.table', message: 'unknown table Missing (register it first, or earlier in the list)' },

@@ -58,9 +58,14 @@ export function createFluxExecutionStore(deps: StoreDeps) {
           }),
         );
       ops.push(
-        part('execution', { Put: { TableName: tableName, Item: { ...keys.execution(execution.table, execution.date_time, execution.execution_id), ...execution } } }),
+        part('execution', {
+          Put: { TableName: tableName, Item: { ...keys.execution(execution.table, execution.date_time, execution.execution_id), ...execution } },
+        }),
         part('landing', {
-          Put: { TableName: tableName, Item: { ...keys.landing(execution.table, landing.valuesKey), table: execution.table, values: landing.values, execution } },
+          Put: {
+            TableName: tableName,
+            Item: { ...keys.landing(execution.table, landing.valuesKey), table: execution.table, values: landing.values, execution },
+          },
         }),
         ...also,
       );
@@ -79,7 +84,9 @@ export function createFluxExecutionStore(deps: StoreDeps) {
     /** Notes that every trigger of a report was opened (a repeat of it then changes nothing). */
     async markTriggered(table: string, reportId: string): Promise<void> {
       await guard(() =>
-        doc.send(new UpdateCommand({ TableName: tableName, Key: keys.report(table, reportId), ...expression({ update: 'SET #triggered = :yes' }, { yes: true }) })),
+        doc.send(
+          new UpdateCommand({ TableName: tableName, Key: keys.report(table, reportId), ...expression({ update: 'SET #triggered = :yes' }, { yes: true }) }),
+        ),
       );
     },
 
@@ -105,7 +112,10 @@ export function createFluxExecutionStore(deps: StoreDeps) {
         doc.send(
           new QueryCommand({
             TableName: tableName,
-            ...expression({ keyCondition: since ? '#pk = :pk AND #sk >= :since' : '#pk = :pk' }, { pk: keys.execution(table, '', '').pk, ...(since ? { since } : {}) }),
+            ...expression(
+              { keyCondition: since ? '#pk = :pk AND #sk >= :since' : '#pk = :pk' },
+              { pk: keys.execution(table, '', '').pk, ...(since ? { since } : {}) },
+            ),
             Limit: limit,
           }),
         ),

@@ -9,12 +9,12 @@ import { expressionsFor } from './expression.js';
 import { guard, type Item } from './store-deps.js';
 import { transactWrite, type TxOp } from './transaction.js';
 
-export const FLUX = TABLE_DEFS.flux;
+const FLUX = TABLE_DEFS.flux;
 export const LIST = indexNamed(FLUX, 'list-index');
 export const DUE = indexNamed(FLUX, 'due-index');
 export const fluxExpression = expressionsFor(FLUX);
 /** Due-index shards: claims spread over several index partitions. */
-export const FLUX_DUE_SHARDS = 4;
+const FLUX_DUE_SHARDS = 4;
 
 export const keys = {
   table: (name: string) => ({ pk: `table#${name}`, sk: 'def' }),

@@ -63,8 +63,12 @@ function bumpOp(tableName: string, version: number): TxOp {
 function edgeOps(tableName: string, dependent: string, before: Dependent[], now: Dependent[]): TxOp[] {
   const kept = new Set(now.map((d) => d.table));
   return [
-    ...now.map((d) => part(`edge:${d.table}`, { Put: { TableName: tableName, Item: { ...keys.dependent(d.table, dependent), dependent, is_required: d.is_required } } })),
-    ...before.filter((d) => !kept.has(d.table)).map((d) => part(`edge:${d.table}`, { Delete: { TableName: tableName, Key: keys.dependent(d.table, dependent) } })),
+    ...now.map((d) =>
+      part(`edge:${d.table}`, { Put: { TableName: tableName, Item: { ...keys.dependent(d.table, dependent), dependent, is_required: d.is_required } } }),
+    ),
+    ...before
+      .filter((d) => !kept.has(d.table))
+      .map((d) => part(`edge:${d.table}`, { Delete: { TableName: tableName, Key: keys.dependent(d.table, dependent) } })),
   ];
 }
 
@@ -102,7 +106,9 @@ export function createFluxRegistryStore(deps: StoreDeps) {
       const def = items.find((i) => i.sk === 'def');
       return {
         table: isLive(def) ? body<StoredTable>(def) : null,
-        dependents: items.filter((i) => (i.sk as string).startsWith('dependent#')).map((i) => ({ table: i.dependent as string, is_required: i.is_required as boolean })),
+        dependents: items
+          .filter((i) => (i.sk as string).startsWith('dependent#'))
+          .map((i) => ({ table: i.dependent as string, is_required: i.is_required as boolean })),
       };
     },
 
@@ -120,7 +126,9 @@ export function createFluxRegistryStore(deps: StoreDeps) {
           TableName: tableName,
           Item: { ...keys.table(table.name), ...table, listKey: LIVE_TABLES, listSort: table.name },
           ...expression({
-            condition: previous ? and('attribute_exists(#pk)', 'attribute_not_exists(#deleted_at)') : '(attribute_not_exists(#pk) OR attribute_exists(#deleted_at))',
+            condition: previous
+              ? and('attribute_exists(#pk)', 'attribute_not_exists(#deleted_at)')
+              : '(attribute_not_exists(#pk) OR attribute_exists(#deleted_at))',
           }),
         },
       });
@@ -149,7 +157,11 @@ export function createFluxRegistryStore(deps: StoreDeps) {
     async putExecutor(executor: StoredExecutor): Promise<{ created: boolean }> {
       const out = await guard(() =>
         doc.send(
-          new PutCommand({ TableName: tableName, Item: { ...keys.executor(executor.alias), ...executor, listKey: EXECUTORS, listSort: executor.alias }, ReturnValues: 'ALL_OLD' }),
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...keys.executor(executor.alias), ...executor, listKey: EXECUTORS, listSort: executor.alias },
+            ReturnValues: 'ALL_OLD',
+          }),
         ),
       );
       return { created: !out.Attributes };
@@ -172,4 +184,3 @@ export function createFluxRegistryStore(deps: StoreDeps) {
 }
 
 export type FluxRegistryStore = ReturnType<typeof createFluxRegistryStore>;
-

@@ -187,11 +187,7 @@ export function createFluxScheduleStore(deps: StoreDeps) {
             set: [...STATUS_SET, '#stage = :starting', '#claim = :token', '#dueAt = :leaseEnd'],
             add: ['#attempts :one'],
           }),
-          condition: and(
-            'attribute_exists(#dueShard)',
-            '#dueAt <= :now',
-            '(#status = :pending OR (#status = :status AND #stage = :starting))',
-          ),
+          condition: and('attribute_exists(#dueShard)', '#dueAt <= :now', '(#status = :pending OR (#status = :status AND #stage = :starting))'),
         },
         { ...statusValues('in_progress', isoOf(now)), now, leaseEnd: now + leaseMs, token, starting: 'starting', pending: 'pending', one: 1 },
       ),
@@ -207,7 +203,14 @@ export function createFluxScheduleStore(deps: StoreDeps) {
           }),
           condition: and('#status = :inProgress', '#claim = :token'),
         },
-        { started: 'started', payload: fields.payload ?? null, at, inProgress: 'in_progress', token, ...(fields.workflow_id ? { wf: fields.workflow_id } : {}) },
+        {
+          started: 'started',
+          payload: fields.payload ?? null,
+          at,
+          inProgress: 'in_progress',
+          token,
+          ...(fields.workflow_id ? { wf: fields.workflow_id } : {}),
+        },
       ),
 
     /** An in-progress schedule failed (its executor, its template, its workflow); `token`: only while that claim holds it. */
@@ -215,7 +218,10 @@ export function createFluxScheduleStore(deps: StoreDeps) {
       change(
         id,
         {
-          update: update({ set: [...STATUS_SET, '#error = :error', ...(payload === undefined ? [] : ['#payload = :payload'])], remove: ['#dueShard', '#dueAt'] }),
+          update: update({
+            set: [...STATUS_SET, '#error = :error', ...(payload === undefined ? [] : ['#payload = :payload'])],
+            remove: ['#dueShard', '#dueAt'],
+          }),
           condition: and('#status = :inProgress', token !== undefined && '#claim = :token'),
         },
         {

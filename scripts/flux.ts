@@ -179,7 +179,7 @@ export async function runFluxCli(argv: string[], io: FluxCliIo): Promise<number>
         const q = new URLSearchParams({ table, ...(opts.since ? { since: opts.since } : {}) });
         const { data } = await call<{ data: { execution_id: string; date_time: string; source: string; partitions: Record<string, string> }[] }>(
           'GET',
-          `/executions?${q}`,
+          `/executions?${q.toString()}`,
         );
         for (const e of data) io.out(`${pad(e.execution_id, 28)}${pad(time(e.date_time), 22)}${pad(e.source, 24)}${values(e.partitions)}`);
         if (!data.length) io.out('no executions');

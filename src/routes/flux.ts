@@ -133,22 +133,15 @@ export function fluxRoutes(deps: FluxRoutesDeps) {
     }),
   );
 
-  router.post(
-    '/flux/approve',
-    rawBody(BODY_LIMIT),
-    handle(async (req, res) => {
-      const body = parseJsonBody(req, decisionSchema);
-      res.json(await flux.approve(body.approval_status_id, body.user));
-    }),
-  );
-  router.post(
-    '/flux/reject',
-    rawBody(BODY_LIMIT),
-    handle(async (req, res) => {
-      const body = parseJsonBody(req, decisionSchema);
-      res.json(await flux.reject(body.approval_status_id, body.user));
-    }),
-  );
+  for (const decision of ['approve', 'reject'] as const)
+    router.post(
+      `/flux/${decision}`,
+      rawBody(BODY_LIMIT),
+      handle(async (req, res) => {
+        const body = parseJsonBody(req, decisionSchema);
+        res.json(await flux[decision](body.approval_status_id, body.user));
+      }),
+    );
   router.get(
     '/flux/approval-status',
     handle(async (req, res) => {

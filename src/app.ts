@@ -13,7 +13,9 @@ import { errorMiddleware, notFound } from './routes/http.js';
 import { opsRoutes } from './routes/ops.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { whatsappRoutes } from './routes/whatsapp.js';
+import { privacyRoutes } from './routes/privacy.js';
 import { workflowRoutes } from './routes/workflows.js';
+import type { Privacy } from './privacy/index.js';
 import type { WorkflowService } from './workflows/index.js';
 
 export interface AppDeps {
@@ -31,6 +33,7 @@ export interface AppDeps {
   /** Stands in for a provider's missing timestamps. */
   clock: Clock;
   workflows: WorkflowService;
+  privacy: Privacy;
 }
 
 /** Builds the Express app from its dependencies; no I/O happens here. */
@@ -47,7 +50,8 @@ export function createApp(deps: AppDeps): Application {
   app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix }));
   app.use(webhookRoutes(deps.entrypoints));
   app.use(whatsappRoutes({ inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock, ...deps.whatsapp }));
-  app.use(workflowRoutes({ workflows: deps.workflows, opsToken: deps.opsToken }));
+  app.use(workflowRoutes({ workflows: deps.workflows, opsToken: deps.opsToken, audit: deps.privacy.audit }));
+  app.use(privacyRoutes({ privacy: deps.privacy, opsToken: deps.opsToken }));
   app.use(
     opsRoutes({
       stores: deps.stores,
@@ -56,6 +60,7 @@ export function createApp(deps: AppDeps): Application {
       tablePrefix: deps.tablePrefix,
       opsToken: deps.opsToken,
       dynamoRequests: deps.dynamoRequests,
+      audit: deps.privacy.audit,
     }),
   );
   app.use(notFound);

@@ -7,6 +7,9 @@ import type { Stores } from '../infra/stores/index.js';
 import { byLabel, quantiles, total, type Metrics } from '../pipeline/metrics.js';
 import { verifyToken } from '../kernel/token.js';
 import { handle, parseWith } from './http.js';
+import { auditOf } from './actor.js';
+import type { StoredEntry } from '../infra/stores/buffer-store.js';
+import type { AuditLog } from '../privacy/index.js';
 
 export interface OpsDeps {
   stores: Stores<unknown>;
@@ -16,7 +19,17 @@ export interface OpsDeps {
   opsToken: string;
   /** DynamoDB requests per operation and table since start (from the client middleware). */
   dynamoRequests: () => { requests: number; byOperation: Record<string, number>; byTable: Record<string, number> };
+  /** Every read of a conversation, a state or pending actions is recorded in the privacy audit. */
+  audit?: AuditLog;
 }
+
+/** One buffered message as the ops API shows it (the conversation endpoint and the privacy export alike). */
+export const messageView = (e: StoredEntry) => ({
+  role: e.role,
+  text: e.text,
+  at: new Date(e.at).toISOString(),
+  meta: { ...e.meta, ...(e.outboxStatus ? { delivery_status: e.outboxStatus } : {}), ...(e.outboxError ? { delivery_error: e.outboxError } : {}) },
+});
 
 /** Bearer-token guard for every ops route (constant-time compare). */
 export function requireBearer(token: string): RequestHandler {
@@ -40,6 +53,7 @@ export function opsRoutes(deps: OpsDeps) {
   const router = Router();
   const { stores, metrics } = deps;
   const auth = requireBearer(deps.opsToken);
+  const audit = auditOf(deps.audit);
 
   router.get(
     '/sessions/:id/state',
@@ -47,6 +61,7 @@ export function opsRoutes(deps: OpsDeps) {
     handle(async (req, res) => {
       const id = parseWith(sessionIdSchema, req.params.id, 'session id');
       const session = await stores.sessions.get(id);
+      await audit(req, res, 'session.state.read', { sessionId: id, details: { found: session !== null } });
       if (!session) throw new NotFoundError(`no session ${id}`);
       res.json({ session_id: id, version: session.version, state: session.state, updated_at: session.updatedAt });
     }),
@@ -62,15 +77,8 @@ export function opsRoutes(deps: OpsDeps) {
         q.since !== undefined || q.until !== undefined
           ? await stores.buffer.listRange(id, q.since ?? 0, q.until ?? Date.UTC(9999, 0), q.limit)
           : await stores.buffer.listLast(id, q.limit);
-      res.json({
-        session_id: id,
-        messages: entries.map((e) => ({
-          role: e.role,
-          text: e.text,
-          at: new Date(e.at).toISOString(),
-          meta: { ...e.meta, ...(e.outboxStatus ? { delivery_status: e.outboxStatus } : {}), ...(e.outboxError ? { delivery_error: e.outboxError } : {}) },
-        })),
-      });
+      await audit(req, res, 'session.conversation.read', { sessionId: id, details: { messages: entries.length } });
+      res.json({ session_id: id, messages: entries.map(messageView) });
     }),
   );
 
@@ -80,6 +88,7 @@ export function opsRoutes(deps: OpsDeps) {
     handle(async (req, res) => {
       const id = parseWith(sessionIdSchema, req.params.id, 'session id');
       const [actions, open] = await Promise.all([stores.pendingActions.listBySession(id), stores.pendingActions.getOpen(id)]);
+      await audit(req, res, 'session.pendingActions.read', { sessionId: id, details: { actions: actions.length } });
       res.json({ session_id: id, open_action_id: open?.actionId ?? null, actions });
     }),
   );
@@ -96,8 +105,8 @@ export function opsRoutes(deps: OpsDeps) {
     '/metrics/sessions',
     auth,
     handle(async (_req, res) => {
-      const [messagesIn, repliesOut, duplicates, conflicts, lockWaits, failed, latency, lockWait, requests, roundTrips, sessionReads, open] = await Promise.all(
-        [
+      const [messagesIn, repliesOut, duplicates, conflicts, lockWaits, failed, latency, lockWait, requests, roundTrips, sessionReads, open, redactions] =
+        await Promise.all([
           total(metrics.messagesIn),
           total(metrics.repliesOut),
           total(metrics.duplicatesDropped),
@@ -110,8 +119,8 @@ export function opsRoutes(deps: OpsDeps) {
           quantiles(metrics.turnRoundTrips),
           byLabel(metrics.sessionReads, 'source'),
           stores.pendingActions.countByStatus(),
-        ],
-      );
+          byLabel(metrics.llmPiiRedactions, 'kind'),
+        ]);
       res.json({
         messages_in: messagesIn,
         replies_out: repliesOut,
@@ -125,6 +134,7 @@ export function opsRoutes(deps: OpsDeps) {
         dynamodb_round_trips_per_turn: roundTrips,
         session_reads: { cache: sessionReads.cache ?? 0, read: sessionReads.read ?? 0, reread: sessionReads.reread ?? 0 },
         open_pending_actions: open,
+        llm_pii_redaction: { phone: redactions.phone ?? 0, email: redactions.email ?? 0, name: redactions.name ?? 0 },
         dynamodb_requests: deps.dynamoRequests(),
       });
     }),

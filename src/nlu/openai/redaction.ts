@@ -18,6 +18,8 @@ export interface Redacted {
 // Vitals are far shorter digit runs ("120x80", "36,5"); anything of 10+ digits and separators is a phone or a document number.
 const PHONE = /\+?\d[\d\s().-]{8,}\d/g;
 const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
+/** Up to three capitalised words (and the particles between them) right after a name. */
+const SURNAMES = /^(?:\s+(?:(?:da|de|do|das|dos|e)\s+)?\p{Lu}[\p{Ll}'’-]+){1,3}/u;
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Pure: `text` with phones, e-mails and every identity (accent- and case-insensitive, whole words) replaced. */
@@ -41,8 +43,10 @@ export function redactForLlm(text: string, identities: readonly string[] = []): 
     let folded = foldKeepLength(out);
     let match: RegExpExecArray | null;
     while ((match = pattern.exec(folded)) !== null) {
-      originals.set(placeholder, out.slice(match.index, match.index + match[0].length));
-      out = `${out.slice(0, match.index)}${placeholder}${out.slice(match.index + match[0].length)}`;
+      // The state knows first names only: a surname written after one ("Ana Souza", "José da Silva") goes with it.
+      const end = match.index + match[0].length + (SURNAMES.exec(out.slice(match.index + match[0].length))?.[0].length ?? 0);
+      originals.set(placeholder, out.slice(match.index, end));
+      out = `${out.slice(0, match.index)}${placeholder}${out.slice(end)}`;
       folded = foldKeepLength(out);
       pattern.lastIndex = match.index + placeholder.length;
       counts.name++;

@@ -17,7 +17,6 @@ import { carriesSubject } from './subject.js';
 
 export { createAuditLog, type AuditLog } from './audit.js';
 export { createErasureWorkflow } from './erasure.js';
-export { subjectOf } from './subject.js';
 
 /** What stays outside the service's reach, listed in every erasure's answer (docs/privacy.md). */
 export const OUTSIDE_THE_SERVICE = [
@@ -73,7 +72,7 @@ export function createPrivacy(deps: PrivacyDeps) {
   async function workflowsNaming(sessionId: string): Promise<string[]> {
     const pk = TABLE_DEFS.journeys.partitionKey.name;
     const ids = new Set<string>();
-    await subjects.scan('journeys', async (items) => {
+    await subjects.scan('journeys', (items) => {
       for (const item of items) if (!String(item[pk]).startsWith(`${ERASURE_TYPE}:`) && carriesSubject(item, sessionId)) ids.add(item[pk] as string);
     });
     return [...ids];
@@ -139,7 +138,7 @@ export function createPrivacy(deps: PrivacyDeps) {
       const views = await Promise.all(workflowIds.map((id) => workflows.get(id).catch(() => ({ workflowId: id, journal: true }))));
       return {
         head: { exportedAt: new Date(deps.clock.now()).toISOString(), session, pendingActions, workflows: views },
-        stream: (onMessages: (entries: StoredEntry[]) => Promise<void>) => deps.buffer.eachPage(sessionId, onMessages),
+        stream: (onMessages: (entries: StoredEntry[]) => Promise<void> | void) => deps.buffer.eachPage(sessionId, onMessages),
       };
     },
 

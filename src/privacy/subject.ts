@@ -20,10 +20,10 @@ export function subjectOf(sessionId: string, salt: string): Subject {
   return { sessionId, hash: subjectHash(sessionId, salt), masked: maskPhone(sessionId) };
 }
 
-export const subjectHash = (sessionId: string, salt: string) => createHmac('sha256', salt).update(sessionId).digest('hex').slice(0, 32);
+const subjectHash = (sessionId: string, salt: string) => createHmac('sha256', salt).update(sessionId).digest('hex').slice(0, 32);
 
 /** Pure: a phone's first 4 and last 4 digits, the rest starred. */
-export const maskPhone = (digits: string) =>
+const maskPhone = (digits: string) =>
   digits.length <= 8 ? '*'.repeat(digits.length) : `${digits.slice(0, 4)}${'*'.repeat(digits.length - 8)}${digits.slice(-4)}`;
 
 /** A run of digits as phones are written: `+55 (11) 99999-0001`, `5511999990001`, `11 99999 0001`. */
@@ -45,7 +45,7 @@ export function carriesSubject(value: unknown, sessionId: string): boolean {
 }
 
 /** What replaces the subject's phone in a scrubbed value. */
-export const ERASED = '[apagado]';
+const ERASED = '[apagado]';
 
 /** Pure: `value` with every mention of the subject's phone replaced by ERASED (keys and strings, deeply). */
 export function scrubSubject<T>(value: T, sessionId: string): T {

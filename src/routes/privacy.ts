@@ -69,7 +69,7 @@ export function privacyRoutes(deps: PrivacyRoutesDeps) {
       );
       let first = true;
       try {
-        await stream(async (entries) => {
+        await stream((entries) => {
           for (const entry of entries) {
             res.write(`${first ? '' : ','}${JSON.stringify(messageView(entry))}`);
             first = false;

@@ -37,7 +37,7 @@ describe('an expiry on every record (LGPD retention)', () => {
     for (const [table, items] of Object.entries(snap) as [TableKey, Record<string, unknown>[]][]) {
       const ttl = DEFS[table].ttlAttribute;
       if (!ttl) continue;
-      const without = items.filter((item) => typeof item[ttl] !== 'number' || (item[ttl] as number) <= nowSec);
+      const without = items.filter((item) => typeof item[ttl] !== 'number' || item[ttl] <= nowSec);
       expect(without, `${table}: items without a future ${ttl}`).toEqual([]);
     }
   });

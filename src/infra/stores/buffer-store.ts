@@ -57,7 +57,7 @@ export interface BufferStore {
   /** Live entries with since ≤ at ≤ until (epoch ms), chronological, at most `limit`. */
   listRange(sessionId: string, since: number, until: number, limit?: number): Promise<StoredEntry[]>;
   /** Every live entry, chronological, a page at a time (an export streams them). */
-  eachPage(sessionId: string, onPage: (entries: StoredEntry[]) => Promise<void>): Promise<void>;
+  eachPage(sessionId: string, onPage: (entries: StoredEntry[]) => Promise<void> | void): Promise<void>;
 }
 
 /** Builds the buffer store over the ConversationBuffer table. */

@@ -48,7 +48,7 @@ export interface SubjectStore {
   /** Every item of one partition (expired ones too: an erasure removes those as well). */
   partition(table: TableKey, pk: string): Promise<Item[]>;
   /** Scans the whole table a page at a time; `onPage` may write before the next page is read. */
-  scan(table: TableKey, onPage: (items: Item[]) => Promise<void>): Promise<void>;
+  scan(table: TableKey, onPage: (items: Item[]) => Promise<void> | void): Promise<void>;
   /** Deletes the items with these keys (batches of 25, unprocessed ones resent); the number asked for. */
   deleteKeys(table: TableKey, keys: Item[]): Promise<number>;
   /** Scrubs a completed delivery record (see scrubClaimParams); false when it is not completed (still to be processed). */

@@ -12,7 +12,7 @@ export interface Redacted {
   /** How many of each kind were replaced. */
   counts: Record<RedactionKind, number>;
   /** Puts the originals back into a string the LLM produced from `text`. */
-  restore(value: string): string;
+  restore: (value: string) => string;
 }
 
 // Vitals are far shorter digit runs ("120x80", "36,5"); anything of 10+ digits and separators is a phone or a document number.

@@ -59,15 +59,19 @@ export function createErasureWorkflow(deps: ErasureWorkflowDeps): WorkflowType {
       leaseMs: deps.lockLeaseMs,
     });
     const erased: Partial<Record<TableKey, number>> = {};
+    // Renewal fails (LockLostError) if the lease passed: the attempt stops and a retry starts over.
+    const alive = async () => {
+      lease = await locks.renew(lease);
+      await ctx.heartbeat();
+    };
     for (const table of ['sessions', 'pendingActions', 'conversationBuffer'] as const) {
-      const keys = (await subjects.partition(table, sessionId)).map((item) => keyOf(table, item));
-      for (let i = 0; i < keys.length; i += SLICE) {
-        // Renewal fails (LockLostError) if the lease passed: the attempt stops and the retry starts over.
-        lease = await locks.renew(lease);
-        await ctx.heartbeat();
-        await subjects.deleteKeys(table, keys.slice(i, i + SLICE));
-      }
-      erased[table] = keys.length;
+      erased[table] = 0;
+      await subjects.eachKeyPage(table, sessionId, async (keys) => {
+        for (let i = 0; i < keys.length; i += SLICE) {
+          await alive();
+          erased[table]! += await subjects.deleteKeys(table, keys.slice(i, i + SLICE));
+        }
+      });
     }
     // Deleting the lock item also drops `committedVersion`, so no instance trusts a session it cached or read before.
     erased.locks = await subjects.deleteKeys('locks', [{ [TABLE_DEFS.locks.partitionKey.name]: resource }]);

@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import RedisMock from 'ioredis-mock';
+import { describe, expect, inject, it } from 'vitest';
+import { loadConfig, migrationSettingsOf } from '../../src/config.js';
+import { migrate } from '../../src/migration/migrate.js';
+import { sampleKeyspace } from '../../src/migration/sample/keyspace.js';
 import { systemClock } from '../../src/kernel/clock.js';
 import { createAuditStore } from '../../src/infra/stores/audit-store.js';
 import { createSubjectStore, type SubjectStore } from '../../src/infra/stores/subject-store.js';
@@ -121,6 +125,35 @@ describe('erasing a subject (DELETE /privacy/subjects/:phone)', () => {
     else expect(state.body.version).toBe(inbound.length);
   });
 });
+
+describe('erasing a subject whose session came from the Redis migration', () => {
+  it('when a migrated session (with its imported action and deliveries) is continued and then erased, then nothing naming the subject is left and the other migrated subjects are untouched', async () => {
+    const e = await startE2E();
+    const redis = new RedisMock();
+    const now = e.clock.now();
+    for (const { key, value, ttlMs } of sampleKeyspace(now, { ana: SHIFT, bruno: SHIFT, carla: null })) await redis.set(key, value, 'PX', ttlMs);
+    const config = loadConfig({ DYNAMODB_ENDPOINT: inject('dynamoEndpoint'), TABLE_PREFIX: e.prefix, OPS_TOKEN });
+    const result = await migrate(
+      migrationSettingsOf(config),
+      { redisUrl: 'redis://legacy.mock:6379/1', dryRun: false, concurrency: 2, batchSize: 50, leaseMs: 60_000 },
+      { clock: e.clock, redis },
+    );
+    expect(result.counts.imported.sessions).toBeGreaterThan(0);
+    await e.say(ANA, 'oi');
+    const before = await snapshot(e);
+    expect(before.sessions.find((s) => s.sessionId === ANA_ID)).toBeDefined();
+    expect(countsNaming(before, ANA_ID).idempotency).toBeGreaterThan(0);
+    const bruno = countsNaming(before, BRUNO_ID);
+    expect(bruno.sessions).toBe(1);
+
+    expect((await del(e, ANA)).status).toBe(200);
+    const after = await snapshot(e);
+    expect(Object.values(countsNaming(after, ANA_ID)).every((n) => n === 0)).toBe(true);
+    expect(countsNaming(after, BRUNO_ID)).toEqual({ ...bruno, privacyAudit: 0 });
+  });
+});
+
+const SHIFT = { caregiverID: 'cg-1', scheduleID: 'sch-1', reportID: 'rep-1', reportDate: '2026-11-23T08:00:00', patientID: 'pt-1', company: 'ACME' };
 
 describe('an erasure that stops half-way', () => {
   it('when a step fails for good after earlier steps erased their tables, then the call answers privacy.erasureFailed and the same call again finishes the erasure', async () => {

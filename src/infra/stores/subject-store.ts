@@ -3,7 +3,7 @@
  * partition, scan it page by page, scrub a completed delivery record, rewrite an item. Keys come
  * from TABLE_DEFS; the privacy use-cases decide what belongs to a subject.
  */
-import { BatchWriteCommand, PutCommand, ScanCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { sleep } from '../../kernel/retry.js';
 import { TABLE_DEFS, type TableKey, type TableNames } from '../tables.js';
 import { expressionsFor, update } from './expression.js';
@@ -47,6 +47,8 @@ export function scrubClaimParams(tableName: string, key: string): UpdateCommandI
 export interface SubjectStore {
   /** Every item of one partition (expired ones too: an erasure removes those as well). */
   partition(table: TableKey, pk: string): Promise<Item[]>;
+  /** The keys of one partition's items, a page at a time; `onPage` may delete them before the next page is read. */
+  eachKeyPage(table: TableKey, pk: string, onPage: (keys: Item[]) => Promise<void>): Promise<void>;
   /** Scans the whole table a page at a time; `onPage` may write before the next page is read. */
   scan(table: TableKey, onPage: (items: Item[]) => Promise<void> | void): Promise<void>;
   /** Deletes the items with these keys (batches of 25, unprocessed ones resent); the number asked for. */
@@ -69,6 +71,26 @@ export function createSubjectStore({ doc, tables }: SubjectStoreDeps): SubjectSt
         (page) => void items.push(...(page.Items ?? [])),
       );
       return items;
+    },
+
+    async eachKeyPage(table, pk, onPage) {
+      const def = TABLE_DEFS[table];
+      const names = ['#pk', ...('sortKey' in def ? ['#sk'] : [])].join(', ');
+      let startKey: Item | undefined;
+      do {
+        const page = await guard(() =>
+          doc.send(
+            new QueryCommand({
+              TableName: tables[table],
+              ...expressionsFor(def)({ keyCondition: '#pk = :pk', projection: names }, { pk }),
+              ConsistentRead: true,
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        );
+        await onPage(page.Items ?? []);
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
     },
 
     async scan(table, onPage) {

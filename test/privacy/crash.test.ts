@@ -80,13 +80,20 @@ describe('an erasure whose process is killed half-way', () => {
     expect(atKill, 'killed in the middle of the conversation step').toBeGreaterThan(0);
 
     rescuer = await startTestService({ prefix: dynamo.prefix, overrides: { clock: systemClock }, env: SHORT });
-    const res = await fetch(`${rescuer.url}/privacy/subjects/${ANA_ID}`, { method: 'DELETE', headers: { authorization: `Bearer ${OPS_TOKEN}` } });
-    const body = (await res.json()) as Record<string, any>;
-    expect(res.status, JSON.stringify(body)).toBe(200);
+    // As an operator would: the same DELETE again while it answers "still running" (202) or "stopped, send it again" (503).
+    let status = 0;
+    let body: Record<string, any> = {};
+    for (let round = 0; round < 5 && status !== 200; round++) {
+      const res = await fetch(`${rescuer.url}/privacy/subjects/${ANA_ID}`, { method: 'DELETE', headers: { authorization: `Bearer ${OPS_TOKEN}` } });
+      status = res.status;
+      body = (await res.json()) as Record<string, any>;
+      expect([200, 202, 503], JSON.stringify(body)).toContain(status);
+    }
+    expect(status, JSON.stringify(body)).toBe(200);
     expect(body.status).toBe('erased');
     // The run taken over erased what the killed one had left (its count is its own last attempt's).
     expect(body.erased.conversationBuffer).toBeGreaterThan(0);
     expect(body.erased.conversationBuffer).toBeLessThanOrEqual(atKill);
     expect(Object.values(countsNaming(await snapshot(rescuer), ANA_ID)).every((n) => n === 0)).toBe(true);
-  }, 120_000);
+  }, 300_000);
 });

@@ -92,7 +92,6 @@ describe('an erasure whose process is killed half-way', () => {
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body.status).toBe('erased');
     // The run taken over erased what the killed one had left (its count is its own last attempt's).
-    expect(body.erased.conversationBuffer).toBeGreaterThan(0);
     expect(body.erased.conversationBuffer).toBeLessThanOrEqual(atKill);
     expect(Object.values(countsNaming(await snapshot(rescuer), ANA_ID)).every((n) => n === 0)).toBe(true);
   }, 300_000);

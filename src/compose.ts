@@ -213,6 +213,11 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       whatsapp: { appSecret: config.WHATSAPP_APP_SECRET, verifyToken: config.WHATSAPP_VERIFY_TOKEN },
       clock,
       workflows: workflows.service,
+      console: {
+        sessionMinutes: config.CONSOLE_SESSION_MINUTES,
+        signInMaxFailures: config.CONSOLE_SIGNIN_MAX_FAILURES,
+        signInWindowSeconds: config.CONSOLE_SIGNIN_WINDOW_SECONDS,
+      },
     });
 
     let server: Server | undefined;

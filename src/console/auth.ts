@@ -52,8 +52,6 @@ export function createSessionKeys(opsToken: string, clock: Clock, ttlMs: number)
   };
 }
 
-export type SessionKeys = ReturnType<typeof createSessionKeys>;
-
 /**
  * Wrong sign-in attempts per IP in a fixed window: after `maxFailures` the IP is refused (429,
  * even with the right token) until the window ends. In memory: each instance counts its own.

@@ -10,7 +10,7 @@ import type { Section } from './section.js';
 const PATH = '/console/health';
 
 /** Pure: a horizontal bar chart of labelled values as inline SVG. */
-export function barChart(title: string, bars: { label: string; value: number | null }[], unit = ''): Html {
+function barChart(title: string, bars: { label: string; value: number | null }[], unit = ''): Html {
   const width = 320;
   const row = 26;
   const labelWidth = 110;

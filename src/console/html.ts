@@ -1,6 +1,6 @@
 /**
  * HTML built by one tagged template that escapes every interpolated value: a caregiver's
- * `<script>` is text. Only `Html` values (built by this template or `raw`) pass unescaped.
+ * `<script>` is text. Only `Html` values (built by this template) pass unescaped.
  */
 export class Html {
   constructor(readonly text: string) {}
@@ -12,7 +12,7 @@ export class Html {
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Pure: a value as HTML text (attribute-safe too: quotes are escaped). */
-export const escapeHtml = (value: unknown): string => String(value).replace(/[&<>"']/g, (c) => ENTITIES[c]);
+const escapeHtml = (value: unknown): string => String(value).replace(/[&<>"']/g, (c) => ENTITIES[c]);
 
 type Part = Html | string | number | boolean | null | undefined | readonly Part[];
 
@@ -29,6 +29,3 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
   values.forEach((value, i) => (out += render(value) + strings[i + 1]));
   return new Html(out);
 }
-
-/** Trusted markup (built here, never from input). */
-export const raw = (text: string) => new Html(text);

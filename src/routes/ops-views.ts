@@ -13,9 +13,7 @@ import type { WorkflowService } from '../workflows/index.js';
 
 export type { StoredEntry } from '../infra/stores/buffer-store.js';
 export type { PendingAction } from '../infra/stores/pending-action-requests.js';
-export type { TableStatus } from '../infra/dynamo/ensure-tables.js';
-export type { RecentSession } from '../infra/stores/session-store.js';
-export type { Actor, HistoryEvent, RunRef, WorkflowService, WorkflowSummary, WorkflowView } from '../workflows/index.js';
+export type { Actor, HistoryEvent, WorkflowView } from '../workflows/index.js';
 export { JOURNEY_STATUSES, isFinished } from '../infra/stores/journey-store.js';
 
 export interface OpsViewsDeps {

@@ -10,7 +10,7 @@ import { maskPhone } from '../kernel/logger.js';
 import { handle } from '../routes/http.js';
 import type { PendingAction, StoredEntry } from '../routes/ops-views.js';
 import { html, type Html } from './html.js';
-import { csrfField, frame, json, notices, sendPage, signedInOf, when } from './layout.js';
+import { csrfField, folded, listTable, notices, sectionPage, sendPage, signedInOf, when } from './layout.js';
 import type { Section, SectionContext } from './section.js';
 
 const PATH = '/console/conversations';
@@ -89,10 +89,11 @@ function pendingActions(actions: PendingAction[], openId: string | null): Html {
             </div>
             <div class="description">${a.description}</div>
             ${statusHistory(a)}
-            <details>
-              <summary>call${a.result !== undefined ? ', result' : ''}${a.error !== undefined ? ', error' : ''}</summary>
-              <pre>${json({ call: a.call, result: a.result, error: a.error })}</pre>
-            </details>
+            ${folded(['call', ...(a.result !== undefined ? ['result'] : []), ...(a.error !== undefined ? ['error'] : [])].join(', '), {
+              call: a.call,
+              result: a.result,
+              error: a.error,
+            })}
           </li>`,
       )}
   </ul>`;
@@ -104,8 +105,8 @@ function value(v: unknown, depth = 0): Html {
   if (Array.isArray(v))
     return v.length
       ? depth > 1
-        ? html`${json(v)}`
-        : html`${v.map((x) => (typeof x === 'object' ? json(x) : String(x))).join(', ')}`
+        ? html`${JSON.stringify(v)}`
+        : html`${v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ')}`
       : html`<span class="muted">none</span>`;
   if (typeof v === 'object') {
     if (depth > 1) return html`<code>${JSON.stringify(v)}</code>`;
@@ -175,7 +176,7 @@ async function sessionPage(ctx: SectionContext, req: Request, res: Response, id:
       <h2>Current state</h2>
       ${session ? stateView(session.state) : ''}
     </section>`;
-  sendPage(res, frame({ title: 'Conversation', body, nav: { entries: ctx.nav, current: 'conversations', csrf } }));
+  sectionPage(res, { nav: ctx.nav, current: 'conversations', title: 'Conversation', body });
 }
 
 export const conversationsSection: Section = {
@@ -186,7 +187,6 @@ export const conversationsSection: Section = {
     router.get(
       PATH,
       handle(async (req, res) => {
-        const { csrf } = signedInOf(res);
         const q = listQuery.safeParse(req.query);
         const query = q.success ? q.data : {};
         let searchNote: Html = html``;
@@ -203,30 +203,23 @@ export const conversationsSection: Section = {
           ${searchNote}
           ${
             page.sessions.length
-              ? html`<table class="list">
-                  <thead>
-                    <tr>
-                      <th>Phone</th>
-                      <th>Last activity</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${page.sessions.map(
-                      (s) =>
-                        html`<tr>
-                          <td><a href="${PATH}/${s.sessionId}">${maskPhone(s.sessionId)}</a></td>
-                          <td>${when(s.updatedAt)}</td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>`
+              ? listTable(
+                  ['Phone', 'Last activity'],
+                  page.sessions.map(
+                    (s) =>
+                      html`<tr>
+                        <td><a href="${PATH}/${s.sessionId}">${maskPhone(s.sessionId)}</a></td>
+                        <td>${when(s.updatedAt)}</td>
+                      </tr>`,
+                  ),
+                )
               : html`<p class="muted">No conversations yet.</p>`
           }
           <p class="pager">
             ${query.cursor ? html`<a href="${PATH}">Newest</a>` : ''}
             ${page.nextCursor ? html`<a href="${PATH}?cursor=${page.nextCursor}" rel="next">Older →</a>` : ''}
           </p>`;
-        sendPage(res, frame({ title: 'Conversations', body, nav: { entries: ctx.nav, current: 'conversations', csrf } }));
+        sectionPage(res, { nav: ctx.nav, current: 'conversations', title: 'Conversations', body });
       }),
     );
 

@@ -4,7 +4,7 @@
  */
 import { handle } from '../routes/http.js';
 import { html, type Html } from './html.js';
-import { frame, sendPage, signedInOf } from './layout.js';
+import { listTable, sectionPage } from './layout.js';
 import type { Section } from './section.js';
 
 const PATH = '/console/health';
@@ -37,7 +37,6 @@ export const healthSection: Section = {
     router.get(
       PATH,
       handle(async (_req, res) => {
-        const { csrf } = signedInOf(res);
         const [tables, backlog, figures] = await Promise.all([ctx.views.tables(), ctx.views.outboxBacklog(), ctx.views.sessionMetrics()]);
         const latency = figures.turn_latency_ms;
         const body = html`<h1>Health</h1>
@@ -77,33 +76,23 @@ export const healthSection: Section = {
             ])}
           </div>
           <h2>Tables</h2>
-          <table class="list">
-            <thead>
-              <tr>
-                <th>Table</th>
-                <th>Status</th>
-                <th>Items</th>
-                <th>TTL</th>
-                <th>Indexes</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${tables.map(
-                (t) =>
-                  html`<tr>
-                    <td>${t.name}</td>
-                    <td><span class="badge ${t.status}">${t.status}</span></td>
-                    <td>${t.item_count ?? '—'}</td>
-                    <td>${t.ttl.attribute ?? '—'} ${t.ttl.status}</td>
-                    <td>${t.gsis.map((g) => `${g.name} (${g.status})`).join(', ') || '—'}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>
+          ${listTable(
+            ['Table', 'Status', 'Items', 'TTL', 'Indexes'],
+            tables.map(
+              (t) =>
+                html`<tr>
+                  <td>${t.name}</td>
+                  <td><span class="badge ${t.status}">${t.status}</span></td>
+                  <td>${t.item_count ?? '—'}</td>
+                  <td>${t.ttl.attribute ?? '—'} ${t.ttl.status}</td>
+                  <td>${t.gsis.map((g) => `${g.name} (${g.status})`).join(', ') || '—'}</td>
+                </tr>`,
+            ),
+          )}
           <p class="muted">
             DynamoDB requests since start: ${figures.dynamodb_requests.requests}. Item counts are DynamoDB's (refreshed about every six hours).
           </p>`;
-        sendPage(res, frame({ title: 'Health', body, nav: { entries: ctx.nav, current: 'health', csrf } }));
+        sectionPage(res, { nav: ctx.nav, current: 'health', title: 'Health', body });
       }),
     );
   },

@@ -58,6 +58,25 @@ export function sendPage(res: Response, page: Html, status = 200): void {
   res.status(status).type('html').send(page.text);
 }
 
+/** A signed-in page of the section `current`: the frame with the navigation, sent. */
+export function sectionPage(res: Response, p: { nav: NavEntry[]; current: string; title: string; body: Html }, status = 200): void {
+  sendPage(res, frame({ title: p.title, body: p.body, nav: { entries: p.nav, current: p.current, csrf: signedInOf(res).csrf } }), status);
+}
+
+/** Pure: a list table with a header row; each row is a `<tr>`. */
+export function listTable(headers: string[], rows: Html[], className = 'list'): Html {
+  return html`<table class="${className}">
+    <thead>
+      <tr>
+        ${headers.map((h) => html`<th>${h}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${rows}
+    </tbody>
+  </table>`;
+}
+
 /** A notice or error line carried in the query string after an action (escaped like everything). */
 export function notices(query: Record<string, unknown>): Html {
   const notice = typeof query.notice === 'string' ? query.notice.slice(0, 300) : undefined;
@@ -73,7 +92,16 @@ export function when(value: string | number | undefined | null): string {
 }
 
 /** Pure: any value as compact, readable JSON (for results and errors). */
-export const json = (value: unknown): string => JSON.stringify(value, null, 2) ?? '—';
+const json = (value: unknown): string => JSON.stringify(value, null, 2) ?? '—';
+
+/** Pure: a value as JSON folded under `summary` (nothing when the value is undefined). */
+export const folded = (summary: string, value: unknown): Html =>
+  value === undefined
+    ? html``
+    : html`<details>
+        <summary>${summary}</summary>
+        <pre>${json(value)}</pre>
+      </details>`;
 
 /** A hidden CSRF field for a form. */
 export const csrfField = (csrf: string) => html`<input type="hidden" name="_csrf" value="${csrf}" />`;

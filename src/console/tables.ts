@@ -1,6 +1,6 @@
 /** Tables: the definitions of tables.ts (keys, indexes, TTL) with their physical names. */
 import { html } from './html.js';
-import { frame, sendPage, signedInOf } from './layout.js';
+import { listTable, sectionPage } from './layout.js';
 import type { Section } from './section.js';
 
 const PATH = '/console/tables';
@@ -13,7 +13,6 @@ export const tablesSection: Section = {
   path: PATH,
   mount(router, ctx) {
     router.get(PATH, (_req, res) => {
-      const { csrf } = signedInOf(res);
       const body = html`<h1>Tables</h1>
         ${ctx.views.tableDefinitions().map(
           ({ key: id, name, def }) =>
@@ -31,32 +30,23 @@ export const tablesSection: Section = {
               </dl>
               ${
                 def.indexes.length
-                  ? html`<table class="list">
-                      <thead>
-                        <tr>
-                          <th>Index</th>
-                          <th>Partition key</th>
-                          <th>Sort key</th>
-                          <th>Projection</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        ${def.indexes.map(
-                          (i) =>
-                            html`<tr>
-                              <td>${i.name}</td>
-                              <td>${key(i.partitionKey)}</td>
-                              <td>${key(i.sortKey)}</td>
-                              <td>${i.include === undefined ? 'all' : i.include.length ? `keys + ${i.include.join(', ')}` : 'keys only'}</td>
-                            </tr>`,
-                        )}
-                      </tbody>
-                    </table>`
+                  ? listTable(
+                      ['Index', 'Partition key', 'Sort key', 'Projection'],
+                      def.indexes.map(
+                        (i) =>
+                          html`<tr>
+                            <td>${i.name}</td>
+                            <td>${key(i.partitionKey)}</td>
+                            <td>${key(i.sortKey)}</td>
+                            <td>${i.include === undefined ? 'all' : i.include.length ? `keys + ${i.include.join(', ')}` : 'keys only'}</td>
+                          </tr>`,
+                      ),
+                    )
                   : html`<p class="muted">No secondary indexes.</p>`
               }
             </section>`,
         )}`;
-      sendPage(res, frame({ title: 'Tables', body, nav: { entries: ctx.nav, current: 'tables', csrf } }));
+      sectionPage(res, { nav: ctx.nav, current: 'tables', title: 'Tables', body });
     });
   },
 };

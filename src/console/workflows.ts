@@ -9,7 +9,7 @@ import { AppError } from '../kernel/errors.js';
 import { handle } from '../routes/http.js';
 import { JOURNEY_STATUSES, isFinished, type Actor, type HistoryEvent, type WorkflowView } from '../routes/ops-views.js';
 import { html, type Html } from './html.js';
-import { csrfField, frame, json, notices, sendPage, signedInOf, when } from './layout.js';
+import { csrfField, folded, listTable, notices, sectionPage, sendPage, signedInOf, when } from './layout.js';
 import type { Section, SectionContext } from './section.js';
 
 const PATH = '/console/workflows';
@@ -30,36 +30,19 @@ const runPath = (id: string) => `${PATH}/${encodeURIComponent(id)}`;
 const actorOf = (res: Response): Actor => ({ id: `console:${signedInOf(res).session.sid.slice(0, 8)}`, name: 'ops console' });
 
 function steps(view: WorkflowView): Html {
-  return html`<table class="list steps">
-    <thead>
-      <tr>
-        <th>Step</th>
-        <th>Status</th>
-        <th>Attempts</th>
-        <th>Result / error</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${view.steps.map(
-        (s) =>
-          html`<tr class="step-${s.status}">
-            <td>${s.name}${s.seededFrom ? html` <span class="muted">(from run ${s.seededFrom.slice(-6)})</span>` : ''}</td>
-            <td><span class="badge ${s.status}">${s.status}</span></td>
-            <td>${s.attempts}</td>
-            <td>
-              ${s.error ? html`<span class="error-text">${s.error}</span>` : ''}${
-                s.result !== undefined
-                  ? html`<details>
-                      <summary>result</summary>
-                      <pre>${json(s.result)}</pre>
-                    </details>`
-                  : ''
-              }
-            </td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  return listTable(
+    ['Step', 'Status', 'Attempts', 'Result / error'],
+    view.steps.map(
+      (s) =>
+        html`<tr class="step-${s.status}">
+          <td>${s.name}${s.seededFrom ? html` <span class="muted">(from run ${s.seededFrom.slice(-6)})</span>` : ''}</td>
+          <td><span class="badge ${s.status}">${s.status}</span></td>
+          <td>${s.attempts}</td>
+          <td>${s.error ? html`<span class="error-text">${s.error}</span>` : ''}${folded('result', s.result)}</td>
+        </tr>`,
+    ),
+    'list steps',
+  );
 }
 
 function history(events: HistoryEvent[]): Html {
@@ -125,19 +108,7 @@ async function runPart(ctx: SectionContext, id: string, csrf: string): Promise<H
     ${view.waiting ? html`<p class="notice">Waiting for signal <b>${view.waiting.signal}</b> in ${view.waiting.step}${view.waiting.until ? html` until ${when(view.waiting.until)}` : ''}</p>` : ''}
     ${actions(view, csrf)}
     <h2>Steps</h2>
-    ${steps(view)}
-    <details>
-      <summary>Input</summary>
-      <pre>${json(view.input)}</pre>
-    </details>
-    ${
-      view.result !== undefined
-        ? html`<details>
-            <summary>Result</summary>
-            <pre>${json(view.result)}</pre>
-          </details>`
-        : ''
-    }
+    ${steps(view)} ${folded('Input', view.input ?? null)} ${folded('Result', view.result)}
     <h2>History</h2>
     ${history(events.events)}
   </div>`;
@@ -171,7 +142,6 @@ export const workflowsSection: Section = {
     router.get(
       PATH,
       handle(async (req, res) => {
-        const { csrf } = signedInOf(res);
         const q = listQuery.parse(req.query);
         const status = q.status ?? (q.type ? undefined : 'RUNNING');
         const page = await ctx.views.workflows.list({ status, type: q.type, cursor: q.cursor, limit: 50 });
@@ -188,34 +158,25 @@ export const workflowsSection: Section = {
           </nav>
           ${
             page.workflows.length
-              ? html`<table class="list">
-                  <thead>
-                    <tr>
-                      <th>Workflow</th>
-                      <th>Type</th>
-                      <th>Status</th>
-                      <th>Updated</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${page.workflows.map(
-                      (w) =>
-                        html`<tr>
-                          <td>
-                            <a href="${runPath(w.workflowId)}">${w.workflowId}</a
-                            >${w.error ? html`<div class="error-text">${w.failedStep ?? ''} ${w.error}</div>` : ''}
-                          </td>
-                          <td>${w.type}</td>
-                          <td><span class="badge ${w.status}">${w.status}</span></td>
-                          <td>${when(w.updatedAt)}</td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>`
+              ? listTable(
+                  ['Workflow', 'Type', 'Status', 'Updated'],
+                  page.workflows.map(
+                    (w) =>
+                      html`<tr>
+                        <td>
+                          <a href="${runPath(w.workflowId)}">${w.workflowId}</a
+                          >${w.error ? html`<div class="error-text">${w.failedStep ?? ''} ${w.error}</div>` : ''}
+                        </td>
+                        <td>${w.type}</td>
+                        <td><span class="badge ${w.status}">${w.status}</span></td>
+                        <td>${when(w.updatedAt)}</td>
+                      </tr>`,
+                  ),
+                )
               : html`<p class="muted">No workflows here.</p>`
           }
           ${page.nextCursor ? html`<p class="pager"><a href="${PATH}?${new URLSearchParams({ ...(status ? { status } : {}), ...(q.type ? { type: q.type } : {}), cursor: page.nextCursor }).toString()}" rel="next">More →</a></p>` : ''}`;
-        sendPage(res, frame({ title: 'Workflows', body, nav: { entries: ctx.nav, current: 'workflows', csrf } }));
+        sectionPage(res, { nav: ctx.nav, current: 'workflows', title: 'Workflows', body });
       }),
     );
 
@@ -226,7 +187,7 @@ export const workflowsSection: Section = {
         const id = workflowId.parse(req.params.id);
         const body = html`<p><a href="${PATH}">← Workflows</a></p>
           ${notices(req.query)}${await runPart(ctx, id, csrf)}`;
-        sendPage(res, frame({ title: id, body, nav: { entries: ctx.nav, current: 'workflows', csrf } }));
+        sectionPage(res, { nav: ctx.nav, current: 'workflows', title: id, body });
       }),
     );
 

@@ -74,7 +74,8 @@ export function consoleRoutes(deps: ConsoleDeps) {
   router.use(BASE, securityHeaders, express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
 
   router.get(`${BASE}/assets/:name`, (req, res, next) => {
-    const asset = ASSETS[req.params.name];
+    // Own keys only: "constructor" or "__proto__" is no asset.
+    const asset = Object.hasOwn(ASSETS, req.params.name) ? ASSETS[req.params.name] : undefined;
     if (!asset) return next();
     if (!assets.has(req.params.name)) assets.set(req.params.name, readFile(asset.path()));
     assets

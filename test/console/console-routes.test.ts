@@ -44,6 +44,16 @@ describe('ops console routes', () => {
     }
   });
 
+  it('when the assets are requested, then htmx and the stylesheet come from the service itself and no other name is served', async () => {
+    const c = consoleClient(t.url);
+    const htmx = await c.get('/console/assets/htmx.min.js');
+    expect(htmx.status).toBe(200);
+    expect(htmx.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(htmx.text).toContain('htmx');
+    expect((await c.get('/console/assets/console.css')).headers.get('content-type')).toMatch(/^text\/css/);
+    for (const name of ['constructor', '__proto__', 'nope.js']) expect((await c.get(`/console/assets/${name}`)).status, name).not.toBe(200);
+  });
+
   it('when the ops token is posted with the form, then an HttpOnly SameSite=Strict session cookie with an expiry is set, Secure only over https', async () => {
     const c = consoleClient(t.url);
     const res = await c.signIn();

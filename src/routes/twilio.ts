@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import { z } from 'zod';
 import { AppError } from '../kernel/errors.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
@@ -6,6 +7,7 @@ import type { Inbox } from '../pipeline/inbox.js';
 import type { Metrics } from '../pipeline/metrics.js';
 import type { StatusHandler } from '../pipeline/statuses.js';
 import { parseTwilioWebhook } from '../channels/twilio/normalise.js';
+import { OUTBOX_PARAM } from '../channels/twilio/payload.js';
 import { verifyTwilioSignature, type FormParams } from '../channels/twilio/signature.js';
 import { handle, rawBody, requestLogger } from './http.js';
 import { logItems } from './webhook-items.js';
@@ -29,6 +31,13 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 const TWILIO_WEBHOOK_PATH = '/webhook/twilio';
 export const TWILIO_STATUS_PATH = '/webhook/twilio/status';
 
+/**
+ * The query of a StatusCallback URL: the outbox entry its message was sent from (we wrote it,
+ * and the signature covers it). Anything else, or nothing, is no reason to refuse: the status is
+ * then matched by its message SID alone.
+ */
+const callbackQuerySchema = z.looseObject({ [OUTBOX_PARAM]: z.string().min(1).max(512) });
+
 /** Pure: a form body's parameters, in order (a name may repeat: every one counts for the signature). */
 const formParams = (raw: Buffer): FormParams => [...new URLSearchParams(raw.toString('utf8'))];
 
@@ -51,8 +60,12 @@ export function twilioRoutes(options: TwilioRouteOptions) {
     if (options.authToken && !verifyTwilioSignature(req.header('x-twilio-signature'), options.authToken, publicUrl(req), params)) {
       throw new AppError('auth.unauthorized', 'missing or invalid X-Twilio-Signature');
     }
+    const callback = callbackQuerySchema.safeParse(req.query);
     // A repeated name keeps its first value (Twilio repeats none of the parameters we read).
-    const parsed = parseTwilioWebhook(Object.fromEntries([...params].reverse()), { receivedAt: options.clock.now() });
+    const parsed = parseTwilioWebhook(Object.fromEntries([...params].reverse()), {
+      receivedAt: options.clock.now(),
+      ...(callback.success && { callbackData: callback.data[OUTBOX_PARAM] }),
+    });
     logItems('twilio', parsed, requestLogger(res, options.logger), options.metrics);
     await options.inbox.accept(parsed.messages);
     void options.statuses.apply(parsed.statuses);

@@ -5,7 +5,7 @@ import { signTwilio, twilioForm, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_F
 import { startTestService, type TestService } from '../support/service.js';
 
 /** The service's public URL as Twilio knows it (a proxy in front of the test service): what Twilio signs. */
-const PUBLIC_BASE_URL = 'https://orquestrador.example.com.br';
+export const PUBLIC_BASE_URL = 'https://orquestrador.example.com.br';
 
 /**
  * End-to-end driver over the Twilio channel: the real service with the real engine and the demo

@@ -1,10 +1,14 @@
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { optionsAsText } from '../../src/channels/twilio/payload.js';
-import { twilioMedia, twilioText } from '../support/twilio-payloads.js';
-import { watchCalls } from '../support/events.js';
+import type { RecordedTwilioSend } from '../support/fake-twilio-api.js';
+import { signTwilio, twilioForm, twilioMedia, twilioText } from '../support/twilio-payloads.js';
+import { deferred, watchCalls } from '../support/events.js';
 import { ANA, ANA_ID, BRUNO } from './e2e.js';
-import { startTwilioE2E, type TwilioE2E } from './twilio-e2e.js';
+import { PUBLIC_BASE_URL, startTwilioE2E, type TwilioE2E } from './twilio-e2e.js';
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 /** docs/walkthrough.md, as the chat CLI shows it: each `você>` line and the `bot>` lines of its replies. */
 const DOC = readFileSync(new URL('../../docs/walkthrough.md', import.meta.url), 'utf8');
@@ -56,10 +60,11 @@ describe('the documented walkthrough over Twilio', () => {
     expect(c.createNewSchedule.calls).toBe(0);
     const effects = e.lines.filter((l) => String(l.message).startsWith('demo backend effect: ')).map((l) => l.effect);
     expect(effects).toEqual(['report.started', 'schedule.confirmed', 'clinical.saved', 'note.operational', 'report.finished', 'report.finished']);
-    // Every reply left from our number, through Twilio's API, asking for its statuses.
-    expect(new Set(e.api.sends.map((s) => `${s.form.From} ${s.form.StatusCallback}`))).toEqual(
-      new Set(['whatsapp:+14155238886 https://orquestrador.example.com.br/webhook/twilio/status']),
-    );
+    // Every reply left from our number, through Twilio's API, asking for its statuses at a callback naming its outbox entry.
+    for (const { form } of e.api.sends) {
+      expect(form.From).toBe('whatsapp:+14155238886');
+      expect(form.StatusCallback).toMatch(/^https:\/\/orquestrador\.example\.com\.br\/webhook\/twilio\/status\?outbox=\d+%2F[\w%]+$/);
+    }
   });
 
   it("when Twilio calls a reply's StatusCallback, then the conversation shows the reply delivered, matched by the SID Twilio gave it", async () => {
@@ -75,6 +80,25 @@ describe('the documented walkthrough over Twilio', () => {
     await applied.settled();
     const messages = (await e.get(`/sessions/${ANA_ID}/conversation`)).body.messages as { role: string; meta: Record<string, unknown> }[];
     expect(messages.find((m) => m.role === 'assistant')?.meta).toMatchObject({ channel: 'twilio', delivery_status: 'delivered' });
+  });
+
+  it('when a status callback arrives before Twilio has answered the send, then it still lands on the reply, by the outbox entry its callback URL names', async () => {
+    const e = await startTwilioE2E();
+    const answer = deferred();
+    e.api.script({ release: answer.promise, sid: 'SMearly0000000000000000000000000' });
+    const sent = once(e.api.events, 'send') as Promise<[RecordedTwilioSend]>;
+    const params = twilioText('oi', ANA);
+    const signature = signTwilio(`${PUBLIC_BASE_URL}/webhook/twilio`, params);
+    expect((await e.post('/webhook/twilio', twilioForm(params), { ...FORM, 'X-Twilio-Signature': signature })).status).toBe(200);
+    const [send] = await sent;
+    const applied = watchCalls(e.service.stores.outbox, 'applyStatus');
+    expect(await e.api.statusCallback({ ...send, sid: 'SMearly0000000000000000000000000' }, 'delivered', { serviceUrl: e.url })).toBe(200);
+    await applied.settled();
+    const reply = async () => (await e.get(`/sessions/${ANA_ID}/conversation`)).body.messages.at(-1).meta;
+    expect(await reply()).toMatchObject({ channel: 'twilio', delivery_status: 'delivered' });
+    answer.resolve();
+    await e.service.queue.idle();
+    expect(await reply()).toMatchObject({ delivery_status: 'delivered' });
   });
 
   it('when a reply to a Twilio conversation could not be confirmed sent, then the recovery sweep resends it through Twilio, not another provider', async () => {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { newMessageSid, signTwilio, twilioForm, twilioStatus, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN } from './twilio-payloads.js';
 
@@ -13,8 +13,12 @@ export interface RecordedTwilioSend {
   sid?: string;
 }
 
-/** A scripted answer of the Messages endpoint; `destroy` drops the connection, `hold` never answers (until close). */
-export type TwilioResponseSpec = { status: number; body?: unknown; headers?: Record<string, string> } | { destroy: true } | { hold: true };
+/**
+ * A scripted answer of the Messages endpoint; `destroy` drops the connection, `hold` never answers
+ * (until close), `release` accepts the message with the given SID once the promise settles.
+ */
+export type TwilioResponseSpec =
+  { status: number; body?: unknown; headers?: Record<string, string> } | { destroy: true } | { hold: true } | { release: Promise<unknown>; sid: string };
 
 /** A file the fake serves behind a Media resource URL. */
 export interface FakeTwilioMedia {
@@ -111,6 +115,7 @@ export async function startFakeTwilioApi(): Promise<FakeTwilioApi> {
       events.emit('send', recorded);
       if (spec && 'destroy' in spec) return void req.socket.destroy();
       if (spec && 'hold' in spec) return;
+      if (spec && 'release' in spec) return void spec.release.then(() => accept(res, recorded, spec.sid));
       if (spec) {
         res.writeHead(spec.status, { 'content-type': 'application/json', ...spec.headers });
         return void res.end(spec.body === undefined ? '' : JSON.stringify(spec.body));
@@ -118,7 +123,13 @@ export async function startFakeTwilioApi(): Promise<FakeTwilioApi> {
       if (path !== `${accountPath}/Messages.json` || req.headers.authorization !== expectedAuth) {
         return void res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 20003, message: 'Authenticate', status: 401 }));
       }
-      recorded.sid = newMessageSid();
+      accept(res, recorded, newMessageSid());
+    });
+
+    /** Twilio's answer to an accepted message: the Message resource, status queued. */
+    function accept(res: ServerResponse, recorded: RecordedTwilioSend, sid: string) {
+      const { form } = recorded;
+      recorded.sid = sid;
       res.writeHead(201, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
@@ -133,10 +144,10 @@ export async function startFakeTwilioApi(): Promise<FakeTwilioApi> {
           api_version: '2010-04-01',
           error_code: null,
           error_message: null,
-          uri: `${accountPath}/Messages/${recorded.sid}.json`,
+          uri: `${accountPath}/Messages/${sid}.json`,
         }),
       );
-    });
+    }
   });
   const port = await listen(api, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;

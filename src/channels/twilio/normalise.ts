@@ -104,7 +104,7 @@ function readMessage(params: Record<string, string>, out: ParsedWebhook, receive
   out.messages.push({ provider: 'twilio', messageId: sid, sessionId, phone: withoutChannel(from), timestamp: receivedAt, ...content });
 }
 
-function readStatus(params: Record<string, string>, out: ParsedWebhook, receivedAt: number): void {
+function readStatus(params: Record<string, string>, out: ParsedWebhook, options: TwilioParseOptions): void {
   const parsed = twilioStatusSchema.safeParse(params);
   if (!parsed.success) {
     out.rejected.push({ reason: 'status_invalid', detail: '(form)', issues: toIssues(parsed.error) });
@@ -125,11 +125,19 @@ function readStatus(params: Record<string, string>, out: ParsedWebhook, received
   out.statuses.push({
     id: s.MessageSid,
     status,
-    timestamp: receivedAt,
+    timestamp: options.receivedAt,
     recipientId,
     phoneNumberId: s.From === undefined ? '' : withoutChannel(s.From),
+    ...(options.callbackData !== undefined && { bizOpaqueCallbackData: options.callbackData }),
     ...(s.ErrorCode !== undefined && { errors: [{ code: s.ErrorCode, title: s.ErrorMessage ?? '' }] }),
   });
+}
+
+export interface TwilioParseOptions {
+  /** When the delivery arrived (ms): Twilio sends no timestamps. */
+  receivedAt: number;
+  /** The outbox id the StatusCallback URL named (its `outbox` query parameter), passed on with the status. */
+  callbackData?: string;
 }
 
 /** Pure: whether a delivery is a status callback of a message we sent (else it is an inbound message). */
@@ -146,9 +154,9 @@ function isStatusCallback(params: Record<string, string>): boolean {
  * recorded, as type "unsupported", when it names its sender and SID; unknown parameters are
  * never a problem. Twilio sends no timestamps: `receivedAt` (ms) stands for them.
  */
-export function parseTwilioWebhook(params: Record<string, string>, options: { receivedAt: number }): ParsedWebhook {
+export function parseTwilioWebhook(params: Record<string, string>, options: TwilioParseOptions): ParsedWebhook {
   const out: ParsedWebhook = { messages: [], statuses: [], ignored: [], rejected: [] };
-  if (isStatusCallback(params)) readStatus(params, out, options.receivedAt);
+  if (isStatusCallback(params)) readStatus(params, out, options);
   else readMessage(params, out, options.receivedAt);
   return out;
 }

@@ -5,10 +5,16 @@ import { charLength, truncateChars } from '../text.js';
 /** The Messages API refuses a longer `Body` (error 21617). Characters. */
 const TWILIO_BODY_LIMIT = 1600;
 
+/** The query parameter of a StatusCallback URL that names the outbox entry the message was sent from. */
+export const OUTBOX_PARAM = 'outbox';
+
 export interface TwilioSenderIdentity {
   /** Our WhatsApp number in E.164, e.g. "+14155238886" (TWILIO_WHATSAPP_FROM). */
   from: string;
-  /** Where Twilio posts this message's statuses (PUBLIC_BASE_URL + /webhook/twilio/status); none without a public URL. */
+  /**
+   * Where Twilio posts this message's statuses (PUBLIC_BASE_URL + /webhook/twilio/status); none
+   * without a public URL. Each message's callback names its outbox entry (`?outbox=`).
+   */
   statusCallback?: string;
 }
 
@@ -26,7 +32,9 @@ export function optionsAsText(buttons: ReplyButton[]): string {
 /**
  * Pure: the form of `POST /2010-04-01/Accounts/{sid}/Messages.json` for one reply: `From` and
  * `To` as WhatsApp addresses, the text (with its options written out) as `Body`, and the
- * `StatusCallback`. A text over Twilio's limit is cut, keeping the options line.
+ * `StatusCallback` carrying the outbox id — Twilio's counterpart of Meta's
+ * biz_opaque_callback_data, so a status that arrives before the send's answer is recorded still
+ * finds its entry. A text over Twilio's limit is cut, keeping the options line.
  */
 export function buildTwilioMessageForm(message: OutboundMessage, identity: TwilioSenderIdentity): { form: URLSearchParams; adjustments: string[] } {
   const adjustments: string[] = [];
@@ -38,6 +46,10 @@ export function buildTwilioMessageForm(message: OutboundMessage, identity: Twili
     text = truncateChars(text, room);
   }
   const form = new URLSearchParams({ From: `whatsapp:${identity.from}`, To: `whatsapp:+${message.to}`, Body: text + options });
-  if (identity.statusCallback) form.set('StatusCallback', identity.statusCallback);
+  if (identity.statusCallback) {
+    const callback = new URL(identity.statusCallback);
+    callback.searchParams.set(OUTBOX_PARAM, message.outboxId);
+    form.set('StatusCallback', callback.href);
+  }
   return { form, adjustments };
 }

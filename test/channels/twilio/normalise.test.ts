@@ -134,6 +134,11 @@ describe('Twilio status callbacks', () => {
     expect(parsed.statuses[0]).toMatchObject({ status: 'failed', errors: [{ code: 63016, title: 'outside the window' }] });
   });
 
+  it('when the callback URL named an outbox entry, then the status carries it, so it finds its entry before the send was recorded', () => {
+    const parsed = parseTwilioWebhook(twilioStatus('SM6', 'delivered'), { receivedAt: AT, callbackData: '5511999990001/01JOUT' });
+    expect(parsed.statuses).toMatchObject([{ id: 'SM6', status: 'delivered', bizOpaqueCallbackData: '5511999990001/01JOUT' }]);
+  });
+
   it('when only the older SmsStatus is sent, then it is read the same', () => {
     const { MessageStatus: _s, ...older } = twilioStatus('SM3', 'delivered');
     expect(parse(older).statuses).toMatchObject([{ id: 'SM3', status: 'delivered' }]);

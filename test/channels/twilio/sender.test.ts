@@ -38,8 +38,8 @@ describe('TwilioSender against a fake Twilio API', () => {
       ...overrides,
     });
 
-  it('when a reply is sent, then one form POST to Messages.json with basic auth, WhatsApp addresses and the status callback, and the SID comes back', async () => {
-    const result = await sender().send({ to: PHONE, outboxId: 'o1', reply: { text: TEXT } });
+  it('when a reply is sent, then one form POST to Messages.json with basic auth, WhatsApp addresses and the status callback naming its outbox entry, and the SID comes back', async () => {
+    const result = await sender().send({ to: PHONE, outboxId: '5511999990001/o1', reply: { text: TEXT } });
 
     expect(api.sends).toHaveLength(1);
     const [send] = api.sends;
@@ -48,7 +48,12 @@ describe('TwilioSender against a fake Twilio API', () => {
     expect(send.path).toBe(`/2010-04-01/Accounts/${TWILIO_ACCOUNT_SID}/Messages.json`);
     expect(send.headers.authorization).toBe(`Basic ${Buffer.from(`${TWILIO_ACCOUNT_SID}:${TWILIO_AUTH_TOKEN}`).toString('base64')}`);
     expect(send.headers['content-type']).toBe('application/x-www-form-urlencoded');
-    expect(send.form).toEqual({ From: `whatsapp:${TWILIO_FROM}`, To: `whatsapp:+${PHONE}`, Body: TEXT, StatusCallback: CALLBACK });
+    expect(send.form).toEqual({
+      From: `whatsapp:${TWILIO_FROM}`,
+      To: `whatsapp:+${PHONE}`,
+      Body: TEXT,
+      StatusCallback: `${CALLBACK}?outbox=5511999990001%2Fo1`,
+    });
   });
 
   it('when there is no public URL, then no StatusCallback is asked for', async () => {

@@ -12,7 +12,7 @@ import { healthRoutes } from './routes/health.js';
 import { errorMiddleware, notFound } from './routes/http.js';
 import { opsRoutes } from './routes/ops.js';
 import { webhookRoutes } from './routes/webhooks.js';
-import { twilioRoutes } from './routes/twilio.js';
+import { twilioOffRoutes, twilioRoutes } from './routes/twilio.js';
 import { whatsappRoutes } from './routes/whatsapp.js';
 
 export interface AppDeps {
@@ -27,7 +27,7 @@ export interface AppDeps {
   opsToken: string;
   dynamoRequests: () => { requests: number; byOperation: Record<string, number>; byTable: Record<string, number> };
   whatsapp: { appSecret?: string; verifyToken?: string };
-  /** Twilio's webhooks; null: not served (aws mode without TWILIO_AUTH_TOKEN). */
+  /** Twilio's webhooks; null: off, they answer 404 saying so (aws mode without TWILIO_AUTH_TOKEN). */
   twilio: { authToken?: string; publicBaseUrl?: string } | null;
   /** Stands in for a provider's missing timestamps. */
   clock: Clock;
@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): Application {
   app.use(webhookRoutes(deps.entrypoints));
   const provider = { inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock };
   app.use(whatsappRoutes({ ...provider, ...deps.whatsapp }));
-  if (deps.twilio) app.use(twilioRoutes({ ...provider, ...deps.twilio }));
+  app.use(deps.twilio ? twilioRoutes({ ...provider, ...deps.twilio }) : twilioOffRoutes());
   app.use(
     opsRoutes({
       stores: deps.stores,

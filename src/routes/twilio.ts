@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { AppError } from '../kernel/errors.js';
+import { AppError, NotFoundError } from '../kernel/errors.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Inbox } from '../pipeline/inbox.js';
@@ -74,5 +74,19 @@ export function twilioRoutes(options: TwilioRouteOptions) {
 
   router.post(TWILIO_WEBHOOK_PATH, rawBody('256kb'), receive);
   router.post(TWILIO_STATUS_PATH, rawBody('256kb'), receive);
+  return router;
+}
+
+/**
+ * The Twilio paths when Twilio is off (aws mode without TWILIO_AUTH_TOKEN): a 404 that says why,
+ * rather than an anonymous "no route", so a misconfigured deployment is found from Twilio's log.
+ */
+export function twilioOffRoutes() {
+  const router = Router();
+  const off = () => {
+    throw new NotFoundError('Twilio WhatsApp is not configured here: set TWILIO_AUTH_TOKEN to receive its webhooks');
+  };
+  router.post(TWILIO_WEBHOOK_PATH, off);
+  router.post(TWILIO_STATUS_PATH, off);
   return router;
 }

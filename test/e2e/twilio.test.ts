@@ -5,7 +5,7 @@ import { optionsAsText } from '../../src/channels/twilio/payload.js';
 import type { RecordedTwilioSend } from '../support/fake-twilio-api.js';
 import { signTwilio, twilioForm, twilioMedia, twilioText } from '../support/twilio-payloads.js';
 import { deferred, watchCalls } from '../support/events.js';
-import { ANA, ANA_ID, BRUNO } from './e2e.js';
+import { ANA, ANA_ID, BRUNO, expectWalkthroughEffects } from './e2e.js';
 import { PUBLIC_BASE_URL, startTwilioE2E, type TwilioE2E } from './twilio-e2e.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -52,14 +52,7 @@ describe('the documented walkthrough over Twilio', () => {
     const e = await startTwilioE2E();
     await replay(e, ANA, 'ana');
     await replay(e, BRUNO, 'bruno');
-    const c = e.service.demo!.counters;
-    expect(c.getScheduleStarted.effects).toBe(1);
-    expect(c.updateWorkScheduleResponse).toMatchObject({ calls: 1, effects: 1 });
-    expect(c.updateClinicalData).toMatchObject({ calls: 2, effects: 2 });
-    expect(c.updatereportsummaryad).toMatchObject({ calls: 2, effects: 2, notifications: 2 });
-    expect(c.createNewSchedule.calls).toBe(0);
-    const effects = e.lines.filter((l) => String(l.message).startsWith('demo backend effect: ')).map((l) => l.effect);
-    expect(effects).toEqual(['report.started', 'schedule.confirmed', 'clinical.saved', 'note.operational', 'report.finished', 'report.finished']);
+    expectWalkthroughEffects(e.service.demo!.counters, e.lines);
     // Every reply left from our number, through Twilio's API, asking for its statuses at a callback naming its outbox entry.
     for (const { form } of e.api.sends) {
       expect(form.From).toBe('whatsapp:+14155238886');

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ulid } from 'ulid';
+import { requestJson, type ErrorBody } from './http-json.js';
 
 export interface ChatOptions {
   url: string;
@@ -43,38 +44,24 @@ export function formatReplies(body: unknown): string[] {
   return lines;
 }
 
-/** Pure: a polite one-liner for an error answer (`{error:{code,message}}` when the service sent one). */
-function describeHttpError(status: number, body: unknown): string {
-  const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
+/** Pure: a polite one-liner for an error answer (its `{error:{code,message}}` when the service sent one). */
+function describeHttpError(status: number, error: ErrorBody | undefined): string {
   const detail = error?.code ? ` (${error.code}${error.message ? `: ${error.message}` : ''})` : '';
   return `⚠ o serviço respondeu HTTP ${status}${detail}. Tente de novo em instantes.`;
 }
 
 async function sendLine(options: ChatOptions, text: string): Promise<string[]> {
   const messageId = (options.newId ?? ulid)();
-  const endpoint = `${options.url.replace(/\/+$/, '')}/webhook/ingest`;
-  let response: Response;
-  try {
-    response = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-idempotency-key': messageId },
-      body: JSON.stringify({ message_id: messageId, phoneNumber: options.phone, text }),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
-    });
-  } catch (error) {
-    const e = error as { name?: string; cause?: { code?: string } };
-    if (e.name === 'TimeoutError') return ['⚠ o serviço não respondeu a tempo. Tente de novo.'];
-    return [`⚠ não consegui falar com ${options.url} (${e.cause?.code ?? e.name ?? 'erro'}). O serviço está rodando? (npm start)`];
-  }
-  const raw = await response.text();
-  let body: unknown;
-  try {
-    body = raw ? JSON.parse(raw) : null;
-  } catch {
-    body = null;
-  }
-  if (!response.ok) return [describeHttpError(response.status, body)];
-  return formatReplies(body);
+  const answer = await requestJson(`${options.url.replace(/\/+$/, '')}/webhook/ingest`, {
+    method: 'POST',
+    headers: { 'x-idempotency-key': messageId },
+    body: { message_id: messageId, phoneNumber: options.phone, text },
+    timeoutMs: options.timeoutMs ?? 60_000,
+  });
+  if (answer.kind === 'timeout') return ['⚠ o serviço não respondeu a tempo. Tente de novo.'];
+  if (answer.kind === 'unreachable') return [`⚠ não consegui falar com ${options.url} (${answer.code}). O serviço está rodando? (npm start)`];
+  if (!answer.ok) return [describeHttpError(answer.status, answer.error)];
+  return formatReplies(answer.body);
 }
 
 /** Reads lines until end of input or `/quit`, sending each to the service in order. */

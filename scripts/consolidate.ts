@@ -2,23 +2,38 @@
  * Runs the consolidation job: `npm run consolidate -- --config <file> [--date YYYYMMDD] [--table <name>] [--rerun] [--show]`.
  * DynamoDB is chosen like the server's (DYNAMODB_MODE / DYNAMODB_ENDPOINT / DYNAMODB_DATA_DIR).
  */
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ConfigError, dynamoSettingsOf, loadConfig } from '../src/config.js';
+import { ConfigError, dynamoSettingsOf, loadConfig, type Config } from '../src/config.js';
 import { systemClock } from '../src/kernel/clock.js';
 import { AppError } from '../src/kernel/errors.js';
 import { createLogger } from '../src/kernel/logger.js';
 import { loadConsolidationConfig } from '../src/jobs/consolidation/config.js';
-import { congregadoKey, consolidationJourneyKey, runConsolidation, type TableOutcome } from '../src/jobs/consolidation/consolidation-job.js';
+import { congregadoKey, consolidationJourneyKey, type Progress } from '../src/jobs/consolidation/consolidation-job.js';
 import { partitionOf } from '../src/jobs/consolidation/partitions.js';
 import { JobConfigError } from '../src/jobs/errors.js';
-import { createJourneyController } from '../src/jobs/journey/journey-controller.js';
 import { openJobRuntime, type JobRuntime } from '../src/jobs/runtime.js';
+import { createWorkflows } from '../src/workflows/index.js';
+import { createConsolidationWorkflow, runConsolidation, type TableOutcome } from '../src/workflows/types/consolidation.js';
 
 const USAGE = `usage: npm run consolidate -- --config <file> [--date YYYYMMDD] [--table <name>]... [--rerun] [--show]
   --date   run date and output partition (default: today, UTC); inputs are each origin's latest partition at or before it
   --table  only this consolidated table (repeatable)
-  --rerun  redo a date that already completed (its journey is resumed from the write step)
-  --show   print the journeys, their history and the congregados for the date, without running`;
+  --rerun  redo a date that already completed (a new run of its workflow, from reading the partitions)
+  --show   print the journeys, their history and the congregados for the date, without running
+Each table runs as a \`consolidation\` workflow in this process (a server on the same DynamoDB may take it over).`;
+
+/** The consolidation workflow type and a worker-less engine driving runs in this process. */
+function workflowsFor(env: Config, runtime: JobRuntime, progress?: Progress) {
+  return createWorkflows({
+    store: runtime.journeys,
+    types: [createConsolidationWorkflow({ congregados: runtime.congregados, clock: systemClock, progress })],
+    clock: systemClock,
+    logger: createLogger({ level: env.LOG_LEVEL === 'debug' ? 'debug' : 'warn' }),
+    instanceId: `consolidate-cli:${process.pid}`,
+    settings: { workers: 0, leaseMs: env.WORKFLOW_LEASE_MS, pollMaxMs: env.WORKFLOW_POLL_MAX_MS },
+  });
+}
 
 function printSummary(outcomes: TableOutcome[], date: string) {
   console.log(`\nSummary for anomesdia=${date}`);
@@ -31,29 +46,26 @@ function printSummary(outcomes: TableOutcome[], date: string) {
   }
 }
 
-async function show(runtime: JobRuntime, configPath: string, date: string) {
+async function show(env: Config, runtime: JobRuntime, configPath: string, date: string) {
   const config = loadConsolidationConfig(configPath);
-  const controller = createJourneyController({ store: runtime.journeys, clock: systemClock });
+  const { service } = workflowsFor(env, runtime);
   for (const table of config.tables) {
     const journeyId = consolidationJourneyKey(config.job, table, date);
-    const journey = await controller.getJourney(journeyId);
     console.log(`\n== journey ${journeyId}`);
+    const journey = await service.get(journeyId).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'workflow.notFound') return null;
+      throw error;
+    });
     if (!journey) console.log('  (none)');
     else {
       const { steps, result, ...header } = journey;
       console.log(
-        JSON.stringify(
-          {
-            ...header,
-            result: result ?? null,
-            steps: steps.map((st) => ({ name: st.name, status: st.status, attempts: st.attempts, completedAt: st.completedAt })),
-          },
-          null,
-          2,
-        ),
+        JSON.stringify({ ...header, result: result ?? null, steps: steps.map((st) => ({ name: st.name, status: st.status, attempts: st.attempts })) }, null, 2),
       );
       console.log('  history:');
-      for (const event of await controller.getHistory(journeyId)) console.log(`    ${event.at}  ${event.type}  ${JSON.stringify(event.data ?? {})}`);
+      for (const event of (await service.history(journeyId, { limit: 1_000 })).events) {
+        console.log(`    ${event.eventTimestamp}  ${event.eventType}  ${JSON.stringify(event.attributes)}`);
+      }
     }
     const congregado = await runtime.congregados.get(congregadoKey(table));
     console.log(`\n== congregado ${congregadoKey(table)}`);
@@ -88,8 +100,6 @@ async function main(): Promise<number> {
     return args.help ? 0 : 2;
   }
   const env = loadConfig();
-  const logger = createLogger({ level: env.LOG_LEVEL === 'debug' ? 'debug' : 'warn' });
-  const config = loadConsolidationConfig(args.config);
   const date = args.date ?? partitionOf(systemClock.now());
   const started = performance.now();
   console.log(
@@ -98,20 +108,14 @@ async function main(): Promise<number> {
   const runtime = await openJobRuntime({ dynamo: dynamoSettingsOf(env), journeyTtlDays: env.JOURNEY_TTL_DAYS }, systemClock);
   try {
     if (args.show) {
-      await show(runtime, args.config, date);
+      await show(env, runtime, args.config, date);
       return 0;
     }
-    const controller = createJourneyController({
-      store: runtime.journeys,
-      clock: systemClock,
-      logger,
-      maxRetries: config.retries.maxRetries,
-      retryDelayMs: config.retries.retryDelayMs,
-    });
+    const { service, drive } = workflowsFor(env, runtime, (line) => console.log(line));
     const outcomes = await runConsolidation(
-      config,
+      args.config,
       { date, tables: args.table, rerun: args.rerun },
-      { controller, congregados: runtime.congregados, clock: systemClock, logger, progress: (line) => console.log(line) },
+      { service, drive, clock: systemClock, actor: { id: 'consolidate-cli', name: userInfo().username }, progress: (line) => console.log(line) },
     );
     printSummary(outcomes, date);
     console.log(

@@ -14,6 +14,8 @@ import { opsRoutes } from './routes/ops.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { twilioOffRoutes, twilioRoutes } from './routes/twilio.js';
 import { whatsappRoutes } from './routes/whatsapp.js';
+import { workflowRoutes } from './routes/workflows.js';
+import type { WorkflowService } from './workflows/index.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -31,6 +33,7 @@ export interface AppDeps {
   twilio: { authToken?: string; publicBaseUrl?: string } | null;
   /** Stands in for a provider's missing timestamps. */
   clock: Clock;
+  workflows: WorkflowService;
 }
 
 /** Builds the Express app from its dependencies; no I/O happens here. */
@@ -49,6 +52,7 @@ export function createApp(deps: AppDeps): Application {
   const provider = { inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock };
   app.use(whatsappRoutes({ ...provider, ...deps.whatsapp }));
   app.use(deps.twilio ? twilioRoutes({ ...provider, ...deps.twilio }) : twilioOffRoutes());
+  app.use(workflowRoutes({ workflows: deps.workflows, opsToken: deps.opsToken }));
   app.use(
     opsRoutes({
       stores: deps.stores,

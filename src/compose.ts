@@ -32,6 +32,11 @@ import { createRecovery } from './pipeline/recovery.js';
 import { createStatusHandler } from './pipeline/statuses.js';
 import { SessionCache } from './pipeline/session-cache.js';
 import { createTurnRunner } from './pipeline/turn.js';
+import { createCongregadoStore } from './infra/stores/congregado-store.js';
+import { createJourneyStore } from './infra/stores/journey-store.js';
+import { createWorkflows, type WorkflowType } from './workflows/index.js';
+import { createConsolidationWorkflow } from './workflows/types/consolidation.js';
+import { createOrderWorkflow } from './workflows/types/order.js';
 
 /** Replaceable parts, for tests and the benchmark. Anything absent is built from the config. */
 export interface ServiceOverrides {
@@ -44,6 +49,8 @@ export interface ServiceOverrides {
   sender?: Sender;
   /** Period of the recovery sweeps instead of RECOVERY_SWEEP_INTERVAL_MS; null: none (tests call `sweep()`). */
   sweepIntervalMs?: number | null;
+  /** Workflow types registered beside the built-in ones (tests, the benchmark). */
+  workflowTypes?: WorkflowType[];
 }
 
 /**
@@ -192,6 +199,21 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       intervalMs: overrides.sweepIntervalMs === undefined ? config.RECOVERY_SWEEP_INTERVAL_MS : overrides.sweepIntervalMs,
     });
 
+    // Step workflows on the journey store; the order demo type only on a developer's machine.
+    const names = tableNames(config.TABLE_PREFIX);
+    const workflows = createWorkflows({
+      store: createJourneyStore({ doc: dynamo.doc, tableName: names.journeys, clock, ttlDays: config.JOURNEY_TTL_DAYS }),
+      types: [
+        createConsolidationWorkflow({ congregados: createCongregadoStore({ doc: dynamo.doc, tableName: names.congregados, clock }), clock }),
+        ...(config.DYNAMODB_MODE === 'embedded' ? [createOrderWorkflow()] : []),
+        ...(overrides.workflowTypes ?? []),
+      ],
+      clock,
+      logger,
+      instanceId,
+      settings: { workers: config.WORKFLOW_WORKERS, leaseMs: config.WORKFLOW_LEASE_MS, pollMaxMs: config.WORKFLOW_POLL_MAX_MS },
+    });
+
     const app = createApp({
       logger,
       metrics,
@@ -206,6 +228,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       whatsapp: { appSecret: config.WHATSAPP_APP_SECRET, verifyToken: config.WHATSAPP_VERIFY_TOKEN },
       twilio: twilio.route,
       clock,
+      workflows: workflows.service,
     });
 
     let server: Server | undefined;
@@ -220,9 +243,10 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       inbox,
       outbox,
       demo,
+      workflows,
       opsToken: config.OPS_TOKEN,
       sweep: recovery.sweepOnce,
-      /** Listens on `port` (default PORT; 0 picks a free one) and starts the recovery sweeps. */
+      /** Listens on `port` (default PORT; 0 picks a free one) and starts the recovery sweeps and the workflow workers. */
       async start(port = config.PORT): Promise<{ url: string; port: number; server: Server }> {
         server = await new Promise<Server>((resolve, reject) => {
           const s = app.listen(port, '0.0.0.0', () => resolve(s));
@@ -241,6 +265,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         );
         recovery.start();
         stops.push(() => recovery.stop());
+        workflows.start();
+        stops.push(() => workflows.stop());
         stops.push(() => queue.idle());
         const actual = (server.address() as AddressInfo).port;
         return { url: `http://127.0.0.1:${actual}`, port: actual, server };

@@ -52,6 +52,12 @@ export const configSchema = z.object({
   // Bounded well below the session and lock-item lifetimes, whose versions validate a cached copy.
   SESSION_CACHE_SECONDS: z.coerce.number().int().positive().max(3600).default(600),
 
+  // Step workflows
+  WORKFLOW_WORKERS: nonNegativeInt(4),
+  // A run whose holder stops renewing (it died) is taken over this long after its last renewal.
+  WORKFLOW_LEASE_MS: z.coerce.number().int().min(1_000).default(15_000),
+  WORKFLOW_POLL_MAX_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+
   // Ops
   OPS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 
@@ -195,5 +201,14 @@ export function twilioSettingsOf(config: Config) {
     route: served ? { authToken, publicBaseUrl: config.PUBLIC_BASE_URL } : null,
     api,
     sender: api && from ? { ...api, from, publicBaseUrl: config.PUBLIC_BASE_URL } : null,
+  };
+}
+
+/** What the Redis import reads of the config (`npm run migrate:redis`): DynamoDB, and the stores' and journeys' lifetimes. */
+export function migrationSettingsOf(config: Config) {
+  return {
+    dynamo: dynamoSettingsOf(config),
+    stores: { sessionTtlDays: config.SESSION_TTL_DAYS, bufferTtlDays: config.BUFFER_TTL_DAYS, lockLeaseMs: config.LOCK_LEASE_MS },
+    journeyTtlDays: config.JOURNEY_TTL_DAYS,
   };
 }

@@ -3,16 +3,17 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { loadConfig } from '../../src/config.js';
-import { createFakeClock, systemClock } from '../../src/kernel/clock.js';
+import { systemClock } from '../../src/kernel/clock.js';
+import { createLogger } from '../../src/kernel/logger.js';
 import { createDynamo } from '../../src/infra/dynamo/client.js';
 import { createCongregadoStore } from '../../src/infra/stores/congregado-store.js';
 import { createJourneyStore } from '../../src/infra/stores/journey-store.js';
 import { tableNames } from '../../src/infra/tables.js';
-import { loadConsolidationConfig } from '../../src/jobs/consolidation/config.js';
-import { runConsolidation } from '../../src/jobs/consolidation/consolidation-job.js';
 import { openEngine } from '../../src/jobs/consolidation/engine.js';
+import { partitionOf } from '../../src/jobs/consolidation/partitions.js';
 import { consolidationSelect, copyToParquet, literal } from '../../src/jobs/consolidation/sql.js';
-import { createJourneyController } from '../../src/jobs/journey/journey-controller.js';
+import { createWorkflows } from '../../src/workflows/index.js';
+import { createConsolidationWorkflow, runConsolidation } from '../../src/workflows/types/consolidation.js';
 import { BENCH_COLUMNS, BENCH_DECISIONS, BENCH_KEYS, type BenchDataset } from './generate.js';
 
 export interface VariantResult {
@@ -48,25 +49,21 @@ export async function wholeJob(dataset: BenchDataset, run: number, endpoint: str
   const dynamo = createDynamo({ region: 'sa-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const names = tableNames(prefix);
   // Each run gets its own date so it does real work instead of replaying the previous run.
-  const clock = createFakeClock(Date.UTC(2024, 0, 17 + run, 6));
+  const date = partitionOf(Date.UTC(2024, 0, 17 + run, 6));
   const started = performance.now();
-  const controller = createJourneyController({
-    store: createJourneyStore({ doc: dynamo.doc, tableName: names.journeys, clock: systemClock, ttlDays: loadConfig({}).JOURNEY_TTL_DAYS }),
+  const env = loadConfig({});
+  const congregados = createCongregadoStore({ doc: dynamo.doc, tableName: names.congregados, clock: systemClock });
+  // BENCH_TRACE=1 prints the job's progress with elapsed milliseconds (to stderr).
+  const progress = process.env.BENCH_TRACE ? (line: string) => process.stderr.write(`${Math.round(performance.now() - started)} ms ${line}\n`) : undefined;
+  const { service, drive } = createWorkflows({
+    store: createJourneyStore({ doc: dynamo.doc, tableName: names.journeys, clock: systemClock, ttlDays: env.JOURNEY_TTL_DAYS }),
+    types: [createConsolidationWorkflow({ congregados, clock: systemClock, progress })],
     clock: systemClock,
-    maxRetries: 0,
+    logger: createLogger({ level: 'warn' }),
+    instanceId: 'bench-consolidate',
+    settings: { workers: 0, leaseMs: env.WORKFLOW_LEASE_MS, pollMaxMs: env.WORKFLOW_POLL_MAX_MS },
   });
-  const config = loadConsolidationConfig(dataset.configPath);
-  const [outcome] = await runConsolidation(
-    config,
-    {},
-    {
-      controller,
-      congregados: createCongregadoStore({ doc: dynamo.doc, tableName: names.congregados, clock: systemClock }),
-      clock,
-      // BENCH_TRACE=1 prints the job's progress with elapsed milliseconds (to stderr).
-      progress: process.env.BENCH_TRACE ? (line) => process.stderr.write(`${Math.round(performance.now() - started)} ms ${line}\n`) : undefined,
-    },
-  );
+  const [outcome] = await runConsolidation(dataset.configPath, { date }, { service, drive, clock: systemClock, actor: { id: 'bench' }, progress });
   const wallMs = performance.now() - started;
   dynamo.destroy();
   return {

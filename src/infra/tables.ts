@@ -13,6 +13,11 @@ export interface IndexDef {
   name: string;
   partitionKey: KeyDef;
   sortKey?: KeyDef;
+  /**
+   * Attributes copied into the index besides the keys (default: all). An index that copies only
+   * what its readers need is not rewritten when other attributes of the item change.
+   */
+  include?: readonly string[];
 }
 
 export interface TableDef {
@@ -26,6 +31,8 @@ export interface TableDef {
 }
 
 const S = (name: string): KeyDef => ({ name, type: 'S' });
+/** What a workflow list shows (and its expiry); written when a run starts or changes status, never by a step. */
+const WORKFLOW_SUMMARY = ['workflowType', 'runId', 'runNumber', 'createdAt', 'failedStep', 'errorMessage', 'ttl'];
 const N = (name: string): KeyDef => ({ name, type: 'N' });
 
 export const TABLE_DEFS = {
@@ -73,9 +80,22 @@ export const TABLE_DEFS = {
   journeys: {
     baseName: 'JourneyControl',
     partitionKey: S('journeyId'),
-    // "journey" for the header item, "step#<name>" for checkpoints, "event#<ULID>" for history.
+    // "journey" for a workflow's header, "h#<runId>#<first event id>" for a run's history (and its checkpoints);
+    // "journal" and "journal#<seq>" for a journal (journal-store.ts), which no index lists.
     sortKey: S('sk'),
-    indexes: [{ name: 'status-index', partitionKey: S('status'), sortKey: S('updatedAt') }],
+    // The indexes copy only what their readers need: a step's checkpoint rewrites none of them.
+    indexes: [
+      { name: 'status-index', partitionKey: S('status'), sortKey: S('updatedAt'), include: WORKFLOW_SUMMARY },
+      // Sparse: only runs a worker may claim (runnable, due later, or leased until dueAt) carry dueShard.
+      { name: 'due-index', partitionKey: S('dueShard'), sortKey: N('dueAt'), include: [] },
+      // Workflow headers by type, newest status change first.
+      {
+        name: 'type-index',
+        partitionKey: S('workflowType'),
+        sortKey: S('updatedAt'),
+        include: [...WORKFLOW_SUMMARY.filter((a) => a !== 'workflowType'), 'status'],
+      },
+    ],
     ttlAttribute: 'ttl',
   },
   congregados: {

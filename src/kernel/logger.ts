@@ -21,9 +21,12 @@ export function maskPhone(value: string): string {
   return value.length <= 4 ? '****' : '*'.repeat(value.length - 4) + value.slice(-4);
 }
 
+/** Pure: every phone number in a text (a log line, a Redis key) masked as `maskPhone` does. */
+export const maskPhonesIn = (text: string): string => text.replace(PHONE_IN_TEXT, (m) => maskPhone(m));
+
 function scrub(value: unknown, keepText: boolean, depth = 0): unknown {
   if (depth > 6) return '[depth]';
-  if (typeof value === 'string') return value.replace(PHONE_IN_TEXT, (m) => maskPhone(m));
+  if (typeof value === 'string') return maskPhonesIn(value);
   if (Array.isArray(value)) return value.map((v) => scrub(v, keepText, depth + 1));
   if (value && typeof value === 'object' && !(value instanceof Error)) {
     const out: Record<string, unknown> = {};

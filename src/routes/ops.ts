@@ -19,7 +19,7 @@ export interface OpsDeps {
 }
 
 /** Bearer-token guard for every ops route (constant-time compare). */
-function requireBearer(token: string): RequestHandler {
+export function requireBearer(token: string): RequestHandler {
   return (req, _res, next) => {
     const header = req.header('authorization') ?? '';
     const presented = header.startsWith('Bearer ') ? header.slice(7) : '';

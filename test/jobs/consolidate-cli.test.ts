@@ -42,7 +42,7 @@ describe('consolidate CLI', () => {
 
     const shown = await cli('--config', sample.configPath, '--date', '20240117', '--show');
     expect(shown.stdout).toContain('"status": "COMPLETED"');
-    expect(shown.stdout).toContain('journey.completed');
+    expect(shown.stdout).toContain('WorkflowExecutionCompleted');
     expect(shown.stdout).toContain('"record_count": 2007');
   });
 

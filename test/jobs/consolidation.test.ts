@@ -8,12 +8,14 @@ import { createCongregadoStore } from '../../src/infra/stores/congregado-store.j
 import { createJourneyStore } from '../../src/infra/stores/journey-store.js';
 import { journeyTtlDays } from '../support/stores.js';
 import { loadConsolidationConfig } from '../../src/jobs/consolidation/config.js';
-import { runConsolidation, SAMPLE_MAX_BYTES, type TableOutcome } from '../../src/jobs/consolidation/consolidation-job.js';
+import { SAMPLE_MAX_BYTES } from '../../src/jobs/consolidation/consolidation-job.js';
 import { openEngine, type Engine } from '../../src/jobs/consolidation/engine.js';
 import { capSample } from '../../src/jobs/consolidation/sample.js';
 import { consolidationSelect } from '../../src/jobs/consolidation/sql.js';
 import { JobConfigError } from '../../src/jobs/errors.js';
-import { createJourneyController } from '../../src/jobs/journey/journey-controller.js';
+import { createLogger } from '../../src/kernel/logger.js';
+import { createWorkflows } from '../../src/workflows/index.js';
+import { createConsolidationWorkflow, runConsolidation, type TableOutcome } from '../../src/workflows/types/consolidation.js';
 import { createTestDynamo, type TestDynamo } from '../support/dynamo.js';
 
 const COLUMNS = 'num_oper, cod_idef_ver_oper, dat_vlr_even_oper, num_prio_even_oper, dat_recm_even_oper, des_situacao';
@@ -73,15 +75,19 @@ describe('consolidation job', () => {
     return { base, configPath, output: join(base, 'out', 'tbl_consolidada'), sor: join(base, 'sor'), sot: join(base, 'sot') };
   }
 
+  /** The consolidation workflow driven in this process (no workers), as `npm run consolidate` runs it. */
   function deps(progress: string[] = []) {
-    const controller = createJourneyController({
-      store: createJourneyStore({ doc: dynamo.doc, tableName: dynamo.tables.journeys, clock, ttlDays: journeyTtlDays }),
-      clock,
-      maxRetries: 0,
-      sleep: async () => undefined,
-    });
     const congregados = createCongregadoStore({ doc: dynamo.doc, tableName: dynamo.tables.congregados, clock });
-    return { controller, congregados, clock, progress: (line: string) => void progress.push(line) };
+    const say = (line: string) => void progress.push(line);
+    const { service, drive } = createWorkflows({
+      store: createJourneyStore({ doc: dynamo.doc, tableName: dynamo.tables.journeys, clock, ttlDays: journeyTtlDays }),
+      types: [createConsolidationWorkflow({ congregados, clock, progress: say })],
+      clock,
+      logger: createLogger({ level: 'error' }),
+      instanceId: 'consolidation-test',
+      settings: { workers: 0, leaseMs: 30_000, pollMaxMs: 50 },
+    });
+    return { service, drive, congregados, clock, actor: { id: 'test' }, progress: say };
   }
 
   const readOutput = (dir: string) =>
@@ -128,7 +134,7 @@ describe('consolidation job', () => {
         [1, 2, 3, 4, 5, 6, 9].map((k) => row(k, '2099-01-01', 9, null, 'sot-stale')),
       );
       await writeOrigin(s.sot, '20240118', 'csv', [row(10, '2099-01-01', 9, null, 'sot-future')]);
-      const [first] = await runConsolidation(loadConsolidationConfig(s.configPath), { date: '20240117' }, deps());
+      const [first] = await runConsolidation(s.configPath, { date: '20240117' }, deps());
       outcome = first;
       winners = await readOutput(join(s.output, 'anomesdia=20240117'));
     });
@@ -163,9 +169,13 @@ describe('consolidation job', () => {
 
     it('then the journey is keyed by job, database, table and date, and a congregado holds count, sample and metadata', async () => {
       expect(outcome.journeyId).toBe('batch#consolidation#job_rules#db_rules#tbl_consolidada#20240117');
-      const journey = await deps().controller.getJourney(outcome.journeyId);
-      expect(journey).toMatchObject({ status: 'COMPLETED', metadata: { job: 'job_rules', anomesdia: '20240117' } });
-      expect(journey?.steps.map((st) => st.name)).toEqual(['consolidate', 'congregado']);
+      const journey = await deps().service.get(outcome.journeyId);
+      expect(journey).toMatchObject({ status: 'COMPLETED', type: 'consolidation', input: { job: 'job_rules', table: 'tbl_consolidada', date: '20240117' } });
+      expect(journey.steps.map((st) => [st.name, st.status])).toEqual([
+        ['read-partitions', 'completed'],
+        ['write-parquet', 'completed'],
+        ['save-congregado', 'completed'],
+      ]);
       const congregado = await deps().congregados.get('db_rules_tbl_consolidada');
       expect(congregado).toMatchObject({
         version: 1,
@@ -182,7 +192,7 @@ describe('consolidation job', () => {
     const s = scenario('replay');
     await writeOrigin(s.sor, '20240116', 'parquet', [row(1, '2024-01-10', 1, null, 'a')]);
     await writeOrigin(s.sot, '20240116', 'csv', [row(2, '2024-01-10', 1, null, 'b')]);
-    const config = loadConsolidationConfig(s.configPath);
+    const config = s.configPath;
     const [first] = await runConsolidation(config, { date: '20240117' }, deps());
     rmSync(s.output, { recursive: true });
     const progress: string[] = [];
@@ -196,7 +206,7 @@ describe('consolidation job', () => {
     const s = scenario('rerun');
     await writeOrigin(s.sor, '20240116', 'parquet', [row(1, '2024-01-10', 1, null, 'v1'), row(2, '2024-01-10', 1, null, 'v1')]);
     await writeOrigin(s.sot, '20240116', 'csv', [row(3, '2024-01-10', 1, null, 'v1')]);
-    const config = loadConsolidationConfig(s.configPath);
+    const config = s.configPath;
     await runConsolidation(config, { date: '20240117' }, deps());
     const partition = join(s.output, 'anomesdia=20240117');
     writeFileSync(join(partition, 'stray-from-an-old-append.parquet'), 'junk');
@@ -262,7 +272,7 @@ describe('consolidation job', () => {
     const s = scenario('bad-inputs', { campos_decisao: ['dat_vlr_even_oper', 'nao_existe'] });
     await writeOrigin(s.sor, '20240116', 'parquet', [row(1, '2024-01-10', 1, null, 'a')]);
     await writeOrigin(s.sot, '20240120', 'csv', [row(2, '2024-01-10', 1, null, 'b')]);
-    const error = await runConsolidation(loadConsolidationConfig(s.configPath), { date: '20240117' }, deps()).catch((e) => e);
+    const error = await runConsolidation(s.configPath, { date: '20240117' }, deps()).catch((e) => e);
     expect(error).toBeInstanceOf(JobConfigError);
     expect(error.problems).toEqual([
       'tbl_consolidada.sor: anomesdia=20240116 lacks column(s) nao_existe',
@@ -273,7 +283,7 @@ describe('consolidation job', () => {
       new ScanCommand({ TableName: dynamo.tables.journeys, FilterExpression: 'contains(journeyId, :t)', ExpressionAttributeValues: { ':t': 'bad-inputs' } }),
     );
     expect(items.Count).toBe(0);
-    await expect(runConsolidation(loadConsolidationConfig(s.configPath), { date: '2024-01-17' }, deps())).rejects.toMatchObject({
+    await expect(runConsolidation(s.configPath, { date: '2024-01-17' }, deps())).rejects.toMatchObject({
       problems: ['--date: "2024-01-17" is not a calendar date written YYYYMMDD'],
     });
   });

@@ -4,7 +4,7 @@ import { createDynamo, type Dynamo } from '../../src/infra/dynamo/client.js';
 import { ensureTables } from '../../src/infra/dynamo/ensure-tables.js';
 import { tableNames, type TableNames } from '../../src/infra/tables.js';
 
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface TestDynamo extends Dynamo {
   endpoint: string;

@@ -7,7 +7,7 @@ import { createRecordingSender } from './recording-sender.js';
 import { captureLogger } from './logs.js';
 import { createTestEngine, createTestUnderstanding } from './test-engine.js';
 
-const OPS_TOKEN = 'test-ops-token-0123456789';
+export const OPS_TOKEN = 'test-ops-token-0123456789';
 export const APP_SECRET = 'test-app-secret';
 export const VERIFY_TOKEN = 'test-verify-token';
 

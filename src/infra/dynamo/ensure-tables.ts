@@ -27,7 +27,12 @@ const keySchema = (pk: KeyDef, sk?: KeyDef): KeySchemaElement[] => [
 const gsi = (index: IndexDef): GlobalSecondaryIndex => ({
   IndexName: index.name,
   KeySchema: keySchema(index.partitionKey, index.sortKey),
-  Projection: { ProjectionType: 'ALL' },
+  Projection:
+    index.include === undefined
+      ? { ProjectionType: 'ALL' }
+      : index.include.length
+        ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.include] }
+        : { ProjectionType: 'KEYS_ONLY' },
 });
 
 /** Pure: attribute definitions for a table's keys and its indexes' keys, deduplicated. */

@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { canonicalHash, canonicalJson } from '../../kernel/canonical-json.js';
+import { mapWithConcurrency } from '../../kernel/concurrency.js';
 import { ConflictError, ValidationError } from '../../kernel/errors.js';
 import { TABLE_DEFS, indexNamed } from '../tables.js';
 import { expressionsFor } from './expression.js';
@@ -171,21 +172,13 @@ export function createCongregadoStore(deps: StoreDeps): CongregadoStore {
       const keys = items.map((i) => i.primaryKey);
       const duplicates = keys.filter((k, i) => keys.indexOf(k) !== i);
       if (duplicates.length) throw new ValidationError(`batchSave got the same primaryKey twice: ${[...new Set(duplicates)].join(', ')}`);
-      const results = new Array<BatchSaveResult>(items.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < items.length) {
-          const index = next++;
-          const input = items[index];
-          try {
-            results[index] = { primaryKey: input.primaryKey, ok: true, result: await save(input) };
-          } catch (error) {
-            results[index] = { primaryKey: input.primaryKey, ok: false, error: error as Error };
-          }
+      return mapWithConcurrency(items, BATCH_CONCURRENCY, async (input): Promise<BatchSaveResult> => {
+        try {
+          return { primaryKey: input.primaryKey, ok: true, result: await save(input) };
+        } catch (error) {
+          return { primaryKey: input.primaryKey, ok: false, error: error as Error };
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, items.length) }, worker));
-      return results;
+      });
     },
   };
 }

@@ -1,11 +1,12 @@
-import { GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type PutCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { canonicalHash } from '../../kernel/canonical-json.js';
 import { ulid } from '../../kernel/ids.js';
 import { epochSeconds } from '../../kernel/clock.js';
 import { ConflictError } from '../../kernel/errors.js';
 import { TABLE_DEFS, indexNamed } from '../tables.js';
 import { absentOrExpired, expressionsFor, nowValues, or, update } from './expression.js';
-import { guard, writeIf, type Item, type StoreDeps } from './store-deps.js';
+import { guard, writeIf, type Item, type StoreDeps, type Written } from './store-deps.js';
+import type { ImportOrigin } from './session-store.js';
 import { sendOne, type TxOp } from './transaction.js';
 
 const DEF = TABLE_DEFS.idempotency;
@@ -122,6 +123,26 @@ export function releaseOp(tableName: string, key: string, owner: string, inbox: 
 }
 
 /**
+ * Pure: a delivery another system already processed, recorded as completed until `expiresAt`
+ * (epoch ms) so a provider retry is a duplicate; a live record is never overwritten.
+ */
+export function importedCompletionParams(tableName: string, key: string, expiresAt: number, origin: ImportOrigin, now: number): PutCommandInput {
+  return {
+    TableName: tableName,
+    Item: {
+      [KEY]: key,
+      status: IDEMPOTENCY_STATUS.completed,
+      response: null,
+      completedAt: now,
+      [DEF.ttlAttribute]: epochSeconds(expiresAt),
+      importedFrom: origin,
+    },
+    ...expression({ condition: absentOrExpired(KEY) }, nowValues(now)),
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/**
  * At-most-once processing keyed by request/message id (Powertools idempotency semantics):
  *
  *   absent/expired ──claim──▶ in_progress(owner, lease) ──complete(owner)──▶ completed(response)
@@ -140,6 +161,8 @@ export interface IdempotencyStore {
   renew(key: string, owner: string, inProgressMs: number): Promise<void>;
   /** Gives the claim back after a failure so a retry can start at once (see `releaseOp`). */
   release(key: string, owner: string): Promise<void>;
+  /** Records a delivery processed elsewhere as completed (see `importedCompletionParams`); refused with the live record as it is. */
+  recordImported(key: string, expiresAt: number, origin: ImportOrigin): Promise<Written<unknown>>;
 }
 
 /** Builds the idempotency store over the Idempotency table. */
@@ -166,6 +189,9 @@ export function createIdempotencyStore({ doc, tableName, clock }: StoreDeps): Id
       const current = await guard(() => doc.send(new GetCommand({ TableName: tableName, Key: { [KEY]: key }, ConsistentRead: true })));
       await sendOne(doc, releaseOp(tableName, key, owner, current.Item?.event !== undefined));
     },
+
+    recordImported: (key, expiresAt, origin) =>
+      writeIf(() => doc.send(new PutCommand(importedCompletionParams(tableName, key, expiresAt, origin, clock.now())))),
   };
 }
 

@@ -1,59 +1,67 @@
-// Over 300 lines on purpose: every write of a journey's life as a pure builder over one set of named conditions; journey-params.test.ts checks each.
 import { epochSeconds, type Clock } from '../../kernel/clock.js';
-import { AppError, ConflictError } from '../../kernel/errors.js';
-import { monotonicFactory } from '../../kernel/ids.js';
-import { absentOrExpired, and, expressionsFor, nowValues, update } from './expression.js';
+import { ConflictError } from '../../kernel/errors.js';
+import { absentOrExpired, and, expressionsFor, isOneOf, nowValues, update } from './expression.js';
+import { appendPlan, changeParts, resultKey, type AppendPlan, type RunChange } from './journey-changes.js';
 import {
+  ACTIVE_STATUSES,
   DEF,
-  EVENT_PREFIX,
+  DUE_AT,
+  DUE_SHARD,
+  FINISHED_STATUSES,
   HEADER_SK,
+  MAX_EVENTS_PER_ITEM,
   PK,
   SK,
-  STEP_PREFIX,
   TTL,
+  historySk,
   serialise,
-  type JourneyLease,
+  storedCheckpoint,
   type JourneyRecord,
-  type JourneyStatus,
-  type StepCheckpoint,
+  type NewEvent,
+  type StoredCheckpoint,
+  type StoredEvent,
 } from './journey-items.js';
 import type { Item } from './store-deps.js';
 import type { TxOp } from './transaction.js';
 
 const expression = expressionsFor(DEF);
 const DAY_MS = 86_400_000;
-/** TransactWriteItems takes 100 parts: a rearm's header and event, and up to 98 step deletions. */
-const MAX_DROPPED_STEPS = 98;
 
 // Conditions, joined from named parts:
-/** A status from which a run may be taken. */
-const RUNNABLE_STATUS = '#status IN (:pending, :inProgress, :failed)';
-/** Nobody holds a live lease (a crashed owner's lease has passed). */
-const LEASE_FREE = '(attribute_not_exists(#leaseExpiresAt) OR #leaseExpiresAt < :now)';
-/** The header is exactly the one the caller read (no transition happened in between). */
-const UNCHANGED = '#version = :version';
-/** The caller still owns the run: same owner, same incarnation. */
-const HELD = '#leaseOwner = :owner AND #runId = :runId';
-/** The header is in the status the caller expects. */
-const STATUS_IS = '#status = :expected';
-/** The step has no completed checkpoint in this incarnation (never overwrite a completed one). */
-const STEP_OPEN = '(attribute_not_exists(#sk) OR #runId <> :runId OR #stepStatus <> :completed)';
+/** The caller holds the run's lease (the token is new at every claim, so it also fences a stale holder). */
+const HELD = '#leaseToken = :token';
+/** No event was written since the caller read the header (the event count is the header's version). */
+const AT_EVENT = '#eventCount = :seenEvents';
+/** The header is still on the run the caller read. */
+const SAME_RUN = '#runId = :seenRunId';
+/** The run is still where the due index listed it: not claimed, renewed or moved since. */
+const DUE_AS_SEEN = `attribute_exists(#${DUE_SHARD}) AND #${DUE_AT} = :seenDueAt`;
+const active = isOneOf('#status', 'active', ACTIVE_STATUSES);
+const finished = isOneOf('#status', 'finished', FINISHED_STATUSES);
 
-/** The status values the conditions and updates name. */
-const STATUS_VALUES = {
-  pending: 'PENDING',
-  inProgress: 'IN_PROGRESS',
-  completed: 'COMPLETED',
-  failed: 'FAILED',
-  terminated: 'TERMINATED',
-  compensated: 'COMPENSATED',
-} satisfies Record<string, JourneyStatus>;
-
-interface UpdateParts {
-  set?: string[];
-  add?: string[];
-  remove?: string[];
+/** Proof of holding a run: every holder-only write is conditioned on its token. */
+export interface JourneyLease {
+  journeyId: string;
+  runId: string;
+  owner: string;
+  token: string;
 }
+
+/** A new run of a workflow: its first header and its first events. */
+export interface NewRun extends Pick<
+  JourneyRecord,
+  'journeyId' | 'workflowType' | 'typeVersion' | 'input' | 'inputHash' | 'runId' | 'runNumber' | 'runs' | 'stepIndex' | 'notify'
+> {
+  shard: string;
+  createdAt?: string;
+  /** Taken at once by a local worker (it runs the first attempt without a claim). */
+  claim?: { owner: string; token: string; leaseMs: number };
+  events: NewEvent[];
+  /** Results carried over from the run it replaces (a resume). */
+  seed?: StoredCheckpoint[];
+}
+
+export { appendPlan, applyChange, changeParts, type AppendPlan, type RunChange } from './journey-changes.js';
 
 export interface JourneyRequestDeps {
   tableName: string;
@@ -62,260 +70,207 @@ export interface JourneyRequestDeps {
   ttlDays: number;
 }
 
+/** Pure: `#a.#b` for the attribute path `a.b`. */
+const pathOf = (attribute: string) =>
+  attribute
+    .split('.')
+    .map((part) => `#${part}`)
+    .join('.');
+
 /** Pure builders of every JourneyControl write; the journey store sends what they return. */
 export function journeyRequests({ tableName, clock, ttlDays }: JourneyRequestDeps) {
-  const nextId = monotonicFactory();
   const iso = () => new Date(clock.now()).toISOString();
   const ttl = () => epochSeconds(clock.now() + ttlDays * DAY_MS);
   const headerKey = (journeyId: string) => ({ [PK]: journeyId, [SK]: HEADER_SK });
-  /** Every header update stamps updatedAt and refreshes the TTL. */
-  const headerUpdate = ({ set = [], add, remove }: UpdateParts) => update({ set: ['#updatedAt = :updatedAt', '#ttl = :ttl', ...set], add, remove });
 
-  function eventOp(journeyId: string, runId: string, type: string, data: Record<string, unknown> = {}): TxOp {
+  /** A history item holding `events` (and the checkpoints whose results leave the header), written once. */
+  function historyOp(journeyId: string, runId: string, events: StoredEvent[], checkpoints: StoredCheckpoint[]): TxOp {
+    if (events.length > MAX_EVENTS_PER_ITEM) throw new Error(`a history item holds at most ${MAX_EVENTS_PER_ITEM} events (got ${events.length})`);
+    const item: Item = {
+      [PK]: journeyId,
+      [SK]: historySk(runId, events[0].id),
+      runId,
+      eventsJson: serialise(events, `the events of ${journeyId}`),
+      [TTL]: ttl(),
+    };
+    if (checkpoints.length) item.checkpointsJson = serialise(checkpoints, `the checkpoints of ${journeyId}`);
     return {
-      label: `journey.event.${type}`,
-      item: {
-        Put: { TableName: tableName, Item: { [PK]: journeyId, [SK]: `${EVENT_PREFIX}${nextId(clock.now())}`, runId, type, at: iso(), data, [TTL]: ttl() } },
-      },
-      onConditionFailed: () => conflict(journeyId, 'event id collision'),
+      label: 'journey.history',
+      item: { Put: { TableName: tableName, Item: item, ...expression({ condition: 'attribute_not_exists(#sk)' }) } },
+      onConditionFailed: () => conflict(journeyId, `history item ${String(item[SK])} already written`),
     };
   }
 
-  /** An update of the header that only the lease holder may make (`expected` null: any status). */
-  function heldOp(lease: JourneyLease, label: string, expected: JourneyStatus | null, parts: UpdateParts, values: Item = {}): TxOp {
+  /** Pure: the header attributes an append sets, and the history item it writes when it moves the tail. */
+  function appendParts(seen: JourneyRecord, plan: AppendPlan): { set: Record<string, unknown>; item?: TxOp } {
+    if (!plan.events.length && !plan.checkpoint) return { set: {} };
+    const set: Record<string, unknown> = { eventCount: plan.events.at(-1)?.id ?? seen.eventCount };
+    const cp = plan.checkpoint;
+    if (cp) set[`results.${resultKey(cp.stored.index)}`] = storedCheckpoint(cp.stored, cp.inline);
+    if (!plan.flush) return { set: { ...set, tail: { append: plan.events.map((e) => JSON.stringify(e)) } } };
+    const moved = [...seen.tail, ...plan.events];
+    return { set: { ...set, tail: [], flushed: set.eventCount }, item: historyOp(seen.journeyId, seen.runId, moved, cp && !cp.inline ? [cp.stored] : []) };
+  }
+
+  /**
+   * An update of the header: `condition` over named parts, `change` applied with `extra` attributes
+   * set (`{append: [...]}` appends to a list). A status change also stamps `updatedAt` and refreshes
+   * the TTL (the list indexes copy both, so a step's checkpoint, which changes neither, rewrites no index).
+   */
+  function headerUpdateOp(journeyId: string, label: string, condition: string, values: Item, change: RunChange, extra: Record<string, unknown> = {}): TxOp {
+    const parts = changeParts(journeyId, change);
+    const set: string[] = [];
+    const all: Item = { ...values };
+    if (change.status) {
+      set.push('#status = :status', '#updatedAt = :updatedAt', '#ttl = :ttl');
+      Object.assign(all, { status: change.status, updatedAt: iso(), ttl: ttl() });
+    }
+    Object.entries({ ...parts.set, ...extra }).forEach(([attribute, value], i) => {
+      const appended = value && typeof value === 'object' && 'append' in value ? (value as { append: unknown[] }).append : undefined;
+      set.push(appended ? `${pathOf(attribute)} = list_append(${pathOf(attribute)}, :v${i})` : `${pathOf(attribute)} = :v${i}`);
+      all[`v${i}`] = appended ?? value;
+    });
     return {
       label,
       item: {
         Update: {
           TableName: tableName,
-          Key: headerKey(lease.journeyId),
-          ...expression(
-            { update: headerUpdate(parts), condition: and(HELD, expected && STATUS_IS) },
-            { ...STATUS_VALUES, ...values, owner: lease.owner, runId: lease.runId, expected, updatedAt: iso(), ttl: ttl(), one: 1 },
-          ),
+          Key: headerKey(journeyId),
+          ...expression({ update: update({ set, remove: parts.remove.map(pathOf) }), condition }, all),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
-      onConditionFailed: (current) => conflict(lease.journeyId, `the lease of ${lease.owner} was lost (taken over, terminated or finished)`, current),
+      onConditionFailed: (current) => conflict(journeyId, `the header changed (${label})`, current),
     };
   }
 
-  /** A transition guarded by the version the caller read; bumps the version. */
-  function versionedOp(seen: JourneyRecord, label: string, extraCondition: string | undefined, parts: UpdateParts, values: Item = {}): TxOp {
-    return {
-      label,
-      item: {
-        Update: {
-          TableName: tableName,
-          Key: headerKey(seen.journeyId),
-          ...expression(
-            { update: headerUpdate({ ...parts, set: ['#version = #version + :one', ...(parts.set ?? [])] }), condition: and(UNCHANGED, extraCondition) },
-            { ...STATUS_VALUES, ...values, version: seen.version, one: 1, updatedAt: iso(), ttl: ttl() },
-          ),
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
-      onConditionFailed: (current) => conflict(seen.journeyId, `its status changed concurrently (expected version ${seen.version})`, current),
-    };
+  /** The header update and, when the tail moves, its history item. */
+  function withAppend(seen: JourneyRecord, plan: AppendPlan, update: (extra: Record<string, unknown>) => TxOp): TxOp[] {
+    const { set, item } = appendParts(seen, plan);
+    return item ? [update(set), item] : [update(set)];
   }
 
-  /** The checkpoint of a completed step (never overwriting a completed one) and its event. */
-  function stepOps(lease: JourneyLease, step: StepCheckpoint): TxOp[] {
-    const put: TxOp = {
-      label: 'journey.checkpoint',
-      item: {
-        Put: {
-          TableName: tableName,
-          Item: {
-            [PK]: lease.journeyId,
-            [SK]: `${STEP_PREFIX}${step.name}`,
-            runId: lease.runId,
-            stepName: step.name,
-            stepIndex: step.index,
-            stepStatus: STATUS_VALUES.completed,
-            resultJson: serialise(step.result, `the result of step ${step.name}`),
-            completedAt: iso(),
-            attempts: step.attempts,
-            [TTL]: ttl(),
-          },
-          ...expression({ condition: STEP_OPEN }, { runId: lease.runId, completed: STATUS_VALUES.completed }),
-        },
-      },
-      onConditionFailed: () => conflict(lease.journeyId, `step ${step.name} was already checkpointed`),
+  /** The whole header of a new run (a Put: a first start, or a resume/rerun replacing a finished run). */
+  function headerItem(run: NewRun): Item {
+    const now = iso();
+    const events = run.events.map((event, i) => JSON.stringify({ id: i + 1, ...event }));
+    const item: Item = {
+      ...headerKey(run.journeyId),
+      workflowType: run.workflowType,
+      typeVersion: run.typeVersion,
+      inputJson: serialise(run.input, 'the workflow input'),
+      inputHash: run.inputHash,
+      runId: run.runId,
+      runNumber: run.runNumber,
+      runs: run.runs,
+      status: 'RUNNING',
+      stepIndex: run.stepIndex,
+      attempt: run.claim ? 1 : 0,
+      eventCount: events.length,
+      flushed: 0,
+      tail: events,
+      results: Object.fromEntries((run.seed ?? []).map((cp) => [resultKey(cp.index), storedCheckpoint(cp, true)])),
+      compensateAttempt: 0,
+      signals: {},
+      notifyAttempts: 0,
+      [DUE_SHARD]: run.shard,
+      [DUE_AT]: run.claim ? clock.now() + run.claim.leaseMs : clock.now(),
+      createdAt: run.createdAt ?? now,
+      updatedAt: now,
+      [TTL]: ttl(),
     };
-    return [put, eventOp(lease.journeyId, lease.runId, 'step.completed', { step: step.name, attempts: step.attempts })];
+    if (run.notify) item.notifyJson = serialise(run.notify, 'the notify target');
+    if (run.claim) Object.assign(item, { leaseOwner: run.claim.owner, leaseToken: run.claim.token, leaseExpiresAt: item[DUE_AT] });
+    return item;
   }
 
   return {
-    /** The PENDING header unless a live one exists, and its `journey.created` event. */
-    createOps(journeyId: string, metadata: Record<string, unknown>): { item: Item; ops: TxOp[] } {
-      const now = iso();
-      const item = {
-        ...headerKey(journeyId),
-        idempotencyKey: journeyId,
-        runId: nextId(clock.now()),
-        status: STATUS_VALUES.pending,
-        metadata,
-        createdAt: now,
-        updatedAt: now,
-        version: 1,
-        attempt: 0,
-        retryCount: 0,
-        [TTL]: ttl(),
-      };
-      const put: TxOp = {
-        label: 'journey.create',
+    /** A first start: the header (with the run's first events) unless a live one exists (ALL_OLD on conflict). */
+    startOp(run: NewRun): TxOp {
+      return {
+        label: 'journey.start',
         item: {
           Put: {
             TableName: tableName,
-            Item: item,
+            Item: headerItem(run),
             ...expression({ condition: absentOrExpired('pk') }, nowValues(clock.now())),
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
-        onConditionFailed: (current) => conflict(journeyId, 'already exists', current),
+        onConditionFailed: (current) => conflict(run.journeyId, 'already exists', current),
       };
-      return { item, ops: [put, eventOp(journeyId, item.runId, 'journey.created', { metadata })] };
     },
 
-    /** PENDING/FAILED/lease-expired IN_PROGRESS → IN_PROGRESS owned by `owner`, if the header is still `seen`. */
-    acquireOps(seen: JourneyRecord, owner: string, leaseMs: number): { expiresAt: number; ops: TxOp[] } {
-      const now = clock.now();
-      const expiresAt = now + leaseMs;
-      const op = versionedOp(
-        seen,
-        'journey.acquire',
-        and(RUNNABLE_STATUS, LEASE_FREE),
-        {
-          set: ['#status = :inProgress', '#leaseOwner = :owner', '#leaseExpiresAt = :expiresAt', '#attempt = #attempt + :one'],
-          remove: ['#errorMessage', '#failedStep'],
-        },
-        { now, owner, expiresAt },
-      );
-      const takeover = seen.status === 'IN_PROGRESS' ? { previousOwner: seen.leaseOwner } : {};
-      return { expiresAt, ops: [op, eventOp(seen.journeyId, seen.runId, 'run.started', { owner, attempt: seen.attempt + 1, from: seen.status, ...takeover })] };
-    },
-
-    heartbeatOps(lease: JourneyLease, leaseMs: number): { expiresAt: number; ops: TxOp[] } {
-      const expiresAt = clock.now() + leaseMs;
-      return { expiresAt, ops: [heldOp(lease, 'journey.heartbeat', null, { set: ['#leaseExpiresAt = :expiresAt'] }, { expiresAt })] };
-    },
-
-    checkpointOps(lease: JourneyLease, step: StepCheckpoint, leaseMs: number): TxOp[] {
-      return [
-        heldOp(lease, 'journey.renew', 'IN_PROGRESS', { set: ['#leaseExpiresAt = :expiresAt'] }, { expiresAt: clock.now() + leaseMs }),
-        ...stepOps(lease, step),
-      ];
-    },
-
-    recordRetryOps(lease: JourneyLease, data: { step: string; attempt: number; error: string; delayMs: number }): TxOp[] {
-      return [
-        heldOp(lease, 'journey.retry', 'IN_PROGRESS', { set: ['#errorMessage = :error'], add: ['#retryCount :one'] }, { error: data.error }),
-        eventOp(lease.journeyId, lease.runId, 'step.retrying', data),
-      ];
-    },
-
-    /** IN_PROGRESS → COMPLETED with the result; `lastStep` is checkpointed in the same transaction. */
-    completeOps(lease: JourneyLease, result: unknown, lastStep?: StepCheckpoint): TxOp[] {
-      const resultJson = serialise(result, 'the journey result');
-      return [
-        ...(lastStep ? stepOps(lease, lastStep) : []),
-        heldOp(
-          lease,
-          'journey.complete',
-          'IN_PROGRESS',
-          {
-            set: ['#status = :completed', '#resultJson = :result', '#version = #version + :one'],
-            remove: ['#leaseOwner', '#leaseExpiresAt', '#errorMessage', '#failedStep'],
-          },
-          { result: resultJson },
-        ),
-        eventOp(lease.journeyId, lease.runId, 'journey.completed'),
-      ];
-    },
-
-    /** IN_PROGRESS → FAILED; the lease is kept so compensation runs under it. */
-    failOps(lease: JourneyLease, data: { step: string; error: string }): TxOp[] {
-      return [
-        heldOp(
-          lease,
-          'journey.fail',
-          'IN_PROGRESS',
-          { set: ['#status = :failed', '#errorMessage = :error', '#failedStep = :step', '#version = #version + :one'] },
-          data,
-        ),
-        eventOp(lease.journeyId, lease.runId, 'journey.failed', data),
-      ];
-    },
-
-    markCompensatedOps(lease: JourneyLease, step: string): TxOp[] {
-      const compensated: TxOp = {
-        label: 'journey.stepCompensated',
+    /** A resume or rerun: replaces the finished run the caller read; that run's tail, `closing` and its results move to a history item. */
+    newRunOps(seen: JourneyRecord, run: NewRun, closing: NewEvent[]): TxOp[] {
+      const put: TxOp = {
+        label: 'journey.newRun',
         item: {
-          Update: {
+          Put: {
             TableName: tableName,
-            Key: { [PK]: lease.journeyId, [SK]: `${STEP_PREFIX}${step}` },
-            ...expression(
-              { update: 'SET #stepStatus = :compensated', condition: 'attribute_exists(#sk) AND #runId = :runId' },
-              { runId: lease.runId, compensated: STATUS_VALUES.compensated },
-            ),
+            Item: headerItem(run),
+            ...expression({ condition: and(SAME_RUN, AT_EVENT, finished.text) }, { ...finished.values, seenRunId: seen.runId, seenEvents: seen.eventCount }),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
-        onConditionFailed: () => conflict(lease.journeyId, `step ${step} has no checkpoint to compensate`),
+        onConditionFailed: (current) => conflict(run.journeyId, 'its run changed concurrently', current),
       };
-      return [heldOp(lease, 'journey.compensating', 'FAILED', {}), compensated, eventOp(lease.journeyId, lease.runId, 'step.compensated', { step })];
-    },
-
-    recordEventOps(lease: JourneyLease, type: string, data: Record<string, unknown>): TxOp[] {
-      return [eventOp(lease.journeyId, lease.runId, type, data)];
-    },
-
-    /** FAILED (owned) → COMPENSATED or stays FAILED; releases the lease. */
-    finishFailureOps(lease: JourneyLease, outcome: 'COMPENSATED' | 'FAILED'): TxOp[] {
+      const closed = [...seen.tail, ...appendPlan(seen, closing).events];
       return [
-        heldOp(
-          lease,
-          'journey.finishFailure',
-          'FAILED',
-          { set: ['#status = :outcome', '#version = #version + :one'], remove: ['#leaseOwner', '#leaseExpiresAt'] },
-          { outcome },
+        put,
+        historyOp(
+          seen.journeyId,
+          seen.runId,
+          closed,
+          seen.checkpoints.filter((c) => !c.inItem),
         ),
-        ...(outcome === 'COMPENSATED' ? [eventOp(lease.journeyId, lease.runId, 'journey.compensated')] : []),
       ];
-    },
-
-    terminateOps(seen: JourneyRecord, reason: string): TxOp[] {
-      const op = versionedOp(
-        seen,
-        'journey.terminate',
-        RUNNABLE_STATUS,
-        { set: ['#status = :terminated', '#reason = :reason'], remove: ['#leaseOwner', '#leaseExpiresAt'] },
-        { reason },
-      );
-      return [op, eventOp(seen.journeyId, seen.runId, 'journey.terminated', { reason, from: seen.status })];
     },
 
     /**
-     * Back to PENDING from any status (the caller decides whether it may), with the lease, result
-     * and error cleared, deleting the checkpoints named in `dropSteps`; `fromStep` is only recorded
-     * in the `journey.resumed` event.
+     * Takes a run read from its header for `lease` until now + leaseMs (the due time moves with the
+     * lease, so a dead holder's run becomes due when its lease ends), if it is still as read and of a
+     * type this worker knows; `change` and `plan` are the entry the worker decided for it.
      */
-    rearmOps(seen: JourneyRecord, dropSteps: string[], fromStep?: string): TxOp[] {
-      if (dropSteps.length > MAX_DROPPED_STEPS) throw new AppError('journey.conflict', `cannot resume over ${dropSteps.length} steps at once`);
-      const op = versionedOp(seen, 'journey.rearm', undefined, {
-        set: ['#status = :pending'],
-        remove: ['#leaseOwner', '#leaseExpiresAt', '#resultJson', '#errorMessage', '#failedStep'],
-      });
-      const deletes: TxOp[] = dropSteps.map((name) => ({
-        label: 'journey.dropStep',
-        item: { Delete: { TableName: tableName, Key: { [PK]: seen.journeyId, [SK]: `${STEP_PREFIX}${name}` } } },
-        onConditionFailed: () => conflict(seen.journeyId, `step ${name} changed`),
-      }));
-      return [
-        op,
-        eventOp(seen.journeyId, seen.runId, 'journey.resumed', { from: seen.status, fromStep: fromStep ?? null, droppedSteps: dropSteps }),
-        ...deletes,
-      ];
+    claimOps(seen: JourneyRecord, lease: JourneyLease, leaseMs: number, types: readonly string[], change: RunChange, plan: AppendPlan): TxOp[] {
+      const known = isOneOf('#workflowType', 'type', types);
+      const expiresAt = clock.now() + leaseMs;
+      return withAppend(seen, plan, (extra) =>
+        headerUpdateOp(
+          seen.journeyId,
+          'journey.claim',
+          and(DUE_AS_SEEN, AT_EVENT, known.text),
+          { ...known.values, seenDueAt: seen.dueAt ?? -1, seenEvents: seen.eventCount },
+          change,
+          { leaseOwner: lease.owner, leaseToken: lease.token, leaseExpiresAt: expiresAt, [DUE_AT]: expiresAt, ...extra },
+        ),
+      );
+    },
+
+    /** The holder moves its lease (and so the run's due time) to now + leaseMs. */
+    heartbeatOp(lease: JourneyLease, leaseMs: number): TxOp {
+      return headerUpdateOp(lease.journeyId, 'journey.heartbeat', HELD, { token: lease.token }, { leaseUntil: clock.now() + leaseMs });
+    },
+
+    /** A step of the run, by its holder: one update of the header (events, checkpoint, change), if no event was written since it read it. */
+    transitionOps(lease: JourneyLease, seen: JourneyRecord, change: RunChange, plan: AppendPlan): TxOp[] {
+      return withAppend(seen, plan, (extra) =>
+        headerUpdateOp(lease.journeyId, 'journey.transition', and(HELD, AT_EVENT), { token: lease.token, seenEvents: seen.eventCount }, change, extra),
+      );
+    },
+
+    /** A write by someone who does not hold the run (signal, terminate): the run must be active and unchanged since read. */
+    externalOps(seen: JourneyRecord, label: string, change: RunChange, plan: AppendPlan): TxOp[] {
+      return withAppend(seen, plan, (extra) =>
+        headerUpdateOp(
+          seen.journeyId,
+          label,
+          and(SAME_RUN, AT_EVENT, active.text),
+          { ...active.values, seenRunId: seen.runId, seenEvents: seen.eventCount },
+          change,
+          extra,
+        ),
+      );
     },
   };
 }

@@ -59,6 +59,30 @@ export interface SessionStore<S> {
   get(sessionId: string): Promise<StoredSession<S> | null>;
   /** Pure: the conditional Put for a save, committed inside the turn's transaction. */
   saveOp(sessionId: string, state: S, expectedVersion: number): SessionSave<S>;
+  /** Pure: the Put of an imported session (see `importOp`). */
+  importOp(sessionId: string, state: S, imported: ImportedSession): TxOp;
+}
+
+/** Where an imported session came from; kept on the item until the first turn saves over it. */
+export interface ImportOrigin {
+  source: string;
+  /** The key the state was read from. */
+  key: string;
+  /** The import run that wrote it, so a resumed run recognises its own writes. */
+  run: string;
+}
+
+export interface ImportedSession {
+  /** Epoch ms the item expires (the source's remaining lifetime), not the usual SESSION_TTL_DAYS. */
+  expiresAt: number;
+  origin: ImportOrigin;
+}
+
+/** An import found the session already stored (live): `current` is the item as it is. */
+class SessionExistsError extends ConflictError<{ sessionId: string; current: Item }> {
+  constructor(sessionId: string, current: Item) {
+    super('conflict.generic', 'the session already exists', { sessionId, current });
+  }
 }
 
 /** Builds the session store over the OrchestratorSessions table. */
@@ -89,11 +113,7 @@ export function createSessionStore<S>(options: SessionStoreOptions<S>): SessionS
     },
 
     saveOp(sessionId, state, expectedVersion) {
-      const valid = schema.parse(state);
-      const size = Buffer.byteLength(JSON.stringify(valid));
-      if (size > MAX_STATE_BYTES) {
-        throw new AppError('session.tooLarge', `session state is ${size} bytes, above ${MAX_STATE_BYTES}`, { sessionId, size });
-      }
+      const valid = storable(sessionId, state);
       const now = clock.now();
       const version = expectedVersion + 1;
       // Version 0 means "new": the item must be absent (or expired); otherwise it must still be the version read.
@@ -115,7 +135,41 @@ export function createSessionStore<S>(options: SessionStoreOptions<S>): SessionS
         },
       };
     },
+
+    importOp(sessionId, state, { expiresAt, origin }) {
+      const now = clock.now();
+      return {
+        label: 'session.import',
+        item: {
+          Put: {
+            TableName: tableName,
+            Item: {
+              [KEY]: sessionId,
+              state: storable(sessionId, state),
+              version: 1,
+              updatedAt: new Date(now).toISOString(),
+              [TTL]: epochSeconds(expiresAt),
+              importedFrom: origin,
+            },
+            // Whatever is stored and live is newer than the import: never overwritten.
+            ...expression({ condition: absentOrExpired(KEY) }, nowValues(now)),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        onConditionFailed: (current) => new SessionExistsError(sessionId, current ?? {}),
+      };
+    },
   };
+
+  /** The state as stored: valid and within the item budget. */
+  function storable(sessionId: string, state: S): S {
+    const valid = schema.parse(state);
+    const size = Buffer.byteLength(JSON.stringify(valid));
+    if (size > MAX_STATE_BYTES) {
+      throw new AppError('session.tooLarge', `session state is ${size} bytes, above ${MAX_STATE_BYTES}`, { sessionId, size });
+    }
+    return valid;
+  }
 }
 
 function conflict(sessionId: string, expectedVersion: number, current: Item | undefined, now: number) {

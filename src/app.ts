@@ -12,6 +12,7 @@ import { healthRoutes } from './routes/health.js';
 import { errorMiddleware, notFound } from './routes/http.js';
 import { opsRoutes } from './routes/ops.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { twilioOffRoutes, twilioRoutes } from './routes/twilio.js';
 import { whatsappRoutes } from './routes/whatsapp.js';
 import { workflowRoutes } from './routes/workflows.js';
 import type { WorkflowService } from './workflows/index.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   opsToken: string;
   dynamoRequests: () => { requests: number; byOperation: Record<string, number>; byTable: Record<string, number> };
   whatsapp: { appSecret?: string; verifyToken?: string };
+  /** Twilio's webhooks; null: off, they answer 404 saying so (aws mode without TWILIO_AUTH_TOKEN). */
+  twilio: { authToken?: string; publicBaseUrl?: string } | null;
   /** Stands in for a provider's missing timestamps. */
   clock: Clock;
   workflows: WorkflowService;
@@ -46,7 +49,9 @@ export function createApp(deps: AppDeps): Application {
   });
   app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix }));
   app.use(webhookRoutes(deps.entrypoints));
-  app.use(whatsappRoutes({ inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock, ...deps.whatsapp }));
+  const provider = { inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock };
+  app.use(whatsappRoutes({ ...provider, ...deps.whatsapp }));
+  app.use(deps.twilio ? twilioRoutes({ ...provider, ...deps.twilio }) : twilioOffRoutes());
   app.use(workflowRoutes({ workflows: deps.workflows, opsToken: deps.opsToken }));
   app.use(
     opsRoutes({

@@ -14,6 +14,7 @@ import { errorMiddleware, notFound } from './routes/http.js';
 import { opsRoutes } from './routes/ops.js';
 import { createOpsViews } from './routes/ops-views.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { twilioOffRoutes, twilioRoutes } from './routes/twilio.js';
 import { whatsappRoutes } from './routes/whatsapp.js';
 import { workflowRoutes } from './routes/workflows.js';
 import type { WorkflowService } from './workflows/index.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   opsToken: string;
   dynamoRequests: () => { requests: number; byOperation: Record<string, number>; byTable: Record<string, number> };
   whatsapp: { appSecret?: string; verifyToken?: string };
+  /** Twilio's webhooks; null: off, they answer 404 saying so (aws mode without TWILIO_AUTH_TOKEN). */
+  twilio: { authToken?: string; publicBaseUrl?: string } | null;
   /** Stands in for a provider's missing timestamps. */
   clock: Clock;
   workflows: WorkflowService;
@@ -49,7 +52,9 @@ export function createApp(deps: AppDeps): Application {
   });
   app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix }));
   app.use(webhookRoutes(deps.entrypoints));
-  app.use(whatsappRoutes({ inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock, ...deps.whatsapp }));
+  const provider = { inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock };
+  app.use(whatsappRoutes({ ...provider, ...deps.whatsapp }));
+  app.use(deps.twilio ? twilioRoutes({ ...provider, ...deps.twilio }) : twilioOffRoutes());
   // One set of ops use-cases, two doors: the JSON API (bearer token) and the console (cookie session).
   const views = createOpsViews({
     stores: deps.stores,

@@ -229,6 +229,11 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       twilio: twilio.route,
       clock,
       workflows: workflows.service,
+      console: {
+        sessionMinutes: config.CONSOLE_SESSION_MINUTES,
+        signInMaxFailures: config.CONSOLE_SIGNIN_MAX_FAILURES,
+        signInWindowSeconds: config.CONSOLE_SIGNIN_WINDOW_SECONDS,
+      },
     });
 
     let server: Server | undefined;

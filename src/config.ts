@@ -60,6 +60,10 @@ export const configSchema = z.object({
 
   // Ops
   OPS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Ops console (/console): how long a sign-in lasts; wrong tokens allowed per IP in a window before 429.
+  CONSOLE_SESSION_MINUTES: positiveInt(480),
+  CONSOLE_SIGNIN_MAX_FAILURES: positiveInt(5),
+  CONSOLE_SIGNIN_WINDOW_SECONDS: positiveInt(900),
 
   // WhatsApp (Meta Cloud API)
   WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),

@@ -1,21 +1,15 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { describeTables } from '../infra/dynamo/ensure-tables.js';
 import { AppError, NotFoundError } from '../kernel/errors.js';
-import type { Stores } from '../infra/stores/index.js';
-import { byLabel, quantiles, total, type Metrics } from '../pipeline/metrics.js';
+import type { Metrics } from '../pipeline/metrics.js';
 import { verifyToken } from '../kernel/token.js';
 import { handle, parseWith } from './http.js';
+import type { OpsViews } from './ops-views.js';
 
 export interface OpsDeps {
-  stores: Stores<unknown>;
+  views: OpsViews;
   metrics: Metrics;
-  client: DynamoDBClient;
-  tablePrefix: string;
   opsToken: string;
-  /** DynamoDB requests per operation and table since start (from the client middleware). */
-  dynamoRequests: () => { requests: number; byOperation: Record<string, number>; byTable: Record<string, number> };
 }
 
 /** Bearer-token guard for every ops route (constant-time compare). */
@@ -38,7 +32,7 @@ const conversationQuery = z.object({
 /** Debug and metrics endpoints, all behind the ops bearer token. */
 export function opsRoutes(deps: OpsDeps) {
   const router = Router();
-  const { stores, metrics } = deps;
+  const { views, metrics } = deps;
   const auth = requireBearer(deps.opsToken);
 
   router.get(
@@ -46,7 +40,7 @@ export function opsRoutes(deps: OpsDeps) {
     auth,
     handle(async (req, res) => {
       const id = parseWith(sessionIdSchema, req.params.id, 'session id');
-      const session = await stores.sessions.get(id);
+      const session = await views.session(id);
       if (!session) throw new NotFoundError(`no session ${id}`);
       res.json({ session_id: id, version: session.version, state: session.state, updated_at: session.updatedAt });
     }),
@@ -58,10 +52,7 @@ export function opsRoutes(deps: OpsDeps) {
     handle(async (req, res) => {
       const id = parseWith(sessionIdSchema, req.params.id, 'session id');
       const q = parseWith(conversationQuery, req.query, 'query');
-      const entries =
-        q.since !== undefined || q.until !== undefined
-          ? await stores.buffer.listRange(id, q.since ?? 0, q.until ?? Date.UTC(9999, 0), q.limit)
-          : await stores.buffer.listLast(id, q.limit);
+      const entries = await views.conversation(id, q);
       res.json({
         session_id: id,
         messages: entries.map((e) => ({
@@ -79,8 +70,8 @@ export function opsRoutes(deps: OpsDeps) {
     auth,
     handle(async (req, res) => {
       const id = parseWith(sessionIdSchema, req.params.id, 'session id');
-      const [actions, open] = await Promise.all([stores.pendingActions.listBySession(id), stores.pendingActions.getOpen(id)]);
-      res.json({ session_id: id, open_action_id: open?.actionId ?? null, actions });
+      const { actions, openActionId } = await views.pendingActions(id);
+      res.json({ session_id: id, open_action_id: openActionId, actions });
     }),
   );
 
@@ -88,7 +79,7 @@ export function opsRoutes(deps: OpsDeps) {
     '/debug/dynamo/tables',
     auth,
     handle(async (_req, res) => {
-      res.json({ tables: await describeTables(deps.client, deps.tablePrefix) });
+      res.json({ tables: await views.tables() });
     }),
   );
 
@@ -96,37 +87,7 @@ export function opsRoutes(deps: OpsDeps) {
     '/metrics/sessions',
     auth,
     handle(async (_req, res) => {
-      const [messagesIn, repliesOut, duplicates, conflicts, lockWaits, failed, latency, lockWait, requests, roundTrips, sessionReads, open] = await Promise.all(
-        [
-          total(metrics.messagesIn),
-          total(metrics.repliesOut),
-          total(metrics.duplicatesDropped),
-          total(metrics.conflicts),
-          total(metrics.lockWaits),
-          total(metrics.turnsFailed),
-          quantiles(metrics.turnLatency),
-          quantiles(metrics.lockWaitLatency),
-          quantiles(metrics.turnRequests),
-          quantiles(metrics.turnRoundTrips),
-          byLabel(metrics.sessionReads, 'source'),
-          stores.pendingActions.countByStatus(),
-        ],
-      );
-      res.json({
-        messages_in: messagesIn,
-        replies_out: repliesOut,
-        duplicates_dropped: duplicates,
-        conflicts_409: conflicts,
-        lock_waits: lockWaits,
-        turns_failed: failed,
-        turn_latency_ms: latency,
-        lock_wait_ms: lockWait,
-        dynamodb_requests_per_turn: requests,
-        dynamodb_round_trips_per_turn: roundTrips,
-        session_reads: { cache: sessionReads.cache ?? 0, read: sessionReads.read ?? 0, reread: sessionReads.reread ?? 0 },
-        open_pending_actions: open,
-        dynamodb_requests: deps.dynamoRequests(),
-      });
+      res.json(await views.sessionMetrics());
     }),
   );
 

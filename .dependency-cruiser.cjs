@@ -53,6 +53,14 @@ module.exports = {
       to: { path: [IO_CORE, '^node_modules/@aws-sdk/'] },
     },
     {
+      name: 'console-through-use-cases',
+      comment:
+        'src/console reaches routes only through their use-cases (ops-views.ts) and HTTP helpers (http.ts), never a router: one rule, two doors (ARCHITECTURE §2, §11)',
+      severity: 'error',
+      from: { path: pathOf('console') },
+      to: { path: pathOf('routes'), pathNot: ['^src/routes/ops-views\\.ts$', '^src/routes/http\\.ts$'] },
+    },
+    {
       name: 'src-not-from-tests-or-scripts',
       comment: 'production code never imports test/, scripts/ or bench/',
       severity: 'error',

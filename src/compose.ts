@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import { dynamoSettingsOf, privacySaltOf, type Config } from './config.js';
+import { dynamoSettingsOf, privacySaltOf, twilioSettingsOf, type Config } from './config.js';
 import type { Backends } from './contracts/backends.js';
 import type { ConversationEngine } from './contracts/engine.js';
 import type { UnderstandingService } from './contracts/understanding.js';
@@ -18,6 +18,9 @@ import { createOpenAITranscriber, createUnderstanding } from './nlu/index.js';
 import { createLogSender } from './channels/log-sender.js';
 import { createMetaMediaFetcher } from './channels/meta/media.js';
 import { createMetaCloudSender } from './channels/meta/sender.js';
+import { createTwilioMediaFetcher } from './channels/twilio/media.js';
+import { createTwilioSender } from './channels/twilio/sender.js';
+import { TWILIO_STATUS_PATH } from './routes/twilio.js';
 import type { Sender } from './contracts/sender.js';
 import { createEntrypoints } from './pipeline/entrypoints.js';
 import { createInbox } from './pipeline/inbox.js';
@@ -45,6 +48,7 @@ export interface ServiceOverrides {
   engine?: ConversationEngine<unknown>;
   understanding?: UnderstandingService;
   backends?: Backends;
+  /** Replaces every provider's sender (tests record what would be sent). */
   sender?: Sender;
   /** Period of the recovery sweeps instead of RECOVERY_SWEEP_INTERVAL_MS; null: none (tests call `sweep()`). */
   sweepIntervalMs?: number | null;
@@ -88,17 +92,27 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       backends = createBackends({ urls, timeoutMs: config.BACKEND_TIMEOUT_MS, maxRetries: config.BACKEND_MAX_RETRIES, logger, clock });
     }
 
-    const sender =
-      overrides.sender ??
-      (config.WHATSAPP_ACCESS_TOKEN && config.WHATSAPP_PHONE_NUMBER_ID
-        ? createMetaCloudSender({
-            graphUrl: config.WHATSAPP_GRAPH_URL,
-            apiVersion: config.WHATSAPP_API_VERSION,
-            phoneNumberId: config.WHATSAPP_PHONE_NUMBER_ID,
-            accessToken: config.WHATSAPP_ACCESS_TOKEN,
-            logger,
-          })
-        : createLogSender(logger));
+    // Replies leave through the provider the conversation came in on; one without credentials logs them.
+    const twilio = twilioSettingsOf(config);
+    const logSender = createLogSender(logger);
+    const senders = {
+      meta:
+        overrides.sender ??
+        (config.WHATSAPP_ACCESS_TOKEN && config.WHATSAPP_PHONE_NUMBER_ID
+          ? createMetaCloudSender({
+              graphUrl: config.WHATSAPP_GRAPH_URL,
+              apiVersion: config.WHATSAPP_API_VERSION,
+              phoneNumberId: config.WHATSAPP_PHONE_NUMBER_ID,
+              accessToken: config.WHATSAPP_ACCESS_TOKEN,
+              logger,
+            })
+          : logSender),
+      twilio:
+        overrides.sender ??
+        (twilio.sender
+          ? createTwilioSender({ ...twilio.sender, statusCallback: twilio.sender.publicBaseUrl && twilio.sender.publicBaseUrl + TWILIO_STATUS_PATH, logger })
+          : logSender),
+    };
 
     const engine = overrides.engine ?? createEngine();
     const metrics = createMetrics({ defaultMetrics: true });
@@ -148,6 +162,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
             accessToken: config.WHATSAPP_ACCESS_TOKEN,
           }),
         }),
+        ...(twilio.api && { twilio: createTwilioMediaFetcher(twilio.api) }),
       },
       transcriber: config.OPENAI_API_KEY
         ? createOpenAITranscriber({
@@ -161,7 +176,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       logger,
       settings: { maxBytes: config.MEDIA_MAX_BYTES, fetchTimeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, language: 'pt' },
     });
-    const outbox = createOutbox({ stores, sender, logger, metrics, clock, resendAfterMs: config.OUTBOX_RESEND_AFTER_MS });
+    const outbox = createOutbox({ stores, senders, logger, metrics, clock, resendAfterMs: config.OUTBOX_RESEND_AFTER_MS });
     const inbox = createInbox({
       stores,
       turns,
@@ -232,9 +247,15 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       opsToken: config.OPS_TOKEN,
       dynamoRequests: () => dynamo.counter.snapshot(),
       whatsapp: { appSecret: config.WHATSAPP_APP_SECRET, verifyToken: config.WHATSAPP_VERIFY_TOKEN },
+      twilio: twilio.route,
       clock,
       workflows: workflows.service,
       privacy,
+      console: {
+        sessionMinutes: config.CONSOLE_SESSION_MINUTES,
+        signInMaxFailures: config.CONSOLE_SIGNIN_MAX_FAILURES,
+        signInWindowSeconds: config.CONSOLE_SIGNIN_WINDOW_SECONDS,
+      },
     });
 
     let server: Server | undefined;

@@ -44,7 +44,10 @@ export const TABLE_DEFS = {
   sessions: {
     baseName: 'OrchestratorSessions',
     partitionKey: S('sessionId'),
-    indexes: [],
+    indexes: [
+      // Sessions by last activity, newest first (the console's list): one shard value, the save time as sort key.
+      { name: 'activity-index', partitionKey: S('activityShard'), sortKey: S('updatedAt'), include: ['ttl'] },
+    ],
     ttlAttribute: 'ttl',
   },
   pendingActions: {

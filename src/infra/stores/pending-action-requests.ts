@@ -42,6 +42,9 @@ export interface PendingAction extends PendingActionDraft {
   attempt: number;
   /** Epoch ms until which an executing claim is protected from takeover. */
   claimExpiresAt?: number;
+  /** Epoch ms of the confirmation, and of the last transition (the status history the console shows). */
+  confirmedAt?: number;
+  updatedAt?: number;
   result?: unknown;
   error?: unknown;
 }
@@ -256,6 +259,8 @@ export function toAction(item: Item): PendingAction {
     owner: item.owner as string | undefined,
     attempt: (item.attempt as number) ?? 0,
     claimExpiresAt: item.claimExpiresAt as number | undefined,
+    confirmedAt: item.confirmedAt as number | undefined,
+    updatedAt: item.updatedAt as number | undefined,
     result: item.result,
     error: item.error,
   };

@@ -16,7 +16,9 @@ const MAY_IMPORT = {
   workflows: ['kernel', 'contracts', 'infra', 'jobs'],
   flux: ['kernel', 'contracts', 'infra', 'workflows'],
   migration: ['kernel', 'contracts', 'infra', 'graph/state.ts'],
-  routes: ['kernel', 'contracts', 'pipeline', 'channels', 'workflows', 'flux', 'infra'],
+  // LGPD use-cases (erase, export, audit): the erasure is a workflow type over every store.
+  privacy: ['kernel', 'contracts', 'infra', 'workflows'],
+  routes: ['kernel', 'contracts', 'pipeline', 'channels', 'workflows', 'flux', 'privacy', 'infra'],
   console: ['kernel', 'contracts', 'routes'],
   'demo-backend': ['kernel', 'contracts'],
 };

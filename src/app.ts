@@ -16,7 +16,9 @@ import { createOpsViews } from './routes/ops-views.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { twilioOffRoutes, twilioRoutes } from './routes/twilio.js';
 import { whatsappRoutes } from './routes/whatsapp.js';
+import { privacyRoutes } from './routes/privacy.js';
 import { workflowRoutes } from './routes/workflows.js';
+import type { Privacy } from './privacy/index.js';
 import type { WorkflowService } from './workflows/index.js';
 
 export interface AppDeps {
@@ -36,6 +38,7 @@ export interface AppDeps {
   /** Stands in for a provider's missing timestamps. */
   clock: Clock;
   workflows: WorkflowService;
+  privacy: Privacy;
   console: { sessionMinutes: number; signInMaxFailures: number; signInWindowSeconds: number };
 }
 
@@ -65,8 +68,9 @@ export function createApp(deps: AppDeps): Application {
     dynamoRequests: deps.dynamoRequests,
   });
   app.use(consoleRoutes({ views, opsToken: deps.opsToken, clock: deps.clock, logger: deps.logger, settings: deps.console }));
-  app.use(workflowRoutes({ workflows: deps.workflows, opsToken: deps.opsToken }));
-  app.use(opsRoutes({ views, metrics: deps.metrics, opsToken: deps.opsToken }));
+  app.use(workflowRoutes({ workflows: deps.workflows, opsToken: deps.opsToken, audit: deps.privacy.audit }));
+  app.use(privacyRoutes({ privacy: deps.privacy, opsToken: deps.opsToken }));
+  app.use(opsRoutes({ views, metrics: deps.metrics, opsToken: deps.opsToken, audit: deps.privacy.audit }));
   app.use(notFound);
   app.use(errorMiddleware(deps.logger));
   return app;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import { dynamoSettingsOf, twilioSettingsOf, type Config } from './config.js';
+import { dynamoSettingsOf, privacySaltOf, twilioSettingsOf, type Config } from './config.js';
 import type { Backends } from './contracts/backends.js';
 import type { ConversationEngine } from './contracts/engine.js';
 import type { UnderstandingService } from './contracts/understanding.js';
@@ -37,6 +37,9 @@ import { createJourneyStore } from './infra/stores/journey-store.js';
 import { createWorkflows, type WorkflowType } from './workflows/index.js';
 import { createConsolidationWorkflow } from './workflows/types/consolidation.js';
 import { createOrderWorkflow } from './workflows/types/order.js';
+import { createAuditStore } from './infra/stores/audit-store.js';
+import { createSubjectStore } from './infra/stores/subject-store.js';
+import { createAuditLog, createErasureWorkflow, createPrivacy } from './privacy/index.js';
 
 /** Replaceable parts, for tests and the benchmark. Anything absent is built from the config. */
 export interface ServiceOverrides {
@@ -112,13 +115,13 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     };
 
     const engine = overrides.engine ?? createEngine();
+    const metrics = createMetrics({ defaultMetrics: true });
     const understanding =
       overrides.understanding ??
       createUnderstanding(
         { apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS },
-        { logger, clock },
+        { logger, clock, onRedaction: (kind, count) => metrics.llmPiiRedactions.inc({ kind }, count) },
       );
-    const metrics = createMetrics({ defaultMetrics: true });
     const stores = createStores<unknown>({
       doc: dynamo.doc,
       tables: tableNames(config.TABLE_PREFIX),
@@ -201,17 +204,35 @@ export async function createService(config: Config, overrides: ServiceOverrides 
 
     // Step workflows on the journey store; the order demo type only on a developer's machine.
     const names = tableNames(config.TABLE_PREFIX);
+    const subjects = createSubjectStore({ doc: dynamo.doc, tables: names });
     const workflows = createWorkflows({
       store: createJourneyStore({ doc: dynamo.doc, tableName: names.journeys, clock, ttlDays: config.JOURNEY_TTL_DAYS }),
       types: [
         createConsolidationWorkflow({ congregados: createCongregadoStore({ doc: dynamo.doc, tableName: names.congregados, clock }), clock }),
         ...(config.DYNAMODB_MODE === 'embedded' ? [createOrderWorkflow()] : []),
+        createErasureWorkflow({ locks: stores.locks, subjects, lockLeaseMs: config.LOCK_LEASE_MS, lockWaitMs: config.LOCK_WAIT_MS }),
         ...(overrides.workflowTypes ?? []),
       ],
       clock,
       logger,
       instanceId,
       settings: { workers: config.WORKFLOW_WORKERS, leaseMs: config.WORKFLOW_LEASE_MS, pollMaxMs: config.WORKFLOW_POLL_MAX_MS },
+    });
+
+    // Privacy (LGPD): erasure (a workflow), export, and the audit of ops reads and actions.
+    const audit = createAuditLog({
+      store: createAuditStore({ doc: dynamo.doc, tableName: names.privacyAudit, clock, retentionDays: config.AUDIT_RETENTION_DAYS }),
+      salt: privacySaltOf(config),
+    });
+    const privacy = createPrivacy({
+      sessions: stores.sessions,
+      pendingActions: stores.pendingActions,
+      buffer: stores.buffer,
+      subjects,
+      workflows: workflows.service,
+      audit,
+      clock,
+      erasureWaitMs: config.ERASURE_WAIT_MS,
     });
 
     const app = createApp({
@@ -229,6 +250,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       twilio: twilio.route,
       clock,
       workflows: workflows.service,
+      privacy,
       console: {
         sessionMinutes: config.CONSOLE_SESSION_MINUTES,
         signInMaxFailures: config.CONSOLE_SIGNIN_MAX_FAILURES,
@@ -249,6 +271,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       outbox,
       demo,
       workflows,
+      privacy,
       opsToken: config.OPS_TOKEN,
       sweep: recovery.sweepOnce,
       /** Listens on `port` (default PORT; 0 picks a free one) and starts the recovery sweeps and the workflow workers. */

@@ -65,6 +65,11 @@ export const configSchema = z.object({
   CONSOLE_SIGNIN_MAX_FAILURES: positiveInt(5),
   CONSOLE_SIGNIN_WINDOW_SECONDS: positiveInt(900),
 
+  // Privacy (LGPD): the audit's own retention, the key of subjects' salted hashes, how long DELETE waits
+  AUDIT_RETENTION_DAYS: positiveInt(365),
+  PRIVACY_HASH_SALT: z.string().min(16, 'must be at least 16 characters').optional(),
+  ERASURE_WAIT_MS: nonNegativeInt(30_000),
+
   // WhatsApp (Meta Cloud API)
   WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
   WHATSAPP_APP_SECRET: z.string().min(1).optional(),
@@ -152,6 +157,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = parsed.data;
   const problems: string[] = [];
   if (config.DYNAMODB_MODE === 'aws' && !config.OPS_TOKEN) problems.push('OPS_TOKEN: required when DYNAMODB_MODE=aws');
+  // A generated salt would change at every start and orphan the audit's subject hashes.
+  if (config.DYNAMODB_MODE === 'aws' && !config.PRIVACY_HASH_SALT) problems.push('PRIVACY_HASH_SALT: required when DYNAMODB_MODE=aws');
   if (config.DYNAMODB_MODE === 'aws' && config.DYNAMODB_ENDPOINT) {
     problems.push('DYNAMODB_ENDPOINT: not allowed with DYNAMODB_MODE=aws (use embedded mode with an endpoint instead)');
   }
@@ -176,6 +183,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const opsTokenGenerated = config.OPS_TOKEN === undefined;
   return { ...config, OPS_TOKEN: config.OPS_TOKEN ?? randomBytes(24).toString('base64url'), opsTokenGenerated };
 }
+
+/** The salt of subjects' hashes: PRIVACY_HASH_SALT, else (a developer's machine) one derived from the ops token. */
+export const privacySaltOf = (config: Config) => config.PRIVACY_HASH_SALT ?? `derived:${config.OPS_TOKEN}`;
 
 /** The DynamoDB part of the config, in the shape `openDynamo` takes (the server and the batch jobs open it alike). */
 export function dynamoSettingsOf(config: Config) {

@@ -85,8 +85,8 @@ export function createOpsViews(deps: OpsViewsDeps) {
 
     /** The turn figures since start (counters, latency quantiles, open pending actions, DynamoDB requests). */
     async sessionMetrics() {
-      const [messagesIn, repliesOut, duplicates, conflicts, lockWaits, failed, latency, lockWait, requests, roundTrips, sessionReads, open] = await Promise.all(
-        [
+      const [messagesIn, repliesOut, duplicates, conflicts, lockWaits, failed, latency, lockWait, requests, roundTrips, sessionReads, open, redactions] =
+        await Promise.all([
           total(metrics.messagesIn),
           total(metrics.repliesOut),
           total(metrics.duplicatesDropped),
@@ -99,8 +99,8 @@ export function createOpsViews(deps: OpsViewsDeps) {
           quantiles(metrics.turnRoundTrips),
           byLabel(metrics.sessionReads, 'source'),
           stores.pendingActions.countByStatus(),
-        ],
-      );
+          byLabel(metrics.llmPiiRedactions, 'kind'),
+        ]);
       return {
         messages_in: messagesIn,
         replies_out: repliesOut,
@@ -114,6 +114,7 @@ export function createOpsViews(deps: OpsViewsDeps) {
         dynamodb_round_trips_per_turn: roundTrips,
         session_reads: { cache: sessionReads.cache ?? 0, read: sessionReads.read ?? 0, reread: sessionReads.reread ?? 0 },
         open_pending_actions: open,
+        llm_pii_redaction: { phone: redactions.phone ?? 0, email: redactions.email ?? 0, name: redactions.name ?? 0 },
         dynamodb_requests: deps.dynamoRequests(),
       };
     },

@@ -4,13 +4,25 @@ import { AppError, NotFoundError } from '../kernel/errors.js';
 import type { Metrics } from '../pipeline/metrics.js';
 import { verifyToken } from '../kernel/token.js';
 import { handle, parseWith } from './http.js';
-import type { OpsViews } from './ops-views.js';
+import { auditOf } from './actor.js';
+import type { AuditLog } from '../privacy/index.js';
+import type { OpsViews, StoredEntry } from './ops-views.js';
 
 export interface OpsDeps {
   views: OpsViews;
   metrics: Metrics;
   opsToken: string;
+  /** Every read of a conversation, a state or pending actions is recorded in the privacy audit. */
+  audit?: AuditLog;
 }
+
+/** One buffered message as the ops API shows it (the conversation endpoint and the privacy export alike). */
+export const messageView = (e: StoredEntry) => ({
+  role: e.role,
+  text: e.text,
+  at: new Date(e.at).toISOString(),
+  meta: { ...e.meta, ...(e.outboxStatus ? { delivery_status: e.outboxStatus } : {}), ...(e.outboxError ? { delivery_error: e.outboxError } : {}) },
+});
 
 /** Bearer-token guard for every ops route (constant-time compare). */
 export function requireBearer(token: string): RequestHandler {
@@ -34,6 +46,7 @@ export function opsRoutes(deps: OpsDeps) {
   const router = Router();
   const { views, metrics } = deps;
   const auth = requireBearer(deps.opsToken);
+  const audit = auditOf(deps.audit);
 
   router.get(
     '/sessions/:id/state',
@@ -41,6 +54,7 @@ export function opsRoutes(deps: OpsDeps) {
     handle(async (req, res) => {
       const id = parseWith(sessionIdSchema, req.params.id, 'session id');
       const session = await views.session(id);
+      await audit(req, res, 'session.state.read', { sessionId: id, details: { found: session !== null } });
       if (!session) throw new NotFoundError(`no session ${id}`);
       res.json({ session_id: id, version: session.version, state: session.state, updated_at: session.updatedAt });
     }),
@@ -53,15 +67,8 @@ export function opsRoutes(deps: OpsDeps) {
       const id = parseWith(sessionIdSchema, req.params.id, 'session id');
       const q = parseWith(conversationQuery, req.query, 'query');
       const entries = await views.conversation(id, q);
-      res.json({
-        session_id: id,
-        messages: entries.map((e) => ({
-          role: e.role,
-          text: e.text,
-          at: new Date(e.at).toISOString(),
-          meta: { ...e.meta, ...(e.outboxStatus ? { delivery_status: e.outboxStatus } : {}), ...(e.outboxError ? { delivery_error: e.outboxError } : {}) },
-        })),
-      });
+      await audit(req, res, 'session.conversation.read', { sessionId: id, details: { messages: entries.length } });
+      res.json({ session_id: id, messages: entries.map(messageView) });
     }),
   );
 
@@ -71,6 +78,7 @@ export function opsRoutes(deps: OpsDeps) {
     handle(async (req, res) => {
       const id = parseWith(sessionIdSchema, req.params.id, 'session id');
       const { actions, openActionId } = await views.pendingActions(id);
+      await audit(req, res, 'session.pendingActions.read', { sessionId: id, details: { actions: actions.length } });
       res.json({ session_id: id, open_action_id: openActionId, actions });
     }),
   );

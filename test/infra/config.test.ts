@@ -52,6 +52,7 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error!.problems).toEqual([
       'OPS_TOKEN: required when DYNAMODB_MODE=aws',
+      'PRIVACY_HASH_SALT: required when DYNAMODB_MODE=aws',
       'DYNAMODB_ENDPOINT: not allowed with DYNAMODB_MODE=aws (use embedded mode with an endpoint instead)',
       'WHATSAPP_APP_SECRET: required when DYNAMODB_MODE=aws',
       'LAMBDA_*: some are set but not all: missing LAMBDA_UPDATE_CLINICAL, LAMBDA_GET_NOTE_REPORT, LAMBDA_UPDATE_SUMMARY, LAMBDA_CREATE_SCHEDULE',
@@ -59,7 +60,7 @@ describe('loadConfig', () => {
   });
 
   it('when aws mode has its secrets and all six LAMBDA_* or none are set, then the configuration is accepted', () => {
-    const aws = { DYNAMODB_MODE: 'aws', OPS_TOKEN: 'ops-token-0123456789', WHATSAPP_APP_SECRET: 'secret' };
+    const aws = { DYNAMODB_MODE: 'aws', OPS_TOKEN: 'ops-token-0123456789', WHATSAPP_APP_SECRET: 'secret', PRIVACY_HASH_SALT: 'salt-0123456789abcdef' };
     const lambdas = Object.fromEntries(
       [
         'LAMBDA_GET_SCHEDULE',

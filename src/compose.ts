@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import { dynamoSettingsOf, type Config } from './config.js';
+import { dynamoSettingsOf, privacySaltOf, twilioSettingsOf, type Config } from './config.js';
 import type { Backends } from './contracts/backends.js';
 import type { ConversationEngine } from './contracts/engine.js';
 import type { UnderstandingService } from './contracts/understanding.js';
@@ -18,6 +18,9 @@ import { createOpenAITranscriber, createUnderstanding } from './nlu/index.js';
 import { createLogSender } from './channels/log-sender.js';
 import { createMetaMediaFetcher } from './channels/meta/media.js';
 import { createMetaCloudSender } from './channels/meta/sender.js';
+import { createTwilioMediaFetcher } from './channels/twilio/media.js';
+import { createTwilioSender } from './channels/twilio/sender.js';
+import { TWILIO_STATUS_PATH } from './routes/twilio.js';
 import type { Sender } from './contracts/sender.js';
 import { createEntrypoints } from './pipeline/entrypoints.js';
 import { createInbox } from './pipeline/inbox.js';
@@ -35,6 +38,9 @@ import { createFlux } from './flux/index.js';
 import { createWorkflows, type WorkflowType } from './workflows/index.js';
 import { createConsolidationWorkflow } from './workflows/types/consolidation.js';
 import { createOrderWorkflow } from './workflows/types/order.js';
+import { createAuditStore } from './infra/stores/audit-store.js';
+import { createSubjectStore } from './infra/stores/subject-store.js';
+import { createAuditLog, createErasureWorkflow, createPrivacy } from './privacy/index.js';
 
 /** Replaceable parts, for tests and the benchmark. Anything absent is built from the config. */
 export interface ServiceOverrides {
@@ -43,6 +49,7 @@ export interface ServiceOverrides {
   engine?: ConversationEngine<unknown>;
   understanding?: UnderstandingService;
   backends?: Backends;
+  /** Replaces every provider's sender (tests record what would be sent). */
   sender?: Sender;
   /** Period of the recovery sweeps instead of RECOVERY_SWEEP_INTERVAL_MS; null: none (tests call `sweep()`). */
   sweepIntervalMs?: number | null;
@@ -88,26 +95,36 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       backends = createBackends({ urls, timeoutMs: config.BACKEND_TIMEOUT_MS, maxRetries: config.BACKEND_MAX_RETRIES, logger, clock });
     }
 
-    const sender =
-      overrides.sender ??
-      (config.WHATSAPP_ACCESS_TOKEN && config.WHATSAPP_PHONE_NUMBER_ID
-        ? createMetaCloudSender({
-            graphUrl: config.WHATSAPP_GRAPH_URL,
-            apiVersion: config.WHATSAPP_API_VERSION,
-            phoneNumberId: config.WHATSAPP_PHONE_NUMBER_ID,
-            accessToken: config.WHATSAPP_ACCESS_TOKEN,
-            logger,
-          })
-        : createLogSender(logger));
+    // Replies leave through the provider the conversation came in on; one without credentials logs them.
+    const twilio = twilioSettingsOf(config);
+    const logSender = createLogSender(logger);
+    const senders = {
+      meta:
+        overrides.sender ??
+        (config.WHATSAPP_ACCESS_TOKEN && config.WHATSAPP_PHONE_NUMBER_ID
+          ? createMetaCloudSender({
+              graphUrl: config.WHATSAPP_GRAPH_URL,
+              apiVersion: config.WHATSAPP_API_VERSION,
+              phoneNumberId: config.WHATSAPP_PHONE_NUMBER_ID,
+              accessToken: config.WHATSAPP_ACCESS_TOKEN,
+              logger,
+            })
+          : logSender),
+      twilio:
+        overrides.sender ??
+        (twilio.sender
+          ? createTwilioSender({ ...twilio.sender, statusCallback: twilio.sender.publicBaseUrl && twilio.sender.publicBaseUrl + TWILIO_STATUS_PATH, logger })
+          : logSender),
+    };
 
     const engine = overrides.engine ?? createEngine();
+    const metrics = createMetrics({ defaultMetrics: true });
     const understanding =
       overrides.understanding ??
       createUnderstanding(
         { apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS },
-        { logger, clock },
+        { logger, clock, onRedaction: (kind, count) => metrics.llmPiiRedactions.inc({ kind }, count) },
       );
-    const metrics = createMetrics({ defaultMetrics: true });
     const stores = createStores<unknown>({
       doc: dynamo.doc,
       tables: tableNames(config.TABLE_PREFIX),
@@ -148,6 +165,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
             accessToken: config.WHATSAPP_ACCESS_TOKEN,
           }),
         }),
+        ...(twilio.api && { twilio: createTwilioMediaFetcher(twilio.api) }),
       },
       transcriber: config.OPENAI_API_KEY
         ? createOpenAITranscriber({
@@ -161,7 +179,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       logger,
       settings: { maxBytes: config.MEDIA_MAX_BYTES, fetchTimeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, language: 'pt' },
     });
-    const outbox = createOutbox({ stores, sender, logger, metrics, clock, resendAfterMs: config.OUTBOX_RESEND_AFTER_MS });
+    const outbox = createOutbox({ stores, senders, logger, metrics, clock, resendAfterMs: config.OUTBOX_RESEND_AFTER_MS });
     const inbox = createInbox({
       stores,
       turns,
@@ -189,11 +207,13 @@ export async function createService(config: Config, overrides: ServiceOverrides 
 
     // Step workflows on the journey store; the order demo type only on a developer's machine.
     const names = tableNames(config.TABLE_PREFIX);
+    const subjects = createSubjectStore({ doc: dynamo.doc, tables: names });
     const workflows = createWorkflows({
       store: createJourneyStore({ doc: dynamo.doc, tableName: names.journeys, clock, ttlDays: config.JOURNEY_TTL_DAYS }),
       types: [
         createConsolidationWorkflow({ congregados: createCongregadoStore({ doc: dynamo.doc, tableName: names.congregados, clock }), clock }),
         ...(config.DYNAMODB_MODE === 'embedded' ? [createOrderWorkflow()] : []),
+        createErasureWorkflow({ locks: stores.locks, subjects, lockLeaseMs: config.LOCK_LEASE_MS, lockWaitMs: config.LOCK_WAIT_MS }),
         ...(overrides.workflowTypes ?? []),
       ],
       clock,
@@ -215,6 +235,21 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         http: { timeoutMs: config.FLUX_HTTP_TIMEOUT_MS, maxAttempts: config.FLUX_HTTP_MAX_ATTEMPTS },
       },
     });
+    // Privacy (LGPD): erasure (a workflow), export, and the audit of ops reads and actions.
+    const audit = createAuditLog({
+      store: createAuditStore({ doc: dynamo.doc, tableName: names.privacyAudit, clock, retentionDays: config.AUDIT_RETENTION_DAYS }),
+      salt: privacySaltOf(config),
+    });
+    const privacy = createPrivacy({
+      sessions: stores.sessions,
+      pendingActions: stores.pendingActions,
+      buffer: stores.buffer,
+      subjects,
+      workflows: workflows.service,
+      audit,
+      clock,
+      erasureWaitMs: config.ERASURE_WAIT_MS,
+    });
 
     const app = createApp({
       logger,
@@ -228,9 +263,16 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       opsToken: config.OPS_TOKEN,
       dynamoRequests: () => dynamo.counter.snapshot(),
       whatsapp: { appSecret: config.WHATSAPP_APP_SECRET, verifyToken: config.WHATSAPP_VERIFY_TOKEN },
+      twilio: twilio.route,
       clock,
       workflows: workflows.service,
       flux: flux.service,
+      privacy,
+      console: {
+        sessionMinutes: config.CONSOLE_SESSION_MINUTES,
+        signInMaxFailures: config.CONSOLE_SIGNIN_MAX_FAILURES,
+        signInWindowSeconds: config.CONSOLE_SIGNIN_WINDOW_SECONDS,
+      },
     });
 
     let server: Server | undefined;
@@ -247,6 +289,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       demo,
       workflows,
       flux,
+      privacy,
       opsToken: config.OPS_TOKEN,
       sweep: recovery.sweepOnce,
       /** Listens on `port` (default PORT; 0 picks a free one) and starts the recovery sweeps and the workflow workers. */

@@ -56,6 +56,11 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     why: 'the approval, schedule or table is not in the state this action needs (already decided, already finished, changed meanwhile)',
   },
+  'privacy.erasureFailed': {
+    status: 503,
+    retryable: true,
+    why: "the subject's erasure stopped before the end (see the privacy-erasure workflow's history); send the same DELETE again to finish it",
+  },
   'internal.error': { status: 500, retryable: false, why: 'an unexpected failure; see the logs with the request id' },
 } as const;
 

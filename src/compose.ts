@@ -14,7 +14,7 @@ import { openDynamo } from './infra/dynamo/open.js';
 import { createLogger, type Logger } from './kernel/logger.js';
 import { createStores } from './infra/stores/index.js';
 import { tableNames } from './infra/tables.js';
-import { createOpenAITranscriber, createUnderstanding } from './nlu/index.js';
+import { createOpenAITranscriber, createRulesUnderstanding, createUnderstanding } from './nlu/index.js';
 import { createLogSender } from './channels/log-sender.js';
 import { createMetaMediaFetcher } from './channels/meta/media.js';
 import { createMetaCloudSender } from './channels/meta/sender.js';
@@ -29,6 +29,8 @@ import { createRecovery } from './pipeline/recovery.js';
 import { createStatusHandler } from './pipeline/statuses.js';
 import { SessionCache } from './pipeline/session-cache.js';
 import { createTurnRunner } from './pipeline/turn.js';
+import { createLoopDelayProbe, TurnScheduler } from './pipeline/turn-scheduler.js';
+import { warmUp } from './pipeline/warm-up.js';
 import { createCongregadoStore } from './infra/stores/congregado-store.js';
 import { createJourneyStore } from './infra/stores/journey-store.js';
 import { createWorkflows, type WorkflowType } from './workflows/index.js';
@@ -159,11 +161,21 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       settings: { maxBytes: config.MEDIA_MAX_BYTES, fetchTimeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, language: 'pt' },
     });
     const outbox = createOutbox({ stores, sender, logger, metrics, clock, resendAfterMs: config.OUTBOX_RESEND_AFTER_MS });
+    // Inbox turns start after the acks waiting on the event loop, fewer at once while it lags.
+    const loopDelay = createLoopDelayProbe();
+    stops.push(() => loopDelay.stop());
+    const scheduler = new TurnScheduler({
+      maxConcurrent: config.INBOX_CONCURRENCY,
+      targetDelayMs: config.INBOX_LOOP_DELAY_TARGET_MS,
+      probe: loopDelay.read,
+      clock,
+    });
     const inbox = createInbox({
       stores,
       turns,
       outbox,
       queue,
+      scheduler,
       media,
       clock,
       logger,
@@ -172,7 +184,6 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       settings: {
         dedupTtlMs: config.PROVIDER_DEDUP_TTL_DAYS * 86_400_000,
         inProgressMs: config.IDEMPOTENCY_IN_PROGRESS_MS,
-        maxConcurrentTurns: config.INBOX_CONCURRENCY,
       },
     });
     const statuses = createStatusHandler({ stores, metrics, logger });
@@ -230,8 +241,17 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       workflows,
       opsToken: config.OPS_TOKEN,
       sweep: recovery.sweepOnce,
-      /** Listens on `port` (default PORT; 0 picks a free one) and starts the recovery sweeps and the workflow workers. */
+      /**
+       * Warms up (DynamoDB connections, the engine and the rules; no backend traffic), so the first
+       * deliveries after a deploy are as fast as later ones and /readyz answers only once warm; then
+       * listens on `port` (default PORT; 0 picks a free one) and starts the recovery sweeps and the workflow workers.
+       */
       async start(port = config.PORT): Promise<{ url: string; port: number; server: Server }> {
+        // Best effort: an unreachable DynamoDB is /readyz's to report, not a reason not to start.
+        await warmUp({ doc: dynamo.doc, tables: names, engine, rules: createRulesUnderstanding(), now: () => clock.now() }).then(
+          (ms) => logger.info('warmed up', { ms: Math.round(ms) }),
+          (error: Error) => logger.warn('warm-up incomplete', { error: error.message }),
+        );
         server = await new Promise<Server>((resolve, reject) => {
           const s = app.listen(port, '0.0.0.0', () => resolve(s));
           s.once('error', reject);

@@ -5,19 +5,17 @@ import type { Logger } from '../kernel/logger.js';
 import type { Stores } from '../infra/stores/index.js';
 import { idempotencyKey, payloadHash } from '../infra/stores/idempotency-store.js';
 import type { KeyedQueue } from './keyed-queue.js';
-import { Limiter } from './limiter.js';
 import type { MediaReader } from './media.js';
 import type { Metrics } from './metrics.js';
 import type { Outbox } from './outbox.js';
 import type { TurnRunner } from './turn.js';
+import type { TurnScheduler } from './turn-scheduler.js';
 
 export interface InboxSettings {
   /** How long provider message ids are remembered (Meta retries for up to 7 days). */
   dedupTtlMs: number;
   /** How long a stored message is protected before the sweep may take it over. */
   inProgressMs: number;
-  /** Turns processed at once across conversations (backpressure; acks never wait for it). */
-  maxConcurrentTurns: number;
 }
 
 /**
@@ -30,6 +28,8 @@ export function createInbox(deps: {
   turns: TurnRunner;
   outbox: Outbox;
   queue: KeyedQueue;
+  /** Starts the turns after the acknowledgements (backpressure; acks never wait for it). */
+  scheduler: Pick<TurnScheduler, 'run'>;
   /** Reads voice notes before their turn (absent: messages go to the turn as stored). */
   media?: MediaReader;
   clock: Clock;
@@ -38,8 +38,7 @@ export function createInbox(deps: {
   instanceId: string;
   settings: InboxSettings;
 }) {
-  const { stores, queue, logger, metrics, settings } = deps;
-  const limiter = new Limiter(settings.maxConcurrentTurns);
+  const { stores, queue, scheduler, logger, metrics, settings } = deps;
 
   /**
    * A voice note is fetched and transcribed before its turn, which can outlast the claim's
@@ -65,7 +64,7 @@ export function createInbox(deps: {
   async function process(stored: InboundMessage, held: { key: string; owner: string }) {
     try {
       const claim = { mode: 'held' as const, ...held, ttlMs: settings.dedupTtlMs };
-      const outcome = await limiter.run(async () => {
+      const outcome = await scheduler.run(async () => {
         const message = await heard(stored, held);
         return deps.turns.run({ input: { kind: 'message', message }, channel: 'meta', claim });
       });

@@ -31,6 +31,8 @@ export interface AppDeps {
   /** Stands in for a provider's missing timestamps. */
   clock: Clock;
   workflows: WorkflowService;
+  /** False until the service has warmed up (then /readyz may say ready); absent: always warm. */
+  warm?: () => boolean;
 }
 
 /** Builds the Express app from its dependencies; no I/O happens here. */
@@ -44,7 +46,7 @@ export function createApp(deps: AppDeps): Application {
     res.locals.logger = deps.logger.child({ requestId });
     next();
   });
-  app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix }));
+  app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix, warm: deps.warm }));
   app.use(webhookRoutes(deps.entrypoints));
   app.use(whatsappRoutes({ inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock, ...deps.whatsapp }));
   app.use(workflowRoutes({ workflows: deps.workflows, opsToken: deps.opsToken }));

@@ -18,6 +18,9 @@ import { createOpenAITranscriber, createRulesUnderstanding, createUnderstanding 
 import { createLogSender } from './channels/log-sender.js';
 import { createMetaMediaFetcher } from './channels/meta/media.js';
 import { createMetaCloudSender } from './channels/meta/sender.js';
+import { parseMetaWebhook } from './channels/meta/normalise.js';
+import { verifyMetaSignature } from './channels/meta/signature.js';
+import { request as httpGet } from 'node:http';
 import type { Sender } from './contracts/sender.js';
 import { createEntrypoints } from './pipeline/entrypoints.js';
 import { createInbox } from './pipeline/inbox.js';
@@ -224,9 +227,11 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       whatsapp: { appSecret: config.WHATSAPP_APP_SECRET, verifyToken: config.WHATSAPP_VERIFY_TOKEN },
       clock,
       workflows: workflows.service,
+      warm: () => warm,
     });
 
     let server: Server | undefined;
+    let warm = false;
 
     return {
       app,
@@ -247,8 +252,13 @@ export async function createService(config: Config, overrides: ServiceOverrides 
        * listens on `port` (default PORT; 0 picks a free one) and starts the recovery sweeps and the workflow workers.
        */
       async start(port = config.PORT): Promise<{ url: string; port: number; server: Server }> {
+        const delivery = Buffer.from(JSON.stringify(WARM_UP_DELIVERY));
+        const extras = [
+          () => verifyMetaSignature(delivery, 'sha256=00', 'warm-up'),
+          () => parseMetaWebhook(JSON.parse(delivery.toString('utf8')), { receivedAt: clock.now() }),
+        ];
         // Best effort: an unreachable DynamoDB is /readyz's to report, not a reason not to start.
-        await warmUp({ doc: dynamo.doc, tables: names, engine, rules: createRulesUnderstanding(), now: () => clock.now() }).then(
+        await warmUp({ doc: dynamo.doc, tables: names, engine, rules: createRulesUnderstanding(), extras, now: () => clock.now() }).then(
           (ms) => logger.info('warmed up', { ms: Math.round(ms) }),
           (error: Error) => logger.warn('warm-up incomplete', { error: error.message }),
         );
@@ -273,6 +283,9 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         stops.push(() => workflows.stop());
         stops.push(() => queue.idle());
         const actual = (server.address() as AddressInfo).port;
+        // The HTTP stack (node, Express, its routers) warmed on loopback; only then is /readyz 200.
+        for (let i = 0; i < 50; i++) await loopbackGet(actual, '/healthz');
+        warm = true;
         return { url: `http://127.0.0.1:${actual}`, port: actual, server };
       },
       /** Stops accepting, drains queued turns, stops the demo backend and DynamoDB Local. */
@@ -282,4 +295,37 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     await stopAll();
     throw error;
   }
+}
+
+/** A Meta delivery of one text message, for the warm-up of the signature check and the parser. */
+const WARM_UP_DELIVERY = {
+  object: 'whatsapp_business_account',
+  entry: [
+    {
+      id: '0',
+      changes: [
+        {
+          field: 'messages',
+          value: {
+            messaging_product: 'whatsapp',
+            metadata: { display_phone_number: '0', phone_number_id: '0' },
+            contacts: [{ wa_id: '5500000000000', profile: { name: 'Warm-up' } }],
+            messages: [{ from: '5500000000000', id: 'wamid.warmup', timestamp: '0', type: 'text', text: { body: 'oi, bom dia' } }],
+          },
+        },
+      ],
+    },
+  ],
+};
+
+/** One GET to this very process, its answer read and dropped. */
+function loopbackGet(port: number, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    httpGet({ host: '127.0.0.1', port, path }, (res) => {
+      res.resume();
+      res.on('end', () => resolve());
+    })
+      .on('error', reject)
+      .end();
+  });
 }

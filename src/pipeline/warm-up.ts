@@ -1,4 +1,4 @@
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConversationEngine, EngineContext, EngineEvent } from '../contracts/engine.js';
 import type { UnderstandingService } from '../contracts/understanding.js';
 import type { TableNames } from '../infra/tables.js';
@@ -27,14 +27,17 @@ export interface WarmUpDeps {
   engine: ConversationEngine<unknown>;
   /** The deterministic rules only: warming never calls OpenAI or any backend. */
   rules: UnderstandingService;
+  /** More pure work of the hot paths, run once per round (the Meta signature check and parse of a sample delivery). */
+  extras?: (() => unknown)[];
   now: () => number;
 }
 
 /**
  * Warms what a fresh process does slowly on its first deliveries, before /readyz says ready:
  * the DynamoDB client (keep-alive sockets, signing, (un)marshalling, the transaction path) with
- * reads of absent keys and a transaction of condition checks that writes nothing, and the
- * engine, its state schema and the understanding rules on sample messages. Backend calls the
+ * reads of absent keys, a failing condition and a transaction of condition checks (nothing is
+ * written), fetch's first load, and the engine, its state schema, the understanding rules and
+ * the caller's `extras` on sample messages. Backend calls the
  * engine asks for are answered with a failure here, never sent. Returns the time it took (ms).
  */
 export async function warmUp(deps: WarmUpDeps): Promise<number> {
@@ -49,6 +52,20 @@ export async function warmUp(deps: WarmUpDeps): Promise<number> {
   const dynamo = Promise.all(
     Array.from({ length: SOCKETS }, async () => {
       for (const key of keys) await doc.send(new GetCommand({ ...key, ConsistentRead: true }));
+      // A condition that fails: the path of every duplicate delivery and busy lock (it writes nothing).
+      await doc
+        .send(
+          new UpdateCommand({
+            ...keys[1],
+            UpdateExpression: 'SET #w = :w',
+            ConditionExpression: 'attribute_exists(#w)',
+            ExpressionAttributeNames: { '#w': 'warmup' },
+            ExpressionAttributeValues: { ':w': 1 },
+          }),
+        )
+        .catch((error: Error) => {
+          if (error.name !== 'ConditionalCheckFailedException') throw error;
+        });
       await doc.send(
         new TransactWriteCommand({
           TransactItems: [
@@ -67,15 +84,18 @@ export async function warmUp(deps: WarmUpDeps): Promise<number> {
       );
     }),
   );
-  await Promise.all([dynamo, warmEngine(deps)]);
+  // fetch (the Meta sender, OpenAI) loads and compiles undici on its first call: a data: URL does that with no traffic.
+  const fetched = Promise.all(Array.from({ length: 4 }, () => fetch('data:application/json,{}').then((r) => r.json())));
+  await Promise.all([dynamo, fetched, warmEngine(deps)]);
   return performance.now() - started;
 }
 
 /** The engine and the rules on the samples, state schema included; a call the engine asks for fails here. */
-async function warmEngine({ engine, rules, now }: WarmUpDeps) {
+async function warmEngine({ engine, rules, extras = [], now }: WarmUpDeps) {
   let n = 0;
   const ctx: EngineContext = { now: now(), newId: () => `warmup${n++}`, pendingActionTtlMs: 600_000, resumeTtlMs: 1_800_000, buttons: true };
   for (let round = 0; round < ROUNDS; round++) {
+    for (const extra of extras) extra();
     let state = engine.initialState('5500000000000', '5500000000000');
     for (const [i, text] of SAMPLES.entries()) {
       const message = {

@@ -23,7 +23,9 @@ function moduleOf(url: string, name: string): string {
   if (!url) return name.startsWith('(') ? name : '(native)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return `pkg:${pkg[1]}`;
-  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
+  if (url.startsWith('node:internal/deps/')) return `node:${url.split('/')[2]}`;
+  if (url.startsWith('node:internal/')) return `node:internal/${url.split('/')[1]}`;
+  if (url.startsWith('node:')) return url;
   const ours = /\/(src|dist|bench)\/(.+)$/.exec(url);
   if (ours) {
     const parts = ours[2].split('/');

@@ -170,6 +170,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     const scheduler = new TurnScheduler({
       maxConcurrent: config.INBOX_CONCURRENCY,
       targetDelayMs: config.INBOX_LOOP_DELAY_TARGET_MS,
+      ackTargetMs: config.INBOX_ACK_TARGET_MS,
       probe: loopDelay.read,
       clock,
     });

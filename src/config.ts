@@ -48,6 +48,8 @@ export const configSchema = z.object({
   INBOX_CONCURRENCY: positiveInt(8),
   // Event-loop lag (p99, ms) above which the inbox runs fewer turns at once, so acks stay fast.
   INBOX_LOOP_DELAY_TARGET_MS: positiveInt(10),
+  // An ack's durable write slower than this (ms) also means fewer turns at once (they queue in DynamoDB too).
+  INBOX_ACK_TARGET_MS: positiveInt(25),
   RECOVERY_SWEEP_INTERVAL_MS: positiveInt(30_000),
   OUTBOX_RESEND_AFTER_MS: positiveInt(30_000),
   SESSION_CACHE_SIZE: nonNegativeInt(10_000),

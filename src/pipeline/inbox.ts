@@ -29,7 +29,7 @@ export function createInbox(deps: {
   outbox: Outbox;
   queue: KeyedQueue;
   /** Starts the turns after the acknowledgements (backpressure; acks never wait for it). */
-  scheduler: Pick<TurnScheduler, 'run'>;
+  scheduler: Pick<TurnScheduler, 'run' | 'observeAck'>;
   /** Reads voice notes before their turn (absent: messages go to the turn as stored). */
   media?: MediaReader;
   clock: Clock;
@@ -80,6 +80,7 @@ export function createInbox(deps: {
    * webhook answer 200. Processing is queued per session at once, so arrival order is kept.
    */
   async function accept(messages: InboundMessage[]): Promise<{ stored: number; duplicates: number }> {
+    const started = performance.now();
     const results = messages.map((message) => {
       const key = idempotencyKey.wamid(message.messageId);
       const owner = `${deps.instanceId}:${ulid()}`;
@@ -96,6 +97,7 @@ export function createInbox(deps: {
       return stored;
     });
     const outcomes = await Promise.all(results);
+    scheduler.observeAck(performance.now() - started);
     messages.forEach((m, i) => {
       if (m.media && outcomes[i] === 'stored') metrics.mediaIn.inc({ provider: m.provider, kind: m.media.kind });
     });

@@ -10,6 +10,11 @@ export interface TurnSchedulerOptions {
   adaptEveryMs?: number;
   /** Reads the event-loop delay of the window since its last call, in ms (see `createLoopDelayProbe`). */
   probe: () => number;
+  /**
+   * Acknowledgement latency (the inbox's durable write, ms) above which fewer turns run at once:
+   * turns' requests queue in DynamoDB ahead of the acks' writes too, not only on our event loop.
+   */
+  ackTargetMs?: number;
   clock: Clock;
   /** Runs `fn` once pending I/O has had its turn (setImmediate; tests pass their own). */
   defer?: (fn: () => void) => void;
@@ -20,7 +25,8 @@ export interface TurnSchedulerOptions {
  * where it was queued but from a drain that runs in `setImmediate` — after the poll phase, so the
  * deliveries and DynamoDB answers already waiting (the acks) are handled first — and only one per
  * drain, so each start yields again. How many run at once adapts: halved while the event loop lags
- * beyond `targetDelayMs` (turn work is delaying acks), raised by one while turns wait and it does not.
+ * beyond `targetDelayMs` or an ack's write took longer than `ackTargetMs` (turn work is delaying
+ * acks, here or in DynamoDB), raised by one while turns wait and neither does.
  */
 export class TurnScheduler {
   private readonly waiting: (() => void)[] = [];
@@ -29,6 +35,8 @@ export class TurnScheduler {
   private drainQueued = false;
   private adaptedAt: number;
   private readonly defer: (fn: () => void) => void;
+  /** The slowest ack seen in the current period. */
+  private slowestAck = 0;
 
   constructor(private readonly options: TurnSchedulerOptions) {
     this.current = options.maxConcurrent;
@@ -48,6 +56,11 @@ export class TurnScheduler {
       this.active--;
       this.schedule();
     }
+  }
+
+  /** Records how long an acknowledgement's durable write took (ms). */
+  observeAck(ms: number): void {
+    if (ms > this.slowestAck) this.slowestAck = ms;
   }
 
   /** Turns waiting to start. */
@@ -88,7 +101,10 @@ export class TurnScheduler {
     if (now - this.adaptedAt < (this.options.adaptEveryMs ?? 100)) return;
     this.adaptedAt = now;
     const delay = this.options.probe();
-    if (delay > this.options.targetDelayMs) this.current = Math.max(1, Math.floor(this.current / 2));
+    const slowestAck = this.slowestAck;
+    this.slowestAck = 0;
+    const pressed = delay > this.options.targetDelayMs || slowestAck > (this.options.ackTargetMs ?? Infinity);
+    if (pressed) this.current = Math.max(1, Math.floor(this.current / 2));
     else if (this.waiting.length) this.current = Math.min(this.options.maxConcurrent, this.current + 1);
   }
 }

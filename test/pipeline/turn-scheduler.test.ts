@@ -11,6 +11,7 @@ function harness(maxConcurrent: number) {
   const scheduler = new TurnScheduler({
     maxConcurrent,
     targetDelayMs: 10,
+    ackTargetMs: 25,
     adaptEveryMs: 100,
     clock,
     probe: () => {
@@ -124,6 +125,21 @@ describe('TurnScheduler', () => {
       await h.drain();
     }
     expect(h.scheduler.limit).toBe(3);
+  });
+
+  it('when an ack write was slower than its target in the period, then the limit halves though the event loop keeps up', async () => {
+    const h = harness(8);
+    h.scheduler.observeAck(40);
+    h.clock.advance(100);
+    void h.queue(1);
+    await h.drain();
+    expect(h.scheduler.limit).toBe(4);
+    // The next period's acks are fast again: the limit rises while turns wait.
+    h.scheduler.observeAck(5);
+    for (const n of [2, 3, 4, 5]) void h.queue(n);
+    h.clock.advance(100);
+    await h.drain();
+    expect(h.scheduler.limit).toBe(5);
   });
 
   it('when the period has not elapsed, then the delay is not read and the limit stays', async () => {

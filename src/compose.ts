@@ -259,10 +259,19 @@ export async function createService(config: Config, overrides: ServiceOverrides 
           () => parseMetaWebhook(JSON.parse(delivery.toString('utf8')), { receivedAt: clock.now() }),
         ];
         // Best effort: an unreachable DynamoDB is /readyz's to report, not a reason not to start.
-        await warmUp({ doc: dynamo.doc, tables: names, engine, rules: createRulesUnderstanding(), extras, now: () => clock.now() }).then(
-          (ms) => logger.info('warmed up', { ms: Math.round(ms) }),
-          (error: Error) => logger.warn('warm-up incomplete', { error: error.message }),
-        );
+        if (config.WARM_UP_ROUNDS > 0)
+          await warmUp({
+            doc: dynamo.doc,
+            tables: names,
+            engine,
+            rules: createRulesUnderstanding(),
+            extras,
+            rounds: config.WARM_UP_ROUNDS,
+            now: () => clock.now(),
+          }).then(
+            (ms) => logger.info('warmed up', { ms: Math.round(ms) }),
+            (error: Error) => logger.warn('warm-up incomplete', { error: error.message }),
+          );
         server = await new Promise<Server>((resolve, reject) => {
           const s = app.listen(port, '0.0.0.0', () => resolve(s));
           s.once('error', reject);
@@ -285,7 +294,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         stops.push(() => queue.idle());
         const actual = (server.address() as AddressInfo).port;
         // The HTTP stack (node, Express, its routers) warmed on loopback; only then is /readyz 200.
-        for (let i = 0; i < 50; i++) await loopbackGet(actual, '/healthz');
+        for (let i = 0; i < Math.min(50, 2 * config.WARM_UP_ROUNDS); i++) await loopbackGet(actual, '/healthz');
         warm = true;
         return { url: `http://127.0.0.1:${actual}`, port: actual, server };
       },

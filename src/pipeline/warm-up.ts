@@ -16,8 +16,6 @@ const SAMPLES = [
   'confirmo minha presença',
   'ajuda',
 ];
-/** Rounds over the samples: enough for V8 to optimise the hot functions before the first delivery. */
-const ROUNDS = 30;
 /** Parallel requests per table: opens as many keep-alive sockets as a burst of turns uses. */
 const SOCKETS = 8;
 
@@ -29,6 +27,8 @@ export interface WarmUpDeps {
   rules: UnderstandingService;
   /** More pure work of the hot paths, run once per round (the Meta signature check and parse of a sample delivery). */
   extras?: (() => unknown)[];
+  /** Rounds over the samples (WARM_UP_ROUNDS): 30 are enough for V8 to optimise the hot functions before the first delivery. */
+  rounds: number;
   now: () => number;
 }
 
@@ -91,10 +91,10 @@ export async function warmUp(deps: WarmUpDeps): Promise<number> {
 }
 
 /** The engine and the rules on the samples, state schema included; a call the engine asks for fails here. */
-async function warmEngine({ engine, rules, extras = [], now }: WarmUpDeps) {
+async function warmEngine({ engine, rules, extras = [], rounds, now }: WarmUpDeps) {
   let n = 0;
   const ctx: EngineContext = { now: now(), newId: () => `warmup${n++}`, pendingActionTtlMs: 600_000, resumeTtlMs: 1_800_000, buttons: true };
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     for (const extra of extras) extra();
     let state = engine.initialState('5500000000000', '5500000000000');
     for (const [i, text] of SAMPLES.entries()) {

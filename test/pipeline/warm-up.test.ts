@@ -6,7 +6,7 @@ import { startTestService, type TestService } from '../support/service.js';
 describe('warm-up before ready', () => {
   let t: TestService;
   beforeAll(async () => {
-    t = await startTestService({ real: true });
+    t = await startTestService({ real: true, env: { WARM_UP_ROUNDS: '30' } });
   });
   afterAll(() => t.stop());
 

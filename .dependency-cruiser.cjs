@@ -16,7 +16,9 @@ const MAY_IMPORT = {
   workflows: ['kernel', 'contracts', 'infra', 'jobs'],
   flux: ['kernel', 'contracts', 'infra', 'workflows'],
   migration: ['kernel', 'contracts', 'infra', 'graph/state.ts'],
-  routes: ['kernel', 'contracts', 'pipeline', 'channels', 'workflows', 'flux', 'infra'],
+  // LGPD use-cases (erase, export, audit): the erasure is a workflow type over every store.
+  privacy: ['kernel', 'contracts', 'infra', 'workflows'],
+  routes: ['kernel', 'contracts', 'pipeline', 'channels', 'workflows', 'flux', 'privacy', 'infra'],
   console: ['kernel', 'contracts', 'routes'],
   'demo-backend': ['kernel', 'contracts'],
 };
@@ -49,6 +51,14 @@ module.exports = {
       severity: 'error',
       from: { path: [pathOf('kernel'), pathOf('contracts'), pathOf('config.ts')] },
       to: { path: [IO_CORE, '^node_modules/@aws-sdk/'] },
+    },
+    {
+      name: 'console-through-use-cases',
+      comment:
+        'src/console reaches routes only through their use-cases (ops-views.ts) and HTTP helpers (http.ts), never a router: one rule, two doors (ARCHITECTURE §2, §11)',
+      severity: 'error',
+      from: { path: pathOf('console') },
+      to: { path: pathOf('routes'), pathNot: ['^src/routes/ops-views\\.ts$', '^src/routes/http\\.ts$'] },
     },
     {
       name: 'src-not-from-tests-or-scripts',

@@ -8,12 +8,17 @@ import type { Entrypoints } from './pipeline/entrypoints.js';
 import type { Inbox } from './pipeline/inbox.js';
 import type { Metrics } from './pipeline/metrics.js';
 import type { StatusHandler } from './pipeline/statuses.js';
+import { consoleRoutes } from './console/index.js';
 import { healthRoutes } from './routes/health.js';
 import { errorMiddleware, notFound } from './routes/http.js';
 import { opsRoutes } from './routes/ops.js';
+import { createOpsViews } from './routes/ops-views.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { twilioOffRoutes, twilioRoutes } from './routes/twilio.js';
 import { whatsappRoutes } from './routes/whatsapp.js';
+import { privacyRoutes } from './routes/privacy.js';
 import { workflowRoutes } from './routes/workflows.js';
+import type { Privacy } from './privacy/index.js';
 import type { WorkflowService } from './workflows/index.js';
 
 export interface AppDeps {
@@ -28,11 +33,15 @@ export interface AppDeps {
   opsToken: string;
   dynamoRequests: () => { requests: number; byOperation: Record<string, number>; byTable: Record<string, number> };
   whatsapp: { appSecret?: string; verifyToken?: string };
+  /** Twilio's webhooks; null: off, they answer 404 saying so (aws mode without TWILIO_AUTH_TOKEN). */
+  twilio: { authToken?: string; publicBaseUrl?: string } | null;
   /** Stands in for a provider's missing timestamps. */
   clock: Clock;
   workflows: WorkflowService;
   /** False until the service has warmed up (then /readyz may say ready); absent: always warm. */
   warm?: () => boolean;
+  privacy: Privacy;
+  console: { sessionMinutes: number; signInMaxFailures: number; signInWindowSeconds: number };
 }
 
 /** Builds the Express app from its dependencies; no I/O happens here. */
@@ -48,18 +57,22 @@ export function createApp(deps: AppDeps): Application {
   });
   app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix, warm: deps.warm }));
   app.use(webhookRoutes(deps.entrypoints));
-  app.use(whatsappRoutes({ inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock, ...deps.whatsapp }));
-  app.use(workflowRoutes({ workflows: deps.workflows, opsToken: deps.opsToken }));
-  app.use(
-    opsRoutes({
-      stores: deps.stores,
-      metrics: deps.metrics,
-      client: deps.client,
-      tablePrefix: deps.tablePrefix,
-      opsToken: deps.opsToken,
-      dynamoRequests: deps.dynamoRequests,
-    }),
-  );
+  const provider = { inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock };
+  app.use(whatsappRoutes({ ...provider, ...deps.whatsapp }));
+  app.use(deps.twilio ? twilioRoutes({ ...provider, ...deps.twilio }) : twilioOffRoutes());
+  // One set of ops use-cases, two doors: the JSON API (bearer token) and the console (cookie session).
+  const views = createOpsViews({
+    stores: deps.stores,
+    metrics: deps.metrics,
+    client: deps.client,
+    tablePrefix: deps.tablePrefix,
+    workflows: deps.workflows,
+    dynamoRequests: deps.dynamoRequests,
+  });
+  app.use(consoleRoutes({ views, opsToken: deps.opsToken, clock: deps.clock, logger: deps.logger, settings: deps.console }));
+  app.use(workflowRoutes({ workflows: deps.workflows, opsToken: deps.opsToken, audit: deps.privacy.audit }));
+  app.use(privacyRoutes({ privacy: deps.privacy, opsToken: deps.opsToken }));
+  app.use(opsRoutes({ views, metrics: deps.metrics, opsToken: deps.opsToken, audit: deps.privacy.audit }));
   app.use(notFound);
   app.use(errorMiddleware(deps.logger));
   return app;

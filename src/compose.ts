@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import { dynamoSettingsOf, type Config } from './config.js';
+import { dynamoSettingsOf, privacySaltOf, twilioSettingsOf, type Config } from './config.js';
 import type { Backends } from './contracts/backends.js';
 import type { ConversationEngine } from './contracts/engine.js';
 import type { UnderstandingService } from './contracts/understanding.js';
@@ -21,6 +21,9 @@ import { createMetaCloudSender } from './channels/meta/sender.js';
 import { parseMetaWebhook } from './channels/meta/normalise.js';
 import { verifyMetaSignature } from './channels/meta/signature.js';
 import { request as httpGet } from 'node:http';
+import { createTwilioMediaFetcher } from './channels/twilio/media.js';
+import { createTwilioSender } from './channels/twilio/sender.js';
+import { TWILIO_STATUS_PATH } from './routes/twilio.js';
 import type { Sender } from './contracts/sender.js';
 import { createEntrypoints } from './pipeline/entrypoints.js';
 import { createInbox } from './pipeline/inbox.js';
@@ -39,6 +42,9 @@ import { createJourneyStore } from './infra/stores/journey-store.js';
 import { createWorkflows, type WorkflowType } from './workflows/index.js';
 import { createConsolidationWorkflow } from './workflows/types/consolidation.js';
 import { createOrderWorkflow } from './workflows/types/order.js';
+import { createAuditStore } from './infra/stores/audit-store.js';
+import { createSubjectStore } from './infra/stores/subject-store.js';
+import { createAuditLog, createErasureWorkflow, createPrivacy } from './privacy/index.js';
 
 /** Replaceable parts, for tests and the benchmark. Anything absent is built from the config. */
 export interface ServiceOverrides {
@@ -47,6 +53,7 @@ export interface ServiceOverrides {
   engine?: ConversationEngine<unknown>;
   understanding?: UnderstandingService;
   backends?: Backends;
+  /** Replaces every provider's sender (tests record what would be sent). */
   sender?: Sender;
   /** Period of the recovery sweeps instead of RECOVERY_SWEEP_INTERVAL_MS; null: none (tests call `sweep()`). */
   sweepIntervalMs?: number | null;
@@ -90,26 +97,36 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       backends = createBackends({ urls, timeoutMs: config.BACKEND_TIMEOUT_MS, maxRetries: config.BACKEND_MAX_RETRIES, logger, clock });
     }
 
-    const sender =
-      overrides.sender ??
-      (config.WHATSAPP_ACCESS_TOKEN && config.WHATSAPP_PHONE_NUMBER_ID
-        ? createMetaCloudSender({
-            graphUrl: config.WHATSAPP_GRAPH_URL,
-            apiVersion: config.WHATSAPP_API_VERSION,
-            phoneNumberId: config.WHATSAPP_PHONE_NUMBER_ID,
-            accessToken: config.WHATSAPP_ACCESS_TOKEN,
-            logger,
-          })
-        : createLogSender(logger));
+    // Replies leave through the provider the conversation came in on; one without credentials logs them.
+    const twilio = twilioSettingsOf(config);
+    const logSender = createLogSender(logger);
+    const senders = {
+      meta:
+        overrides.sender ??
+        (config.WHATSAPP_ACCESS_TOKEN && config.WHATSAPP_PHONE_NUMBER_ID
+          ? createMetaCloudSender({
+              graphUrl: config.WHATSAPP_GRAPH_URL,
+              apiVersion: config.WHATSAPP_API_VERSION,
+              phoneNumberId: config.WHATSAPP_PHONE_NUMBER_ID,
+              accessToken: config.WHATSAPP_ACCESS_TOKEN,
+              logger,
+            })
+          : logSender),
+      twilio:
+        overrides.sender ??
+        (twilio.sender
+          ? createTwilioSender({ ...twilio.sender, statusCallback: twilio.sender.publicBaseUrl && twilio.sender.publicBaseUrl + TWILIO_STATUS_PATH, logger })
+          : logSender),
+    };
 
     const engine = overrides.engine ?? createEngine();
+    const metrics = createMetrics({ defaultMetrics: true });
     const understanding =
       overrides.understanding ??
       createUnderstanding(
         { apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS },
-        { logger, clock },
+        { logger, clock, onRedaction: (kind, count) => metrics.llmPiiRedactions.inc({ kind }, count) },
       );
-    const metrics = createMetrics({ defaultMetrics: true });
     const stores = createStores<unknown>({
       doc: dynamo.doc,
       tables: tableNames(config.TABLE_PREFIX),
@@ -150,6 +167,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
             accessToken: config.WHATSAPP_ACCESS_TOKEN,
           }),
         }),
+        ...(twilio.api && { twilio: createTwilioMediaFetcher(twilio.api) }),
       },
       transcriber: config.OPENAI_API_KEY
         ? createOpenAITranscriber({
@@ -163,7 +181,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       logger,
       settings: { maxBytes: config.MEDIA_MAX_BYTES, fetchTimeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, language: 'pt' },
     });
-    const outbox = createOutbox({ stores, sender, logger, metrics, clock, resendAfterMs: config.OUTBOX_RESEND_AFTER_MS });
+    const outbox = createOutbox({ stores, senders, logger, metrics, clock, resendAfterMs: config.OUTBOX_RESEND_AFTER_MS });
     // Inbox turns start after the acks waiting on the event loop, fewer at once while it lags.
     const loopDelay = createLoopDelayProbe();
     stops.push(() => loopDelay.stop());
@@ -201,17 +219,35 @@ export async function createService(config: Config, overrides: ServiceOverrides 
 
     // Step workflows on the journey store; the order demo type only on a developer's machine.
     const names = tableNames(config.TABLE_PREFIX);
+    const subjects = createSubjectStore({ doc: dynamo.doc, tables: names });
     const workflows = createWorkflows({
       store: createJourneyStore({ doc: dynamo.doc, tableName: names.journeys, clock, ttlDays: config.JOURNEY_TTL_DAYS }),
       types: [
         createConsolidationWorkflow({ congregados: createCongregadoStore({ doc: dynamo.doc, tableName: names.congregados, clock }), clock }),
         ...(config.DYNAMODB_MODE === 'embedded' ? [createOrderWorkflow()] : []),
+        createErasureWorkflow({ locks: stores.locks, subjects, lockLeaseMs: config.LOCK_LEASE_MS, lockWaitMs: config.LOCK_WAIT_MS }),
         ...(overrides.workflowTypes ?? []),
       ],
       clock,
       logger,
       instanceId,
       settings: { workers: config.WORKFLOW_WORKERS, leaseMs: config.WORKFLOW_LEASE_MS, pollMaxMs: config.WORKFLOW_POLL_MAX_MS },
+    });
+
+    // Privacy (LGPD): erasure (a workflow), export, and the audit of ops reads and actions.
+    const audit = createAuditLog({
+      store: createAuditStore({ doc: dynamo.doc, tableName: names.privacyAudit, clock, retentionDays: config.AUDIT_RETENTION_DAYS }),
+      salt: privacySaltOf(config),
+    });
+    const privacy = createPrivacy({
+      sessions: stores.sessions,
+      pendingActions: stores.pendingActions,
+      buffer: stores.buffer,
+      subjects,
+      workflows: workflows.service,
+      audit,
+      clock,
+      erasureWaitMs: config.ERASURE_WAIT_MS,
     });
 
     const app = createApp({
@@ -226,9 +262,16 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       opsToken: config.OPS_TOKEN,
       dynamoRequests: () => dynamo.counter.snapshot(),
       whatsapp: { appSecret: config.WHATSAPP_APP_SECRET, verifyToken: config.WHATSAPP_VERIFY_TOKEN },
+      twilio: twilio.route,
       clock,
       workflows: workflows.service,
       warm: () => warm,
+      privacy,
+      console: {
+        sessionMinutes: config.CONSOLE_SESSION_MINUTES,
+        signInMaxFailures: config.CONSOLE_SIGNIN_MAX_FAILURES,
+        signInWindowSeconds: config.CONSOLE_SIGNIN_WINDOW_SECONDS,
+      },
     });
 
     let server: Server | undefined;
@@ -245,6 +288,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       outbox,
       demo,
       workflows,
+      privacy,
       opsToken: config.OPS_TOKEN,
       sweep: recovery.sweepOnce,
       /**

@@ -66,6 +66,15 @@ export const configSchema = z.object({
 
   // Ops
   OPS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Ops console (/console): how long a sign-in lasts; wrong tokens allowed per IP in a window before 429.
+  CONSOLE_SESSION_MINUTES: positiveInt(480),
+  CONSOLE_SIGNIN_MAX_FAILURES: positiveInt(5),
+  CONSOLE_SIGNIN_WINDOW_SECONDS: positiveInt(900),
+
+  // Privacy (LGPD): the audit's own retention, the key of subjects' salted hashes, how long DELETE waits
+  AUDIT_RETENTION_DAYS: positiveInt(365),
+  PRIVACY_HASH_SALT: z.string().min(16, 'must be at least 16 characters').optional(),
+  ERASURE_WAIT_MS: nonNegativeInt(30_000),
 
   // WhatsApp (Meta Cloud API)
   WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
@@ -77,6 +86,25 @@ export const configSchema = z.object({
     .string()
     .regex(/^v\d+\.\d+$/, 'like v21.0')
     .default('v21.0'),
+
+  // WhatsApp through Twilio (a second provider beside Meta)
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'AC followed by 32 hex digits')
+    .optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_WHATSAPP_FROM: z
+    .string()
+    .regex(/^(whatsapp:)?\+\d{8,15}$/, 'E.164, e.g. +14155238886')
+    .transform((v) => v.replace(/^whatsapp:/, ''))
+    .optional(),
+  TWILIO_API_URL: z.string().url().default('https://api.twilio.com'),
+  /** The service's public URL (scheme, host, optional path prefix) when behind a proxy: Twilio signs the URL it called. */
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine((u) => !/[?#]/.test(u), 'no query or fragment')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
 
   // Backends ("Lambdas"); when all are unset, `npm start` runs the local demo backend
   LAMBDA_GET_SCHEDULE: optionalUrl,
@@ -135,11 +163,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = parsed.data;
   const problems: string[] = [];
   if (config.DYNAMODB_MODE === 'aws' && !config.OPS_TOKEN) problems.push('OPS_TOKEN: required when DYNAMODB_MODE=aws');
+  // A generated salt would change at every start and orphan the audit's subject hashes.
+  if (config.DYNAMODB_MODE === 'aws' && !config.PRIVACY_HASH_SALT) problems.push('PRIVACY_HASH_SALT: required when DYNAMODB_MODE=aws');
   if (config.DYNAMODB_MODE === 'aws' && config.DYNAMODB_ENDPOINT) {
     problems.push('DYNAMODB_ENDPOINT: not allowed with DYNAMODB_MODE=aws (use embedded mode with an endpoint instead)');
   }
   // Unsigned Meta webhooks are a convenience of a developer's machine only.
   if (config.DYNAMODB_MODE === 'aws' && !config.WHATSAPP_APP_SECRET) problems.push('WHATSAPP_APP_SECRET: required when DYNAMODB_MODE=aws');
+  // Twilio: sending needs the account, the number and the token (the REST API's basic auth).
+  if (Boolean(config.TWILIO_ACCOUNT_SID) !== Boolean(config.TWILIO_WHATSAPP_FROM)) {
+    problems.push('TWILIO_ACCOUNT_SID, TWILIO_WHATSAPP_FROM: set both to send replies through Twilio, or neither');
+  }
+  if (config.TWILIO_ACCOUNT_SID && !config.TWILIO_AUTH_TOKEN)
+    problems.push('TWILIO_AUTH_TOKEN: required with TWILIO_ACCOUNT_SID (basic auth of the API and media)');
   // All six backend URLs, or none (then the local demo backend runs): a partial set is a mistake.
   const missingLambdas = LAMBDA_VARIABLES.filter((key) => !config[key as keyof typeof config]);
   if (missingLambdas.length > 0 && missingLambdas.length < LAMBDA_VARIABLES.length) {
@@ -154,6 +190,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return { ...config, OPS_TOKEN: config.OPS_TOKEN ?? randomBytes(24).toString('base64url'), opsTokenGenerated };
 }
 
+/** The salt of subjects' hashes: PRIVACY_HASH_SALT, else (a developer's machine) one derived from the ops token. */
+export const privacySaltOf = (config: Config) => config.PRIVACY_HASH_SALT ?? `derived:${config.OPS_TOKEN}`;
+
 /** The DynamoDB part of the config, in the shape `openDynamo` takes (the server and the batch jobs open it alike). */
 export function dynamoSettingsOf(config: Config) {
   return {
@@ -165,6 +204,23 @@ export function dynamoSettingsOf(config: Config) {
     secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
     autoCreateTables: config.AUTO_CREATE_TABLES,
     tablePrefix: config.TABLE_PREFIX,
+  };
+}
+
+/**
+ * The Twilio part of the config. `route`: the webhooks are served with signatures checked
+ * (TWILIO_AUTH_TOKEN), or unsigned in embedded mode only; in aws mode without a token they are
+ * not served at all. `api`: media can be fetched (account SID and token). `sender`: replies are
+ * sent through Twilio (and the number too); else they are logged.
+ */
+export function twilioSettingsOf(config: Config) {
+  const { TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken, TWILIO_WHATSAPP_FROM: from, TWILIO_API_URL: apiUrl } = config;
+  const served = authToken !== undefined || config.DYNAMODB_MODE === 'embedded';
+  const api = accountSid && authToken ? { apiUrl, accountSid, authToken } : null;
+  return {
+    route: served ? { authToken, publicBaseUrl: config.PUBLIC_BASE_URL } : null,
+    api,
+    sender: api && from ? { ...api, from, publicBaseUrl: config.PUBLIC_BASE_URL } : null,
   };
 }
 

@@ -21,6 +21,7 @@ async function main() {
   // Printed once so a developer can call the ops endpoints; aws mode refuses to start without one.
   if (config.opsTokenGenerated) console.log(`OPS_TOKEN not set: generated one for this run: ${config.OPS_TOKEN}`);
   console.log(`orchestrator listening on http://localhost:${port} (DynamoDB mode: ${config.DYNAMODB_MODE})`);
+  console.log(`ops console: http://localhost:${port}/console (sign in with OPS_TOKEN)`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -83,5 +83,7 @@ export interface ConversationEngine<S = unknown> {
   initialState(sessionId: string, phone: string): S;
   /** What the next message is expected to be, for the understanding layer, at `now` (epoch ms; contexts expire). */
   expectation(state: S, now: number): UnderstandingContext;
+  /** Who the state names (names, ids, the phone), so the understanding keeps them from the LLM. */
+  identities?(state: S): string[];
   decide(state: S, event: EngineEvent, ctx: EngineContext): Decision<S>;
 }

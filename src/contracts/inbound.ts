@@ -51,10 +51,18 @@ const providerErrorSchema = z.object({ code: z.number().int(), title: z.string()
 export const HEARING_FAILURES = ['no_transcriber', 'no_fetcher', 'too_large', 'timeout', 'fetch_failed', 'transcription_failed', 'empty'] as const;
 export type HearingFailure = (typeof HEARING_FAILURES)[number];
 
+/**
+ * Providers that deliver by webhook: their messages go through the durable inbox, and the replies
+ * leave through the outbox by the same provider's sender.
+ */
+export const WEBHOOK_PROVIDERS = ['meta', 'twilio'] as const;
+export type WebhookProvider = (typeof WEBHOOK_PROVIDERS)[number];
+export const isWebhookProvider = (name: string): name is WebhookProvider => (WEBHOOK_PROVIDERS as readonly string[]).includes(name);
+
 /** One message a user sent, from any provider. */
 export const inboundMessageSchema = z.object({
-  provider: z.enum(['ingest', 'meta']),
-  /** Provider message id (wamid) or the caller's message_id. */
+  provider: z.enum(['ingest', ...WEBHOOK_PROVIDERS]),
+  /** Provider message id (wamid, Twilio MessageSid) or the caller's message_id. */
   messageId: z.string().min(1),
   /** Normalised phone digits (E.164 without "+"), e.g. "5511999990001". */
   sessionId: z.string().min(1),
@@ -87,6 +95,8 @@ export const inboundMessageSchema = z.object({
   raw: z.unknown().optional(),
 });
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;
+/** A message a provider's webhook delivered. */
+export type WebhookMessage = InboundMessage & { provider: WebhookProvider };
 
 /** Delivery states of a message we sent, in the order they advance (`failed` is terminal). */
 export const DELIVERY_STATUSES = ['sent', 'delivered', 'read', 'failed'] as const;
@@ -94,13 +104,13 @@ export type DeliveryStatusName = (typeof DELIVERY_STATUSES)[number];
 
 /** A delivery receipt for a message we sent. Timestamps are epoch milliseconds. */
 export interface DeliveryStatus {
-  /** The provider's id of our outbound message (a wamid for Meta). */
+  /** The provider's id of our outbound message (a wamid for Meta, a message SID for Twilio). */
   id: string;
   status: DeliveryStatusName;
   timestamp: number;
   /** Normalised session id of the recipient. */
   recipientId: string;
-  /** Our business number that sent it (tenant). */
+  /** Our business number that sent it (tenant): Meta's phone number id, Twilio's sender number. */
   phoneNumberId: string;
   /** Echo of the callback data we sent with the message (the outbox id); Meta's `biz_opaque_callback_data`. */
   bizOpaqueCallbackData?: string;

@@ -59,6 +59,11 @@ export interface UnderstandingContext {
   expecting: Expectation;
   /** Vital fields still missing, when expecting vitals. */
   missingVitals?: string[];
+  /**
+   * Who the conversation names (caregiver, patient, substitutes: names, ids, the phone): an
+   * understanding that calls an outside service (the LLM) must not send them (LGPD minimisation).
+   */
+  identities?: string[];
 }
 
 /** One interface, two implementations (rules, OpenAI). Never throws: falls back to the rules. */

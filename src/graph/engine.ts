@@ -1,7 +1,7 @@
 import type { ConversationEngine, Decision, EngineContext, EngineEvent } from '../contracts/engine.js';
 import type { InboundMessage } from '../contracts/inbound.js';
 import type { Understanding } from '../contracts/understanding.js';
-import { expectationOf } from './expectation.js';
+import { expectationOf, identitiesOf } from './expectation.js';
 import { renderReply } from './replies.js';
 import { contentOf } from './content.js';
 import { QUESTION_CODES, type ResultCode } from './result-codes.js';
@@ -23,6 +23,7 @@ export function createEngine(): ConversationEngine<State> {
     stateSchema,
     initialState: createInitialState,
     expectation: expectationOf,
+    identities: identitiesOf,
     decide,
   };
 }

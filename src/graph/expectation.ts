@@ -36,3 +36,11 @@ export function expectationOf(state: State, now: number): EngineExpectation {
   if (template.expecting === 'clinical_note') return { expecting: 'clinical_note' };
   return { expecting: 'none' };
 }
+
+/** Pure: the people the state names (caregiver, patient, substitutes: first names, ids; the phone), for the LLM's redaction. */
+export function identitiesOf(state: State): string[] {
+  const { shift } = state;
+  const all = [state.phone, state.sessionId, shift.caregiverFirstName, shift.caregiverID, shift.patientFirstName, shift.patientID];
+  for (const s of shift.substitutes) all.push(s.name, s.id);
+  return [...new Set(all.filter((v): v is string => typeof v === 'string' && v.trim().length >= 2))];
+}

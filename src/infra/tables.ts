@@ -28,6 +28,11 @@ export interface TableDef {
   indexes: IndexDef[];
   /** Epoch-seconds attribute DynamoDB TTL deletes by; every read also treats a past value as absent. */
   ttlAttribute?: string;
+  /**
+   * Why a table without `ttlAttribute` keeps its items for good (LGPD: every item holding personal
+   * or health data expires; a table may only be permanent when it holds none). docs/privacy.md.
+   */
+  permanent?: string;
 }
 
 const S = (name: string): KeyDef => ({ name, type: 'S' });
@@ -39,7 +44,10 @@ export const TABLE_DEFS = {
   sessions: {
     baseName: 'OrchestratorSessions',
     partitionKey: S('sessionId'),
-    indexes: [],
+    indexes: [
+      // Sessions by last activity, newest first (the console's list): one shard value, the save time as sort key.
+      { name: 'activity-index', partitionKey: S('activityShard'), sortKey: S('updatedAt'), include: ['ttl'] },
+    ],
     ttlAttribute: 'ttl',
   },
   pendingActions: {
@@ -102,6 +110,16 @@ export const TABLE_DEFS = {
     baseName: 'CongregadoData',
     partitionKey: S('id'),
     indexes: [{ name: 'idempotencyKey-index', partitionKey: S('idempotencyKey') }],
+    permanent: 'batch aggregates of operational events (counts, samples by business key), no conversation data; an erasure still scans it',
+  },
+  privacyAudit: {
+    baseName: 'PrivacyAudit',
+    // One stream ("audit"): ops reads and actions are few; "<13-digit epoch ms>#<ULID>" orders it by time.
+    partitionKey: S('stream'),
+    sortKey: S('entryId'),
+    // The entries of one subject, by its salted hash (never the phone).
+    indexes: [{ name: 'subject-index', partitionKey: S('subjectHash'), sortKey: S('entryId') }],
+    ttlAttribute: 'ttl',
   },
 } as const satisfies Record<string, TableDef>;
 

@@ -5,11 +5,12 @@ import { createOpenAIUnderstanding, type OpenAIUnderstandingOptions } from './op
 import { createRulesUnderstanding } from './rules/rules-understanding.js';
 
 /** The OpenAI settings; without an API key the rules work alone. */
-type UnderstandingOptions = Omit<OpenAIUnderstandingOptions, 'apiKey' | 'logger' | 'clock'> & { apiKey?: string };
+type UnderstandingOptions = Omit<OpenAIUnderstandingOptions, 'apiKey' | 'logger' | 'clock' | 'onRedaction'> & { apiKey?: string };
 
 export interface UnderstandingDeps {
   logger: Logger;
   clock?: Clock;
+  onRedaction?: OpenAIUnderstandingOptions['onRedaction'];
 }
 
 /** OpenAI (with the rules first and as fallback) when an API key is given, else the rules alone. */
@@ -20,5 +21,5 @@ export function createUnderstanding(options: UnderstandingOptions, deps: Underst
     return createRulesUnderstanding();
   }
   deps.logger.info('nlu.mode', { mode: 'openai', model: options.model });
-  return createOpenAIUnderstanding({ ...options, apiKey, logger: deps.logger, clock: deps.clock });
+  return createOpenAIUnderstanding({ ...options, apiKey, logger: deps.logger, clock: deps.clock, onRedaction: deps.onRedaction });
 }

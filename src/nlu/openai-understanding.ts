@@ -5,6 +5,7 @@ import type { Logger } from '../kernel/logger.js';
 import type { NluContext } from './context.js';
 import { buildMessages, llmJsonSchema, llmOutputSchema } from './openai/llm-output.js';
 import { mergeWithRules } from './openai/merge.js';
+import { redactForLlm, restoreDeep, type RedactionKind } from './openai/redaction.js';
 import { analyseWithRules, MAX_TEXT_LENGTH } from './rules/rules-understanding.js';
 
 export interface OpenAIUnderstandingOptions {
@@ -15,6 +16,8 @@ export interface OpenAIUnderstandingOptions {
   timeoutMs: number;
   logger: Logger;
   clock?: Clock;
+  /** Told how many identifiers of each kind were kept out of a prompt (the LLM_PII_REDACTION metric). */
+  onRedaction?: (kind: RedactionKind, count: number) => void;
 }
 
 export interface OpenAIUnderstandingStats {
@@ -46,9 +49,6 @@ class FailedReading extends Error {
     this.name = 'FailedReading';
   }
 }
-
-// Phone numbers never leave for the LLM (LGPD minimisation); vitals are far shorter digit runs.
-const PHONE = /\+?\d[\d\s().-]{8,}\d/g;
 
 /**
  * Rules first; when they are not certain, ONE chat-completions call with a strict JSON schema,
@@ -102,7 +102,10 @@ export function createOpenAIUnderstanding(options: OpenAIUnderstandingOptions): 
       }
       const started = clock.now();
       try {
-        const llm = await callModel(text.replace(PHONE, '[telefone]'), context);
+        // Phones, e-mails and the people the conversation names never leave for the LLM (LGPD minimisation).
+        const redacted = redactForLlm(text, context.identities);
+        for (const [kind, count] of Object.entries(redacted.counts) as [RedactionKind, number][]) if (count) options.onRedaction?.(kind, count);
+        const llm = restoreDeep(await callModel(redacted.text, context), redacted.restore);
         const merged = mergeWithRules(text, context, rules, llm);
         options.logger.debug('nlu.llm.ok', { durationMs: clock.now() - started, doubts: rules.doubts, expecting: context.expecting });
         return merged;

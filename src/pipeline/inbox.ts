@@ -1,5 +1,5 @@
 import { ulid } from '../kernel/ids.js';
-import type { InboundMessage } from '../contracts/inbound.js';
+import type { WebhookMessage, WebhookProvider } from '../contracts/inbound.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Stores } from '../infra/stores/index.js';
@@ -11,6 +11,9 @@ import type { Outbox } from './outbox.js';
 import type { TurnRunner } from './turn.js';
 import type { TurnScheduler } from './turn-scheduler.js';
 
+/** Each provider's message ids in a namespace of their own, so they can never collide with each other or with header keys. */
+const KEY_OF: Record<WebhookProvider, (messageId: string) => string> = { meta: idempotencyKey.wamid, twilio: idempotencyKey.twilioSid };
+
 export interface InboxSettings {
   /** How long provider message ids are remembered (Meta retries for up to 7 days). */
   dedupTtlMs: number;
@@ -19,7 +22,7 @@ export interface InboxSettings {
 }
 
 /**
- * Provider messages: stored durably (and claimed) before the webhook is acknowledged, then
+ * Provider messages (Meta, Twilio): stored durably (and claimed) before the webhook is acknowledged, then
  * processed asynchronously, one at a time per conversation, in arrival order. A sweep processes
  * messages that were stored but never completed (this or another process died).
  */
@@ -44,7 +47,7 @@ export function createInbox(deps: {
    * A voice note is fetched and transcribed before its turn, which can outlast the claim's
    * in-progress lease: the claim is renewed meanwhile, so the sweep never takes the message over.
    */
-  async function heard(stored: InboundMessage, held: { key: string; owner: string }): Promise<InboundMessage> {
+  async function heard(stored: WebhookMessage, held: { key: string; owner: string }): Promise<WebhookMessage> {
     const media = deps.media;
     if (!media?.listensTo(stored)) return stored;
     const renew = () => {
@@ -61,16 +64,16 @@ export function createInbox(deps: {
   }
 
   /** Runs the turn of a stored message under the claim the inbox holds for it; a voice note is transcribed first (after the ack). */
-  async function process(stored: InboundMessage, held: { key: string; owner: string }) {
+  async function process(stored: WebhookMessage, held: { key: string; owner: string }) {
     try {
       const claim = { mode: 'held' as const, ...held, ttlMs: settings.dedupTtlMs };
       const outcome = await scheduler.run(async () => {
         const message = await heard(stored, held);
-        return deps.turns.run({ input: { kind: 'message', message }, channel: 'meta', claim });
+        return deps.turns.run({ input: { kind: 'message', message }, channel: message.provider, claim });
       });
       if (outcome.status === 'processed') await deps.outbox.deliver(outcome.outbound);
     } catch (error) {
-      // The claim went back to `received`; the sweep (or Meta's redelivery) will process it.
+      // The claim went back to `received`; the sweep (or the provider's redelivery) will process it.
       logger.error('inbox message failed; left for the sweep', { sessionId: stored.sessionId, error: (error as Error).message });
     }
   }
@@ -79,10 +82,10 @@ export function createInbox(deps: {
    * Stores every message (in parallel) and resolves once all are durable — only then may the
    * webhook answer 200. Processing is queued per session at once, so arrival order is kept.
    */
-  async function accept(messages: InboundMessage[]): Promise<{ stored: number; duplicates: number }> {
+  async function accept(messages: WebhookMessage[]): Promise<{ stored: number; duplicates: number }> {
     const started = performance.now();
     const results = messages.map((message) => {
-      const key = idempotencyKey.wamid(message.messageId);
+      const key = KEY_OF[message.provider](message.messageId);
       const owner = `${deps.instanceId}:${ulid()}`;
       const event = { ...message, raw: undefined };
       const stored = stores.inbox.store(key, payloadHash(event), event, {
@@ -98,12 +101,12 @@ export function createInbox(deps: {
     });
     const outcomes = await Promise.all(results);
     scheduler.observeAck(performance.now() - started);
-    messages.forEach((m, i) => {
-      if (m.media && outcomes[i] === 'stored') metrics.mediaIn.inc({ provider: m.provider, kind: m.media.kind });
+    messages.forEach(({ provider, media }, i) => {
+      if (outcomes[i] === 'duplicate') return metrics.duplicatesDropped.inc({ provider });
+      metrics.messagesIn.inc({ provider });
+      if (media) metrics.mediaIn.inc({ provider, kind: media.kind });
     });
     const duplicates = outcomes.filter((o) => o === 'duplicate').length;
-    metrics.messagesIn.inc({ provider: 'meta' }, outcomes.length - duplicates);
-    if (duplicates) metrics.duplicatesDropped.inc({ provider: 'meta' }, duplicates);
     return { stored: outcomes.length - duplicates, duplicates };
   }
 
@@ -114,7 +117,7 @@ export function createInbox(deps: {
     for (const record of stale) {
       const claim = await stores.idempotency.claim(record.key, record.payloadHash, { inProgressMs: settings.inProgressMs, ttlMs: settings.dedupTtlMs });
       if (claim.outcome !== 'new' || !claim.event) continue;
-      const message = claim.event as InboundMessage;
+      const message = claim.event as WebhookMessage;
       taken++;
       void queue.run(message.sessionId, () => process(message, { key: claim.key, owner: claim.owner }));
     }

@@ -47,7 +47,7 @@ const TRANSCRIPTION_TO_HEARING: Record<TranscriptionFailure, HearingFailure> = {
 export function createMediaReader(deps: MediaReaderDeps) {
   const { metrics, logger, settings } = deps;
 
-  function unheard(message: InboundMessage, reason: HearingFailure, detail?: string): InboundMessage {
+  function unheard<M extends InboundMessage>(message: M, reason: HearingFailure, detail?: string): M {
     metrics.transcriptions.inc({ result: reason });
     const log = reason === 'no_transcriber' ? logger.info.bind(logger) : logger.warn.bind(logger);
     log('voice note not heard', { messageId: message.messageId, provider: message.provider, reason, ...(detail && { detail }) });
@@ -57,7 +57,7 @@ export function createMediaReader(deps: MediaReaderDeps) {
   /** Whether `hear` will fetch and transcribe this message (it takes seconds). */
   const listensTo = (message: InboundMessage) => message.media?.kind === 'audio' || message.media?.kind === 'voice';
 
-  async function hear(message: InboundMessage): Promise<InboundMessage> {
+  async function hear<M extends InboundMessage>(message: M): Promise<M> {
     const media = message.media;
     if (!media || !listensTo(message)) return message;
     if (!deps.transcriber) return unheard(message, 'no_transcriber');

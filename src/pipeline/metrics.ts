@@ -24,6 +24,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     mediaIn: counter('media_in_total', 'Inbound messages carrying media, by provider and kind', ['provider', 'kind']),
     transcriptions: counter('transcriptions_total', 'Voice notes and audio, by result: ok or why they were not heard', ['result']),
     unsupportedItems: counter('unsupported_items_total', 'Provider webhook items that could not be read, by provider and reason', ['provider', 'reason']),
+    llmPiiRedactions: counter('llm_pii_redactions_total', 'LLM_PII_REDACTION: identifiers kept out of LLM prompts, by kind (phone, email, name)', ['kind']),
     sessionReads: counter('session_reads_total', 'How turns got their session: cache (no read), read (in parallel with the lock), reread (after it)', [
       'source',
     ]),

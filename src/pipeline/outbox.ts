@@ -2,11 +2,12 @@ import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Stores } from '../infra/stores/index.js';
 import type { Sender } from '../contracts/sender.js';
+import type { WebhookProvider } from '../contracts/inbound.js';
 import type { Metrics } from './metrics.js';
 import type { OutboundEntry } from './turn-types.js';
 import type { Reply } from '../contracts/engine.js';
 
-/** Outbox ids travel as Meta's biz_opaque_callback_data, so statuses find the entry by key. */
+/** Outbox ids travel as Meta's biz_opaque_callback_data, so Meta's statuses find the entry by key. */
 const outboxId = (sessionId: string, sk: string) => `${sessionId}/${sk}`;
 export function parseOutboxId(id: string | undefined): { sessionId: string; sk: string } | null {
   const slash = id?.indexOf('/') ?? -1;
@@ -17,15 +18,22 @@ export function parseOutboxId(id: string | undefined): { sessionId: string; sk: 
 const SEND_MARGIN_MS = 5_000;
 
 /**
- * Sends committed replies and records the provider's answer on each buffer entry. A transient
- * failure leaves the entry pending; the sweep sends it again after `resendAfterMs`
- * (OUTBOX_RESEND_AFTER_MS).
+ * Sends committed replies, each through the sender of the provider its conversation came in on,
+ * and records the provider's answer on each buffer entry. A transient failure leaves the entry
+ * pending; the sweep sends it again after `resendAfterMs` (OUTBOX_RESEND_AFTER_MS).
  */
-export function createOutbox(deps: { stores: Stores<unknown>; sender: Sender; logger: Logger; metrics: Metrics; clock: Clock; resendAfterMs: number }) {
-  const { stores, sender, logger, metrics } = deps;
+export function createOutbox(deps: {
+  stores: Stores<unknown>;
+  senders: Record<WebhookProvider, Sender>;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  resendAfterMs: number;
+}) {
+  const { stores, senders, logger, metrics } = deps;
 
   async function deliverOne(entry: OutboundEntry) {
-    const result = await sender.send({ to: entry.sessionId, reply: entry.reply, outboxId: outboxId(entry.sessionId, entry.sk) });
+    const result = await senders[entry.channel].send({ to: entry.sessionId, reply: entry.reply, outboxId: outboxId(entry.sessionId, entry.sk) });
     if (result.status === 'sent') {
       metrics.outbox.inc({ result: 'sent' });
       await stores.outbox.markSent(entry.sessionId, entry.sk, result.providerMessageId);
@@ -34,7 +42,7 @@ export function createOutbox(deps: { stores: Stores<unknown>; sender: Sender; lo
       await stores.outbox.markFailed(entry.sessionId, entry.sk, { code: result.code, reason: result.reason });
     } else {
       metrics.outbox.inc({ result: 'retry_later' });
-      logger.warn('outbox send will be retried', { sessionId: entry.sessionId, code: result.code, reason: result.reason });
+      logger.warn('outbox send will be retried', { sessionId: entry.sessionId, channel: entry.channel, code: result.code, reason: result.reason });
     }
   }
 
@@ -50,7 +58,7 @@ export function createOutbox(deps: { stores: Stores<unknown>; sender: Sender; lo
   }
 
   /** Longer than any send can take, so an entry still being sent (its sender retrying) is never picked up. */
-  const sweepAfterMs = Math.max(deps.resendAfterMs, (sender.maxSendMs ?? 0) + SEND_MARGIN_MS);
+  const sweepAfterMs = Math.max(deps.resendAfterMs, ...Object.values(senders).map((s) => (s.maxSendMs ?? 0) + SEND_MARGIN_MS));
 
   /**
    * Re-sends entries still pending after `olderThanMs` (crash between commit and send, or transient
@@ -60,7 +68,14 @@ export function createOutbox(deps: { stores: Stores<unknown>; sender: Sender; lo
     const unsent = await stores.outbox.listUnsent(deps.clock.now() - olderThanMs);
     const claimed = [];
     for (const e of unsent) if (await stores.outbox.claimUnsent(e)) claimed.push(e);
-    await deliver(claimed.map((e) => ({ sessionId: e.sessionId, sk: e.sk, reply: (e.outbox?.payload ?? { text: e.text }) as unknown as Reply })));
+    await deliver(
+      claimed.map((e) => ({
+        sessionId: e.sessionId,
+        sk: e.sk,
+        reply: (e.outbox?.payload ?? { text: e.text }) as unknown as Reply,
+        channel: e.outbox?.channel ?? 'meta',
+      })),
+    );
     return claimed.length;
   }
 

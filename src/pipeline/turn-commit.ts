@@ -1,5 +1,5 @@
 import type { Reply } from '../contracts/engine.js';
-import type { InboundMessage } from '../contracts/inbound.js';
+import { isWebhookProvider, type InboundMessage } from '../contracts/inbound.js';
 import type { BufferEntry, BufferStore } from '../infra/stores/buffer-store.js';
 import type { IdempotencyStore } from '../infra/stores/idempotency-store.js';
 import type { LockLease, LockStore } from '../infra/stores/lock-store.js';
@@ -43,7 +43,7 @@ interface Commit<S> {
 
 /**
  * Pure: the turn's one transaction, in this order — the session save (OCC on the loaded
- * version), the inbound entry, one entry per reply (Meta replies also queued in the outbox), the
+ * version), the inbound entry, one entry per reply (a provider's replies also queued in its outbox), the
  * pending-action changes, the claim's completion with the response, and the lock release (which
  * fences the whole commit: a holder that lost the lock commits nothing).
  */
@@ -55,7 +55,7 @@ export function assembleCommit<S>(builders: CommitBuilders<S>, turn: CommitInput
   for (const reply of replies) {
     const { sk, ops: appended } = builders.buffer.appendOps(sessionId, replyEntry(reply, turn));
     ops.push(...appended);
-    if (channel === 'meta') outbound.push({ sessionId, sk, reply });
+    if (isWebhookProvider(channel)) outbound.push({ sessionId, sk, reply, channel });
   }
   ops.push(...builders.pendingActions.turnOps(sessionId, turn.pending));
   const response: TurnResponse = { session_id: sessionId, version: saved.version, replies };
@@ -109,20 +109,21 @@ function contentMeta(m: InboundMessage): Record<string, unknown> {
   };
 }
 
-/** Pure: one reply as recorded; Meta replies carry the outbox record they are sent from. */
+/** Pure: one reply as recorded; a provider's replies carry the outbox record they are sent from (with the provider that sends it). */
 function replyEntry(reply: Reply, turn: Pick<CommitInput<unknown>, 'sessionId' | 'channel' | 'input' | 'at'>): BufferEntry {
-  const viaOutbox = turn.channel === 'meta';
+  const { channel } = turn;
+  const viaOutbox = isWebhookProvider(channel);
   return {
     role: 'assistant',
     text: reply.text,
     at: turn.at,
     meta: {
-      channel: turn.channel,
+      channel,
       ...(reply.buttons ? { buttons: reply.buttons } : {}),
       ...(turn.input.kind === 'message' ? { inReplyTo: turn.input.message.messageId } : {}),
       // Ingest callers deliver replies themselves: recorded as returned, not queued for sending.
       delivery: viaOutbox ? 'outbox' : 'returned',
     },
-    ...(viaOutbox ? { outbox: { to: turn.sessionId, payload: { ...reply } } } : {}),
+    ...(viaOutbox ? { outbox: { to: turn.sessionId, payload: { ...reply }, channel } } : {}),
   };
 }

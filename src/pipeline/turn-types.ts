@@ -1,6 +1,6 @@
 import type { Backends } from '../contracts/backends.js';
 import type { ConversationEngine, PendingActionDraft, Reply } from '../contracts/engine.js';
-import type { InboundMessage } from '../contracts/inbound.js';
+import type { InboundMessage, WebhookProvider } from '../contracts/inbound.js';
 import type { UnderstandingService } from '../contracts/understanding.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
@@ -15,7 +15,8 @@ export type TurnInput =
   | { kind: 'message'; message: InboundMessage }
   | { kind: 'template'; sessionId: string; phone: string; template: string; metadata: Record<string, unknown>; at: number };
 
-export type Channel = 'ingest' | 'meta' | 'template';
+/** Where a turn came from: a webhook provider (its replies leave through the outbox, by its sender), ingest or a template hook. */
+export type Channel = 'ingest' | 'template' | WebhookProvider;
 
 /**
  * How a turn runs at most once — one shape for every channel. Either the turn takes the claim
@@ -47,11 +48,12 @@ export interface TurnResponse {
   replies: Reply[];
 }
 
-/** An outbound entry committed with the turn, to be sent through the outbox. */
+/** An outbound entry committed with the turn, to be sent through the outbox by the provider the conversation came in on. */
 export interface OutboundEntry {
   sessionId: string;
   sk: string;
   reply: Reply;
+  channel: WebhookProvider;
 }
 
 export type TurnOutcome =

@@ -1,7 +1,7 @@
 import type { Effect, EngineContext, EngineEvent, Reply } from '../contracts/engine.js';
 import { AppError } from '../kernel/errors.js';
 import { ulid } from '../kernel/ids.js';
-import type { LockLease } from '../infra/stores/lock-store.js';
+import { sessionLockResource, type LockLease } from '../infra/stores/lock-store.js';
 import { transactWrite } from '../infra/stores/transaction.js';
 import { assembleCommit } from './turn-commit.js';
 import { createEffectRunner } from './turn-effects.js';
@@ -146,7 +146,14 @@ export function createTurnRunner<S>(deps: TurnDeps<S>) {
   /** What the engine sees first: the message with its understanding, or the template that went out. */
   async function understand(input: TurnInput, state: S, now: number): Promise<EngineEvent> {
     if (input.kind === 'template') return { type: 'template', template: input.template, metadata: input.metadata, at: input.at };
-    return { type: 'message', message: input.message, understanding: await deps.understanding.understand(input.message.text, engine.expectation(state, now)) };
+    return {
+      type: 'message',
+      message: input.message,
+      understanding: await deps.understanding.understand(input.message.text, {
+        ...engine.expectation(state, now),
+        identities: engine.identities?.(state),
+      }),
+    };
   }
 
   /** engine.decide, performing the effects it declares, until no call is left; each call's result is the next event. */
@@ -207,4 +214,4 @@ function identify(input: TurnInput): TurnSession {
   return input.kind === 'message' ? { sessionId: input.message.sessionId, phone: input.message.phone } : { sessionId: input.sessionId, phone: input.phone };
 }
 
-const resourceOf = (session: TurnSession) => `session:${session.sessionId}`;
+const resourceOf = (session: TurnSession) => sessionLockResource(session.sessionId);

@@ -1,22 +1,28 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { describeTables } from '../infra/dynamo/ensure-tables.js';
 import { AppError, NotFoundError } from '../kernel/errors.js';
-import type { Stores } from '../infra/stores/index.js';
-import { byLabel, quantiles, total, type Metrics } from '../pipeline/metrics.js';
+import type { Metrics } from '../pipeline/metrics.js';
 import { verifyToken } from '../kernel/token.js';
 import { handle, parseWith } from './http.js';
+import { auditOf } from './actor.js';
+import type { AuditLog } from '../privacy/index.js';
+import type { OpsViews, StoredEntry } from './ops-views.js';
 
 export interface OpsDeps {
-  stores: Stores<unknown>;
+  views: OpsViews;
   metrics: Metrics;
-  client: DynamoDBClient;
-  tablePrefix: string;
   opsToken: string;
-  /** DynamoDB requests per operation and table since start (from the client middleware). */
-  dynamoRequests: () => { requests: number; byOperation: Record<string, number>; byTable: Record<string, number> };
+  /** Every read of a conversation, a state or pending actions is recorded in the privacy audit. */
+  audit?: AuditLog;
 }
+
+/** One buffered message as the ops API shows it (the conversation endpoint and the privacy export alike). */
+export const messageView = (e: StoredEntry) => ({
+  role: e.role,
+  text: e.text,
+  at: new Date(e.at).toISOString(),
+  meta: { ...e.meta, ...(e.outboxStatus ? { delivery_status: e.outboxStatus } : {}), ...(e.outboxError ? { delivery_error: e.outboxError } : {}) },
+});
 
 /** Bearer-token guard for every ops route (constant-time compare). */
 export function requireBearer(token: string): RequestHandler {
@@ -38,15 +44,17 @@ const conversationQuery = z.object({
 /** Debug and metrics endpoints, all behind the ops bearer token. */
 export function opsRoutes(deps: OpsDeps) {
   const router = Router();
-  const { stores, metrics } = deps;
+  const { views, metrics } = deps;
   const auth = requireBearer(deps.opsToken);
+  const audit = auditOf(deps.audit);
 
   router.get(
     '/sessions/:id/state',
     auth,
     handle(async (req, res) => {
       const id = parseWith(sessionIdSchema, req.params.id, 'session id');
-      const session = await stores.sessions.get(id);
+      const session = await views.session(id);
+      await audit(req, res, 'session.state.read', { sessionId: id, details: { found: session !== null } });
       if (!session) throw new NotFoundError(`no session ${id}`);
       res.json({ session_id: id, version: session.version, state: session.state, updated_at: session.updatedAt });
     }),
@@ -58,19 +66,9 @@ export function opsRoutes(deps: OpsDeps) {
     handle(async (req, res) => {
       const id = parseWith(sessionIdSchema, req.params.id, 'session id');
       const q = parseWith(conversationQuery, req.query, 'query');
-      const entries =
-        q.since !== undefined || q.until !== undefined
-          ? await stores.buffer.listRange(id, q.since ?? 0, q.until ?? Date.UTC(9999, 0), q.limit)
-          : await stores.buffer.listLast(id, q.limit);
-      res.json({
-        session_id: id,
-        messages: entries.map((e) => ({
-          role: e.role,
-          text: e.text,
-          at: new Date(e.at).toISOString(),
-          meta: { ...e.meta, ...(e.outboxStatus ? { delivery_status: e.outboxStatus } : {}), ...(e.outboxError ? { delivery_error: e.outboxError } : {}) },
-        })),
-      });
+      const entries = await views.conversation(id, q);
+      await audit(req, res, 'session.conversation.read', { sessionId: id, details: { messages: entries.length } });
+      res.json({ session_id: id, messages: entries.map(messageView) });
     }),
   );
 
@@ -79,8 +77,9 @@ export function opsRoutes(deps: OpsDeps) {
     auth,
     handle(async (req, res) => {
       const id = parseWith(sessionIdSchema, req.params.id, 'session id');
-      const [actions, open] = await Promise.all([stores.pendingActions.listBySession(id), stores.pendingActions.getOpen(id)]);
-      res.json({ session_id: id, open_action_id: open?.actionId ?? null, actions });
+      const { actions, openActionId } = await views.pendingActions(id);
+      await audit(req, res, 'session.pendingActions.read', { sessionId: id, details: { actions: actions.length } });
+      res.json({ session_id: id, open_action_id: openActionId, actions });
     }),
   );
 
@@ -88,7 +87,7 @@ export function opsRoutes(deps: OpsDeps) {
     '/debug/dynamo/tables',
     auth,
     handle(async (_req, res) => {
-      res.json({ tables: await describeTables(deps.client, deps.tablePrefix) });
+      res.json({ tables: await views.tables() });
     }),
   );
 
@@ -96,37 +95,7 @@ export function opsRoutes(deps: OpsDeps) {
     '/metrics/sessions',
     auth,
     handle(async (_req, res) => {
-      const [messagesIn, repliesOut, duplicates, conflicts, lockWaits, failed, latency, lockWait, requests, roundTrips, sessionReads, open] = await Promise.all(
-        [
-          total(metrics.messagesIn),
-          total(metrics.repliesOut),
-          total(metrics.duplicatesDropped),
-          total(metrics.conflicts),
-          total(metrics.lockWaits),
-          total(metrics.turnsFailed),
-          quantiles(metrics.turnLatency),
-          quantiles(metrics.lockWaitLatency),
-          quantiles(metrics.turnRequests),
-          quantiles(metrics.turnRoundTrips),
-          byLabel(metrics.sessionReads, 'source'),
-          stores.pendingActions.countByStatus(),
-        ],
-      );
-      res.json({
-        messages_in: messagesIn,
-        replies_out: repliesOut,
-        duplicates_dropped: duplicates,
-        conflicts_409: conflicts,
-        lock_waits: lockWaits,
-        turns_failed: failed,
-        turn_latency_ms: latency,
-        lock_wait_ms: lockWait,
-        dynamodb_requests_per_turn: requests,
-        dynamodb_round_trips_per_turn: roundTrips,
-        session_reads: { cache: sessionReads.cache ?? 0, read: sessionReads.read ?? 0, reread: sessionReads.reread ?? 0 },
-        open_pending_actions: open,
-        dynamodb_requests: deps.dynamoRequests(),
-      });
+      res.json(await views.sessionMetrics());
     }),
   );
 

@@ -5,10 +5,11 @@ import type { Logger } from '../kernel/logger.js';
 import type { Inbox } from '../pipeline/inbox.js';
 import type { Metrics } from '../pipeline/metrics.js';
 import type { StatusHandler } from '../pipeline/statuses.js';
-import { parseMetaWebhook, type ParsedMetaWebhook } from '../channels/meta/normalise.js';
+import { parseMetaWebhook } from '../channels/meta/normalise.js';
 import { verifyMetaSignature } from '../channels/meta/signature.js';
 import { verifyToken } from '../kernel/token.js';
 import { handle, rawBody, requestLogger } from './http.js';
+import { logItems } from './webhook-items.js';
 
 export interface WhatsAppRouteOptions {
   inbox: Inbox;
@@ -19,19 +20,6 @@ export interface WhatsAppRouteOptions {
   /** When absent, unsigned bodies are accepted (loadConfig allows that in embedded mode only; the route warns when built). */
   appSecret?: string;
   verifyToken?: string;
-}
-
-/** At most this many warn lines per delivery; the rest are counted in one more line (a hostile body cannot flood the log). */
-const MAX_REJECT_LINES = 20;
-
-/** Logs what a delivery's items came to: refusals at warn with their reason code, skipped kinds at debug. */
-function logItems(parsed: ParsedMetaWebhook, log: Logger, metrics: Metrics): void {
-  for (const item of parsed.ignored) log.debug('meta webhook item ignored', { kind: item.kind, detail: item.detail });
-  parsed.rejected.forEach((item, i) => {
-    metrics.unsupportedItems.inc({ provider: 'meta', reason: item.reason });
-    if (i < MAX_REJECT_LINES) log.warn('meta webhook item not readable', { reason: item.reason, detail: item.detail, issues: item.issues });
-  });
-  if (parsed.rejected.length > MAX_REJECT_LINES) log.warn('meta webhook items not readable (more)', { count: parsed.rejected.length - MAX_REJECT_LINES });
 }
 
 /**
@@ -69,7 +57,7 @@ export function whatsappRoutes(options: WhatsAppRouteOptions) {
         throw new ValidationError('the body is not valid JSON');
       }
       const parsed = parseMetaWebhook(body, { receivedAt: options.clock.now() });
-      logItems(parsed, requestLogger(res, options.logger), options.metrics);
+      logItems('meta', parsed, requestLogger(res, options.logger), options.metrics);
       const accepted = await options.inbox.accept(parsed.messages);
       void options.statuses.apply(parsed.statuses);
       res.json({

@@ -1,14 +1,17 @@
-import { createHash } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { JOURNEY_STATUSES } from '../infra/stores/journey-store.js';
 import type { Actor, RunRef, WorkflowService } from '../workflows/index.js';
 import { handle, parseJsonBody, parseWith, rawBody } from './http.js';
 import { requireBearer } from './ops.js';
+import { actorOf, auditOf } from './actor.js';
+import type { AuditLog } from '../privacy/index.js';
 
 export interface WorkflowRoutesDeps {
   workflows: WorkflowService;
   opsToken: string;
+  /** Every state-changing action is recorded in the privacy audit. */
+  audit?: AuditLog;
 }
 
 const BODY_LIMIT = '256kb';
@@ -39,19 +42,6 @@ const terminateBody = z.strictObject({ reason: z.string().trim().min(1).max(500)
 const resumeBody = z.strictObject({ fromStep: z.string().min(1).max(64).optional() });
 const signalBody = z.strictObject({ name: z.string().min(1).max(64), payload: z.unknown().optional() });
 
-/**
- * Who acts: the ops token (named by a hash prefix, never the token) and, when the caller says so,
- * a person (`X-Actor`, as the CLI sends $USER). Recorded in the history of what they did.
- */
-function actorOf(req: Request): Actor {
-  const token = (req.header('authorization') ?? '').slice('Bearer '.length);
-  const name = req
-    .header('x-actor')
-    ?.replace(/[^\w .@-]/g, '')
-    .slice(0, 64);
-  return { id: `ops:${createHash('sha256').update(token).digest('hex').slice(0, 8)}`, ...(name ? { name } : {}) };
-}
-
 const idOf = (req: Request) => parseWith(workflowId, req.params.id, 'workflow id');
 const refOf = ({ workflowId, runId, status }: { workflowId: string; runId: string; status: string }) => ({ workflowId, runId, status });
 
@@ -59,6 +49,7 @@ const refOf = ({ workflowId, runId, status }: { workflowId: string; runId: strin
 export function workflowRoutes(deps: WorkflowRoutesDeps) {
   const router = Router();
   const { workflows } = deps;
+  const audit = auditOf(deps.audit);
   router.use(['/workflows', '/workflow-types'], requireBearer(deps.opsToken));
 
   router.post(
@@ -67,6 +58,7 @@ export function workflowRoutes(deps: WorkflowRoutesDeps) {
     handle(async (req, res) => {
       const body = parseJsonBody(req, startBody);
       const ref = await workflows.start(body, actorOf(req));
+      await audit(req, res, 'workflow.start', { details: refOf(ref) });
       res.status(ref.created ? 201 : 200).json(refOf(ref));
     }),
   );
@@ -104,7 +96,9 @@ export function workflowRoutes(deps: WorkflowRoutesDeps) {
       rawBody(BODY_LIMIT),
       handle(async (req, res) => {
         const id = idOf(req);
-        res.status(status).json(refOf(await call(id, parseJsonBody(req, schema), actorOf(req))));
+        const ref = await call(id, parseJsonBody(req, schema), actorOf(req));
+        await audit(req, res, `workflow.${verb}`, { details: refOf(ref) });
+        res.status(status).json(refOf(ref));
       }),
     );
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect, onTestFinished } from 'vitest';
 import type { BackendOperation } from '../../src/contracts/backends.js';
 import type { DemoBackend } from '../../src/demo-backend/index.js';
+import type { DemoCounters } from '../../src/demo-backend/counters.js';
 import { ingestBody, startTestService, type TestService } from '../support/service.js';
 
 /**
@@ -91,4 +92,15 @@ export function scheduleOf(e: E2E, scheduleId: string) {
   const schedule = e.demo.snapshot().schedules.find((s) => s.id === scheduleId);
   if (!schedule) throw new Error(`no schedule ${scheduleId}`);
   return schedule;
+}
+
+/** The documented walkthrough (Ana's and Bruno's shifts) done: each backend effect happened exactly once, in order. */
+export function expectWalkthroughEffects(counters: DemoCounters, lines: Record<string, unknown>[]): void {
+  expect(counters.getScheduleStarted.effects).toBe(1);
+  expect(counters.updateWorkScheduleResponse).toMatchObject({ calls: 1, effects: 1 });
+  expect(counters.updateClinicalData).toMatchObject({ calls: 2, effects: 2 });
+  expect(counters.updatereportsummaryad).toMatchObject({ calls: 2, effects: 2, notifications: 2 });
+  expect(counters.createNewSchedule.calls).toBe(0);
+  const effects = lines.filter((l) => String(l.message).startsWith('demo backend effect: ')).map((l) => l.effect);
+  expect(effects).toEqual(['report.started', 'schedule.confirmed', 'clinical.saved', 'note.operational', 'report.finished', 'report.finished']);
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { formatReplies } from '../../scripts/chat.js';
 import { ingestBody, startTestService } from '../support/service.js';
-import { ANA, ANA_ID, BRUNO, startE2E, type E2E } from './e2e.js';
+import { ANA, ANA_ID, BRUNO, expectWalkthroughEffects, startE2E, type E2E } from './e2e.js';
 
 /**
  * docs/walkthrough.md replayed against the real service: every `você>` line is sent and the
@@ -38,14 +38,7 @@ describe('the documented walkthrough', () => {
     const e = await startE2E();
     await replay(e, ANA, 'ana');
     await replay(e, BRUNO, 'bruno');
-    const c = e.demo.counters;
-    expect(c.getScheduleStarted.effects).toBe(1);
-    expect(c.updateWorkScheduleResponse).toMatchObject({ calls: 1, effects: 1 });
-    expect(c.updateClinicalData).toMatchObject({ calls: 2, effects: 2 });
-    expect(c.updatereportsummaryad).toMatchObject({ calls: 2, effects: 2, notifications: 2 });
-    expect(c.createNewSchedule.calls).toBe(0);
-    const effects = e.lines.filter((l) => String(l.message).startsWith('demo backend effect: ')).map((l) => l.effect);
-    expect(effects).toEqual(['report.started', 'schedule.confirmed', 'clinical.saved', 'note.operational', 'report.finished', 'report.finished']);
+    expectWalkthroughEffects(e.demo.counters, e.lines);
   });
 
   it('when the service restarts on the same tables after a finished walkthrough, then the new demo day gives Ana a new shift to run again', async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configSchema, loadConfig } from '../../src/config.js';
+import { ConfigError, configSchema, loadConfig, twilioSettingsOf } from '../../src/config.js';
 
 describe('loadConfig', () => {
   it('when the environment is empty, then every default applies', () => {
@@ -52,6 +52,7 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error!.problems).toEqual([
       'OPS_TOKEN: required when DYNAMODB_MODE=aws',
+      'PRIVACY_HASH_SALT: required when DYNAMODB_MODE=aws',
       'DYNAMODB_ENDPOINT: not allowed with DYNAMODB_MODE=aws (use embedded mode with an endpoint instead)',
       'WHATSAPP_APP_SECRET: required when DYNAMODB_MODE=aws',
       'LAMBDA_*: some are set but not all: missing LAMBDA_UPDATE_CLINICAL, LAMBDA_GET_NOTE_REPORT, LAMBDA_UPDATE_SUMMARY, LAMBDA_CREATE_SCHEDULE',
@@ -59,7 +60,7 @@ describe('loadConfig', () => {
   });
 
   it('when aws mode has its secrets and all six LAMBDA_* or none are set, then the configuration is accepted', () => {
-    const aws = { DYNAMODB_MODE: 'aws', OPS_TOKEN: 'ops-token-0123456789', WHATSAPP_APP_SECRET: 'secret' };
+    const aws = { DYNAMODB_MODE: 'aws', OPS_TOKEN: 'ops-token-0123456789', WHATSAPP_APP_SECRET: 'secret', PRIVACY_HASH_SALT: 'salt-0123456789abcdef' };
     const lambdas = Object.fromEntries(
       [
         'LAMBDA_GET_SCHEDULE',
@@ -84,6 +85,43 @@ describe('loadConfig', () => {
   it('when HTTP_HEADERS_TIMEOUT_MS is not above HTTP_KEEP_ALIVE_TIMEOUT_MS, then the configuration is refused naming it', () => {
     expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000', HTTP_HEADERS_TIMEOUT_MS: '65000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS: must be greater/);
     expect(loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '95000', HTTP_HEADERS_TIMEOUT_MS: '96000' }).HTTP_KEEP_ALIVE_TIMEOUT_MS).toBe(95_000);
+  });
+
+  it('when Twilio is set up only in part, then the configuration is refused naming what is missing', () => {
+    const sid = `AC${'0'.repeat(32)}`;
+    expect(() => loadConfig({ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: 't' })).toThrow(/TWILIO_ACCOUNT_SID, TWILIO_WHATSAPP_FROM: set both/);
+    expect(() => loadConfig({ TWILIO_WHATSAPP_FROM: '+14155238886', TWILIO_AUTH_TOKEN: 't' })).toThrow(/TWILIO_ACCOUNT_SID, TWILIO_WHATSAPP_FROM: set both/);
+    expect(() => loadConfig({ TWILIO_ACCOUNT_SID: sid, TWILIO_WHATSAPP_FROM: '+14155238886' })).toThrow(/TWILIO_AUTH_TOKEN: required with TWILIO_ACCOUNT_SID/);
+    expect(() => loadConfig({ TWILIO_ACCOUNT_SID: 'SK123', TWILIO_WHATSAPP_FROM: '14155238886', PUBLIC_BASE_URL: 'https://x.example/?a=1' })).toThrow(
+      /TWILIO_ACCOUNT_SID[\s\S]*TWILIO_WHATSAPP_FROM[\s\S]*PUBLIC_BASE_URL/,
+    );
+  });
+
+  it('when Twilio is fully set up, then its webhooks are signed, media can be fetched and replies are sent from the number (whatsapp: prefix optional)', () => {
+    const sid = `AC${'0'.repeat(32)}`;
+    const config = loadConfig({
+      TWILIO_ACCOUNT_SID: sid,
+      TWILIO_AUTH_TOKEN: 'tok',
+      TWILIO_WHATSAPP_FROM: 'whatsapp:+14155238886',
+      PUBLIC_BASE_URL: 'https://bot.example.com/base/',
+    });
+    expect(twilioSettingsOf(config)).toEqual({
+      route: { authToken: 'tok', publicBaseUrl: 'https://bot.example.com/base' },
+      api: { apiUrl: 'https://api.twilio.com', accountSid: sid, authToken: 'tok' },
+      sender: { apiUrl: 'https://api.twilio.com', accountSid: sid, authToken: 'tok', from: '+14155238886', publicBaseUrl: 'https://bot.example.com/base' },
+    });
+  });
+
+  it('when Twilio has no auth token, then its webhooks are served unsigned in embedded mode only, never in aws mode, and nothing is sent through it', () => {
+    expect(twilioSettingsOf(loadConfig({}))).toEqual({ route: { authToken: undefined, publicBaseUrl: undefined }, api: null, sender: null });
+    const aws = loadConfig({ DYNAMODB_MODE: 'aws', OPS_TOKEN: 'ops-token-0123456789', WHATSAPP_APP_SECRET: 'secret' });
+    expect(twilioSettingsOf(aws).route).toBeNull();
+    expect(
+      twilioSettingsOf(loadConfig({ DYNAMODB_MODE: 'aws', OPS_TOKEN: 'ops-token-0123456789', WHATSAPP_APP_SECRET: 's', TWILIO_AUTH_TOKEN: 't' })).route,
+    ).toEqual({
+      authToken: 't',
+      publicBaseUrl: undefined,
+    });
   });
 
   it('when a variable is an empty string, then it counts as unset', () => {

@@ -90,10 +90,18 @@ describe('assembleCommit', () => {
       role: 'assistant',
       text: 'Confirma sua presença?',
       meta: { channel: 'meta', buttons: [{ id: 'yes', title: 'Sim' }], inReplyTo: 'wamid.IN1', delivery: 'outbox' },
-      outbox: { to: '5511999990001', payload: metaTurn.replies[0] },
+      outbox: { to: '5511999990001', payload: metaTurn.replies[0], channel: 'meta' },
       outboxStatus: 'pending',
     });
-    expect(outbound).toEqual([{ sessionId: '5511999990001', sk: reply.sk, reply: metaTurn.replies[0] }]);
+    expect(outbound).toEqual([{ sessionId: '5511999990001', sk: reply.sk, reply: metaTurn.replies[0], channel: 'meta' }]);
+  });
+
+  it('when a Twilio turn replies, then the reply is queued in the outbox naming Twilio, so it leaves through the provider it came in on', () => {
+    const twilioTurn = { ...metaTurn, channel: 'twilio' as const, input: { kind: 'message' as const, message: { ...message, provider: 'twilio' as const } } };
+    const { ops, outbound } = assembleCommit(stores, twilioTurn);
+    const reply = ops[2].item.Put!.Item!;
+    expect(reply).toMatchObject({ meta: { channel: 'twilio', delivery: 'outbox' }, outbox: { channel: 'twilio' }, outboxStatus: 'pending' });
+    expect(outbound).toEqual([{ sessionId: '5511999990001', sk: reply.sk, reply: metaTurn.replies[0], channel: 'twilio' }]);
   });
 
   it('when an ingest turn replies, then the reply is recorded as returned and nothing is queued for sending', () => {

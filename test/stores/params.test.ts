@@ -212,8 +212,10 @@ describe('store request builders, one per write', () => {
     expect(claim.item.Update!.ExpressionAttributeValues).toMatchObject({ ':owner': 'w', ':claimUntil': now + 60_000 });
     expect(marker.item.Update).toMatchObject({
       Key: { sessionId: 's', actionId: '#open' },
-      UpdateExpression: 'SET openUntil = :forever',
+      UpdateExpression: 'SET openUntil = :forever, #ttl = :markerTtl',
       ConditionExpression: 'openActionId = :id',
+      // The marker expires too: a day after the claim's window.
+      ExpressionAttributeValues: { ':markerTtl': Math.floor((now + 60_000 + 86_400_000) / 1000) },
     });
   });
 
@@ -222,9 +224,9 @@ describe('store request builders, one per write', () => {
     expect(ops.map((o) => o.label)).toEqual(['pendingAction.expired', 'pendingAction.marker']);
     expect(ops[0].item.Update!.ConditionExpression).toBe('#ttl >= :nowSec AND #status IN (:from0, :from1) AND expiresAt < :now');
     expect(ops[1].item.Update).toMatchObject({
-      UpdateExpression: 'REMOVE openActionId, openUntil',
+      UpdateExpression: 'SET #ttl = :markerTtl REMOVE openActionId, openUntil',
       ConditionExpression: 'openActionId = :id',
-      ExpressionAttributeValues: { ':id': 'a' },
+      ExpressionAttributeValues: { ':id': 'a', ':markerTtl': expect.any(Number) },
     });
   });
 });

@@ -138,6 +138,6 @@ describe('workflow HTTP API', () => {
     expect(next.body.events[0].eventId).toBe(5);
     expect((await t.get('/workflows/order%3AR-1/history?runId=NOPE')).status).toBe(404);
     const types = await t.get('/workflow-types');
-    expect(types.body.types.map((x: { type: string }) => x.type)).toEqual(['consolidation', 'order']);
+    expect(types.body.types.map((x: { type: string }) => x.type)).toEqual(['consolidation', 'order', 'privacy-erasure']);
   });
 });

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
-import { DELIVERY_STATUSES, type DeliveryStatus, type DeliveryStatusName, type InboundMessage } from '../../contracts/inbound.js';
+import { DELIVERY_STATUSES, type DeliveryStatusName, type InboundMessage, type WebhookMessage } from '../../contracts/inbound.js';
 import { normalisePhone } from '../../contracts/phone.js';
 import { findJsonLimitProblem } from '../../kernel/json-limits.js';
+import { toIssues, type ParsedWebhook, type RejectReason, type WebhookIssue } from '../webhook-items.js';
 import {
   META_BODY_SCHEMAS,
   metaChangeSchema,
@@ -17,51 +18,6 @@ import {
   type MetaMessage,
   type MetaStatusPayload,
 } from './schema.js';
-
-/** Something we deliberately do not read (logged at debug): a webhook field, a status we do not track. */
-export interface IgnoredItem {
-  kind: 'field' | 'status' | 'message_type';
-  /** Never holds phone numbers or text. */
-  detail: string;
-}
-
-/** Why an item could not be read (logged at warn, counted); a message that can be attributed is still recorded as "unsupported". */
-export type RejectReason =
-  | 'envelope_invalid'
-  | 'entry_invalid'
-  | 'change_invalid'
-  | 'message_invalid'
-  | 'message_unattributable'
-  | 'invalid_phone'
-  | 'number_out_of_range'
-  | 'status_invalid'
-  | 'provider_error';
-
-export interface MetaWebhookIssue {
-  path: string;
-  message: string;
-}
-
-export interface RejectedItem {
-  reason: RejectReason;
-  /** Where in the body, and the wamid when there is one; never phone numbers or text. */
-  detail: string;
-  issues?: MetaWebhookIssue[];
-}
-
-export interface ParsedMetaWebhook {
-  /** Every message of every entry × change, in payload order, provider "meta"; unreadable ones as type "unsupported". */
-  messages: InboundMessage[];
-  statuses: DeliveryStatus[];
-  ignored: IgnoredItem[];
-  rejected: RejectedItem[];
-}
-
-/** Caps the issues kept per item so a hostile 3 MB body cannot produce a 3 MB log line. */
-const MAX_ISSUES = 5;
-
-const toIssues = (error: z.ZodError, prefix: (string | number)[] = []): MetaWebhookIssue[] =>
-  error.issues.slice(0, MAX_ISSUES).map((i) => ({ path: [...prefix, ...i.path].map(String).join('.'), message: i.message }));
 
 const toMs = (seconds: string | number) => Number(seconds) * 1000;
 
@@ -131,7 +87,7 @@ function contentOf(m: MetaMessage): Pick<InboundMessage, 'text' | 'replyPayload'
 
 /** Everything one webhook change contributes, with where it sits in the body. */
 interface ChangeScope {
-  out: ParsedMetaWebhook;
+  out: ParsedWebhook;
   at: string;
   phoneNumberId: string;
   /** `value.errors`: Meta sends them beside a message it could not describe (131000 "Unsupported webhook payload"). */
@@ -146,7 +102,7 @@ function unsupported(
   item: Record<string, unknown>,
   reason: RejectReason,
   scope: ChangeScope,
-): InboundMessage {
+): WebhookMessage {
   const own = metaErrorSchema.array().safeParse(item.errors);
   const errors = errorsOf(own.success ? own.data : scope.valueErrors);
   const ts = metaTimestampSchema.safeParse(item.timestamp);
@@ -179,7 +135,7 @@ function readMessage(item: unknown, index: number, scope: ChangeScope): void {
     return;
   }
   /** Rejected, and still recorded: type "unsupported", no text. */
-  const unreadable = (reason: RejectReason, issues: MetaWebhookIssue[]) => {
+  const unreadable = (reason: RejectReason, issues: WebhookIssue[]) => {
     out.rejected.push({ reason, detail: `${at} id=${id}`, issues });
     out.messages.push(unsupported(identity.data, sessionId, item as Record<string, unknown>, reason, scope));
   };
@@ -188,7 +144,7 @@ function readMessage(item: unknown, index: number, scope: ChangeScope): void {
   const m = parsed.data;
   if (!(m.type in META_BODY_SCHEMAS)) out.ignored.push({ kind: 'message_type', detail: `type=${m.type.slice(0, 64)} id=${id}` });
   const errors = errorsOf(m.errors);
-  const message: InboundMessage = {
+  const message: WebhookMessage = {
     provider: 'meta',
     messageId: id,
     sessionId,
@@ -239,7 +195,7 @@ function readStatus(item: unknown, index: number, scope: ChangeScope): void {
   });
 }
 
-function readChange(change: unknown, at: string, out: ParsedMetaWebhook, receivedAt: number): void {
+function readChange(change: unknown, at: string, out: ParsedWebhook, receivedAt: number): void {
   const parsedChange = metaChangeSchema.safeParse(change);
   if (!parsedChange.success) {
     out.rejected.push({ reason: 'change_invalid', detail: at, issues: toIssues(parsedChange.error) });
@@ -273,8 +229,8 @@ function readChange(change: unknown, at: string, out: ParsedMetaWebhook, receive
  * fields and statuses are listed in `ignored`. `receivedAt` (ms) stands in for a missing timestamp.
  * Messages get `sessionId = normalisePhone(from)` and `timestamp` in ms.
  */
-export function parseMetaWebhook(body: unknown, options: { receivedAt: number }): ParsedMetaWebhook {
-  const out: ParsedMetaWebhook = { messages: [], statuses: [], ignored: [], rejected: [] };
+export function parseMetaWebhook(body: unknown, options: { receivedAt: number }): ParsedWebhook {
+  const out: ParsedWebhook = { messages: [], statuses: [], ignored: [], rejected: [] };
   const envelope = metaEnvelopeSchema.safeParse(body);
   if (!envelope.success) {
     out.rejected.push({ reason: 'envelope_invalid', detail: '(root)', issues: toIssues(envelope.error) });

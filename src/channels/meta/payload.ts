@@ -1,4 +1,5 @@
 import type { Reply, ReplyButton } from '../../contracts/engine.js';
+import { charLength as length, truncateChars } from '../text.js';
 
 /** Cloud API limits (whatsapp-providers.md §2.2, anchor A9). Lengths are in characters (code points). */
 const META_LIMITS = {
@@ -15,16 +16,6 @@ export interface MetaMessageBuild {
   /** What had to be changed to fit the limits (logged by the sender; empty when nothing). */
   adjustments: string[];
 }
-
-const ELLIPSIS = '…';
-
-/** Pure: cuts to at most `max` code points, ending with "…" when cut (never splits an emoji's surrogates). */
-export function truncateChars(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : chars.slice(0, max - 1).join('') + ELLIPSIS;
-}
-
-const length = (s: string) => Array.from(s).length;
 
 /** Pure: the buttons Meta will accept, or null (send text only) when they cannot be fixed by trimming. */
 function fitButtons(buttons: ReplyButton[], adjustments: string[]): ReplyButton[] | null {

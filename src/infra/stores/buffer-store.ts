@@ -4,7 +4,8 @@ import { ConflictError } from '../../kernel/errors.js';
 import { TABLE_DEFS } from '../tables.js';
 import { LIVE, absentOrExpired, expressionsFor, nowValues } from './expression.js';
 import { deliveryOf, unsentAttributes, type Delivery, type OutboxRecord } from './outbox-store.js';
-import { queryPages, type Item, type StoreDeps } from './store-deps.js';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { guard, queryPages, type Item, type StoreDeps } from './store-deps.js';
 import type { TxOp } from './transaction.js';
 
 const DEF = TABLE_DEFS.conversationBuffer;
@@ -55,6 +56,8 @@ export interface BufferStore {
   listLast(sessionId: string, limit: number): Promise<StoredEntry[]>;
   /** Live entries with since ≤ at ≤ until (epoch ms), chronological, at most `limit`. */
   listRange(sessionId: string, since: number, until: number, limit?: number): Promise<StoredEntry[]>;
+  /** Every live entry, chronological, a page at a time (an export streams them). */
+  eachPage(sessionId: string, onPage: (entries: StoredEntry[]) => Promise<void> | void): Promise<void>;
 }
 
 /** Builds the buffer store over the ConversationBuffer table. */
@@ -130,6 +133,24 @@ export function createBufferStore(options: BufferStoreOptions): BufferStore {
 
     async listRange(sessionId, since, until, limit = MAX_PAGE) {
       return query('#pk = :pk AND #sk BETWEEN :from AND :to', true, { pk: sessionId, from: `m#${pad(since)}`, to: `m#${pad(until)}#~` }, limit);
+    },
+
+    async eachPage(sessionId, onPage) {
+      let startKey: Item | undefined;
+      do {
+        const page = await guard(() =>
+          doc.send(
+            new QueryCommand({
+              TableName: tableName,
+              ...expression({ keyCondition: '#pk = :pk AND begins_with(#sk, :m)', filter: LIVE }, { pk: sessionId, m: 'm#', ...nowValues(clock.now()) }),
+              Limit: MAX_PAGE,
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        );
+        await onPage((page.Items ?? []).map(toEntry));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
     },
   };
 }

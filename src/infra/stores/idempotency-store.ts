@@ -24,6 +24,7 @@ export const idempotencyKey = {
   ingest: (key: string) => `ingest:${key}`,
   template: (key: string) => `template:${key}`,
   wamid: (id: string) => `wamid:${id}`,
+  twilioSid: (sid: string) => `twsid:${sid}`,
 };
 
 /** Pure: SHA-256 of a payload's canonical JSON (sorted keys), for "same key, different body" checks. */

@@ -13,6 +13,8 @@ const WAIT_BACKOFF = retryPolicySchema.parse({ initialDelayMs: 5, maxDelayMs: 20
 const DEF = TABLE_DEFS.locks;
 const KEY = DEF.partitionKey.name;
 const expression = expressionsFor(DEF);
+/** The lock of one conversation: turns and the erasure of its subject take the same one. */
+export const sessionLockResource = (sessionId: string) => `session:${sessionId}`;
 /** A released or expired lock item is kept this long before TTL may delete it. */
 const RETENTION_SECONDS = 86_400;
 

@@ -1,4 +1,5 @@
 import { QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { WebhookProvider } from '../../contracts/inbound.js';
 import { TABLE_DEFS, indexNamed } from '../tables.js';
 import { assignments, expressionsFor, update } from './expression.js';
 import { guard, queryDue, writeIf, type DueIndex, type Item, type StoreDeps } from './store-deps.js';
@@ -25,6 +26,8 @@ export type OutboxStatus = keyof typeof OUTBOX_RANK;
 export interface OutboxRecord {
   to: string;
   payload: Record<string, unknown>;
+  /** The provider that sends it (the one the conversation came in on); absent on entries written before Twilio: Meta. */
+  channel?: WebhookProvider;
 }
 
 /** The delivery side of a buffer entry, as the buffer's readers see it. */

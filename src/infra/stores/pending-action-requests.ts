@@ -42,6 +42,9 @@ export interface PendingAction extends PendingActionDraft {
   attempt: number;
   /** Epoch ms until which an executing claim is protected from takeover. */
   claimExpiresAt?: number;
+  /** Epoch ms of the confirmation, and of the last transition (the status history the console shows). */
+  confirmedAt?: number;
+  updatedAt?: number;
   result?: unknown;
   error?: unknown;
 }
@@ -101,11 +104,29 @@ export function transitionOp(tableName: string, now: number, sessionId: string, 
   };
 }
 
-/** Pure: an update of the session's marker item under `condition`. */
-function markerOp(tableName: string, sessionId: string, updateExpression: string, condition: string, values: Item, onFail: () => Error): TxOp {
+/**
+ * Pure: an update of the session's marker item under `condition`. Every write sets its expiry
+ * (like every item holding personal data): a day past `keepUntil`, when what it names is long closed.
+ */
+function markerOp(
+  tableName: string,
+  sessionId: string,
+  change: { set?: string[]; remove?: string[] },
+  condition: string,
+  values: Item,
+  onFail: () => Error,
+  keepUntil: number,
+): TxOp {
+  const updateExpression = update({ set: [...(change.set ?? []), '#ttl = :markerTtl'], remove: change.remove });
   return {
     label: 'pendingAction.marker',
-    item: { Update: { TableName: tableName, Key: { [PK]: sessionId, [SK]: MARKER }, ...expression({ update: updateExpression, condition }, values) } },
+    item: {
+      Update: {
+        TableName: tableName,
+        Key: { [PK]: sessionId, [SK]: MARKER },
+        ...expression({ update: updateExpression, condition }, { ...values, markerTtl: epochSeconds(keepUntil + RETENTION_MS) }),
+      },
+    },
     onConditionFailed: onFail,
   };
 }
@@ -119,10 +140,11 @@ export function openMarkerOp(tableName: string, now: number, sessionId: string, 
   return markerOp(
     tableName,
     sessionId,
-    'SET openActionId = :id, openUntil = :until',
+    { set: ['openActionId = :id', 'openUntil = :until'] },
     or('attribute_not_exists(openActionId)', 'openUntil < :now', previous && 'openActionId = :prev'),
     { id: actionId, until, now, prev: previous },
     openExists(sessionId),
+    Math.max(now, until),
   );
 }
 
@@ -137,7 +159,15 @@ export function turnOps(tableName: string, now: number, sessionId: string, chang
     if (!close) return [];
     return [
       ...closing,
-      markerOp(tableName, sessionId, 'REMOVE openActionId, openUntil', 'openActionId = :id', { id: close.actionId }, noLongerOpen(sessionId, close.actionId)),
+      markerOp(
+        tableName,
+        sessionId,
+        { remove: ['openActionId', 'openUntil'] },
+        'openActionId = :id',
+        { id: close.actionId },
+        noLongerOpen(sessionId, close.actionId),
+        now,
+      ),
     ];
   }
   const created: TxOp = {
@@ -197,10 +227,11 @@ export function claimOps(tableName: string, now: number, sessionId: string, acti
   const marker = markerOp(
     tableName,
     sessionId,
-    'SET openUntil = :forever',
+    { set: ['openUntil = :forever'] },
     'openActionId = :id',
     { id: actionId, forever: FOREVER },
     noLongerOpen(sessionId, actionId),
+    now + CLAIM_MS,
   );
   return [claim, marker];
 }
@@ -228,6 +259,8 @@ export function toAction(item: Item): PendingAction {
     owner: item.owner as string | undefined,
     attempt: (item.attempt as number) ?? 0,
     claimExpiresAt: item.claimExpiresAt as number | undefined,
+    confirmedAt: item.confirmedAt as number | undefined,
+    updatedAt: item.updatedAt as number | undefined,
     result: item.result,
     error: item.error,
   };

@@ -1,9 +1,9 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
 import { AppError, ConflictError } from '../../kernel/errors.js';
 import { epochSeconds } from '../../kernel/clock.js';
-import { TABLE_DEFS } from '../tables.js';
-import { absentOrExpired, and, expressionsFor, nowValues, presentAndLive } from './expression.js';
+import { TABLE_DEFS, indexNamed } from '../tables.js';
+import { LIVE, absentOrExpired, and, expressionsFor, nowValues, presentAndLive } from './expression.js';
 import { guard, isExpired, type Item, type StoreDeps } from './store-deps.js';
 import type { TxOp } from './transaction.js';
 
@@ -11,6 +11,12 @@ const DEF = TABLE_DEFS.sessions;
 const KEY = DEF.partitionKey.name;
 const TTL = DEF.ttlAttribute;
 const expression = expressionsFor(DEF);
+const BY_ACTIVITY = indexNamed(DEF, 'activity-index');
+/**
+ * Every session carries the same shard value, so one Query lists them by last save. A save is one
+ * index write: a single partition takes ~1,000 of them a second, far above this service's turn rate.
+ */
+const ACTIVITY_SHARD = 'all';
 const DAY_MS = 86_400_000;
 /** DynamoDB's item limit is 400 KB; keep headroom for attribute names and the other attributes. */
 const MAX_STATE_BYTES = 350 * 1024;
@@ -40,6 +46,15 @@ export interface SessionStoreOptions<S> extends StoreDeps {
  */
 type SessionRead<S> = { status: 'found'; session: StoredSession<S> } | { status: 'absent' } | { status: 'invalid'; version: number; issues: string[] };
 
+/** A session in the activity list: its id and when it was last saved (ISO-8601). */
+export interface RecentSession {
+  sessionId: string;
+  updatedAt: string;
+}
+
+/** Where a page of the activity list continues: the last entry it showed. */
+export type RecentCursor = RecentSession;
+
 /** A save ready to commit: the conditional Put, and the version and state it stores. */
 export interface SessionSave<S> {
   op: TxOp;
@@ -61,6 +76,8 @@ export interface SessionStore<S> {
   saveOp(sessionId: string, state: S, expectedVersion: number): SessionSave<S>;
   /** Pure: the Put of an imported session (see `importOp`). */
   importOp(sessionId: string, state: S, imported: ImportedSession): TxOp;
+  /** Live sessions by last save, newest first, through the activity index (never a Scan); `after` continues a page. */
+  listRecent(limit: number, after?: RecentCursor): Promise<{ sessions: RecentSession[]; next?: RecentCursor }>;
 }
 
 /** Where an imported session came from; kept on the item until the first turn saves over it. */
@@ -126,7 +143,14 @@ export function createSessionStore<S>(options: SessionStoreOptions<S>): SessionS
           item: {
             Put: {
               TableName: tableName,
-              Item: { [KEY]: sessionId, state: valid, version, updatedAt: new Date(now).toISOString(), [TTL]: epochSeconds(now + ttlDays * DAY_MS) },
+              Item: {
+                [KEY]: sessionId,
+                state: valid,
+                version,
+                updatedAt: new Date(now).toISOString(),
+                [TTL]: epochSeconds(now + ttlDays * DAY_MS),
+                [BY_ACTIVITY.partitionKey.name]: ACTIVITY_SHARD,
+              },
               ...expression({ condition }, { ...nowValues(now), expected: expectedVersion }),
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             },
@@ -149,6 +173,7 @@ export function createSessionStore<S>(options: SessionStoreOptions<S>): SessionS
               version: 1,
               updatedAt: new Date(now).toISOString(),
               [TTL]: epochSeconds(expiresAt),
+              [BY_ACTIVITY.partitionKey.name]: ACTIVITY_SHARD,
               importedFrom: origin,
             },
             // Whatever is stored and live is newer than the import: never overwritten.
@@ -158,6 +183,22 @@ export function createSessionStore<S>(options: SessionStoreOptions<S>): SessionS
         },
         onConditionFailed: (current) => new SessionExistsError(sessionId, current ?? {}),
       };
+    },
+
+    async listRecent(limit, after) {
+      const sessions: RecentSession[] = [];
+      // Expired sessions are filtered after a page is read: keep reading until `limit` live ones, and
+      // one more to know that a next page exists.
+      let start = after ? activityKey(after) : undefined;
+      do {
+        const page = await guard(() => doc.send(new QueryCommand({ ...recentParams(tableName, clock.now(), limit + 1), ExclusiveStartKey: start })));
+        for (const item of page.Items ?? []) {
+          if (sessions.length === limit) return { sessions, next: sessions.at(-1) };
+          sessions.push({ sessionId: item[KEY] as string, updatedAt: item.updatedAt as string });
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return { sessions };
     },
   };
 
@@ -171,6 +212,20 @@ export function createSessionStore<S>(options: SessionStoreOptions<S>): SessionS
     return valid;
   }
 }
+
+/** Pure: one Query page of the activity index, newest first. */
+export function recentParams(tableName: string, now: number, limit: number): QueryCommandInput {
+  return {
+    TableName: tableName,
+    IndexName: BY_ACTIVITY.name,
+    ScanIndexForward: false,
+    ...expression({ keyCondition: `#${BY_ACTIVITY.partitionKey.name} = :shard`, filter: LIVE }, { shard: ACTIVITY_SHARD, ...nowValues(now) }),
+    Limit: limit,
+  };
+}
+
+/** Pure: the index key of a listed session, where the next page starts. */
+const activityKey = (at: RecentCursor) => ({ [KEY]: at.sessionId, [BY_ACTIVITY.sortKey.name]: at.updatedAt, [BY_ACTIVITY.partitionKey.name]: ACTIVITY_SHARD });
 
 function conflict(sessionId: string, expectedVersion: number, current: Item | undefined, now: number) {
   const currentVersion = current && !isExpired(current, now, TTL) ? Number(current.version ?? 0) : 0;

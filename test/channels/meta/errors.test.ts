@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyGraphResponse, classifyNetworkError } from '../../../src/channels/meta/errors.js';
+import { classifyGraphResponse } from '../../../src/channels/meta/errors.js';
+import { classifyNetworkError } from '../../../src/channels/http-send.js';
 import { META_SEND_RETRY } from '../../../src/channels/meta/sender.js';
 import { retryPolicySchema } from '../../../src/kernel/retry.js';
 

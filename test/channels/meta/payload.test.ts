@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildMetaMessageBody, truncateChars } from '../../../src/channels/meta/payload.js';
+import { buildMetaMessageBody } from '../../../src/channels/meta/payload.js';
+import { truncateChars } from '../../../src/channels/text.js';
 
 const msg = (text: string, buttons?: { id: string; title: string }[]) => ({ to: '5511999990001', outboxId: 'out-1', reply: { text, buttons } });
 

@@ -38,6 +38,8 @@ export interface AppDeps {
   /** Stands in for a provider's missing timestamps. */
   clock: Clock;
   workflows: WorkflowService;
+  /** False until the service has warmed up (then /readyz may say ready); absent: always warm. */
+  warm?: () => boolean;
   privacy: Privacy;
   console: { sessionMinutes: number; signInMaxFailures: number; signInWindowSeconds: number };
 }
@@ -53,7 +55,7 @@ export function createApp(deps: AppDeps): Application {
     res.locals.logger = deps.logger.child({ requestId });
     next();
   });
-  app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix }));
+  app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix, warm: deps.warm }));
   app.use(webhookRoutes(deps.entrypoints));
   const provider = { inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock };
   app.use(whatsappRoutes({ ...provider, ...deps.whatsapp }));

@@ -41,6 +41,8 @@ export interface AppDeps {
   clock: Clock;
   workflows: WorkflowService;
   flux: FluxService;
+  /** False until the service has warmed up (then /readyz may say ready); absent: always warm. */
+  warm?: () => boolean;
   privacy: Privacy;
   console: { sessionMinutes: number; signInMaxFailures: number; signInWindowSeconds: number };
 }
@@ -56,7 +58,7 @@ export function createApp(deps: AppDeps): Application {
     res.locals.logger = deps.logger.child({ requestId });
     next();
   });
-  app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix }));
+  app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix, warm: deps.warm }));
   app.use(webhookRoutes(deps.entrypoints));
   const provider = { inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock };
   app.use(whatsappRoutes({ ...provider, ...deps.whatsapp }));

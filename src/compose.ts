@@ -14,10 +14,13 @@ import { openDynamo } from './infra/dynamo/open.js';
 import { createLogger, type Logger } from './kernel/logger.js';
 import { createStores } from './infra/stores/index.js';
 import { tableNames } from './infra/tables.js';
-import { createOpenAITranscriber, createUnderstanding } from './nlu/index.js';
+import { createOpenAITranscriber, createRulesUnderstanding, createUnderstanding } from './nlu/index.js';
 import { createLogSender } from './channels/log-sender.js';
 import { createMetaMediaFetcher } from './channels/meta/media.js';
 import { createMetaCloudSender } from './channels/meta/sender.js';
+import { parseMetaWebhook } from './channels/meta/normalise.js';
+import { verifyMetaSignature } from './channels/meta/signature.js';
+import { request as httpGet } from 'node:http';
 import { createTwilioMediaFetcher } from './channels/twilio/media.js';
 import { createTwilioSender } from './channels/twilio/sender.js';
 import { TWILIO_STATUS_PATH } from './routes/twilio.js';
@@ -32,6 +35,8 @@ import { createRecovery } from './pipeline/recovery.js';
 import { createStatusHandler } from './pipeline/statuses.js';
 import { SessionCache } from './pipeline/session-cache.js';
 import { createTurnRunner } from './pipeline/turn.js';
+import { createLoopDelayProbe, TurnScheduler } from './pipeline/turn-scheduler.js';
+import { warmUp } from './pipeline/warm-up.js';
 import { createCongregadoStore } from './infra/stores/congregado-store.js';
 import { createJourneyStore } from './infra/stores/journey-store.js';
 import { createFlux } from './flux/index.js';
@@ -180,11 +185,22 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       settings: { maxBytes: config.MEDIA_MAX_BYTES, fetchTimeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, language: 'pt' },
     });
     const outbox = createOutbox({ stores, senders, logger, metrics, clock, resendAfterMs: config.OUTBOX_RESEND_AFTER_MS });
+    // Inbox turns start after the acks waiting on the event loop, fewer at once while it lags.
+    const loopDelay = createLoopDelayProbe();
+    stops.push(() => loopDelay.stop());
+    const scheduler = new TurnScheduler({
+      maxConcurrent: config.INBOX_CONCURRENCY,
+      targetDelayMs: config.INBOX_LOOP_DELAY_TARGET_MS,
+      ackTargetMs: config.INBOX_ACK_TARGET_MS,
+      probe: loopDelay.read,
+      clock,
+    });
     const inbox = createInbox({
       stores,
       turns,
       outbox,
       queue,
+      scheduler,
       media,
       clock,
       logger,
@@ -193,7 +209,6 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       settings: {
         dedupTtlMs: config.PROVIDER_DEDUP_TTL_DAYS * 86_400_000,
         inProgressMs: config.IDEMPOTENCY_IN_PROGRESS_MS,
-        maxConcurrentTurns: config.INBOX_CONCURRENCY,
       },
     });
     const statuses = createStatusHandler({ stores, metrics, logger });
@@ -267,6 +282,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       clock,
       workflows: workflows.service,
       flux: flux.service,
+      warm: () => warm,
       privacy,
       console: {
         sessionMinutes: config.CONSOLE_SESSION_MINUTES,
@@ -276,6 +292,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     });
 
     let server: Server | undefined;
+    let warm = false;
 
     return {
       app,
@@ -292,8 +309,31 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       privacy,
       opsToken: config.OPS_TOKEN,
       sweep: recovery.sweepOnce,
-      /** Listens on `port` (default PORT; 0 picks a free one) and starts the recovery sweeps and the workflow workers. */
+      /**
+       * Warms up (DynamoDB connections, the engine and the rules; no backend traffic), so the first
+       * deliveries after a deploy are as fast as later ones and /readyz answers only once warm; then
+       * listens on `port` (default PORT; 0 picks a free one) and starts the recovery sweeps and the workflow workers.
+       */
       async start(port = config.PORT): Promise<{ url: string; port: number; server: Server }> {
+        const delivery = Buffer.from(JSON.stringify(WARM_UP_DELIVERY));
+        const extras = [
+          () => verifyMetaSignature(delivery, 'sha256=00', 'warm-up'),
+          () => parseMetaWebhook(JSON.parse(delivery.toString('utf8')), { receivedAt: clock.now() }),
+        ];
+        // Best effort: an unreachable DynamoDB is /readyz's to report, not a reason not to start.
+        if (config.WARM_UP_ROUNDS > 0)
+          await warmUp({
+            doc: dynamo.doc,
+            tables: names,
+            engine,
+            rules: createRulesUnderstanding(),
+            extras,
+            rounds: config.WARM_UP_ROUNDS,
+            now: () => clock.now(),
+          }).then(
+            (ms) => logger.info('warmed up', { ms: Math.round(ms) }),
+            (error: Error) => logger.warn('warm-up incomplete', { error: error.message }),
+          );
         server = await new Promise<Server>((resolve, reject) => {
           const s = app.listen(port, '0.0.0.0', () => resolve(s));
           s.once('error', reject);
@@ -317,6 +357,9 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         stops.push(() => flux.stop());
         stops.push(() => queue.idle());
         const actual = (server.address() as AddressInfo).port;
+        // The HTTP stack (node, Express, its routers) warmed on loopback; only then is /readyz 200.
+        for (let i = 0; i < Math.min(50, 2 * config.WARM_UP_ROUNDS); i++) await loopbackGet(actual, '/healthz');
+        warm = true;
         return { url: `http://127.0.0.1:${actual}`, port: actual, server };
       },
       /** Stops accepting, drains queued turns, stops the demo backend and DynamoDB Local. */
@@ -326,4 +369,37 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     await stopAll();
     throw error;
   }
+}
+
+/** A Meta delivery of one text message, for the warm-up of the signature check and the parser. */
+const WARM_UP_DELIVERY = {
+  object: 'whatsapp_business_account',
+  entry: [
+    {
+      id: '0',
+      changes: [
+        {
+          field: 'messages',
+          value: {
+            messaging_product: 'whatsapp',
+            metadata: { display_phone_number: '0', phone_number_id: '0' },
+            contacts: [{ wa_id: '5500000000000', profile: { name: 'Warm-up' } }],
+            messages: [{ from: '5500000000000', id: 'wamid.warmup', timestamp: '0', type: 'text', text: { body: 'oi, bom dia' } }],
+          },
+        },
+      ],
+    },
+  ],
+};
+
+/** One GET to this very process, its answer read and dropped. */
+function loopbackGet(port: number, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    httpGet({ host: '127.0.0.1', port, path }, (res) => {
+      res.resume();
+      res.on('end', () => resolve());
+    })
+      .on('error', reject)
+      .end();
+  });
 }

@@ -46,6 +46,12 @@ export const configSchema = z.object({
   RESUME_TTL_MINUTES: positiveInt(30),
   JOURNEY_TTL_DAYS: positiveInt(30),
   INBOX_CONCURRENCY: positiveInt(8),
+  // Event-loop lag (p99, ms) above which the inbox runs fewer turns at once, so acks stay fast.
+  INBOX_LOOP_DELAY_TARGET_MS: positiveInt(10),
+  // An ack's durable write slower than this (ms) also means fewer turns at once (they queue in DynamoDB too).
+  INBOX_ACK_TARGET_MS: positiveInt(25),
+  // Rounds of the engine and rules over sample messages before /readyz (0: no warm-up).
+  WARM_UP_ROUNDS: nonNegativeInt(30),
   RECOVERY_SWEEP_INTERVAL_MS: positiveInt(30_000),
   OUTBOX_RESEND_AFTER_MS: positiveInt(30_000),
   SESSION_CACHE_SIZE: nonNegativeInt(10_000),

@@ -5,11 +5,11 @@ import type { Logger } from '../kernel/logger.js';
 import type { Stores } from '../infra/stores/index.js';
 import { idempotencyKey, payloadHash } from '../infra/stores/idempotency-store.js';
 import type { KeyedQueue } from './keyed-queue.js';
-import { Limiter } from './limiter.js';
 import type { MediaReader } from './media.js';
 import type { Metrics } from './metrics.js';
 import type { Outbox } from './outbox.js';
 import type { TurnRunner } from './turn.js';
+import type { TurnScheduler } from './turn-scheduler.js';
 
 /** Each provider's message ids in a namespace of their own, so they can never collide with each other or with header keys. */
 const KEY_OF: Record<WebhookProvider, (messageId: string) => string> = { meta: idempotencyKey.wamid, twilio: idempotencyKey.twilioSid };
@@ -19,8 +19,6 @@ export interface InboxSettings {
   dedupTtlMs: number;
   /** How long a stored message is protected before the sweep may take it over. */
   inProgressMs: number;
-  /** Turns processed at once across conversations (backpressure; acks never wait for it). */
-  maxConcurrentTurns: number;
 }
 
 /**
@@ -33,6 +31,8 @@ export function createInbox(deps: {
   turns: TurnRunner;
   outbox: Outbox;
   queue: KeyedQueue;
+  /** Starts the turns after the acknowledgements (backpressure; acks never wait for it). */
+  scheduler: Pick<TurnScheduler, 'run' | 'observeAck'>;
   /** Reads voice notes before their turn (absent: messages go to the turn as stored). */
   media?: MediaReader;
   clock: Clock;
@@ -41,8 +41,7 @@ export function createInbox(deps: {
   instanceId: string;
   settings: InboxSettings;
 }) {
-  const { stores, queue, logger, metrics, settings } = deps;
-  const limiter = new Limiter(settings.maxConcurrentTurns);
+  const { stores, queue, scheduler, logger, metrics, settings } = deps;
 
   /**
    * A voice note is fetched and transcribed before its turn, which can outlast the claim's
@@ -68,7 +67,7 @@ export function createInbox(deps: {
   async function process(stored: WebhookMessage, held: { key: string; owner: string }) {
     try {
       const claim = { mode: 'held' as const, ...held, ttlMs: settings.dedupTtlMs };
-      const outcome = await limiter.run(async () => {
+      const outcome = await scheduler.run(async () => {
         const message = await heard(stored, held);
         return deps.turns.run({ input: { kind: 'message', message }, channel: message.provider, claim });
       });
@@ -84,6 +83,7 @@ export function createInbox(deps: {
    * webhook answer 200. Processing is queued per session at once, so arrival order is kept.
    */
   async function accept(messages: WebhookMessage[]): Promise<{ stored: number; duplicates: number }> {
+    const started = performance.now();
     const results = messages.map((message) => {
       const key = KEY_OF[message.provider](message.messageId);
       const owner = `${deps.instanceId}:${ulid()}`;
@@ -100,6 +100,7 @@ export function createInbox(deps: {
       return stored;
     });
     const outcomes = await Promise.all(results);
+    scheduler.observeAck(performance.now() - started);
     messages.forEach(({ provider, media }, i) => {
       if (outcomes[i] === 'duplicate') return metrics.duplicatesDropped.inc({ provider });
       metrics.messagesIn.inc({ provider });

@@ -3,8 +3,8 @@ import { Router } from 'express';
 import { describeTables } from '../infra/dynamo/ensure-tables.js';
 import { handle } from './http.js';
 
-/** Public liveness and readiness: ready when DynamoDB answers and every table is ACTIVE. */
-export function healthRoutes(deps: { client: DynamoDBClient; tablePrefix: string }) {
+/** Public liveness and readiness: ready once warmed up, while DynamoDB answers and every table is ACTIVE. */
+export function healthRoutes(deps: { client: DynamoDBClient; tablePrefix: string; warm?: () => boolean }) {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -12,6 +12,7 @@ export function healthRoutes(deps: { client: DynamoDBClient; tablePrefix: string
   router.get(
     '/readyz',
     handle(async (_req, res) => {
+      if (deps.warm && !deps.warm()) return res.status(503).json({ status: 'not_ready', reason: 'warming up' });
       try {
         const tables = await describeTables(deps.client, deps.tablePrefix);
         const notActive = tables.filter((t) => t.status !== 'ACTIVE').map((t) => `${t.name}: ${t.status}`);

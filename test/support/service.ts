@@ -39,6 +39,8 @@ export async function startTestService(
     WHATSAPP_APP_SECRET: APP_SECRET,
     WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
     LOG_LEVEL: 'debug',
+    // The engine's warm-up is for a deploy's first minute; test services start many times (its own test turns it on).
+    WARM_UP_ROUNDS: '0',
     ...options.env,
   });
   const clock = createFakeClock(Date.now());

@@ -3,6 +3,7 @@ import { BACKEND_CONTRACTS, type BackendOperation, type BackendRequest, type Bac
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import { backoffDelay, retryPolicySchema, sleep, type RetryPolicyInput } from '../../kernel/retry.js';
+import { createJsonPoster } from '../http/post-json.js';
 import { createCircuitBreaker, DEFAULT_BREAKER, type CircuitBreaker, type CircuitState } from '../http/circuit-breaker.js';
 import {
   BackendError,
@@ -53,6 +54,7 @@ export function createBackends(options: BackendsOptions): HttpBackends {
   const random = options.random ?? Math.random;
   const policy = retryPolicySchema.parse({ ...BACKEND_RETRY, ...options.retry, maxAttempts: options.maxRetries + 1 });
   const breakerOptions = options.breaker ?? DEFAULT_BREAKER;
+  const poster = createJsonPoster();
   const breakers = new Map<BackendOperation, CircuitBreaker>();
   const breakerFor = (operation: BackendOperation) => {
     let breaker = breakers.get(operation);
@@ -72,20 +74,15 @@ export function createBackends(options: BackendsOptions): HttpBackends {
     let status: number;
     let text: string;
     try {
-      const response = await fetch(options.urls[operation], {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'idempotency-key': idempotencyKey,
-          'user-agent': 'whatsapp-orchestrator/0.1',
-        },
+      const answer = await poster.post(
+        options.urls[operation],
+        { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': idempotencyKey, 'user-agent': 'whatsapp-orchestrator/0.1' },
         body,
         // Per attempt, and it also bounds reading the body.
-        signal: timeoutSignal(options.timeoutMs),
-      });
-      status = response.status;
-      text = await response.text();
+        timeoutSignal(options.timeoutMs),
+      );
+      status = answer.status;
+      text = answer.text;
     } catch (error) {
       const timedOut = (error as { name?: string }).name === 'TimeoutError';
       return {

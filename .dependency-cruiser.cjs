@@ -46,6 +46,13 @@ module.exports = {
       to: { dependencyTypesNot: ['local'], pathNot: '(^|/)node_modules/zod/' },
     },
     {
+      name: 'flux-rules-pure',
+      comment: "flux control's trigger rule is a pure function (ARCHITECTURE §9): src/flux/rules.ts imports only the flux model",
+      severity: 'error',
+      from: { path: '^src/flux/rules\\.ts$' },
+      to: { pathNot: ['^src/flux/model\\.ts$', '(^|/)node_modules/zod/'] },
+    },
+    {
       name: 'core-no-io',
       comment: 'kernel, contracts and config do no I/O (ARCHITECTURE §2): no file, network or process modules, no AWS SDK',
       severity: 'error',

@@ -16,10 +16,12 @@ import { createOpsViews } from './routes/ops-views.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { twilioOffRoutes, twilioRoutes } from './routes/twilio.js';
 import { whatsappRoutes } from './routes/whatsapp.js';
+import { fluxRoutes } from './routes/flux.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { workflowRoutes } from './routes/workflows.js';
 import type { Privacy } from './privacy/index.js';
 import type { WorkflowService } from './workflows/index.js';
+import type { FluxService } from './flux/index.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -38,6 +40,7 @@ export interface AppDeps {
   /** Stands in for a provider's missing timestamps. */
   clock: Clock;
   workflows: WorkflowService;
+  flux: FluxService;
   /** False until the service has warmed up (then /readyz may say ready); absent: always warm. */
   warm?: () => boolean;
   privacy: Privacy;
@@ -71,6 +74,7 @@ export function createApp(deps: AppDeps): Application {
   });
   app.use(consoleRoutes({ views, opsToken: deps.opsToken, clock: deps.clock, logger: deps.logger, settings: deps.console }));
   app.use(workflowRoutes({ workflows: deps.workflows, opsToken: deps.opsToken, audit: deps.privacy.audit }));
+  app.use(fluxRoutes({ flux: deps.flux, opsToken: deps.opsToken }));
   app.use(privacyRoutes({ privacy: deps.privacy, opsToken: deps.opsToken }));
   app.use(opsRoutes({ views, metrics: deps.metrics, opsToken: deps.opsToken, audit: deps.privacy.audit }));
   app.use(notFound);

@@ -39,6 +39,7 @@ import { createLoopDelayProbe, TurnScheduler } from './pipeline/turn-scheduler.j
 import { warmUp } from './pipeline/warm-up.js';
 import { createCongregadoStore } from './infra/stores/congregado-store.js';
 import { createJourneyStore } from './infra/stores/journey-store.js';
+import { createFlux } from './flux/index.js';
 import { createWorkflows, type WorkflowType } from './workflows/index.js';
 import { createConsolidationWorkflow } from './workflows/types/consolidation.js';
 import { createOrderWorkflow } from './workflows/types/order.js';
@@ -59,6 +60,8 @@ export interface ServiceOverrides {
   sweepIntervalMs?: number | null;
   /** Workflow types registered beside the built-in ones (tests, the benchmark). */
   workflowTypes?: WorkflowType[];
+  /** Period of the flux sweeper instead of FLUX_SWEEP_INTERVAL_MS; null: none (tests call `flux.sweepOnce()`). */
+  fluxSweepIntervalMs?: number | null;
 }
 
 /**
@@ -234,6 +237,19 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       settings: { workers: config.WORKFLOW_WORKERS, leaseMs: config.WORKFLOW_LEASE_MS, pollMaxMs: config.WORKFLOW_POLL_MAX_MS },
     });
 
+    // Flux control: its `workflow` executors start runs here, and their outcomes come back through its listener.
+    const flux = createFlux({
+      doc: dynamo.doc,
+      tableName: names.flux,
+      clock,
+      logger,
+      workflows,
+      settings: {
+        sweepIntervalMs: overrides.fluxSweepIntervalMs === undefined ? config.FLUX_SWEEP_INTERVAL_MS : overrides.fluxSweepIntervalMs,
+        leaseMs: config.FLUX_LEASE_MS,
+        http: { timeoutMs: config.FLUX_HTTP_TIMEOUT_MS, maxAttempts: config.FLUX_HTTP_MAX_ATTEMPTS },
+      },
+    });
     // Privacy (LGPD): erasure (a workflow), export, and the audit of ops reads and actions.
     const audit = createAuditLog({
       store: createAuditStore({ doc: dynamo.doc, tableName: names.privacyAudit, clock, retentionDays: config.AUDIT_RETENTION_DAYS }),
@@ -265,6 +281,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       twilio: twilio.route,
       clock,
       workflows: workflows.service,
+      flux: flux.service,
       warm: () => warm,
       privacy,
       console: {
@@ -288,6 +305,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       outbox,
       demo,
       workflows,
+      flux,
       privacy,
       opsToken: config.OPS_TOKEN,
       sweep: recovery.sweepOnce,
@@ -335,6 +353,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         stops.push(() => recovery.stop());
         workflows.start();
         stops.push(() => workflows.stop());
+        flux.start();
+        stops.push(() => flux.stop());
         stops.push(() => queue.idle());
         const actual = (server.address() as AddressInfo).port;
         // The HTTP stack (node, Express, its routers) warmed on loopback; only then is /readyz 200.

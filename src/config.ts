@@ -64,6 +64,15 @@ export const configSchema = z.object({
   WORKFLOW_LEASE_MS: z.coerce.number().int().min(1_000).default(15_000),
   WORKFLOW_POLL_MAX_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
 
+  // Flux control
+  // How often each instance's sweeper looks for due schedules (a local due time wakes it sooner).
+  FLUX_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  // A schedule claimed by an instance that dies before its executor is started is fired again this long
+  // after; longer than FLUX_HTTP_MAX_ATTEMPTS × FLUX_HTTP_TIMEOUT_MS plus backoff.
+  FLUX_LEASE_MS: z.coerce.number().int().min(1_000).default(60_000),
+  FLUX_HTTP_TIMEOUT_MS: positiveInt(10_000),
+  FLUX_HTTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+
   // Ops
   OPS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   // Ops console (/console): how long a sign-in lasts; wrong tokens allowed per IP in a window before 429.

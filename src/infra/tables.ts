@@ -106,6 +106,20 @@ export const TABLE_DEFS = {
     ],
     ttlAttribute: 'ttl',
   },
+  // Flux control, one table of typed items (docs/flux-control.md): "pk" names the entity
+  // (table#<name>, executor#<alias>, exec#<table>, landed#<table>, report#<table>#<id>, sched#<id>,
+  // dkey#<debounce key>, approval#<id>, registry), "sk" its part.
+  flux: {
+    baseName: 'FluxControl',
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    indexes: [
+      // Lists: "table", "executor", "sched#<status>", "approval#<status>", sorted by name or time.
+      { name: 'list-index', partitionKey: S('listKey'), sortKey: S('listSort') },
+      // Sparse: only schedules a sweeper may claim (pending and due, or claimed and not yet started).
+      { name: 'due-index', partitionKey: S('dueShard'), sortKey: N('dueAt'), include: [] },
+    ],
+  },
   congregados: {
     baseName: 'CongregadoData',
     partitionKey: S('id'),

@@ -51,6 +51,11 @@ export const ERROR_CATALOGUE = {
   'congregado.conflict': { status: 409, retryable: true, why: 'another writer saved different content for the congregado first; reload and retry' },
   'job.failed': { status: 500, retryable: false, why: "a batch job's workflow ended FAILED or TERMINATED; see its history, fix, then resume or rerun it" },
   'job.configInvalid': { status: 400, retryable: false, why: 'the job configuration file is invalid; see the listed problems' },
+  'flux.conflict': {
+    status: 409,
+    retryable: false,
+    why: 'the approval, schedule or table is not in the state this action needs (already decided, already finished, changed meanwhile)',
+  },
   'privacy.erasureFailed': {
     status: 503,
     retryable: true,

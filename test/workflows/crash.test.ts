@@ -1,34 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/kernel/clock.js';
 import { createTestDynamo, type TestDynamo } from '../support/dynamo.js';
-import { until } from '../support/events.js';
+import { startServerProcess } from '../support/server-process.js';
 import { OPS_TOKEN, startTestService, type TestService } from '../support/service.js';
 import { allHistory, lines, retryLines, untilStatus } from '../support/workflows.js';
 
 const LEASE_MS = 2_000;
-
-/** A real server process (`src/server.ts`) on the test's DynamoDB Local and tables; resolves its URL once it listens. */
-async function startServerProcess(dynamo: TestDynamo): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      TABLE_PREFIX: dynamo.prefix,
-      OPS_TOKEN,
-      LOG_LEVEL: 'warn',
-      WORKFLOW_LEASE_MS: String(LEASE_MS),
-      WORKFLOW_POLL_MAX_MS: '100',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const port = () => /listening on http:\/\/localhost:(\d+)/.exec(out)?.[1];
-  await until(() => port() !== undefined, child.stdout);
-  return { child, url: `http://127.0.0.1:${port()}` };
-}
 
 describe('a workflow worker killed mid-step', () => {
   let dynamo: TestDynamo;
@@ -45,7 +23,7 @@ describe('a workflow worker killed mid-step', () => {
   });
 
   it('when the process running a step is SIGKILLed, then another instance takes the run over after the lease and finishes it from the last checkpoint', async () => {
-    const first = await startServerProcess(dynamo);
+    const first = await startServerProcess(dynamo, { WORKFLOW_LEASE_MS: String(LEASE_MS), WORKFLOW_POLL_MAX_MS: '100' });
     server = first.child;
     const started = await fetch(`${first.url}/workflows`, {
       method: 'POST',

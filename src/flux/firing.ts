@@ -1,0 +1,213 @@
+/**
+ * Due schedules fire here: a sweeper in every instance reads the sparse due index (never a Scan),
+ * claims each due schedule with a conditional write (one claimer across instances), renders its
+ * params and starts its executor. A claimer that dies before the executor started leaves the
+ * schedule due again at its lease's end, so it still fires after a crash or a restart; the
+ * executor's own key (workflow id, Idempotency-Key) makes that second start the same start.
+ */
+import { DUE_SHARD_VALUES } from '../infra/stores/flux-items.js';
+import type { FluxRegistryStore } from '../infra/stores/flux-registry-store.js';
+import type { FluxScheduleStore, StoredSchedule } from '../infra/stores/flux-schedule-store.js';
+import type { Clock } from '../kernel/clock.js';
+import { mapWithConcurrency } from '../kernel/concurrency.js';
+import { ConflictError } from '../kernel/errors.js';
+import { ulid } from '../kernel/ids.js';
+import type { Logger } from '../kernel/logger.js';
+import { sleep } from '../kernel/retry.js';
+import type { RunOutcome, WorkflowService } from '../workflows/index.js';
+import { postEnvelope, startWorkflow, type HttpSettings, type NotifyData, type Started } from './executors.js';
+import type { Reports } from './reports.js';
+import { missingRequired, ownPartitions, templateContext, valuesKey } from './rules.js';
+import { renderParams } from './templates.js';
+
+export interface FiringDeps {
+  registry: FluxRegistryStore;
+  schedules: FluxScheduleStore;
+  reports: Reports;
+  workflows: WorkflowService;
+  /** Whether a workflow type keys its runs by its input (then flux does not name the run). */
+  keyedWorkflow: (type: string) => boolean;
+  clock: Clock;
+  logger: Logger;
+  settings: {
+    /** Between sweeps when idle; null: no loop (tests call `sweepOnce`). */
+    intervalMs: number | null;
+    leaseMs: number;
+    http: HttpSettings;
+    /** Schedules firing at once in this instance. */
+    concurrency?: number;
+  };
+  random?: () => number;
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export function createFiring(deps: FiringDeps) {
+  const { registry, schedules, reports, clock, logger, settings } = deps;
+  const iso = () => new Date(clock.now()).toISOString();
+  const concurrency = settings.concurrency ?? 16;
+
+  /** Renders and starts the executor of a schedule this instance claimed as `token`. */
+  async function run(s: StoredSchedule, token: string): Promise<void> {
+    const fail = async (error: string, payload?: unknown) => {
+      logger.info('flux schedule failed', { schedule: s.id, table: s.table, task: s.task, error });
+      await schedules.fail(s.id, error, iso(), token, payload);
+    };
+    const table = await registry.getTable(s.table);
+    if (!table) return fail(`table ${s.table} was deleted`);
+    const task = table.tasks.find((t) => t.alias === s.task);
+    if (!task) return fail(`table ${s.table} has no task ${s.task} any more`);
+    const executor = await registry.getExecutor(task.executor);
+    if (!executor) return fail(`no executor ${task.executor}`);
+
+    const defs = await registry.getTables(table.dependencies.map((d) => d.table));
+    const found = await reports.matching(table, s.partitions, defs);
+    if (s.trigger && s.trigger.table !== table.name) found.set(s.trigger.table, s.trigger);
+    // A manual run is the operator's call: it does not wait for inputs.
+    const missing = s.manual ? [] : missingRequired(table, new Set(found.keys()));
+    if (missing.length) return fail(`required dependencies with no execution for ${valuesKey(s.partitions) || 'these partitions'}: ${missing.join(', ')}`);
+    const dependencies = Object.fromEntries(table.dependencies.map((d) => [d.table, found.get(d.table)?.partitions ?? {}]));
+    const context = templateContext({ table, task, executor, trigger: s.trigger, dependencies, values: s.partitions });
+    const rendered = renderParams(task.params, context);
+    if (!rendered.ok) return fail(rendered.error);
+    const payload = rendered.payload;
+
+    let started: Started;
+    if (executor.method === 'http') {
+      const envelope = {
+        execution_id: s.trigger?.execution_id ?? null,
+        table: table.name,
+        source: s.trigger?.source ?? 'manual',
+        date_time: s.trigger?.date_time ?? iso(),
+        task_schedule_id: s.id,
+        payload,
+      };
+      started = await postEnvelope(executor.identification, envelope, { ...settings.http, random: deps.random });
+    } else {
+      const own = ownPartitions(table, context);
+      if (own.missing.length) return fail(`cannot tell the partitions ${own.missing.join(', ')} of ${table.name} for its completion`, payload);
+      started = await startWorkflow(deps.workflows, {
+        type: executor.identification,
+        input: payload,
+        keyed: deps.keyedWorkflow(executor.identification),
+        notify: { scheduleId: s.id, table: table.name, partitions: own.values },
+      });
+      if (started.ok && started.finished) {
+        await schedules.started(s.id, token, { payload, workflow_id: started.workflowId }, iso());
+        await onOutcome({
+          workflowId: started.workflowId!,
+          runId: '',
+          type: executor.identification,
+          status: started.finished.status as RunOutcome['status'],
+          error: { message: started.finished.error },
+          data: { scheduleId: s.id, table: table.name, partitions: own.values } satisfies NotifyData,
+        });
+        return;
+      }
+    }
+    if (!started.ok) return fail(started.error, payload);
+    await schedules.started(s.id, token, { payload, workflow_id: started.workflowId }, iso());
+    logger.info('flux schedule started', { schedule: s.id, table: s.table, task: s.task, method: executor.method });
+  }
+
+  /** Claims and fires one schedule; whether this instance fired it. */
+  async function fire(id: string): Promise<boolean> {
+    const token = ulid(clock.now());
+    const s = await schedules.claim(id, clock.now(), settings.leaseMs, token);
+    if (!s) return false;
+    try {
+      await run(s, token);
+    } catch (error) {
+      // DynamoDB or the workflow store is down: the claim's lease ends and a sweeper fires it again.
+      logger.warn('flux schedule not started; fired again after the lease', { schedule: id, error: errorText(error) });
+    }
+    return true;
+  }
+
+  /** A flux-started workflow ended: its completion is the table's execution (the cascade); a failure fails the schedule. */
+  async function onOutcome(outcome: RunOutcome): Promise<void> {
+    const data = outcome.data as NotifyData;
+    if (outcome.status === 'COMPLETED') {
+      try {
+        await reports.complete(data.table, data.partitions, {
+          source: `workflow:${outcome.type}`,
+          task_schedule_id: data.scheduleId,
+          report_id: `schedule-${data.scheduleId}`,
+        });
+      } catch (error) {
+        // The schedule was closed meanwhile (reported by hand, failed): nothing to cascade.
+        if (!(error instanceof ConflictError && error.code === 'flux.conflict')) throw error;
+        logger.warn('flux completion ignored', { schedule: data.scheduleId, error: error.message });
+      }
+      return;
+    }
+    const why = [outcome.error?.failedStep && `step ${outcome.error.failedStep}`, outcome.error?.message].filter(Boolean).join(': ');
+    await schedules.fail(data.scheduleId, `workflow ${outcome.workflowId} ${outcome.status}${why ? `: ${why}` : ''}`, iso());
+  }
+
+  /** Fires every schedule due now (until none is left that this instance could claim); how many it fired. */
+  async function sweepOnce(): Promise<number> {
+    let fired = 0;
+    for (;;) {
+      const ids = (await Promise.all(DUE_SHARD_VALUES.map((shard) => schedules.due(shard, clock.now(), 100)))).flat();
+      if (!ids.length) return fired;
+      // Instances see the same list: shuffled, they mostly try different schedules first.
+      const random = deps.random ?? Math.random;
+      const order = ids.map((id) => ({ id, k: random() })).sort((a, b) => a.k - b.k);
+      const results = await mapWithConcurrency(order, concurrency, ({ id }) => fire(id));
+      const now = results.filter(Boolean).length;
+      fired += now;
+      if (now === 0) return fired;
+    }
+  }
+
+  let running = false;
+  let loopDone: Promise<void> = Promise.resolve();
+  let early: AbortController | undefined;
+  /** One timer, for the earliest due time set here (later ones are found by the interval's sweeps or by it). */
+  let timer: { at: number; handle: NodeJS.Timeout } | undefined;
+  const wake = () => early?.abort();
+
+  async function loop(intervalMs: number) {
+    while (running) {
+      try {
+        await sweepOnce();
+      } catch (error) {
+        logger.warn('flux sweep failed', { error: errorText(error) });
+      }
+      early = new AbortController();
+      await sleep(intervalMs, early.signal).catch(() => undefined);
+    }
+  }
+
+  return {
+    sweepOnce,
+    onOutcome,
+    /** A due time was set here: sweep at it rather than at the next interval. */
+    wakeAt(atMs: number) {
+      if (!running || (timer && timer.at <= atMs)) return;
+      if (timer) clearTimeout(timer.handle);
+      const handle = setTimeout(
+        () => {
+          timer = undefined;
+          wake();
+        },
+        Math.max(0, atMs - clock.now()),
+      );
+      handle.unref();
+      timer = { at: atMs, handle };
+    },
+    start() {
+      if (running || settings.intervalMs === null) return;
+      running = true;
+      loopDone = loop(settings.intervalMs);
+    },
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer.handle);
+      timer = undefined;
+      wake();
+      await loopDone;
+    },
+  };
+}

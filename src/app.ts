@@ -71,6 +71,7 @@ export function createApp(deps: AppDeps): Application {
     tablePrefix: deps.tablePrefix,
     workflows: deps.workflows,
     dynamoRequests: deps.dynamoRequests,
+    audit: deps.privacy.audit,
   });
   app.use(consoleRoutes({ views, opsToken: deps.opsToken, clock: deps.clock, logger: deps.logger, settings: deps.console }));
   app.use(workflowRoutes({ workflows: deps.workflows, opsToken: deps.opsToken, audit: deps.privacy.audit }));

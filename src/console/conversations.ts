@@ -8,9 +8,9 @@ import { z } from 'zod';
 import { normalisePhone } from '../contracts/phone.js';
 import { maskPhone } from '../kernel/logger.js';
 import { handle } from '../routes/http.js';
-import type { PendingAction, StoredEntry } from '../routes/ops-views.js';
+import { requestIdOf, type PendingAction, type StoredEntry } from '../routes/ops-views.js';
 import { html, type Html } from './html.js';
-import { csrfField, folded, listTable, notices, sectionPage, sendPage, signedInOf, when } from './layout.js';
+import { csrfField, folded, listTable, notices, sectionPage, sendPage, signedInOf, consoleActorOf, when } from './layout.js';
 import type { Section, SectionContext } from './section.js';
 
 const PATH = '/console/conversations';
@@ -228,6 +228,7 @@ export const conversationsSection: Section = {
       handle(async (req, res) => {
         const id = idOf(req);
         if (!id) return res.redirect(303, `${PATH}?error=${encodeURIComponent('not a session id')}`);
+        await ctx.views.audit({ actor: consoleActorOf(res), action: 'console.conversation.read', sessionId: id, requestId: requestIdOf(res) });
         await sessionPage(ctx, req, res, id, false);
       }),
     );
@@ -241,13 +242,15 @@ export const conversationsSection: Section = {
       }),
     );
 
-    // Revealing a phone is an action (CSRF-checked) and is logged with who did it.
+    // Revealing a phone is an action (CSRF-checked), recorded in the privacy audit with who did it.
     router.post(
       `${PATH}/:id/reveal`,
       handle(async (req, res) => {
         const id = idOf(req);
         if (!id) return res.redirect(303, PATH);
-        ctx.logger.info('console phone revealed', { actor: `console:${signedInOf(res).session.sid.slice(0, 8)}`, sessionId: id });
+        const actor = consoleActorOf(res);
+        await ctx.views.audit({ actor, action: 'console.phone.reveal', sessionId: id, requestId: requestIdOf(res) });
+        ctx.logger.info('console phone revealed', { actor: actor.id, sessionId: id });
         await sessionPage(ctx, req, res, id, true);
       }),
     );

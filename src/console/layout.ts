@@ -105,3 +105,6 @@ export const folded = (summary: string, value: unknown): Html =>
 
 /** A hidden CSRF field for a form. */
 export const csrfField = (csrf: string) => html`<input type="hidden" name="_csrf" value="${csrf}" />`;
+
+/** The console session as the actor recorded in workflow histories and in the privacy audit. */
+export const consoleActorOf = (res: Response) => ({ id: `console:${signedInOf(res).session.sid.slice(0, 8)}`, name: 'ops console' });

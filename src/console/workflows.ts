@@ -7,9 +7,9 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '../kernel/errors.js';
 import { handle } from '../routes/http.js';
-import { JOURNEY_STATUSES, isFinished, type Actor, type HistoryEvent, type WorkflowView } from '../routes/ops-views.js';
+import { JOURNEY_STATUSES, isFinished, requestIdOf, type Actor, type HistoryEvent, type WorkflowView } from '../routes/ops-views.js';
 import { html, type Html } from './html.js';
-import { csrfField, folded, listTable, notices, sectionPage, sendPage, signedInOf, when } from './layout.js';
+import { csrfField, folded, listTable, notices, sectionPage, sendPage, signedInOf, consoleActorOf, when } from './layout.js';
 import type { Section, SectionContext } from './section.js';
 
 const PATH = '/console/workflows';
@@ -25,9 +25,6 @@ const signalForm = z.object({ name: z.string().trim().min(1, 'give a signal name
 const HISTORY_SHOWN = 500;
 
 const runPath = (id: string) => `${PATH}/${encodeURIComponent(id)}`;
-
-/** The console session as the actor recorded in the workflow's history. */
-const actorOf = (res: Response): Actor => ({ id: `console:${signedInOf(res).session.sid.slice(0, 8)}`, name: 'ops console' });
 
 function steps(view: WorkflowView): Html {
   return listTable(
@@ -212,7 +209,13 @@ export const workflowsSection: Section = {
           const form = schema.safeParse(req.body);
           if (!form.success) return back(req, res, id, { error: form.error.issues.map((i) => i.message).join('; ') });
           try {
-            const ref = await call(id, form.data, actorOf(res));
+            const ref = await call(id, form.data, consoleActorOf(res));
+            await ctx.views.audit({
+              actor: consoleActorOf(res),
+              action: `workflow.${verb}`,
+              requestId: requestIdOf(res),
+              details: { workflowId: id, status: ref.status, via: 'console' },
+            });
             back(req, res, id, { notice: `${done} (${ref.status})` });
           } catch (error) {
             back(req, res, id, { error: messageOf(error) });

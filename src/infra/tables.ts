@@ -119,6 +119,7 @@ export const TABLE_DEFS = {
       // Sparse: only schedules a sweeper may claim (pending and due, or claimed and not yet started).
       { name: 'due-index', partitionKey: S('dueShard'), sortKey: N('dueAt'), include: [] },
     ],
+    permanent: 'data-pipeline metadata (table definitions, partition values, schedules, approvals by operator name), no conversation or health data',
   },
   congregados: {
     baseName: 'CongregadoData',

@@ -15,7 +15,7 @@ import type { AuditLog } from './audit.js';
 import { ERASURE_TYPE, erasureWorkflowId, type KeptRecords } from './erasure.js';
 import { carriesSubject } from './subject.js';
 
-export { createAuditLog, type AuditLog } from './audit.js';
+export { createAuditLog, type AuditLog, type AuditRecord } from './audit.js';
 export { createErasureWorkflow } from './erasure.js';
 
 /** What stays outside the service's reach, listed in every erasure's answer (docs/privacy.md). */

@@ -9,12 +9,14 @@ import type { Stores } from '../infra/stores/index.js';
 import type { RecentCursor } from '../infra/stores/session-store.js';
 import { TABLE_DEFS, tableNames, type TableDef } from '../infra/tables.js';
 import { byLabel, quantiles, total, type Metrics } from '../pipeline/metrics.js';
+import type { AuditLog, AuditRecord } from '../privacy/index.js';
 import type { WorkflowService } from '../workflows/index.js';
 
 export type { StoredEntry } from '../infra/stores/buffer-store.js';
 export type { PendingAction } from '../infra/stores/pending-action-requests.js';
 export type { Actor, HistoryEvent, WorkflowView } from '../workflows/index.js';
 export { JOURNEY_STATUSES, isFinished } from '../infra/stores/journey-store.js';
+export { requestIdOf } from './actor.js';
 
 export interface OpsViewsDeps {
   stores: Stores<unknown>;
@@ -24,6 +26,8 @@ export interface OpsViewsDeps {
   workflows: WorkflowService;
   /** DynamoDB requests per operation and table since start (from the client middleware). */
   dynamoRequests: () => { requests: number; byOperation: Record<string, number>; byTable: Record<string, number> };
+  /** The privacy audit every door records its reads and actions in (absent: nothing recorded). */
+  audit?: AuditLog;
 }
 
 /** How many unsent outbound entries the backlog figure counts at most (one index page). */
@@ -45,6 +49,11 @@ export function createOpsViews(deps: OpsViewsDeps) {
   const { stores, metrics } = deps;
   return {
     workflows: deps.workflows,
+
+    /** Records a read or an action in the privacy audit before the answer goes out. */
+    async audit(record: AuditRecord): Promise<void> {
+      await deps.audit?.record(record);
+    },
 
     /** A page of live sessions, newest activity first (the sessions activity index). */
     async recentSessions(request: { limit: number; cursor?: string }) {

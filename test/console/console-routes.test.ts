@@ -142,6 +142,34 @@ describe('ops console routes', () => {
     expect(list.text).not.toContain('>5511977770001<');
   });
 
+  it('when a conversation is opened, its phone revealed and a workflow terminated in the console, then each is in the privacy audit with the console session as actor', async () => {
+    const startedAt = Date.now() - 1000;
+    expect((await say('oi', '+5511977770002')).status).toBe(200);
+    const c = consoleClient(t.url);
+    await c.signIn();
+    const page = await c.get('/console/conversations/5511977770002');
+    expect((await c.post('/console/conversations/5511977770002/reveal', { _csrf: c.csrfOf(page.text) })).text).toContain('5511977770002');
+    const id = await startWaitingOrder('AUDIT-1');
+    const run = await c.get(`/console/workflows/${id}`);
+    expect((await c.post(`/console/workflows/${id}/terminate`, { reason: 'audit test', _csrf: c.csrfOf(run.text) })).status).toBe(303);
+    const bySubject = await t.get('/privacy/audit?subject=5511977770002&limit=50');
+    const actions = (bySubject.body.entries as { action: string; actor: { id: string } }[])
+      .filter((e) => e.actor.id.startsWith('console:'))
+      .map((e) => e.action);
+    expect(actions).toEqual(['console.conversation.read', 'console.phone.reveal']);
+    const since = new Date(startedAt).toISOString();
+    const recent = await t.get(`/privacy/audit?since=${encodeURIComponent(since)}&limit=200`);
+    const terminated = (recent.body.entries as { action: string; actor: { id: string }; details?: { workflowId?: string; via?: string } }[]).filter(
+      (e) => e.action === 'workflow.terminate' && e.details?.workflowId === id,
+    );
+    expect(terminated).toEqual([
+      expect.objectContaining({
+        actor: expect.objectContaining({ id: expect.stringMatching(/^console:/) }),
+        details: expect.objectContaining({ via: 'console' }),
+      }),
+    ]);
+  });
+
   it('when a phone is searched, then its conversation opens; an unknown phone says so', async () => {
     await say('oi', '+5511977770002');
     const c = consoleClient(t.url);

@@ -46,6 +46,9 @@ export const configSchema = z.object({
   RESUME_TTL_MINUTES: positiveInt(30),
   JOURNEY_TTL_DAYS: positiveInt(30),
   INBOX_CONCURRENCY: positiveInt(8),
+  // Counts each turn's DynamoDB requests and round trips (/metrics/sessions). Off by default: its
+  // AsyncLocalStorage turns on promise hooks for every promise of the process (a few % of CPU).
+  DYNAMODB_TURN_TRACE: envBool(false),
   // Event-loop lag (p99, ms) above which the inbox runs fewer turns at once, so acks stay fast.
   INBOX_LOOP_DELAY_TARGET_MS: positiveInt(10),
   // An ack's durable write slower than this (ms) also means fewer turns at once (they queue in DynamoDB too).

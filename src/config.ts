@@ -65,7 +65,7 @@ export const configSchema = z.object({
   WORKFLOW_WORKERS: nonNegativeInt(4),
   // A run whose holder stops renewing (it died) is taken over this long after its last renewal.
   WORKFLOW_LEASE_MS: z.coerce.number().int().min(1_000).default(15_000),
-  WORKFLOW_POLL_MAX_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  WORKFLOW_POLL_MAX_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
 
   // Flux control
   // How often each instance's sweeper looks for due schedules (a local due time wakes it sooner).

@@ -6,7 +6,6 @@
  * executor's own key (workflow id, Idempotency-Key) makes that second start the same start.
  */
 import { DUE_SHARD_VALUES } from '../infra/stores/flux-items.js';
-import type { FluxRegistryStore } from '../infra/stores/flux-registry-store.js';
 import type { FluxScheduleStore, StoredSchedule } from '../infra/stores/flux-schedule-store.js';
 import type { Clock } from '../kernel/clock.js';
 import { mapWithConcurrency } from '../kernel/concurrency.js';
@@ -15,13 +14,14 @@ import { ulid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import { sleep } from '../kernel/retry.js';
 import type { RunOutcome, WorkflowService } from '../workflows/index.js';
+import type { Definitions, DefinitionsCache } from './definitions.js';
 import { postEnvelope, startWorkflow, type HttpSettings, type NotifyData, type Started } from './executors.js';
 import type { Reports } from './reports.js';
 import { missingRequired, ownPartitions, templateContext, valuesKey } from './rules.js';
 import { renderParams } from './templates.js';
 
 export interface FiringDeps {
-  registry: FluxRegistryStore;
+  definitions: DefinitionsCache;
   schedules: FluxScheduleStore;
   reports: Reports;
   workflows: WorkflowService;
@@ -40,28 +40,33 @@ export interface FiringDeps {
   random?: () => number;
 }
 
+/** Due times closer than this are swept by one wake-up. */
+const WAKE_SLOT_MS = 20;
+const MAX_WAKES = 10_000;
+/** Due times within this slice count as simultaneous when ordering a sweep. */
+const ORDER_SLOT_MS = 100;
+
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function createFiring(deps: FiringDeps) {
-  const { registry, schedules, reports, clock, logger, settings } = deps;
+  const { definitions, schedules, reports, clock, logger, settings } = deps;
   const iso = () => new Date(clock.now()).toISOString();
   const concurrency = settings.concurrency ?? 16;
 
   /** Renders and starts the executor of a schedule this instance claimed as `token`. */
-  async function run(s: StoredSchedule, token: string): Promise<void> {
+  async function run(s: StoredSchedule, token: string, defs: Definitions): Promise<void> {
     const fail = async (error: string, payload?: unknown) => {
       logger.info('flux schedule failed', { schedule: s.id, table: s.table, task: s.task, error });
       await schedules.fail(s.id, error, iso(), token, payload);
     };
-    const table = await registry.getTable(s.table);
+    const table = await defs.table(s.table);
     if (!table) return fail(`table ${s.table} was deleted`);
     const task = table.tasks.find((t) => t.alias === s.task);
     if (!task) return fail(`table ${s.table} has no task ${s.task} any more`);
-    const executor = await registry.getExecutor(task.executor);
+    const executor = await defs.executor(task.executor);
     if (!executor) return fail(`no executor ${task.executor}`);
 
-    const defs = await registry.getTables(table.dependencies.map((d) => d.table));
-    const found = await reports.matching(table, s.partitions, defs);
+    const [found] = await reports.matching([{ dependent: table, values: s.partitions }], defs);
     if (s.trigger && s.trigger.table !== table.name) found.set(s.trigger.table, s.trigger);
     // A manual run is the operator's call: it does not wait for inputs.
     const missing = s.manual ? [] : missingRequired(table, new Set(found.keys()));
@@ -111,12 +116,12 @@ export function createFiring(deps: FiringDeps) {
   }
 
   /** Claims and fires one schedule; whether this instance fired it. */
-  async function fire(id: string): Promise<boolean> {
+  async function fire(id: string, defs: Definitions): Promise<boolean> {
     const token = ulid(clock.now());
     const s = await schedules.claim(id, clock.now(), settings.leaseMs, token);
     if (!s) return false;
     try {
-      await run(s, token);
+      await run(s, token, defs);
     } catch (error) {
       // DynamoDB or the workflow store is down: the claim's lease ends and a sweeper fires it again.
       logger.warn('flux schedule not started; fired again after the lease', { schedule: id, error: errorText(error) });
@@ -145,16 +150,21 @@ export function createFiring(deps: FiringDeps) {
     await schedules.fail(data.scheduleId, `workflow ${outcome.workflowId} ${outcome.status}${why ? `: ${why}` : ''}`, iso());
   }
 
-  /** Fires every schedule due now (until none is left that this instance could claim); how many it fired. */
+  /**
+   * Fires every schedule due now (until none is left that this instance could claim), `concurrency`
+   * at once; how many it fired. Each round reads the registry version once: its firings see every
+   * definition change answered before it, and share the definitions they read.
+   */
   async function sweepOnce(): Promise<number> {
     let fired = 0;
+    const random = deps.random ?? Math.random;
     for (;;) {
-      const ids = (await Promise.all(DUE_SHARD_VALUES.map((shard) => schedules.due(shard, clock.now(), 100)))).flat();
-      if (!ids.length) return fired;
-      // Instances see the same list: shuffled, they mostly try different schedules first.
-      const random = deps.random ?? Math.random;
-      const order = ids.map((id) => ({ id, k: random() })).sort((a, b) => a.k - b.k);
-      const results = await mapWithConcurrency(order, concurrency, ({ id }) => fire(id));
+      const due = (await Promise.all(DUE_SHARD_VALUES.map((shard) => schedules.due(shard, clock.now(), 100)))).flat();
+      if (!due.length) return fired;
+      const defs = await definitions.current();
+      // Oldest first; instances see the same list, so within a slice of due times each takes its own random order.
+      const order = due.map((d) => ({ ...d, slot: Math.floor(d.dueAt / ORDER_SLOT_MS), k: random() })).sort((a, b) => a.slot - b.slot || a.k - b.k);
+      const results = await mapWithConcurrency(order, concurrency, ({ id }) => fire(id, defs));
       const now = results.filter(Boolean).length;
       fired += now;
       if (now === 0) return fired;
@@ -164,17 +174,45 @@ export function createFiring(deps: FiringDeps) {
   let running = false;
   let loopDone: Promise<void> = Promise.resolve();
   let early: AbortController | undefined;
-  /** One timer, for the earliest due time set here (later ones are found by the interval's sweeps or by it). */
-  let timer: { at: number; handle: NodeJS.Timeout } | undefined;
-  const wake = () => early?.abort();
+  /** Woken while sweeping: sweep again at once rather than sleep. */
+  let woken = false;
+  const wake = () => {
+    woken = true;
+    early?.abort();
+  };
+  /** The due times set here that are still ahead, in slots (sorted, unique), and one timer for the first. */
+  const wakes: number[] = [];
+  let timer: { slot: number; handle: NodeJS.Timeout } | undefined;
+
+  function arm() {
+    const now = clock.now();
+    while (wakes.length && wakes[0] * WAKE_SLOT_MS <= now) wakes.shift();
+    if (timer && timer.slot === wakes[0]) return;
+    if (timer) clearTimeout(timer.handle);
+    timer = undefined;
+    if (!running || !wakes.length) return;
+    const slot = wakes[0];
+    const handle = setTimeout(
+      () => {
+        timer = undefined;
+        wake();
+        arm();
+      },
+      Math.max(0, slot * WAKE_SLOT_MS - now),
+    );
+    handle.unref();
+    timer = { slot, handle };
+  }
 
   async function loop(intervalMs: number) {
     while (running) {
+      woken = false;
       try {
         await sweepOnce();
       } catch (error) {
         logger.warn('flux sweep failed', { error: errorText(error) });
       }
+      if (woken || !running) continue;
       early = new AbortController();
       await sleep(intervalMs, early.signal).catch(() => undefined);
     }
@@ -183,19 +221,20 @@ export function createFiring(deps: FiringDeps) {
   return {
     sweepOnce,
     onOutcome,
-    /** A due time was set here: sweep at it rather than at the next interval. */
+    /** A due time was set here: sweep at it (rounded up to a slot) rather than at the next interval. */
     wakeAt(atMs: number) {
-      if (!running || (timer && timer.at <= atMs)) return;
-      if (timer) clearTimeout(timer.handle);
-      const handle = setTimeout(
-        () => {
-          timer = undefined;
-          wake();
-        },
-        Math.max(0, atMs - clock.now()),
-      );
-      handle.unref();
-      timer = { at: atMs, handle };
+      if (!running) return;
+      const slot = Math.ceil(atMs / WAKE_SLOT_MS);
+      let i = wakes.length;
+      while (i > 0 && wakes[i - 1] > slot) i--;
+      if (wakes[i - 1] === slot) return;
+      // Bounded: the latest are dropped, the interval's sweeps find those.
+      if (wakes.length >= MAX_WAKES) {
+        if (i === wakes.length) return;
+        wakes.pop();
+      }
+      wakes.splice(i, 0, slot);
+      if (i === 0) arm();
     },
     start() {
       if (running || settings.intervalMs === null) return;
@@ -204,8 +243,8 @@ export function createFiring(deps: FiringDeps) {
     },
     async stop() {
       running = false;
-      if (timer) clearTimeout(timer.handle);
-      timer = undefined;
+      wakes.length = 0;
+      arm();
       wake();
       await loopDone;
     },

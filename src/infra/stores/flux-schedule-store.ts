@@ -160,8 +160,8 @@ export function createFluxScheduleStore(deps: StoreDeps) {
         { trigger, at, waiting: 'waiting_approval' },
       ),
 
-    /** Schedule ids due at or before `now` in one shard of the due index (keys only), oldest first. */
-    async due(shard: string, now: number, limit: number): Promise<string[]> {
+    /** Schedules due at or before `now` in one shard of the due index (keys only), oldest first. */
+    async due(shard: string, now: number, limit: number): Promise<{ id: string; dueAt: number }[]> {
       const out = await guard(() =>
         doc.send(
           new QueryCommand({
@@ -172,7 +172,7 @@ export function createFluxScheduleStore(deps: StoreDeps) {
           }),
         ),
       );
-      return (out.Items ?? []).map((i) => (i.pk as string).slice('sched#'.length));
+      return (out.Items ?? []).map((i) => ({ id: (i.pk as string).slice('sched#'.length), dueAt: i.dueAt as number }));
     },
 
     /**

@@ -8,7 +8,7 @@
 import { DUE_SHARD_VALUES } from '../infra/stores/flux-items.js';
 import type { FluxScheduleStore, StoredSchedule } from '../infra/stores/flux-schedule-store.js';
 import type { Clock } from '../kernel/clock.js';
-import { mapWithConcurrency } from '../kernel/concurrency.js';
+import { createSlots } from '../kernel/concurrency.js';
 import { ConflictError } from '../kernel/errors.js';
 import { ulid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
@@ -43,6 +43,7 @@ export interface FiringDeps {
 /** Due times closer than this are swept by one wake-up. */
 const WAKE_SLOT_MS = 20;
 const MAX_WAKES = 10_000;
+const MAX_EXTRA_SWEEPS = 4;
 /** Due times within this slice count as simultaneous when ordering a sweep. */
 const ORDER_SLOT_MS = 100;
 
@@ -116,12 +117,12 @@ export function createFiring(deps: FiringDeps) {
   }
 
   /** Claims and fires one schedule; whether this instance fired it. */
-  async function fire(id: string, defs: Definitions): Promise<boolean> {
+  async function fire(id: string, defs: Promise<Definitions>): Promise<boolean> {
     const token = ulid(clock.now());
     const s = await schedules.claim(id, clock.now(), settings.leaseMs, token);
     if (!s) return false;
     try {
-      await run(s, token, defs);
+      await run(s, token, await defs);
     } catch (error) {
       // DynamoDB or the workflow store is down: the claim's lease ends and a sweeper fires it again.
       logger.warn('flux schedule not started; fired again after the lease', { schedule: id, error: errorText(error) });
@@ -150,21 +151,38 @@ export function createFiring(deps: FiringDeps) {
     await schedules.fail(data.scheduleId, `workflow ${outcome.workflowId} ${outcome.status}${why ? `: ${why}` : ''}`, iso());
   }
 
+  /** Schedules being fired by this instance's sweeps (overlapping sweeps skip them), and the firing slots they share. */
+  const inFlight = new Set<string>();
+  const slots = createSlots(concurrency);
+
   /**
-   * Fires every schedule due now (until none is left that this instance could claim), `concurrency`
-   * at once; how many it fired. Each round reads the registry version once: its firings see every
-   * definition change answered before it, and share the definitions they read.
+   * Fires every schedule due now (until none is left that this instance could claim), at most
+   * `concurrency` at once across this instance's sweeps; how many it fired. Each round reads the
+   * registry version once, alongside its claims: its firings see every definition change answered
+   * before the round started, and share the definitions they read.
    */
   async function sweepOnce(): Promise<number> {
     let fired = 0;
     const random = deps.random ?? Math.random;
     for (;;) {
-      const due = (await Promise.all(DUE_SHARD_VALUES.map((shard) => schedules.due(shard, clock.now(), 100)))).flat();
+      const due = (await Promise.all(DUE_SHARD_VALUES.map((shard) => schedules.due(shard, clock.now(), 100)))).flat().filter((d) => !inFlight.has(d.id));
       if (!due.length) return fired;
-      const defs = await definitions.current();
+      const defs = definitions.current();
+      defs.catch(() => undefined);
       // Oldest first; instances see the same list, so within a slice of due times each takes its own random order.
       const order = due.map((d) => ({ ...d, slot: Math.floor(d.dueAt / ORDER_SLOT_MS), k: random() })).sort((a, b) => a.slot - b.slot || a.k - b.k);
-      const results = await mapWithConcurrency(order, concurrency, ({ id }) => fire(id, defs));
+      for (const { id } of order) inFlight.add(id);
+      const results = await Promise.all(
+        order.map(({ id }) =>
+          slots.run(async () => {
+            try {
+              return await fire(id, defs);
+            } finally {
+              inFlight.delete(id);
+            }
+          }),
+        ),
+      );
       const now = results.filter(Boolean).length;
       fired += now;
       if (now === 0) return fired;
@@ -174,11 +192,21 @@ export function createFiring(deps: FiringDeps) {
   let running = false;
   let loopDone: Promise<void> = Promise.resolve();
   let early: AbortController | undefined;
-  /** Woken while sweeping: sweep again at once rather than sleep. */
-  let woken = false;
+  /** Sweeps started by wake-ups while the loop's sweep runs (a slow firing must not hold back what fell due meanwhile). */
+  const extra = new Set<Promise<void>>();
+  const sweep = async () => {
+    try {
+      await sweepOnce();
+    } catch (error) {
+      logger.warn('flux sweep failed', { error: errorText(error) });
+    }
+  };
+  let sweeping = false;
   const wake = () => {
-    woken = true;
-    early?.abort();
+    if (!sweeping) return early?.abort();
+    if (extra.size >= MAX_EXTRA_SWEEPS) return;
+    const p = sweep().finally(() => extra.delete(p));
+    extra.add(p);
   };
   /** The due times set here that are still ahead, in slots (sorted, unique), and one timer for the first. */
   const wakes: number[] = [];
@@ -206,16 +234,14 @@ export function createFiring(deps: FiringDeps) {
 
   async function loop(intervalMs: number) {
     while (running) {
-      woken = false;
-      try {
-        await sweepOnce();
-      } catch (error) {
-        logger.warn('flux sweep failed', { error: errorText(error) });
-      }
-      if (woken || !running) continue;
+      sweeping = true;
+      await sweep();
+      sweeping = false;
+      if (!running) break;
       early = new AbortController();
       await sleep(intervalMs, early.signal).catch(() => undefined);
     }
+    await Promise.all(extra);
   }
 
   return {

@@ -155,38 +155,48 @@ export function createFiring(deps: FiringDeps) {
   const inFlight = new Set<string>();
   const slots = createSlots(concurrency);
 
+  /** Fires `list` in the shared slots, skipping what this instance fires already; how many it fired. */
+  async function fireAll(list: readonly string[]): Promise<number> {
+    const ids = list.filter((id) => !inFlight.has(id));
+    if (!ids.length) return 0;
+    const defs = definitions.current();
+    defs.catch(() => undefined);
+    for (const id of ids) inFlight.add(id);
+    const results = await Promise.all(
+      ids.map((id) =>
+        slots.run(async () => {
+          try {
+            return await fire(id, defs);
+          } finally {
+            inFlight.delete(id);
+          }
+        }),
+      ),
+    );
+    return results.filter(Boolean).length;
+  }
+
   /**
    * Fires every schedule due now (until none is left that this instance could claim), at most
-   * `concurrency` at once across this instance's sweeps; how many it fired. Each round reads the
-   * registry version once, alongside its claims: its firings see every definition change answered
-   * before the round started, and share the definitions they read.
+   * `concurrency` at once across this instance's sweeps; how many it fired. `known`: schedules this
+   * instance set due now, claimed at once while the due index is read for the others. Each round
+   * reads the registry version once, alongside its claims: its firings see every definition change
+   * answered before the round started, and share the definitions they read.
    */
-  async function sweepOnce(): Promise<number> {
-    let fired = 0;
+  async function sweepOnce(known: readonly string[] = []): Promise<number> {
     const random = deps.random ?? Math.random;
+    const first = fireAll(known);
+    let fired = 0;
     for (;;) {
       const due = (await Promise.all(DUE_SHARD_VALUES.map((shard) => schedules.due(shard, clock.now(), 100)))).flat().filter((d) => !inFlight.has(d.id));
-      if (!due.length) return fired;
-      const defs = definitions.current();
-      defs.catch(() => undefined);
+      if (!due.length) break;
       // Oldest first; instances see the same list, so within a slice of due times each takes its own random order.
       const order = due.map((d) => ({ ...d, slot: Math.floor(d.dueAt / ORDER_SLOT_MS), k: random() })).sort((a, b) => a.slot - b.slot || a.k - b.k);
-      for (const { id } of order) inFlight.add(id);
-      const results = await Promise.all(
-        order.map(({ id }) =>
-          slots.run(async () => {
-            try {
-              return await fire(id, defs);
-            } finally {
-              inFlight.delete(id);
-            }
-          }),
-        ),
-      );
-      const now = results.filter(Boolean).length;
+      const now = await fireAll(order.map((d) => d.id));
       fired += now;
-      if (now === 0) return fired;
+      if (now === 0) break;
     }
+    return fired + (await first);
   }
 
   let running = false;
@@ -194,36 +204,47 @@ export function createFiring(deps: FiringDeps) {
   let early: AbortController | undefined;
   /** Sweeps started by wake-ups while the loop's sweep runs (a slow firing must not hold back what fell due meanwhile). */
   const extra = new Set<Promise<void>>();
-  const sweep = async () => {
+  const sweep = async (known: readonly string[]) => {
     try {
-      await sweepOnce();
+      await sweepOnce(known);
     } catch (error) {
       logger.warn('flux sweep failed', { error: errorText(error) });
     }
   };
   let sweeping = false;
-  const wake = () => {
-    if (!sweeping) return early?.abort();
-    if (extra.size >= MAX_EXTRA_SWEEPS) return;
-    const p = sweep().finally(() => extra.delete(p));
-    extra.add(p);
+  /** Schedules due now that the loop's next sweep claims first. */
+  const next: string[] = [];
+  const wake = (ids: readonly string[]) => {
+    if (sweeping && extra.size < MAX_EXTRA_SWEEPS) {
+      const p = sweep(ids).finally(() => extra.delete(p));
+      extra.add(p);
+      return;
+    }
+    next.push(...ids);
+    if (!sweeping) early?.abort();
   };
-  /** The due times set here that are still ahead, in slots (sorted, unique), and one timer for the first. */
-  const wakes: number[] = [];
+  /** The due times set here that are still ahead, in slots (sorted), each with its schedules, and one timer for the first. */
+  const slotsAhead: number[] = [];
+  const wakes = new Map<number, Set<string>>();
   let timer: { slot: number; handle: NodeJS.Timeout } | undefined;
 
   function arm() {
     const now = clock.now();
-    while (wakes.length && wakes[0] * WAKE_SLOT_MS <= now) wakes.shift();
-    if (timer && timer.slot === wakes[0]) return;
+    const due: string[] = [];
+    while (slotsAhead.length && slotsAhead[0] * WAKE_SLOT_MS <= now) {
+      const slot = slotsAhead.shift()!;
+      due.push(...(wakes.get(slot) ?? []));
+      wakes.delete(slot);
+    }
+    if (due.length) wake(due);
+    if (timer && timer.slot === slotsAhead[0]) return;
     if (timer) clearTimeout(timer.handle);
     timer = undefined;
-    if (!running || !wakes.length) return;
-    const slot = wakes[0];
+    if (!running || !slotsAhead.length) return;
+    const slot = slotsAhead[0];
     const handle = setTimeout(
       () => {
         timer = undefined;
-        wake();
         arm();
       },
       Math.max(0, slot * WAKE_SLOT_MS - now),
@@ -235,9 +256,10 @@ export function createFiring(deps: FiringDeps) {
   async function loop(intervalMs: number) {
     while (running) {
       sweeping = true;
-      await sweep();
+      await sweep(next.splice(0));
       sweeping = false;
       if (!running) break;
+      if (next.length) continue;
       early = new AbortController();
       await sleep(intervalMs, early.signal).catch(() => undefined);
     }
@@ -247,19 +269,24 @@ export function createFiring(deps: FiringDeps) {
   return {
     sweepOnce,
     onOutcome,
-    /** A due time was set here: sweep at it (rounded up to a slot) rather than at the next interval. */
-    wakeAt(atMs: number) {
+    /** Schedule `id` was set due at `atMs` here: sweep at that time (rounded up to a slot) rather than at the next interval, claiming it first. */
+    wakeAt(atMs: number, id: string) {
       if (!running) return;
       const slot = Math.ceil(atMs / WAKE_SLOT_MS);
-      let i = wakes.length;
-      while (i > 0 && wakes[i - 1] > slot) i--;
-      if (wakes[i - 1] === slot) return;
-      // Bounded: the latest are dropped, the interval's sweeps find those.
-      if (wakes.length >= MAX_WAKES) {
-        if (i === wakes.length) return;
-        wakes.pop();
+      const ids = wakes.get(slot);
+      if (ids) {
+        ids.add(id);
+        return;
       }
-      wakes.splice(i, 0, slot);
+      let i = slotsAhead.length;
+      while (i > 0 && slotsAhead[i - 1] > slot) i--;
+      // Bounded: the latest are dropped, the interval's sweeps find those.
+      if (slotsAhead.length >= MAX_WAKES) {
+        if (i === slotsAhead.length) return;
+        wakes.delete(slotsAhead.pop()!);
+      }
+      slotsAhead.splice(i, 0, slot);
+      wakes.set(slot, new Set([id]));
       if (i === 0) arm();
     },
     start() {
@@ -269,9 +296,11 @@ export function createFiring(deps: FiringDeps) {
     },
     async stop() {
       running = false;
-      wakes.length = 0;
+      slotsAhead.length = 0;
+      wakes.clear();
+      next.length = 0;
       arm();
-      wake();
+      early?.abort();
       await loopDone;
     },
   };

@@ -49,7 +49,7 @@ export function createFlux(deps: FluxDeps) {
   const executions = createFluxExecutionStore(store);
   const schedules = createFluxScheduleStore(store);
   // The firing is built below; a due time set before it exists needs no wake-up.
-  const onDue = (at: number) => firing?.wakeAt(at);
+  const onDue = (at: number, scheduleId: string) => firing?.wakeAt(at, scheduleId);
   // One cache of the registry per instance, checked against the registry version by each sweep and report batch.
   const definitions = createDefinitionsCache(registryStore);
   const reports = createReports({ definitions, executions, schedules, clock, logger, onDue });

@@ -22,7 +22,7 @@ export interface ReportsDeps {
   clock: Clock;
   logger: Logger;
   /** Told of each due time set here, so this instance's sweeper wakes for it. */
-  onDue: (atMs: number) => void;
+  onDue: (atMs: number, scheduleId: string) => void;
 }
 
 /** What one report did. */
@@ -54,7 +54,7 @@ export function createReports(deps: ReportsDeps) {
         const extended =
           (await schedules.extendPending(pointer.scheduleId, due, trigger, iso(now))) ?? (await schedules.extendWaiting(pointer.scheduleId, trigger, iso(now)));
         if (extended) {
-          if (extended.status === 'pending') deps.onDue(due);
+          if (extended.status === 'pending') deps.onDue(due, pointer.scheduleId);
           return { id: pointer.scheduleId, table: table.name, task: task.alias, action: 'extended' };
         }
         // Fired or decided meanwhile: a new run for the key.
@@ -83,7 +83,7 @@ export function createReports(deps: ReportsDeps) {
       if (approval) schedule.approval_id = approval.id;
       const outcome = await schedules.open(schedule, waiting ? undefined : due, approval, pointer?.scheduleId);
       if (outcome.ok) {
-        if (!waiting) deps.onDue(due);
+        if (!waiting) deps.onDue(due, id);
         return { id, table: table.name, task: task.alias, action: 'opened' };
       }
     }

@@ -43,7 +43,6 @@ export interface FiringDeps {
 /** Due times closer than this are swept by one wake-up. */
 const WAKE_SLOT_MS = 20;
 const MAX_WAKES = 10_000;
-const MAX_EXTRA_SWEEPS = 4;
 /** Due times within this slice count as simultaneous when ordering a sweep. */
 const ORDER_SLOT_MS = 100;
 
@@ -178,14 +177,12 @@ export function createFiring(deps: FiringDeps) {
 
   /**
    * Fires every schedule due now (until none is left that this instance could claim), at most
-   * `concurrency` at once across this instance's sweeps; how many it fired. `known`: schedules this
-   * instance set due now, claimed at once while the due index is read for the others. Each round
-   * reads the registry version once, alongside its claims: its firings see every definition change
-   * answered before the round started, and share the definitions they read.
+   * `concurrency` at once with the wake-ups' firings; how many it fired. Each round reads the
+   * registry version once, alongside its claims: its firings see every definition change answered
+   * before the round started, and share the definitions they read.
    */
-  async function sweepOnce(known: readonly string[] = []): Promise<number> {
+  async function sweepOnce(): Promise<number> {
     const random = deps.random ?? Math.random;
-    const first = fireAll(known);
     let fired = 0;
     for (;;) {
       const due = (await Promise.all(DUE_SHARD_VALUES.map((shard) => schedules.due(shard, clock.now(), 100)))).flat().filter((d) => !inFlight.has(d.id));
@@ -196,32 +193,28 @@ export function createFiring(deps: FiringDeps) {
       fired += now;
       if (now === 0) break;
     }
-    return fired + (await first);
+    return fired;
   }
 
   let running = false;
   let loopDone: Promise<void> = Promise.resolve();
   let early: AbortController | undefined;
-  /** Sweeps started by wake-ups while the loop's sweep runs (a slow firing must not hold back what fell due meanwhile). */
-  const extra = new Set<Promise<void>>();
-  const sweep = async (known: readonly string[]) => {
-    try {
-      await sweepOnce(known);
-    } catch (error) {
-      logger.warn('flux sweep failed', { error: errorText(error) });
-    }
-  };
-  let sweeping = false;
-  /** Schedules due now that the loop's next sweep claims first. */
-  const next: string[] = [];
+  /**
+   * Firings started by wake-ups: the schedules set due here are claimed at their due time, without
+   * a read of the due index and without waiting for a sweep under way (the interval's sweeps find
+   * the schedules other instances set due).
+   */
+  const woken = new Set<Promise<void>>();
   const wake = (ids: readonly string[]) => {
-    if (sweeping && extra.size < MAX_EXTRA_SWEEPS) {
-      const p = sweep(ids).finally(() => extra.delete(p));
-      extra.add(p);
-      return;
-    }
-    next.push(...ids);
-    if (!sweeping) early?.abort();
+    const p = fireAll(ids)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          logger.warn('flux wake-up firing failed', { error: errorText(error) });
+        },
+      )
+      .finally(() => woken.delete(p));
+    woken.add(p);
   };
   /** The due times set here that are still ahead, in slots (sorted), each with its schedules, and one timer for the first. */
   const slotsAhead: number[] = [];
@@ -255,15 +248,16 @@ export function createFiring(deps: FiringDeps) {
 
   async function loop(intervalMs: number) {
     while (running) {
-      sweeping = true;
-      await sweep(next.splice(0));
-      sweeping = false;
+      try {
+        await sweepOnce();
+      } catch (error) {
+        logger.warn('flux sweep failed', { error: errorText(error) });
+      }
       if (!running) break;
-      if (next.length) continue;
       early = new AbortController();
       await sleep(intervalMs, early.signal).catch(() => undefined);
     }
-    await Promise.all(extra);
+    await Promise.all(woken);
   }
 
   return {
@@ -298,7 +292,6 @@ export function createFiring(deps: FiringDeps) {
       running = false;
       slotsAhead.length = 0;
       wakes.clear();
-      next.length = 0;
       arm();
       early?.abort();
       await loopDone;

@@ -21,7 +21,9 @@ export interface Definitions {
 /** A cache entry's promise, dropped when it fails so the next lookup reads again. */
 function remember<K, V>(map: Map<K, Promise<V>>, key: K, read: Promise<V>): Promise<V> {
   map.set(key, read);
-  read.catch(() => map.get(key) === read && map.delete(key));
+  read.catch(() => {
+    if (map.get(key) === read) map.delete(key);
+  });
   return read;
 }
 

@@ -51,8 +51,7 @@ export function createReports(deps: ReportsDeps) {
       const now = clock.now();
       const due = now + task.debounce_seconds * 1000;
       if (pointer) {
-        const extended =
-          (await schedules.extendPending(pointer.scheduleId, due, trigger, iso(now))) ?? (await schedules.extendWaiting(pointer.scheduleId, trigger, iso(now)));
+        const extended = await schedules.extend(pointer.scheduleId, due, trigger, iso(now));
         if (extended) {
           if (extended.status === 'pending') deps.onDue(due, pointer.scheduleId);
           return { id: pointer.scheduleId, table: table.name, task: task.alias, action: 'extended' };

@@ -37,7 +37,7 @@ function definitionsOf(store: FluxRegistryStore): Definitions {
     if (unread.length) {
       const read = store.getTables(unread);
       for (const n of unread)
-        remember(
+        void remember(
           tables,
           n,
           read.then((m) => m.get(n) ?? null),
@@ -56,7 +56,7 @@ function definitionsOf(store: FluxRegistryStore): Definitions {
       if (!list) {
         const read = store.withDependents(name);
         if (!tables.has(name))
-          remember(
+          void remember(
             tables,
             name,
             read.then((r) => r.table),

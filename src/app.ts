@@ -7,6 +7,7 @@ import type { Stores } from './infra/stores/index.js';
 import type { Entrypoints } from './pipeline/entrypoints.js';
 import type { Inbox } from './pipeline/inbox.js';
 import type { Metrics } from './pipeline/metrics.js';
+import type { TurnHistory } from './pipeline/turn-history.js';
 import type { StatusHandler } from './pipeline/statuses.js';
 import { consoleRoutes } from './console/index.js';
 import { healthRoutes } from './routes/health.js';
@@ -41,6 +42,10 @@ export interface AppDeps {
   clock: Clock;
   workflows: WorkflowService;
   flux: FluxService;
+  /** The last hour of turn figures for the console's Health page. */
+  turnHistory: TurnHistory;
+  /** The backends' circuit-breaker states (absent: backends without a breaker). */
+  circuits?: () => Record<string, 'closed' | 'open' | 'half-open'>;
   /** False until the service has warmed up (then /readyz may say ready); absent: always warm. */
   warm?: () => boolean;
   privacy: Privacy;
@@ -70,6 +75,9 @@ export function createApp(deps: AppDeps): Application {
     client: deps.client,
     tablePrefix: deps.tablePrefix,
     workflows: deps.workflows,
+    flux: deps.flux,
+    turnHistory: deps.turnHistory,
+    circuits: deps.circuits,
     dynamoRequests: deps.dynamoRequests,
     audit: deps.privacy.audit,
   });

@@ -43,15 +43,17 @@ function approvalsPart(approvals: StoredApproval[], waiting: Map<string, StoredS
         </td>
         <td>${partitionsOf(waiting.get(a.task_schedule_id)?.partitions)}</td>
         <td>${when(a.requested_at)}</td>
-        <td class="decision">
-          <form method="post" action="${action}/approve">${csrfField(csrf)}<button type="submit">Approve</button></form>
-          <form
-            method="post"
-            action="${action}/reject"
-            hx-confirm="Reject ${a.table} / ${a.task}? This is final: a later trigger for the same partitions opens no new approval."
-          >
-            ${csrfField(csrf)}<button type="submit" class="danger">Reject</button>
-          </form>
+        <td>
+          <div class="decision">
+            <form method="post" action="${action}/approve">${csrfField(csrf)}<button type="submit">Approve</button></form>
+            <form
+              method="post"
+              action="${action}/reject"
+              hx-confirm="Reject ${a.table} / ${a.task}? This is final: a later trigger for the same partitions opens no new approval."
+            >
+              ${csrfField(csrf)}<button type="submit" class="danger">Reject</button>
+            </form>
+          </div>
         </td>
       </tr>`;
     }),

@@ -35,7 +35,7 @@ type Series = { key: 'meanLatencyMs' | 'p95LatencyMs' | 'turns' | 'failed'; labe
 
 /** Pure: the last hour, one slot a minute, as lines (gaps where a minute has no value) or side-by-side bars. */
 function lastHourChart(title: string, points: readonly (MinutePoint | null)[], series: Series[], kind: 'line' | 'bars', unit = ''): Html {
-  const [width, height, left, bottom, top] = [600, 150, 44, 18, 8];
+  const [width, height, left, bottom, top] = [900, 170, 56, 18, 8];
   const plotW = width - left - 4;
   const plotH = height - bottom - top;
   const slot = plotW / Math.max(1, points.length);
@@ -78,7 +78,9 @@ function lastHourChart(title: string, points: readonly (MinutePoint | null)[], s
   });
   const ticks = [60, 45, 30, 15, 0].map((ago) => {
     const i = points.length - ago - 1;
-    return html`<text x="${round(x(Math.max(0, i)))}" y="${height - 4}" class="tick">${ago ? `-${ago}m` : 'now'}</text>`;
+    return ago
+      ? html`<text x="${round(x(Math.max(0, i)))}" y="${height - 4}" class="tick">-${ago}m</text>`
+      : html`<text x="${width - 4}" y="${height - 4}" class="tick" text-anchor="end">now</text>`;
   });
   return html`<figure class="chart wide" data-chart="${title}">
     <figcaption>${title} <span class="muted">(${series.map((s) => s.label).join(', ')})</span></figcaption>

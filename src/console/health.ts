@@ -31,15 +31,40 @@ function barChart(title: string, bars: { label: string; value: number | null }[]
   </figure>`;
 }
 
-type Series = { key: 'meanLatencyMs' | 'p95LatencyMs' | 'turns' | 'failed'; label: string; className: string };
+interface LastHourSpec {
+  title: string;
+  series: { key: 'meanLatencyMs' | 'p95LatencyMs' | 'turns' | 'failed'; label: string; className: string }[];
+  kind: 'line' | 'bars';
+  unit?: string;
+}
+
+const LAST_HOUR_CHARTS: LastHourSpec[] = [
+  {
+    title: 'Turn latency per minute',
+    series: [
+      { key: 'meanLatencyMs', label: 'mean', className: 'mean' },
+      { key: 'p95LatencyMs', label: 'p95 (10 min window)', className: 'p95' },
+    ],
+    kind: 'line',
+    unit: ' ms',
+  },
+  {
+    title: 'Turns per minute',
+    series: [
+      { key: 'turns', label: 'committed', className: 'turns' },
+      { key: 'failed', label: 'failed', className: 'failed' },
+    ],
+    kind: 'bars',
+  },
+];
 
 /** Pure: the last hour, one slot a minute, as lines (gaps where a minute has no value) or side-by-side bars. */
-function lastHourChart(title: string, points: readonly (MinutePoint | null)[], series: Series[], kind: 'line' | 'bars', unit = ''): Html {
+function lastHourChart({ title, series, kind, unit = '' }: LastHourSpec, points: readonly (MinutePoint | null)[]): Html {
   const [width, height, left, bottom, top] = [900, 170, 56, 18, 8];
   const plotW = width - left - 4;
   const plotH = height - bottom - top;
   const slot = plotW / Math.max(1, points.length);
-  const valueOf = (p: MinutePoint | null, k: Series['key']) => (p ? p[k] : null);
+  const valueOf = (p: MinutePoint | null, k: LastHourSpec['series'][number]['key']) => (p ? p[k] : null);
   const max = Math.max(1, ...points.flatMap((p) => series.map((s) => valueOf(p, s.key) ?? 0)));
   const y = (v: number) => top + plotH - (plotH * v) / max;
   const x = (i: number) => left + i * slot;
@@ -150,27 +175,7 @@ export const healthSection: Section = {
             </section>
           </div>
           <h2>Last hour</h2>
-          <div class="cards">
-            ${lastHourChart(
-              'Turn latency per minute',
-              hour,
-              [
-                { key: 'meanLatencyMs', label: 'mean', className: 'mean' },
-                { key: 'p95LatencyMs', label: 'p95 (10 min window)', className: 'p95' },
-              ],
-              'line',
-              ' ms',
-            )}
-            ${lastHourChart(
-              'Turns per minute',
-              hour,
-              [
-                { key: 'turns', label: 'committed', className: 'turns' },
-                { key: 'failed', label: 'failed', className: 'failed' },
-              ],
-              'bars',
-            )}
-          </div>
+          <div class="cards">${LAST_HOUR_CHARTS.map((chart) => lastHourChart(chart, hour))}</div>
           <p class="muted" id="last-hour">${lastHourSummary(hour)}</p>
           <div class="cards">
             <section class="card" id="recovery">

@@ -54,7 +54,8 @@ describe('ops console in headless Chromium', () => {
     await vi.waitFor(async () => {
       const messages = (await e.get(`/sessions/${ANA_ID}/conversation?limit=50`)).body.messages as { meta: { delivery_status?: string } }[];
       expect(messages.map((m) => m.meta.delivery_status)).toContain('read');
-    });
+      // The machine is shared: the status webhooks' turns may take longer than waitFor's default second.
+    }, 10_000);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     cleanups.push(() => browser.close());
   });

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from './kernel/clock.js';
 import type { Logger } from './kernel/logger.js';
 import type { Stores } from './infra/stores/index.js';
+import type { CircuitState } from './infra/http/circuit-breaker.js';
 import type { Entrypoints } from './pipeline/entrypoints.js';
 import type { Inbox } from './pipeline/inbox.js';
 import type { Metrics } from './pipeline/metrics.js';
@@ -45,7 +46,7 @@ export interface AppDeps {
   /** The last hour of turn figures for the console's Health page. */
   turnHistory: TurnHistory;
   /** The backends' circuit-breaker states (absent: backends without a breaker). */
-  circuits?: () => Record<string, 'closed' | 'open' | 'half-open'>;
+  circuits?: () => Record<string, CircuitState>;
   /** False until the service has warmed up (then /readyz may say ready); absent: always warm. */
   warm?: () => boolean;
   privacy: Privacy;

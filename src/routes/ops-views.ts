@@ -6,6 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describeTables } from '../infra/dynamo/ensure-tables.js';
 import type { Stores } from '../infra/stores/index.js';
+import type { CircuitState } from '../infra/http/circuit-breaker.js';
 import type { RecentCursor } from '../infra/stores/session-store.js';
 import { TABLE_DEFS, tableNames, type TableDef } from '../infra/tables.js';
 import { byLabel, quantiles, total, type Metrics } from '../pipeline/metrics.js';
@@ -35,7 +36,7 @@ export interface OpsViewsDeps {
   /** The last hour of turn figures, minute by minute. */
   turnHistory: TurnHistory;
   /** The backends' circuit-breaker states by operation (absent: the backends have no breaker, e.g. a test double). */
-  circuits?: () => Record<string, 'closed' | 'open' | 'half-open'>;
+  circuits?: () => Record<string, CircuitState>;
   /** DynamoDB requests per operation and table since start (from the client middleware). */
   dynamoRequests: () => { requests: number; byOperation: Record<string, number>; byTable: Record<string, number> };
   /** The privacy audit every door records its reads and actions in (absent: nothing recorded). */

@@ -200,7 +200,7 @@ export const healthSection: Section = {
           </div>
           <h2>Since start</h2>
           <div class="cards">
-            ${barChart('Turn latency since start (ms)', [
+            ${barChart('Turn latency, last 10 minutes (ms)', [
               { label: 'p50', value: latency.p50 },
               { label: 'p95', value: latency.p95 },
               { label: 'p99', value: latency.p99 },

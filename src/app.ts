@@ -4,9 +4,11 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from './kernel/clock.js';
 import type { Logger } from './kernel/logger.js';
 import type { Stores } from './infra/stores/index.js';
+import type { CircuitState } from './infra/http/circuit-breaker.js';
 import type { Entrypoints } from './pipeline/entrypoints.js';
 import type { Inbox } from './pipeline/inbox.js';
 import type { Metrics } from './pipeline/metrics.js';
+import type { TurnHistory } from './pipeline/turn-history.js';
 import type { StatusHandler } from './pipeline/statuses.js';
 import { consoleRoutes } from './console/index.js';
 import { healthRoutes } from './routes/health.js';
@@ -41,6 +43,10 @@ export interface AppDeps {
   clock: Clock;
   workflows: WorkflowService;
   flux: FluxService;
+  /** The last hour of turn figures for the console's Health page. */
+  turnHistory: TurnHistory;
+  /** The backends' circuit-breaker states (absent: backends without a breaker). */
+  circuits?: () => Record<string, CircuitState>;
   /** False until the service has warmed up (then /readyz may say ready); absent: always warm. */
   warm?: () => boolean;
   privacy: Privacy;
@@ -70,6 +76,9 @@ export function createApp(deps: AppDeps): Application {
     client: deps.client,
     tablePrefix: deps.tablePrefix,
     workflows: deps.workflows,
+    flux: deps.flux,
+    turnHistory: deps.turnHistory,
+    circuits: deps.circuits,
     dynamoRequests: deps.dynamoRequests,
     audit: deps.privacy.audit,
   });

@@ -3,12 +3,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { dynamoSettingsOf, privacySaltOf, twilioSettingsOf, type Config } from './config.js';
-import type { Backends } from './contracts/backends.js';
+import { BACKEND_CONTRACTS, type BackendOperation, type Backends } from './contracts/backends.js';
 import type { ConversationEngine } from './contracts/engine.js';
 import type { UnderstandingService } from './contracts/understanding.js';
 import { createDemoBackend, type DemoBackend } from './demo-backend/index.js';
 import { createEngine } from './graph/index.js';
 import { createBackends, backendUrlsFrom } from './infra/backends/index.js';
+import type { CircuitState } from './infra/http/circuit-breaker.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import { openDynamo } from './infra/dynamo/open.js';
 import { createLogger, type Logger } from './kernel/logger.js';
@@ -32,6 +33,7 @@ import { KeyedQueue } from './pipeline/keyed-queue.js';
 import { createMetrics } from './pipeline/metrics.js';
 import { createOutbox } from './pipeline/outbox.js';
 import { createRecovery } from './pipeline/recovery.js';
+import { createTurnHistory } from './pipeline/turn-history.js';
 import { createStatusHandler } from './pipeline/statuses.js';
 import { SessionCache } from './pipeline/session-cache.js';
 import { createTurnRunner } from './pipeline/turn.js';
@@ -88,6 +90,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     // Backends: configured Lambdas, or the local demo backend.
     let demo: DemoBackend | undefined;
     let backends = overrides.backends;
+    // The breakers' states for the console's Health page, when the backends are the HTTP clients.
+    let circuits: (() => Record<string, CircuitState>) | undefined;
     if (!backends) {
       let urls = backendUrlsFrom(config);
       if (!urls) {
@@ -97,7 +101,9 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         urls = started.urls;
         logger.info('demo backend started (no LAMBDA_* configured)', { url: started.url });
       }
-      backends = createBackends({ urls, timeoutMs: config.BACKEND_TIMEOUT_MS, maxRetries: config.BACKEND_MAX_RETRIES, logger, clock });
+      const http = createBackends({ urls, timeoutMs: config.BACKEND_TIMEOUT_MS, maxRetries: config.BACKEND_MAX_RETRIES, logger, clock });
+      circuits = () => Object.fromEntries((Object.keys(BACKEND_CONTRACTS) as BackendOperation[]).map((op) => [op, http.circuitState(op)]));
+      backends = http;
     }
 
     // Replies leave through the provider the conversation came in on; one without credentials logs them.
@@ -124,6 +130,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
 
     const engine = overrides.engine ?? createEngine();
     const metrics = createMetrics({ defaultMetrics: true });
+    const turnHistory = createTurnHistory({ metrics, clock });
     const understanding =
       overrides.understanding ??
       createUnderstanding(
@@ -218,6 +225,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       outbox,
       logger,
       intervalMs: overrides.sweepIntervalMs === undefined ? config.RECOVERY_SWEEP_INTERVAL_MS : overrides.sweepIntervalMs,
+      figures: { metrics, clock },
     });
 
     // Step workflows on the journey store; the order demo type only on a developer's machine.
@@ -282,6 +290,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       clock,
       workflows: workflows.service,
       flux: flux.service,
+      turnHistory,
+      circuits,
       warm: () => warm,
       privacy,
       console: {
@@ -351,6 +361,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         );
         recovery.start();
         stops.push(() => recovery.stop());
+        turnHistory.start();
+        stops.push(() => turnHistory.stop());
         workflows.start();
         stops.push(() => workflows.stop());
         flux.start();

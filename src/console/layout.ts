@@ -1,5 +1,6 @@
 /** The page frame (head, navigation, sign-out) and small shared fragments of the console's pages. */
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { AppError } from '../kernel/errors.js';
 import { html, type Html } from './html.js';
 import type { ConsoleSession } from './auth.js';
 
@@ -108,3 +109,24 @@ export const csrfField = (csrf: string) => html`<input type="hidden" name="_csrf
 
 /** The console session as the actor recorded in workflow histories and in the privacy audit. */
 export const consoleActorOf = (res: Response) => ({ id: `console:${signedInOf(res).session.sid.slice(0, 8)}`, name: 'ops console' });
+
+/** After an action: back to `path` with a notice or the refusal's message (htmx follows HX-Redirect). */
+export function backTo(req: Request, res: Response, path: string, outcome: { notice?: string; error?: string }): void {
+  const param = outcome.error ? `error=${encodeURIComponent(outcome.error)}` : `notice=${encodeURIComponent(outcome.notice ?? '')}`;
+  const to = `${path}${path.includes('?') ? '&' : '?'}${param}`;
+  if (req.header('hx-request')) {
+    res.setHeader('HX-Redirect', to);
+    res.status(204).end();
+    return;
+  }
+  res.redirect(303, to);
+}
+
+/** A refusal a person can act on: the use-case's message (validation issues joined); anything else is rethrown. */
+export function refusalOf(error: unknown): string {
+  if (error instanceof AppError) {
+    const details = Array.isArray(error.details) ? (error.details as { message?: string }[]).map((d) => d.message).filter(Boolean) : [];
+    return [error.message, ...details].join(': ');
+  }
+  throw error;
+}

@@ -3,13 +3,12 @@
  * that refreshes itself while the run is running, with Terminate, Resume and Signal — the same
  * WorkflowService calls as the JSON API, recorded with the console session as the actor.
  */
-import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '../kernel/errors.js';
 import { handle } from '../routes/http.js';
 import { JOURNEY_STATUSES, isFinished, requestIdOf, type Actor, type HistoryEvent, type WorkflowView } from '../routes/ops-views.js';
 import { html, type Html } from './html.js';
-import { csrfField, folded, listTable, notices, sectionPage, sendPage, signedInOf, consoleActorOf, when } from './layout.js';
+import { backTo, csrfField, folded, listTable, notices, refusalOf, sectionPage, sendPage, signedInOf, consoleActorOf, when } from './layout.js';
 import type { Section, SectionContext } from './section.js';
 
 const PATH = '/console/workflows';
@@ -111,26 +110,6 @@ async function runPart(ctx: SectionContext, id: string, csrf: string): Promise<H
   </div>`;
 }
 
-/** After an action: back to the run page with a notice or the refusal's message (htmx follows HX-Redirect). */
-function back(req: Request, res: Response, id: string, outcome: { notice?: string; error?: string }) {
-  const param = outcome.error ? `error=${encodeURIComponent(outcome.error)}` : `notice=${encodeURIComponent(outcome.notice ?? '')}`;
-  const to = `${runPath(id)}?${param}`;
-  if (req.header('hx-request')) {
-    res.setHeader('HX-Redirect', to);
-    return res.status(204).end();
-  }
-  res.redirect(303, to);
-}
-
-/** A refusal a person can act on: the use-case's message (validation issues joined). */
-function messageOf(error: unknown): string {
-  if (error instanceof AppError) {
-    const details = Array.isArray(error.details) ? (error.details as { message?: string }[]).map((d) => d.message).filter(Boolean) : [];
-    return [error.message, ...details].join(': ');
-  }
-  throw error;
-}
-
 export const workflowsSection: Section = {
   id: 'workflows',
   title: 'Workflows',
@@ -207,7 +186,7 @@ export const workflowsSection: Section = {
         handle(async (req, res) => {
           const id = workflowId.parse(req.params.id);
           const form = schema.safeParse(req.body);
-          if (!form.success) return back(req, res, id, { error: form.error.issues.map((i) => i.message).join('; ') });
+          if (!form.success) return backTo(req, res, runPath(id), { error: form.error.issues.map((i) => i.message).join('; ') });
           try {
             const ref = await call(id, form.data, consoleActorOf(res));
             await ctx.views.audit({
@@ -216,9 +195,9 @@ export const workflowsSection: Section = {
               requestId: requestIdOf(res),
               details: { workflowId: id, status: ref.status, via: 'console' },
             });
-            back(req, res, id, { notice: `${done} (${ref.status})` });
+            backTo(req, res, runPath(id), { notice: `${done} (${ref.status})` });
           } catch (error) {
-            back(req, res, id, { error: messageOf(error) });
+            backTo(req, res, runPath(id), { error: refusalOf(error) });
           }
         }),
       );

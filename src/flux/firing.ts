@@ -6,22 +6,22 @@
  * executor's own key (workflow id, Idempotency-Key) makes that second start the same start.
  */
 import { DUE_SHARD_VALUES } from '../infra/stores/flux-items.js';
-import type { FluxRegistryStore } from '../infra/stores/flux-registry-store.js';
 import type { FluxScheduleStore, StoredSchedule } from '../infra/stores/flux-schedule-store.js';
 import type { Clock } from '../kernel/clock.js';
-import { mapWithConcurrency } from '../kernel/concurrency.js';
+import { createSlots } from '../kernel/concurrency.js';
 import { ConflictError } from '../kernel/errors.js';
 import { ulid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import { sleep } from '../kernel/retry.js';
 import type { RunOutcome, WorkflowService } from '../workflows/index.js';
+import type { Definitions, DefinitionsCache } from './definitions.js';
 import { postEnvelope, startWorkflow, type HttpSettings, type NotifyData, type Started } from './executors.js';
 import type { Reports } from './reports.js';
 import { missingRequired, ownPartitions, templateContext, valuesKey } from './rules.js';
 import { renderParams } from './templates.js';
 
 export interface FiringDeps {
-  registry: FluxRegistryStore;
+  definitions: DefinitionsCache;
   schedules: FluxScheduleStore;
   reports: Reports;
   workflows: WorkflowService;
@@ -40,28 +40,33 @@ export interface FiringDeps {
   random?: () => number;
 }
 
+/** Due times closer than this are swept by one wake-up. */
+const WAKE_SLOT_MS = 20;
+const MAX_WAKES = 10_000;
+/** Due times within this slice count as simultaneous when ordering a sweep. */
+const ORDER_SLOT_MS = 100;
+
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function createFiring(deps: FiringDeps) {
-  const { registry, schedules, reports, clock, logger, settings } = deps;
+  const { definitions, schedules, reports, clock, logger, settings } = deps;
   const iso = () => new Date(clock.now()).toISOString();
   const concurrency = settings.concurrency ?? 16;
 
   /** Renders and starts the executor of a schedule this instance claimed as `token`. */
-  async function run(s: StoredSchedule, token: string): Promise<void> {
+  async function run(s: StoredSchedule, token: string, defs: Definitions): Promise<void> {
     const fail = async (error: string, payload?: unknown) => {
       logger.info('flux schedule failed', { schedule: s.id, table: s.table, task: s.task, error });
       await schedules.fail(s.id, error, iso(), token, payload);
     };
-    const table = await registry.getTable(s.table);
+    const table = await defs.table(s.table);
     if (!table) return fail(`table ${s.table} was deleted`);
     const task = table.tasks.find((t) => t.alias === s.task);
     if (!task) return fail(`table ${s.table} has no task ${s.task} any more`);
-    const executor = await registry.getExecutor(task.executor);
+    const executor = await defs.executor(task.executor);
     if (!executor) return fail(`no executor ${task.executor}`);
 
-    const defs = await registry.getTables(table.dependencies.map((d) => d.table));
-    const found = await reports.matching(table, s.partitions, defs);
+    const [found] = await reports.matching([{ dependent: table, values: s.partitions }], defs);
     if (s.trigger && s.trigger.table !== table.name) found.set(s.trigger.table, s.trigger);
     // A manual run is the operator's call: it does not wait for inputs.
     const missing = s.manual ? [] : missingRequired(table, new Set(found.keys()));
@@ -111,12 +116,12 @@ export function createFiring(deps: FiringDeps) {
   }
 
   /** Claims and fires one schedule; whether this instance fired it. */
-  async function fire(id: string): Promise<boolean> {
+  async function fire(id: string, defs: Promise<Definitions>): Promise<boolean> {
     const token = ulid(clock.now());
     const s = await schedules.claim(id, clock.now(), settings.leaseMs, token);
     if (!s) return false;
     try {
-      await run(s, token);
+      await run(s, token, await defs);
     } catch (error) {
       // DynamoDB or the workflow store is down: the claim's lease ends and a sweeper fires it again.
       logger.warn('flux schedule not started; fired again after the lease', { schedule: id, error: errorText(error) });
@@ -145,28 +150,101 @@ export function createFiring(deps: FiringDeps) {
     await schedules.fail(data.scheduleId, `workflow ${outcome.workflowId} ${outcome.status}${why ? `: ${why}` : ''}`, iso());
   }
 
-  /** Fires every schedule due now (until none is left that this instance could claim); how many it fired. */
+  /** Schedules being fired by this instance's sweeps (overlapping sweeps skip them), and the firing slots they share. */
+  const inFlight = new Set<string>();
+  const slots = createSlots(concurrency);
+
+  /** Fires `list` in the shared slots, skipping what this instance fires already; how many it fired. */
+  async function fireAll(list: readonly string[]): Promise<number> {
+    const ids = list.filter((id) => !inFlight.has(id));
+    if (!ids.length) return 0;
+    const defs = definitions.current();
+    defs.catch(() => undefined);
+    for (const id of ids) inFlight.add(id);
+    const results = await Promise.all(
+      ids.map((id) =>
+        slots.run(async () => {
+          try {
+            return await fire(id, defs);
+          } finally {
+            inFlight.delete(id);
+          }
+        }),
+      ),
+    );
+    return results.filter(Boolean).length;
+  }
+
+  /**
+   * Fires every schedule due now (until none is left that this instance could claim), at most
+   * `concurrency` at once with the wake-ups' firings; how many it fired. Each round reads the
+   * registry version once, alongside its claims: its firings see every definition change answered
+   * before the round started, and share the definitions they read.
+   */
   async function sweepOnce(): Promise<number> {
+    const random = deps.random ?? Math.random;
     let fired = 0;
     for (;;) {
-      const ids = (await Promise.all(DUE_SHARD_VALUES.map((shard) => schedules.due(shard, clock.now(), 100)))).flat();
-      if (!ids.length) return fired;
-      // Instances see the same list: shuffled, they mostly try different schedules first.
-      const random = deps.random ?? Math.random;
-      const order = ids.map((id) => ({ id, k: random() })).sort((a, b) => a.k - b.k);
-      const results = await mapWithConcurrency(order, concurrency, ({ id }) => fire(id));
-      const now = results.filter(Boolean).length;
+      const due = (await Promise.all(DUE_SHARD_VALUES.map((shard) => schedules.due(shard, clock.now(), 100)))).flat().filter((d) => !inFlight.has(d.id));
+      if (!due.length) break;
+      // Oldest first; instances see the same list, so within a slice of due times each takes its own random order.
+      const order = due.map((d) => ({ ...d, slot: Math.floor(d.dueAt / ORDER_SLOT_MS), k: random() })).sort((a, b) => a.slot - b.slot || a.k - b.k);
+      const now = await fireAll(order.map((d) => d.id));
       fired += now;
-      if (now === 0) return fired;
+      if (now === 0) break;
     }
+    return fired;
   }
 
   let running = false;
   let loopDone: Promise<void> = Promise.resolve();
   let early: AbortController | undefined;
-  /** One timer, for the earliest due time set here (later ones are found by the interval's sweeps or by it). */
-  let timer: { at: number; handle: NodeJS.Timeout } | undefined;
-  const wake = () => early?.abort();
+  /**
+   * Firings started by wake-ups: the schedules set due here are claimed at their due time, without
+   * a read of the due index and without waiting for a sweep under way (the interval's sweeps find
+   * the schedules other instances set due).
+   */
+  const woken = new Set<Promise<void>>();
+  const wake = (ids: readonly string[]) => {
+    const p = fireAll(ids)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          logger.warn('flux wake-up firing failed', { error: errorText(error) });
+        },
+      )
+      .finally(() => woken.delete(p));
+    woken.add(p);
+  };
+  /** The due times set here that are still ahead, in slots (sorted), each with its schedules, and one timer for the first. */
+  const slotsAhead: number[] = [];
+  const wakes = new Map<number, Set<string>>();
+  let timer: { slot: number; handle: NodeJS.Timeout } | undefined;
+
+  function arm() {
+    const now = clock.now();
+    const due: string[] = [];
+    while (slotsAhead.length && slotsAhead[0] * WAKE_SLOT_MS <= now) {
+      const slot = slotsAhead.shift()!;
+      due.push(...(wakes.get(slot) ?? []));
+      wakes.delete(slot);
+    }
+    if (due.length) wake(due);
+    if (timer && timer.slot === slotsAhead[0]) return;
+    if (timer) clearTimeout(timer.handle);
+    timer = undefined;
+    if (!running || !slotsAhead.length) return;
+    const slot = slotsAhead[0];
+    const handle = setTimeout(
+      () => {
+        timer = undefined;
+        arm();
+      },
+      Math.max(0, slot * WAKE_SLOT_MS - now),
+    );
+    handle.unref();
+    timer = { slot, handle };
+  }
 
   async function loop(intervalMs: number) {
     while (running) {
@@ -175,27 +253,35 @@ export function createFiring(deps: FiringDeps) {
       } catch (error) {
         logger.warn('flux sweep failed', { error: errorText(error) });
       }
+      if (!running) break;
       early = new AbortController();
       await sleep(intervalMs, early.signal).catch(() => undefined);
     }
+    await Promise.all(woken);
   }
 
   return {
     sweepOnce,
     onOutcome,
-    /** A due time was set here: sweep at it rather than at the next interval. */
-    wakeAt(atMs: number) {
-      if (!running || (timer && timer.at <= atMs)) return;
-      if (timer) clearTimeout(timer.handle);
-      const handle = setTimeout(
-        () => {
-          timer = undefined;
-          wake();
-        },
-        Math.max(0, atMs - clock.now()),
-      );
-      handle.unref();
-      timer = { at: atMs, handle };
+    /** Schedule `id` was set due at `atMs` here: sweep at that time (rounded up to a slot) rather than at the next interval, claiming it first. */
+    wakeAt(atMs: number, id: string) {
+      if (!running) return;
+      const slot = Math.ceil(atMs / WAKE_SLOT_MS);
+      const ids = wakes.get(slot);
+      if (ids) {
+        ids.add(id);
+        return;
+      }
+      let i = slotsAhead.length;
+      while (i > 0 && slotsAhead[i - 1] > slot) i--;
+      // Bounded: the latest are dropped, the interval's sweeps find those.
+      if (slotsAhead.length >= MAX_WAKES) {
+        if (i === slotsAhead.length) return;
+        wakes.delete(slotsAhead.pop()!);
+      }
+      slotsAhead.splice(i, 0, slot);
+      wakes.set(slot, new Set([id]));
+      if (i === 0) arm();
     },
     start() {
       if (running || settings.intervalMs === null) return;
@@ -204,9 +290,10 @@ export function createFiring(deps: FiringDeps) {
     },
     async stop() {
       running = false;
-      if (timer) clearTimeout(timer.handle);
-      timer = undefined;
-      wake();
+      slotsAhead.length = 0;
+      wakes.clear();
+      arm();
+      early?.abort();
       await loopDone;
     },
   };

@@ -11,6 +11,7 @@ import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Workflows } from '../workflows/index.js';
 import { FLUX_LISTENER, type HttpSettings } from './executors.js';
+import { createDefinitionsCache } from './definitions.js';
 import { createFiring } from './firing.js';
 import { createRegistry } from './registry.js';
 import { createReports } from './reports.js';
@@ -48,11 +49,13 @@ export function createFlux(deps: FluxDeps) {
   const executions = createFluxExecutionStore(store);
   const schedules = createFluxScheduleStore(store);
   // The firing is built below; a due time set before it exists needs no wake-up.
-  const onDue = (at: number) => firing?.wakeAt(at);
-  const reports = createReports({ registry: registryStore, executions, schedules, clock, logger, onDue });
+  const onDue = (at: number, scheduleId: string) => firing?.wakeAt(at, scheduleId);
+  // One cache of the registry per instance, checked against the registry version by each sweep and report batch.
+  const definitions = createDefinitionsCache(registryStore);
+  const reports = createReports({ definitions, executions, schedules, clock, logger, onDue });
   const registry = createRegistry({ registry: registryStore, clock, workflowTypes: () => workflows.registry.names() });
   const firing = createFiring({
-    registry: registryStore,
+    definitions,
     schedules,
     reports,
     workflows: workflows.service,

@@ -5,23 +5,24 @@
  * opened or pushed back (debounce).
  */
 import type { FluxExecutionStore, StoredExecution } from '../infra/stores/flux-execution-store.js';
-import type { FluxRegistryStore, StoredTable } from '../infra/stores/flux-registry-store.js';
+import type { StoredTable } from '../infra/stores/flux-registry-store.js';
 import type { FluxScheduleStore, StoredApproval, StoredSchedule } from '../infra/stores/flux-schedule-store.js';
 import type { Clock } from '../kernel/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import { ulid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
+import type { Definitions, DefinitionsCache } from './definitions.js';
 import { reportSchema, type PartitionValues, type ReportInput, type TaskDef } from './model.js';
 import { carries, debounceKey, dependencyLookup, landingValues, missingRequired, reportPartitions, syncValues, valuesKey, type Problem } from './rules.js';
 
 export interface ReportsDeps {
-  registry: FluxRegistryStore;
+  definitions: DefinitionsCache;
   executions: FluxExecutionStore;
   schedules: FluxScheduleStore;
   clock: Clock;
   logger: Logger;
   /** Told of each due time set here, so this instance's sweeper wakes for it. */
-  onDue: (atMs: number) => void;
+  onDue: (atMs: number, scheduleId: string) => void;
 }
 
 /** What one report did. */
@@ -38,7 +39,7 @@ type TriggerOutcome = ReportAnswer['schedules'][number];
 const ROUNDS = 8;
 
 export function createReports(deps: ReportsDeps) {
-  const { registry, executions, schedules, clock, logger } = deps;
+  const { definitions, executions, schedules, clock, logger } = deps;
   const iso = (ms = clock.now()) => new Date(ms).toISOString();
 
   /** Opens a schedule for (dependent, task, values), or pushes back the open one; a rejected key stays closed. */
@@ -50,10 +51,9 @@ export function createReports(deps: ReportsDeps) {
       const now = clock.now();
       const due = now + task.debounce_seconds * 1000;
       if (pointer) {
-        const extended =
-          (await schedules.extendPending(pointer.scheduleId, due, trigger, iso(now))) ?? (await schedules.extendWaiting(pointer.scheduleId, trigger, iso(now)));
+        const extended = await schedules.extend(pointer.scheduleId, due, trigger, iso(now));
         if (extended) {
-          if (extended.status === 'pending') deps.onDue(due);
+          if (extended.status === 'pending') deps.onDue(due, pointer.scheduleId);
           return { id: pointer.scheduleId, table: table.name, task: task.alias, action: 'extended' };
         }
         // Fired or decided meanwhile: a new run for the key.
@@ -82,55 +82,65 @@ export function createReports(deps: ReportsDeps) {
       if (approval) schedule.approval_id = approval.id;
       const outcome = await schedules.open(schedule, waiting ? undefined : due, approval, pointer?.scheduleId);
       if (outcome.ok) {
-        if (!waiting) deps.onDue(due);
+        if (!waiting) deps.onDue(due, id);
         return { id, table: table.name, task: task.alias, action: 'opened' };
       }
     }
     throw new ConflictError('flux.conflict', `debounce key ${key} kept changing; report again`);
   }
 
-  /** The execution of each dependency of `dependent` matching `values` (absent when none landed). */
-  async function matching(dependent: StoredTable, values: PartitionValues, defs: Map<string, StoredTable>): Promise<Map<string, StoredExecution>> {
-    const exact: { table: string; valuesKey: string }[] = [];
-    const partial: { table: string; values: PartitionValues }[] = [];
-    for (const dep of dependent.dependencies) {
-      const def = defs.get(dep.table);
-      if (!def) continue;
-      const lookup = dependencyLookup(def, values);
-      if (lookup.exact) exact.push({ table: dep.table, valuesKey: valuesKey(lookup.values) });
-      else partial.push({ table: dep.table, values: lookup.values });
-    }
-    const found = new Map<string, StoredExecution>();
-    for (const landing of await executions.landings(exact)) found.set(landing.table, landing.execution);
-    for (const p of partial) {
-      const newest = (await executions.allLandings(p.table))
-        .filter((l) => carries(l.values, p.values))
-        .sort((a, b) => (a.execution.date_time < b.execution.date_time ? 1 : -1))[0];
-      if (newest) found.set(p.table, newest.execution);
-    }
-    return found;
+  /**
+   * For each (dependent, values): the execution of each of its dependencies matching the values
+   * (absent when none landed). Exact lookups of every dependent share one BatchGet; the others
+   * (a dependency syncing on partitions the values lack) read that table's landings, in parallel.
+   */
+  async function matching(wanted: { dependent: StoredTable; values: PartitionValues }[], defs: Definitions): Promise<Map<string, StoredExecution>[]> {
+    const upstream = await defs.tables(wanted.flatMap((w) => w.dependent.dependencies.map((d) => d.table)));
+    const lookups = wanted.map(({ dependent, values }) =>
+      dependent.dependencies.flatMap((dep) => {
+        const def = upstream.get(dep.table);
+        return def ? [{ table: dep.table, ...dependencyLookup(def, values) }] : [];
+      }),
+    );
+    const exact = lookups.flat().filter((l) => l.exact);
+    const partialTables = [...new Set(lookups.flat().flatMap((l) => (l.exact ? [] : [l.table])))];
+    const [landings, all] = await Promise.all([
+      executions.landings(exact.map((l) => ({ table: l.table, valuesKey: valuesKey(l.values) }))),
+      Promise.all(partialTables.map(async (t) => [t, await executions.allLandings(t)] as const)).then((e) => new Map(e)),
+    ]);
+    const byKey = new Map(landings.map((l) => [`${l.table}#${valuesKey(l.values)}`, l.execution]));
+    return lookups.map((list) => {
+      const found = new Map<string, StoredExecution>();
+      for (const l of list) {
+        const execution = l.exact
+          ? byKey.get(`${l.table}#${valuesKey(l.values)}`)
+          : (all.get(l.table) ?? [])
+              .filter((landing) => carries(landing.values, l.values))
+              .sort((a, b) => (a.execution.date_time < b.execution.date_time ? 1 : -1))[0]?.execution;
+        if (execution) found.set(l.table, execution);
+      }
+      return found;
+    });
   }
 
-  /** Opens or extends the schedules of every dependent made ready by `execution`. */
-  async function triggerDependents(execution: StoredExecution, dependents: string[]): Promise<TriggerOutcome[]> {
+  /**
+   * Opens or extends the schedules of every dependent made ready by `execution` (read after it was
+   * written: of two racing reports, the later reader sees the other). One read for every
+   * dependent's inputs; the debounce keys, all different, are opened in parallel.
+   */
+  async function triggerDependents(execution: StoredExecution, dependents: string[], defs: Definitions): Promise<TriggerOutcome[]> {
     if (!dependents.length) return [];
-    const tables = await registry.getTables(dependents);
-    const upstream = [...new Set([...tables.values()].flatMap((t) => t.dependencies.map((d) => d.table)))];
-    const defs = await registry.getTables(upstream);
-    const outcomes: TriggerOutcome[] = [];
-    for (const table of tables.values()) {
-      const values = syncValues(table, execution.partitions);
-      const landed = await matching(table, values, defs);
+    const tables = [...(await defs.tables(dependents)).values()];
+    const wanted = tables.map((dependent) => ({ dependent, values: syncValues(dependent, execution.partitions) }));
+    const landed = await matching(wanted, defs);
+    const ready = wanted.filter(({ dependent }, i) => {
       // The trigger itself counts, whatever its table syncs on.
-      landed.set(execution.table, execution);
-      const missing = missingRequired(table, new Set(landed.keys()));
-      if (missing.length) {
-        logger.debug('flux dependent not ready', { table: table.name, trigger: execution.table, missing });
-        continue;
-      }
-      for (const task of table.tasks) outcomes.push(await openOrExtend(table, task, values, execution));
-    }
-    return outcomes;
+      landed[i].set(execution.table, execution);
+      const missing = missingRequired(dependent, new Set(landed[i].keys()));
+      if (missing.length) logger.debug('flux dependent not ready', { table: dependent.name, trigger: execution.table, missing });
+      return !missing.length;
+    });
+    return Promise.all(ready.flatMap(({ dependent, values }) => dependent.tasks.map((task) => openOrExtend(dependent, task, values, execution))));
   }
 
   /**
@@ -142,6 +152,7 @@ export function createReports(deps: ReportsDeps) {
     dependents: string[],
     values: PartitionValues,
     input: Omit<ReportInput, 'partitions' | 'table_name'>,
+    defs: Definitions,
   ): Promise<ReportAnswer> {
     const now = clock.now();
     let execution: StoredExecution = {
@@ -170,15 +181,15 @@ export function createReports(deps: ReportsDeps) {
       if (outcome.triggered) return { message: 'Execution already registered.', execution_id: outcome.execution.execution_id, duplicate: true, schedules: [] };
       execution = outcome.execution;
     }
-    const opened = await triggerDependents(execution, dependents);
+    const opened = await triggerDependents(execution, dependents, defs);
     if (execution.report_id) await executions.markTriggered(table.name, execution.report_id);
     return { message: 'Execution registered successfully.', execution_id: execution.execution_id, duplicate: outcome.kind === 'duplicate', schedules: opened };
   }
 
   /** Reads and checks one report: its table, partitions and completed schedule; every problem, or what to record. */
-  async function prepare(input: ReportInput, path: string) {
+  async function prepare(input: ReportInput, path: string, defs: Definitions) {
     const problems: Problem[] = [];
-    const { table, dependents } = await registry.withDependents(input.table_name);
+    const { table, dependents } = await defs.withDependents(input.table_name);
     if (!table) return { missing: input.table_name, problems };
     const values = reportPartitions(table, input.partitions, `${path}.partitions`);
     if (Array.isArray(values)) problems.push(...values);
@@ -203,7 +214,9 @@ export function createReports(deps: ReportsDeps) {
         else problems.push(...p.error.issues.map((x) => ({ path: [`data.${i}`, ...x.path.map(String)].join('.'), message: x.message })));
       });
       if (problems.length) throw new ValidationError('invalid executions', problems);
-      const prepared = await Promise.all(parsed.map(({ input, path }) => prepare(input, path)));
+      // One registry version for the whole batch.
+      const defs = await definitions.current();
+      const prepared = await Promise.all(parsed.map(({ input, path }) => prepare(input, path, defs)));
       for (const p of prepared) {
         problems.push(...p.problems);
         if (p.missing) missing.push(p.missing);
@@ -213,7 +226,7 @@ export function createReports(deps: ReportsDeps) {
       const details: ReportAnswer[] = [];
       for (const [i, p] of prepared.entries()) {
         const { partitions: _p, table_name: _t, ...rest } = parsed[i].input;
-        details.push(await record(p.table!, p.dependents!, p.values!, rest));
+        details.push(await record(p.table!, p.dependents!, p.values!, rest, defs));
       }
       return { message: 'All entities processed successfully.', details };
     },
@@ -224,7 +237,8 @@ export function createReports(deps: ReportsDeps) {
       values: PartitionValues,
       input: { source: string; task_schedule_id: string; report_id: string },
     ): Promise<ReportAnswer | null> {
-      const { table, dependents } = await registry.withDependents(tableName);
+      const defs = await definitions.current();
+      const { table, dependents } = await defs.withDependents(tableName);
       if (!table) return null;
       const checked = reportPartitions(
         table,
@@ -236,6 +250,7 @@ export function createReports(deps: ReportsDeps) {
         dependents.map((d) => d.table),
         checked,
         input,
+        defs,
       );
     },
 

@@ -18,7 +18,7 @@ export interface FluxServiceDeps {
   executions: FluxExecutionStore;
   schedules: FluxScheduleStore;
   clock: Clock;
-  onDue: (atMs: number) => void;
+  onDue: (atMs: number, scheduleId: string) => void;
 }
 
 const newestFirst = <T extends { created_at?: string; requested_at?: string; id: string }>(a: T, b: T) =>
@@ -53,7 +53,7 @@ export function createFluxService(deps: FluxServiceDeps) {
       const due = clock.now() + schedule.debounce_seconds * 1000;
       const outcome = await schedules.approve(approval, user, iso(), due);
       if (!outcome.ok) throw decided(approvalId);
-      deps.onDue(due);
+      deps.onDue(due, schedule.id);
       return { message: 'Task approved successfully.', task_schedule_id: schedule.id, due_time: iso(due) };
     },
 
@@ -105,7 +105,7 @@ export function createFluxService(deps: FluxServiceDeps) {
         undefined,
       );
       if (!outcome.ok) throw new ConflictError('flux.conflict', 'the manual run could not be recorded; try again');
-      deps.onDue(now);
+      deps.onDue(now, id);
       return { message: 'Task processed successfully.', task_schedule_id: id };
     },
 

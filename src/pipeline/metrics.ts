@@ -1,4 +1,4 @@
-import { Counter, Registry, Summary, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, Summary, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The service's figures, in one prom-client registry per app (no global default registry, so
@@ -32,6 +32,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     lockWaitLatency: summary('lock_wait_ms', 'Time spent waiting for a busy session lock, ms'),
     turnRequests: summary('turn_dynamodb_requests', 'DynamoDB requests per committed turn'),
     turnRoundTrips: summary('turn_dynamodb_round_trips', 'Sequential DynamoDB round trips per committed turn'),
+    recoverySweeps: counter('recovery_sweeps_total', 'Recovery sweeps run, by result (ok, failed)', ['result']),
+    recoveredItems: counter('recovery_items_total', 'Items the recovery sweeps took over, by kind (inbox, outbox)', ['kind']),
+    recoveryLastSweep: new Gauge({
+      name: 'orchestrator_recovery_last_sweep_seconds',
+      help: 'When the last recovery sweep finished, ok or failed (unix seconds; 0: none yet)',
+      registers: [registry],
+    }),
   };
 }
 

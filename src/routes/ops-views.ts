@@ -6,16 +6,23 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describeTables } from '../infra/dynamo/ensure-tables.js';
 import type { Stores } from '../infra/stores/index.js';
+import type { CircuitState } from '../infra/http/circuit-breaker.js';
 import type { RecentCursor } from '../infra/stores/session-store.js';
 import { TABLE_DEFS, tableNames, type TableDef } from '../infra/tables.js';
 import { byLabel, quantiles, total, type Metrics } from '../pipeline/metrics.js';
+import type { TurnHistory } from '../pipeline/turn-history.js';
+import type { FluxService } from '../flux/index.js';
 import type { AuditLog, AuditRecord } from '../privacy/index.js';
 import type { WorkflowService } from '../workflows/index.js';
 
 export type { StoredEntry } from '../infra/stores/buffer-store.js';
 export type { PendingAction } from '../infra/stores/pending-action-requests.js';
 export type { Actor, HistoryEvent, WorkflowView } from '../workflows/index.js';
+export type { MinutePoint } from '../pipeline/turn-history.js';
+export type { StoredApproval, StoredSchedule } from '../infra/stores/flux-schedule-store.js';
+export type { StoredTable } from '../infra/stores/flux-registry-store.js';
 export { JOURNEY_STATUSES, isFinished } from '../infra/stores/journey-store.js';
+export { SCHEDULE_STATUSES } from '../flux/index.js';
 export { requestIdOf } from './actor.js';
 
 export interface OpsViewsDeps {
@@ -24,14 +31,22 @@ export interface OpsViewsDeps {
   client: DynamoDBClient;
   tablePrefix: string;
   workflows: WorkflowService;
+  /** The flux use-cases the /flux routes call (approve, reject, schedules, tables). */
+  flux: FluxService;
+  /** The last hour of turn figures, minute by minute. */
+  turnHistory: TurnHistory;
+  /** The backends' circuit-breaker states by operation (absent: the backends have no breaker, e.g. a test double). */
+  circuits?: () => Record<string, CircuitState>;
   /** DynamoDB requests per operation and table since start (from the client middleware). */
   dynamoRequests: () => { requests: number; byOperation: Record<string, number>; byTable: Record<string, number> };
   /** The privacy audit every door records its reads and actions in (absent: nothing recorded). */
   audit?: AuditLog;
 }
 
-/** How many unsent outbound entries the backlog figure counts at most (one index page). */
+/** How many waiting items a backlog figure counts at most (one page of the sparse index). */
 const BACKLOG_CAP = 500;
+/** Every due time: a backlog counts the waiting items whatever their due time. */
+const ANY_TIME = Number.MAX_SAFE_INTEGER;
 
 const encodeCursor = (cursor: RecentCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
 
@@ -49,6 +64,7 @@ export function createOpsViews(deps: OpsViewsDeps) {
   const { stores, metrics } = deps;
   return {
     workflows: deps.workflows,
+    flux: deps.flux,
 
     /** Records a read or an action in the privacy audit before the answer goes out. */
     async audit(record: AuditRecord): Promise<void> {
@@ -86,11 +102,41 @@ export function createOpsViews(deps: OpsViewsDeps) {
       return (Object.keys(TABLE_DEFS) as (keyof typeof TABLE_DEFS)[]).map((key) => ({ key, name: names[key], def: TABLE_DEFS[key] }));
     },
 
-    /** Unsent outbound entries (capped at BACKLOG_CAP): the outbox backlog. */
+    /** Unsent outbound entries (capped at BACKLOG_CAP; the unsent index, oldest first): the outbox backlog. */
     async outboxBacklog() {
-      const unsent = await stores.outbox.listUnsent(0, BACKLOG_CAP);
-      return { unsent: unsent.length, capped: unsent.length >= BACKLOG_CAP };
+      const unsent = await stores.outbox.listUnsent(ANY_TIME, BACKLOG_CAP);
+      return { unsent: unsent.length, capped: unsent.length >= BACKLOG_CAP, oldestSince: unsent[0]?.outboxSince ?? null };
     },
+
+    /** Provider messages stored and not yet completed (capped at BACKLOG_CAP; the inbox's pending index): the inbox backlog. */
+    async inboxBacklog() {
+      const pending = await stores.inbox.listPending(ANY_TIME, BACKLOG_CAP);
+      return { pending: pending.length, capped: pending.length >= BACKLOG_CAP };
+    },
+
+    /** The recovery sweeps since start: runs by result, items taken over by kind, when the last one finished. */
+    async recovery() {
+      const [runs, items, last] = await Promise.all([
+        byLabel(metrics.recoverySweeps, 'result'),
+        byLabel(metrics.recoveredItems, 'kind'),
+        metrics.recoveryLastSweep.get(),
+      ]);
+      const lastSeconds = last.values[0]?.value ?? 0;
+      return {
+        runs: { ok: runs.ok ?? 0, failed: runs.failed ?? 0 },
+        recovered: { inbox: items.inbox ?? 0, outbox: items.outbox ?? 0 },
+        lastSweepAt: lastSeconds > 0 ? new Date(lastSeconds * 1000).toISOString() : null,
+      };
+    },
+
+    /** Each backend's circuit-breaker state (read-only), sorted by backend; empty when the backends have no breaker. */
+    circuits: () =>
+      Object.entries(deps.circuits?.() ?? {})
+        .map(([backend, state]) => ({ backend, state }))
+        .sort((a, b) => a.backend.localeCompare(b.backend)),
+
+    /** The last hour of committed turns, their mean and p95 latency and the failed turns, minute by minute. */
+    turnsLastHour: () => deps.turnHistory.points(),
 
     /** The turn figures since start (counters, latency quantiles, open pending actions, DynamoDB requests). */
     async sessionMetrics() {

@@ -54,7 +54,8 @@ describe('ops console in headless Chromium', () => {
     await vi.waitFor(async () => {
       const messages = (await e.get(`/sessions/${ANA_ID}/conversation?limit=50`)).body.messages as { meta: { delivery_status?: string } }[];
       expect(messages.map((m) => m.meta.delivery_status)).toContain('read');
-    });
+      // The machine is shared: the status webhooks' turns may take longer than waitFor's default second.
+    }, 10_000);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     cleanups.push(() => browser.close());
   });
@@ -158,12 +159,68 @@ describe('ops console in headless Chromium', () => {
     await context.close();
   });
 
+  it('when an operator approves a flux task, then its schedule moves from waiting_approval to pending on the page', async () => {
+    const auth = { authorization: `Bearer ${OPS_TOKEN}` };
+    const month = [{ name: 'anomes', type: 'int', is_required: true, sync_column: true }];
+    // The task's target is never called: an hour of debounce keeps the approved schedule pending.
+    expect((await e.post('/flux/task_executor', { alias: 'publish', method: 'http', identification: 'http://127.0.0.1:9/run' }, auth)).status).toBe(201);
+    const tables = await e.post(
+      '/flux/tables',
+      {
+        data: [
+          { name: 'tbl_vendas', partitions: month },
+          { name: 'tbl_estoque', partitions: month },
+          {
+            name: 'tbl_consolidado',
+            requires_approval: true,
+            partitions: month,
+            dependencies: [
+              { table: 'tbl_vendas', is_required: true },
+              { table: 'tbl_estoque', is_required: true },
+            ],
+            tasks: [{ alias: 'publicar', executor: 'publish', debounce_seconds: 3600 }],
+          },
+          { name: 'tbl_painel', partitions: month, dependencies: [{ table: 'tbl_consolidado', is_required: true }] },
+        ],
+        user: 'ana',
+      },
+      auth,
+    );
+    expect(tables.status).toBe(201);
+    for (const table of ['tbl_vendas', 'tbl_estoque'])
+      await e.post(
+        '/flux/register_execution',
+        { data: [{ table_name: table, partitions: [{ partition_name: 'anomes', value: '202411' }], source: 'glue' }], user: 'ana' },
+        auth,
+      );
+    const [schedule] = (await e.get('/flux/task-schedules?status=waiting_approval')).body.data as { id: string }[];
+
+    const context = await browser.newContext();
+    const page = await signedIn(context);
+    await page.getByRole('link', { name: 'Flux control' }).click();
+    await page.waitForURL('**/console/flux');
+    const row = page.locator(`tr[data-schedule-id="${schedule.id}"]`);
+    await expect(row.locator('.badge').innerText()).resolves.toBe('waiting_approval');
+    await expect(page.locator('.graph svg g.node').count()).resolves.toBe(4);
+    await expect(page.locator('.graph g.node.waiting').getAttribute('data-table')).resolves.toBe('tbl_consolidado');
+    await shot(page, 'console-flux');
+
+    await page.locator('tr[data-approval-id]').getByRole('button', { name: 'Approve' }).click();
+    await page.locator('.notice', { hasText: 'Task approved successfully.' }).waitFor();
+    await expect(row.locator('.badge').innerText()).resolves.toBe('pending');
+    await expect(page.locator('tr[data-approval-id]').count()).resolves.toBe(0);
+    expect((await e.get(`/flux/task-schedules/${schedule.id}`)).body).toMatchObject({ status: 'pending' });
+    await context.close();
+  });
+
   it('when the health and tables pages are opened, then they render figures and the table definitions', async () => {
     const context = await browser.newContext();
     const page = await signedIn(context);
     await page.getByRole('link', { name: 'Health' }).click();
     await page.locator('figure.chart svg').first().waitFor();
     await expect(page.locator('td', { hasText: /OrchestratorSessions$/ }).count()).resolves.toBe(1);
+    await expect(page.locator('#circuits .badge.closed').count()).resolves.toBe(6);
+    await expect(page.locator('figure[data-chart="Turn latency per minute"] .line.mean').count()).resolves.toBeGreaterThan(0);
     await shot(page, 'health');
     await page.getByRole('link', { name: 'Tables' }).click();
     await page.locator('td', { hasText: 'activity-index' }).waitFor();

@@ -1,11 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createFluxScheduleStore } from '../../src/infra/stores/flux-schedule-store.js';
-import { createFakeClock } from '../../src/kernel/clock.js';
+import { createFakeClock, systemClock } from '../../src/kernel/clock.js';
 import { createDynamo } from '../../src/infra/dynamo/client.js';
 import { createTestDynamo, LOCAL_CREDENTIALS, type TestDynamo } from '../support/dynamo.js';
 import { MONTH_PARTITION, USER, month, startFlux, startTarget, type FluxInstance, type Target } from '../support/flux.js';
 
-/** Due times fire once: sub-minute, across instances, after a restart or a claimer's crash; the http executor's retries. */
+/**
+ * Due times fire once: sub-minute, across instances, after a restart or a claimer's crash; the http
+ * executor's retries; definitions cached per registry version (src/flux/definitions.ts) and seen
+ * changed by the next firing or report on any instance; a wake-up at each local due time.
+ */
 describe('flux firing: due times and the http executor', () => {
   let dynamo: TestDynamo;
   const clock = createFakeClock(Date.now());
@@ -187,5 +191,69 @@ describe('flux firing: due times and the http executor', () => {
     expect(await f.sweepOnce()).toBe(1);
     expect(peer.received.map((r) => r.key)).toEqual([id]);
     expect(await f.service.getSchedule(id)).toMatchObject({ status: 'in_progress', stage: 'started', attempts: 2 });
+  });
+
+  describe('definitions cached per registry version, and due-time wake-ups', () => {
+    const dependent = (names: { s: string; executor: string }, name: string, params: Record<string, unknown>, debounce: number) => ({
+      name,
+      partitions: [MONTH_PARTITION],
+      dependencies: [{ table: names.s, is_required: true }],
+      tasks: [{ alias: 'load', executor: names.executor, params, debounce_seconds: debounce }],
+    });
+
+    it("when another instance changes a task's params with PUT /tables after a firing cached them, then the next firing renders the new params", async () => {
+      const peer = await target();
+      const a = instance();
+      const b = instance({}, anotherClient());
+      const t = await pipeline(a, peer.url, { v: 'first {{ partitions.ano_mes_referencia }}' });
+      await land(a, t.s, '202401');
+      clock.advance(5_000);
+      expect(await a.sweepOnce()).toBe(1);
+      await b.service.updateTable(t.t, dependent(t, t.t, { v: 'second {{ partitions.ano_mes_referencia }}' }, 5), USER);
+      await land(a, t.s, '202402');
+      clock.advance(5_000);
+      expect(await a.sweepOnce()).toBe(1);
+      expect(peer.received.map((r) => r.body.payload)).toEqual([{ v: 'first 202401' }, { v: 'second 202402' }]);
+    });
+
+    it('when another instance points an executor at another URL after a firing cached it, then the next firing posts to the new URL', async () => {
+      const [before, after] = [await target(), await target()];
+      const a = instance();
+      const b = instance({}, anotherClient());
+      const t = await pipeline(a, before.url, { v: '{{ partitions.ano_mes_referencia }}' });
+      await land(a, t.s, '202401');
+      clock.advance(5_000);
+      expect(await a.sweepOnce()).toBe(1);
+      await b.service.registerExecutors([{ alias: t.executor, method: 'http', identification: after.url }], USER);
+      await land(a, t.s, '202402');
+      clock.advance(5_000);
+      expect(await a.sweepOnce()).toBe(1);
+      expect([before.received.length, after.received.map((r) => r.body.payload)]).toEqual([1, [{ v: '202402' }]]);
+    });
+
+    it('when another instance registers a new dependent after a report cached the dependents, then the next report triggers it', async () => {
+      const peer = await target();
+      const a = instance();
+      const b = instance({}, anotherClient());
+      const t = await pipeline(a, peer.url);
+      expect((await land(a, t.s, '202401')).schedules.map((s) => s.table)).toEqual([t.t]);
+      await b.service.registerTables([dependent(t, `U${t.t}`, {}, 5)], USER);
+      expect((await land(a, t.s, '202402')).schedules.map((s) => s.table)).toEqual([t.t, `U${t.t}`]);
+    });
+
+    it('when two due times are set in one instance, then each fires at its due time, not at the next sweep interval', async () => {
+      const peer = await target();
+      // Real time, and an interval far longer than the test: only the wake-ups at due times can fire them.
+      const f = instance({ clock: systemClock, sweepIntervalMs: 600_000 });
+      const t = await pipeline(f, peer.url, {}, 1);
+      await f.service.registerTables([dependent(t, `U${t.t}`, {}, 2)], USER);
+      const ids = (await land(f, t.s, '202401')).schedules.map((s) => s.id);
+      expect(ids).toHaveLength(2);
+      await vi.waitFor(() => expect(peer.received.map((r) => r.key).sort()).toEqual([...ids].sort()), { timeout: 15_000, interval: 20 });
+      for (const id of ids) {
+        const s = await f.service.getSchedule(id);
+        expect(Date.parse(s.updated_at)).toBeGreaterThanOrEqual(Date.parse(s.due_time!));
+      }
+    }, 30_000);
   });
 });

@@ -75,6 +75,32 @@ describe('flux triggers: readiness, debounce, approval', () => {
     });
   });
 
+  it('when a dependent is registered after its dependencies reported, then nothing opens until one of them reports again, which finds the others', async () => {
+    const id = ++n;
+    const [a, b, d] = [`LA${id}`, `LB${id}`, `LD${id}`];
+    await f.service.registerTables(
+      [a, b].map((name) => ({ name, partitions: [MONTH_PARTITION] })),
+      USER,
+    );
+    await report(a, '202401');
+    await report(b, '202401');
+    await f.service.registerTables(
+      [
+        {
+          name: d,
+          partitions: [MONTH_PARTITION],
+          dependencies: [a, b].map((table) => ({ table, is_required: true })),
+          tasks: [{ alias: 'load', executor: 'hook', debounce_seconds: 30 }],
+        },
+      ],
+      USER,
+    );
+    expect(await schedulesOf(d)).toEqual([]);
+    const again = await report(b, '202401');
+    const [schedule, ...more] = await schedulesOf(d);
+    expect([more, again.details[0].schedules]).toEqual([[], [{ id: schedule.id, table: d, task: 'load', action: 'opened' }]]);
+  });
+
   it('when the required dependencies landed for different months, then nothing is ready (an execution of another month does not count)', async () => {
     const t = await graph();
     await report(t.a, '202401');

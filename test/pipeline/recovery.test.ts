@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createFakeClock } from '../../src/kernel/clock.js';
+import { byLabel, createMetrics } from '../../src/pipeline/metrics.js';
 import { createRecovery } from '../../src/pipeline/recovery.js';
 import { captureLogger } from '../support/logs.js';
 
@@ -61,6 +63,20 @@ describe('createRecovery', () => {
     recovery.stop();
     expect(lines.map((l) => [l.message, l.error])).toEqual([['sweep failed', 'DynamoDB is unavailable']]);
     expect(s.calls.inbox).toBe(2);
+  });
+
+  it('when sweeps succeed and fail, then the runs, the items taken over and the last run time are counted', async () => {
+    const s = sweepers();
+    const metrics = createMetrics();
+    const clock = createFakeClock(Date.UTC(2026, 0, 1, 12));
+    const recovery = createRecovery({ inbox: s.inbox, outbox: s.outbox, logger: captureLogger().logger, intervalMs: null, figures: { metrics, clock } });
+    await recovery.sweepOnce();
+    clock.advance(60_000);
+    s.failNext();
+    await expect(recovery.sweepOnce()).rejects.toThrow('DynamoDB is unavailable');
+    expect(await byLabel(metrics.recoverySweeps, 'result')).toEqual({ ok: 1, failed: 1 });
+    expect(await byLabel(metrics.recoveredItems, 'kind')).toEqual({ inbox: 1 });
+    expect((await metrics.recoveryLastSweep.get()).values[0].value).toBe(Date.UTC(2026, 0, 1, 12, 1) / 1000);
   });
 
   it('when the interval is null, then start schedules nothing', async () => {

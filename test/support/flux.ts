@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { createFlux, type Flux } from '../../src/flux/index.js';
-import { createFakeClock, type FakeClock } from '../../src/kernel/clock.js';
+import { createFakeClock, type Clock } from '../../src/kernel/clock.js';
 import { defineWorkflow, type WorkflowType } from '../../src/workflows/index.js';
 import type { TestDynamo } from './dynamo.js';
 import { captureLogger } from './logs.js';
@@ -33,7 +33,7 @@ export function stampWorkflow(runs: Map<string, number> = new Map()): WorkflowTy
 /** One "instance" of flux control (its own workflow engine and sweeper state) on the test's tables; no sweeper loop. */
 export function startFlux(
   dynamo: TestDynamo,
-  options: { clock?: FakeClock; types?: WorkflowType[]; leaseMs?: number; sweepIntervalMs?: number | null; workflowWorkers?: number } = {},
+  options: { clock?: Clock; types?: WorkflowType[]; leaseMs?: number; sweepIntervalMs?: number | null; workflowWorkers?: number } = {},
 ) {
   const clock = options.clock ?? createFakeClock(Date.now());
   // No workflow workers unless asked: their idle polls would only load DynamoDB Local.

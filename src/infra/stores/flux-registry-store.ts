@@ -1,9 +1,10 @@
 /**
  * Flux control's registry: table definitions (with their dependency edges kept beside each
  * upstream table) and executors. Every change of the table graph also bumps one version item, so
- * two registrations that would together close a cycle cannot both pass the cycle check.
+ * two registrations that would together close a cycle cannot both pass the cycle check; an
+ * executor's change bumps it too, so readers may cache definitions per version.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { and } from './expression.js';
 import { LIST, batchGet, body, fluxExpression as expression, keys, part, tryTransact, type TxOutcome } from './flux-items.js';
 import { guard, queryAll, type Item, type StoreDeps } from './store-deps.js';
@@ -163,6 +164,10 @@ export function createFluxRegistryStore(deps: StoreDeps) {
             ReturnValues: 'ALL_OLD',
           }),
         ),
+      );
+      // After the write: a reader of the new version then finds the new executor (definitions.ts caches per version).
+      await guard(() =>
+        doc.send(new UpdateCommand({ TableName: tableName, Key: keys.registry(), ...expression({ update: 'ADD #version :one' }, { one: 1 }) })),
       );
       return { created: !out.Attributes };
     },

@@ -144,24 +144,39 @@ export function createFluxScheduleStore(deps: StoreDeps) {
       return tryTransact(doc, ops);
     },
 
-    /** Pushes a pending schedule's due time and swaps in the newest trigger; null when it is no longer pending. */
-    extendPending: (id: string, dueAtMs: number, trigger: StoredExecution, at: string) =>
-      change(
-        id,
-        { update: 'SET #dueAt = :due, #due_time = :dueIso, #trigger = :trigger, #last_event_time = :at, #updated_at = :at', condition: '#status = :pending' },
-        { due: dueAtMs, dueIso: isoOf(dueAtMs), trigger, at, pending: 'pending' },
-      ),
-
-    /** Swaps in the newest trigger of a schedule waiting for approval; null when it is no longer waiting. */
-    extendWaiting: (id: string, trigger: StoredExecution, at: string) =>
-      change(
+    /**
+     * Pushes a pending schedule's due time and swaps in the newest trigger, or swaps in the newest
+     * trigger of one waiting for approval; null when it is neither any more (fired or decided). The
+     * failed first write answers the schedule's status, so a fired one costs no second write.
+     */
+    async extend(id: string, dueAtMs: number, trigger: StoredExecution, at: string): Promise<StoredSchedule | null> {
+      const pending = await writeIf(() =>
+        doc.send(
+          new UpdateCommand({
+            ...Key(id),
+            ...expression(
+              {
+                update: 'SET #dueAt = :due, #due_time = :dueIso, #trigger = :trigger, #last_event_time = :at, #updated_at = :at',
+                condition: '#status = :pending',
+              },
+              { due: dueAtMs, dueIso: isoOf(dueAtMs), trigger, at, pending: 'pending' },
+            ),
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
+      if (pending.written) return pending.output.Attributes ? body<StoredSchedule>(pending.output.Attributes) : null;
+      if (pending.current && pending.current.status !== 'waiting_approval') return null;
+      return change(
         id,
         { update: 'SET #trigger = :trigger, #last_event_time = :at, #updated_at = :at', condition: '#status = :waiting' },
         { trigger, at, waiting: 'waiting_approval' },
-      ),
+      );
+    },
 
-    /** Schedule ids due at or before `now` in one shard of the due index (keys only), oldest first. */
-    async due(shard: string, now: number, limit: number): Promise<string[]> {
+    /** Schedules due at or before `now` in one shard of the due index (keys only), oldest first. */
+    async due(shard: string, now: number, limit: number): Promise<{ id: string; dueAt: number }[]> {
       const out = await guard(() =>
         doc.send(
           new QueryCommand({
@@ -172,7 +187,7 @@ export function createFluxScheduleStore(deps: StoreDeps) {
           }),
         ),
       );
-      return (out.Items ?? []).map((i) => (i.pk as string).slice('sched#'.length));
+      return (out.Items ?? []).map((i) => ({ id: (i.pk as string).slice('sched#'.length), dueAt: i.dueAt as number }));
     },
 
     /**

@@ -69,7 +69,7 @@ export const configSchema = z.object({
 
   // Flux control
   // How often each instance's sweeper looks for due schedules (a local due time wakes it sooner).
-  FLUX_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  FLUX_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
   // A schedule claimed by an instance that dies before its executor is started is fired again this long
   // after; longer than FLUX_HTTP_MAX_ATTEMPTS × FLUX_HTTP_TIMEOUT_MS plus backoff.
   FLUX_LEASE_MS: z.coerce.number().int().min(1_000).default(60_000),

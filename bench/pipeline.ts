@@ -35,7 +35,7 @@ const RAW_PER_ROUND = Number(process.env.BENCH_RAW ?? 1000);
 const RAW_WARMUP = Number(process.env.BENCH_RAW_WARMUP ?? 2000);
 const META_RATE = 50;
 const META_SECONDS = Number(process.env.BENCH_META_SECONDS ?? 10);
-const COLD_SECONDS = 5;
+const COLD_SECONDS = Number(process.env.BENCH_COLD_SECONDS ?? 5);
 /** What caregivers write (the real engine and rules read each; unknown phones get the demo backend's answer). */
 const TEXTS = ['oi, bom dia', 'PA 12x8 FC 78 FR 18 sat 97 temp 36,5 ar ambiente', 'paciente tranquilo, aceitou bem a dieta', 'acabou a fralda', 'sim', 'ajuda'];
 const OPS_TOKEN = 'bench-ops-token-0123456789';

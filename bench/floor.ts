@@ -91,7 +91,14 @@ async function turn(key: string, body: { message_id: string; phoneNumber: string
           Put: {
             TableName: t.sessions,
             // The activity index's keys, as the service writes them (the index write is part of a save).
-            Item: { sessionId, version: version + 1, state: { ...template, sessionId, phone: sessionId }, updatedAt: new Date(at).toISOString(), activityShard: 'all', ttl },
+            Item: {
+              sessionId,
+              version: version + 1,
+              state: { ...template, sessionId, phone: sessionId },
+              updatedAt: new Date(at).toISOString(),
+              activityShard: 'all',
+              ttl,
+            },
             ConditionExpression: version === 0 ? 'attribute_not_exists(sessionId)' : '#version = :expected',
             ...(version === 0 ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': version } }),
           },

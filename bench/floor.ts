@@ -90,7 +90,15 @@ async function turn(key: string, body: { message_id: string; phoneNumber: string
         {
           Put: {
             TableName: t.sessions,
-            Item: { sessionId, version: version + 1, state: { ...template, sessionId, phone: sessionId }, updatedAt: at, ttl },
+            // The activity index's keys, as the service writes them (the index write is part of a save).
+            Item: {
+              sessionId,
+              version: version + 1,
+              state: { ...template, sessionId, phone: sessionId },
+              updatedAt: new Date(at).toISOString(),
+              activityShard: 'all',
+              ttl,
+            },
             ConditionExpression: version === 0 ? 'attribute_not_exists(sessionId)' : '#version = :expected',
             ...(version === 0 ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': version } }),
           },
@@ -170,7 +178,10 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'POST' || req.url !== '/webhook/ingest' || typeof key !== 'string') return answer(res, 404, { error: 'not found' });
     turn(key, JSON.parse(Buffer.concat(chunks).toString('utf8')) as { message_id: string; phoneNumber: string; text: string }).then(
       (response) => answer(res, 200, response),
-      (error: Error) => answer(res, 500, { error: error.name }),
+      (error: Error) => {
+        console.error(`floor turn failed: ${error.name}: ${error.message}`);
+        answer(res, 500, { error: error.name });
+      },
     );
   });
 });

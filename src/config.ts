@@ -46,6 +46,9 @@ export const configSchema = z.object({
   RESUME_TTL_MINUTES: positiveInt(30),
   JOURNEY_TTL_DAYS: positiveInt(30),
   INBOX_CONCURRENCY: positiveInt(8),
+  // Counts each turn's DynamoDB requests and round trips (/metrics/sessions). Off by default: its
+  // AsyncLocalStorage turns on promise hooks for every promise of the process (a few % of CPU).
+  DYNAMODB_TURN_TRACE: envBool(false),
   // Event-loop lag (p99, ms) above which the inbox runs fewer turns at once, so acks stay fast.
   INBOX_LOOP_DELAY_TARGET_MS: positiveInt(10),
   // An ack's durable write slower than this (ms) also means fewer turns at once (they queue in DynamoDB too).
@@ -62,11 +65,11 @@ export const configSchema = z.object({
   WORKFLOW_WORKERS: nonNegativeInt(4),
   // A run whose holder stops renewing (it died) is taken over this long after its last renewal.
   WORKFLOW_LEASE_MS: z.coerce.number().int().min(1_000).default(15_000),
-  WORKFLOW_POLL_MAX_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  WORKFLOW_POLL_MAX_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
 
   // Flux control
   // How often each instance's sweeper looks for due schedules (a local due time wakes it sooner).
-  FLUX_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  FLUX_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
   // A schedule claimed by an instance that dies before its executor is started is fired again this long
   // after; longer than FLUX_HTTP_MAX_ATTEMPTS × FLUX_HTTP_TIMEOUT_MS plus backoff.
   FLUX_LEASE_MS: z.coerce.number().int().min(1_000).default(60_000),

@@ -1,5 +1,6 @@
 import type { OutboundMessage, Sender, SendResult } from '../contracts/sender.js';
 import type { Logger } from '../kernel/logger.js';
+import { createJsonPoster, type PostAnswer } from '../infra/http/post-json.js';
 import { backoffDelay, retryPolicySchema, sleep, type RetryPolicyInput } from '../kernel/retry.js';
 
 /** What one HTTP answer of a provider's send endpoint means. */
@@ -47,7 +48,7 @@ export function classifyFailure(
 /** Connection never established: the request cannot have reached the provider, so retrying is safe. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
-/** Pure: for a thrown fetch error, whether the request surely did not leave (safe to retry) and a code. */
+/** Pure: for a thrown request error, whether the request surely did not leave (safe to retry) and a code. */
 export function classifyNetworkError(error: unknown): { notSent: boolean; code: string } {
   const e = error as { name?: string; code?: string; cause?: { code?: string; name?: string } } | undefined;
   const code = e?.cause?.code ?? e?.code;
@@ -69,7 +70,6 @@ export interface HttpSenderOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Injected for tests; [0, 1). */
   random?: () => number;
-  fetch?: typeof fetch;
 }
 
 /** One provider's wire format: how a reply becomes a request, and what an answer means. */
@@ -96,30 +96,30 @@ export function createHttpSender(spec: HttpSendSpec, options: HttpSenderOptions)
   const policy = retryPolicySchema.parse({ ...spec.defaults, ...options.retry });
   const wait = options.sleep ?? sleep;
   const random = options.random ?? Math.random;
-  const doFetch = options.fetch ?? fetch;
+  const poster = createJsonPoster();
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timeoutSignal = options.timeoutSignal ?? ((ms: number) => AbortSignal.timeout(ms));
   const log = options.logger.child({ component: `${spec.name}-sender` });
 
   /** One HTTP attempt → outcome; a network error is 'retry' only when the request surely did not leave. */
   async function attempt(request: { url: string; headers: Record<string, string>; body: string }): Promise<SendOutcome & { unknownOutcome?: boolean }> {
-    let response: Response;
+    let response: PostAnswer;
     try {
-      response = await doFetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: timeoutSignal(timeoutMs) });
+      response = await poster.post(request.url, request.headers, request.body, timeoutSignal(timeoutMs));
     } catch (error) {
       const net = classifyNetworkError(error);
       return net.notSent
         ? { kind: 'retry', code: net.code, reason: 'connection_failed' }
         : { kind: 'fail', code: net.code, reason: 'outcome_unknown', unknownOutcome: true };
     }
-    const text = await response.text().catch(() => '');
+    const text = response.text;
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : undefined;
     } catch {
       json = undefined;
     }
-    return spec.classify(response.status, json, response.headers.get('retry-after'));
+    return spec.classify(response.status, json, response.header('retry-after'));
   }
 
   async function send(message: OutboundMessage): Promise<SendResult> {

@@ -1,5 +1,5 @@
 import winston from 'winston';
-import type Transport from 'winston-transport';
+import Transport from 'winston-transport';
 
 export type Logger = winston.Logger;
 
@@ -51,6 +51,31 @@ const privacy = winston.format((info) => {
   return info;
 });
 
+const MESSAGE = Symbol.for('message');
+
+/**
+ * Writes the lines of one event-loop turn to stdout in one write: stdout to a pipe is a
+ * synchronous syscall per write, and a busy turn logs several lines. Lines still waiting when the
+ * process exits are written then.
+ */
+class BatchedStdout extends Transport {
+  private lines: string[] = [];
+  private readonly flush = () => {
+    process.off('exit', this.flush);
+    const text = this.lines.join('');
+    this.lines = [];
+    if (text) process.stdout.write(text);
+  };
+
+  override log(info: Record<PropertyKey, unknown>, callback: () => void) {
+    if (this.lines.push(`${String(info[MESSAGE])}\n`) === 1) {
+      setImmediate(this.flush);
+      process.once('exit', this.flush);
+    }
+    callback();
+  }
+}
+
 export interface LoggerOptions {
   level?: string;
   /** Extra transports (tests capture the lines this way). */
@@ -64,6 +89,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     level: options.level ?? 'info',
     silent: options.silent,
     format: winston.format.combine(winston.format.errors({ stack: true }), privacy(), winston.format.timestamp(), winston.format.json()),
-    transports: options.transports ?? [new winston.transports.Console()],
+    transports: options.transports ?? [new BatchedStdout()],
   });
 }

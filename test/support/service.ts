@@ -41,6 +41,7 @@ export async function startTestService(
     LOG_LEVEL: 'debug',
     // The engine's warm-up is for a deploy's first minute; test services start many times (its own test turns it on).
     WARM_UP_ROUNDS: '0',
+    DYNAMODB_TURN_TRACE: 'true',
     ...options.env,
   });
   const clock = createFakeClock(Date.now());

@@ -4,11 +4,13 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 export interface PostAnswer {
   status: number;
   text: string;
+  /** A response header by lower-case name (the first value when repeated). */
+  header(name: string): string | null;
 }
 
 /**
- * POSTs a body over node:http(s) with keep-alive agents of its own. Used for the backend calls
- * instead of fetch: undici's fetch cost about twice the CPU per call (streams, WHATWG objects)
+ * POSTs a body over node:http(s) with keep-alive agents of its own. Used for the backend calls and
+ * the providers' send APIs instead of fetch: undici's fetch cost about twice the CPU per call (streams, WHATWG objects)
  * for what is one small JSON request and answer. Aborting `signal` ends the request (or the
  * reading of its answer) with the signal's reason, as fetch does, so a timeout stays a TimeoutError.
  */
@@ -32,7 +34,11 @@ export function createJsonPoster(options: { maxSockets?: number } = {}) {
       const onResponse = (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => finish(null, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        const header = (name: string) => {
+          const value = res.headers[name];
+          return (Array.isArray(value) ? value[0] : value) ?? null;
+        };
+        res.on('end', () => finish(null, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), header }));
         res.on('error', (error) => finish(error));
         res.on('close', () => finish(new Error('the connection closed before the answer was complete')));
       };

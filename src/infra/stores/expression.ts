@@ -34,6 +34,29 @@ export type ExpressionInput<T extends ExpressionText = ExpressionText> = { [K in
 const NAME = /#([A-Za-z_][A-Za-z0-9_]*)/g;
 const VALUE = /:([A-Za-z_][A-Za-z0-9_]*)/g;
 
+/** The placeholders one expression text uses, without repeats. */
+interface Placeholders {
+  names: string[];
+  values: string[];
+}
+/** Expression texts are a handful of constants per store, so their placeholders are read once per text. */
+const PARSED = new Map<string, Placeholders>();
+const PARSED_MAX = 2_000;
+
+function placeholdersOf(expression: string): Placeholders {
+  let parsed = PARSED.get(expression);
+  if (!parsed) {
+    parsed = {
+      names: [...new Set(Array.from(expression.matchAll(NAME), (m) => m[1]))],
+      values: [...new Set(Array.from(expression.matchAll(VALUE), (m) => m[1]))],
+    };
+    // Texts built from data (IN lists) could grow the map without end; start over instead.
+    if (PARSED.size >= PARSED_MAX) PARSED.clear();
+    PARSED.set(expression, parsed);
+  }
+  return parsed;
+}
+
 /** Pure: the expression builder for one table (its key and TTL aliases). */
 export function expressionsFor(def: TableDef) {
   const aliases: Record<string, string> = { pk: def.partitionKey.name };
@@ -48,8 +71,9 @@ export function expressionsFor(def: TableDef) {
       const expression = text[part];
       if (!expression) continue;
       input[field] = expression;
-      for (const [, name] of expression.matchAll(NAME)) names[`#${name}`] = aliases[name] ?? name;
-      for (const [, value] of expression.matchAll(VALUE)) {
+      const placeholders = placeholdersOf(expression);
+      for (const name of placeholders.names) names[`#${name}`] = aliases[name] ?? name;
+      for (const value of placeholders.values) {
         if (values[value] === undefined) throw new Error(`expression uses :${value} but no value was given`);
         used[`:${value}`] = values[value];
       }

@@ -222,7 +222,8 @@ const metaBody = (messages: { from: string; text: string }[]) =>
     ],
   });
 
-async function postMeta(url: string, raw: string) {
+/** Posts one signed delivery; the inbox write the ack waited for, from its Server-Timing (ms; NaN when absent). */
+async function postMeta(url: string, raw: string): Promise<number> {
   const signature = `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}`;
   const res = await fetch(`${url}/webhook/whatsapp`, {
     method: 'POST',
@@ -231,6 +232,7 @@ async function postMeta(url: string, raw: string) {
   });
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`meta webhook answered ${res.status}`);
+  return Number(/inbox;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1] ?? NaN);
 }
 
 async function figures(url: string) {
@@ -266,6 +268,7 @@ async function waitFor(check: () => boolean, timeoutMs: number) {
 async function metaAtRate(url: string, prefix: string, seconds: number) {
   const count = META_RATE * seconds;
   const acks: number[] = [];
+  const writes: number[] = [];
   const ackedAt: number[] = [];
   const sentAt = new Map<string, number>();
   const start = performance.now();
@@ -277,13 +280,13 @@ async function metaAtRate(url: string, prefix: string, seconds: number) {
       const raw = metaBody([{ from, text: TEXTS[i % TEXTS.length] }]);
       const started = performance.now();
       sentAt.set(from, started);
-      await postMeta(url, raw);
+      writes.push(await postMeta(url, raw));
       const now = performance.now();
       acks.push(now - started);
       ackedAt.push(now);
     }),
   );
-  return { acks, ackedAt, sentAt };
+  return { acks, writes, ackedAt, sentAt };
 }
 
 /** The largest number of acknowledged messages whose reply had not yet arrived, at any moment. */
@@ -422,7 +425,7 @@ async function main() {
 
     // 3. Meta at 50 msg/s, warm: first the inbox write alone at that rate (DynamoDB Local's part), then the deliveries.
     const warmFrom = (i: number) => `55116${String(10000000 + i)}`;
-    await pool(200, 4, (i) => postMeta(url, metaBody([{ from: warmFrom(i), text: TEXTS[i % TEXTS.length] }])));
+    await pool(200, 4, async (i) => void (await postMeta(url, metaBody([{ from: warmFrom(i), text: TEXTS[i % TEXTS.length] }]))));
     await waitFor(() => Array.from({ length: 200 }, (_, i) => warmFrom(i)).every((f) => graph.arrivals.has(f)), 60_000);
     const inboxWrites: number[] = [];
     const inboxStart = performance.now();
@@ -509,6 +512,8 @@ async function main() {
       },
       { figure: `Meta ack p99 ms, first ${COLD_SECONDS} s after ready`, value: round(coldP99), goal: '≤ 200', ok: coldP99 <= 200 },
       { figure: 'Meta ack p50/p95/p99 ms warm', value: q(meta.acks), goal: '—', ok: true },
+      // Server-Timing: how long each ack's own inbox write took inside the service, under the turns' load in DynamoDB.
+      { figure: '  its inbox write inside the service p50/p95/p99 ms', value: q(meta.writes), goal: '—', ok: true },
       { figure: 'Meta ack p50/p95/p99 ms cold', value: q(cold.acks), goal: '—', ok: true },
       { figure: 'inbox write alone p50/p95/p99 ms', value: q(inboxWrites), goal: '—', ok: true },
       { figure: 'Meta turn completion p50/p95/p99 ms (warm)', value: q(completions), goal: '—', ok: true },
@@ -565,6 +570,7 @@ async function main() {
       requestsPerTurnP99: final.dynamodb_requests_per_turn.p99,
       metaAckMs: { warm: stats(meta.acks), cold: stats(cold.acks) },
       inboxWriteMs: stats(inboxWrites),
+      ackInboxWriteMs: { warm: stats(meta.writes), cold: stats(cold.writes) },
       metaCompletionMs: stats(completions),
       maxBacklog: backlog,
       serviceStartMs: service.startMs,

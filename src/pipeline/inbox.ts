@@ -82,7 +82,7 @@ export function createInbox(deps: {
    * Stores every message (in parallel) and resolves once all are durable — only then may the
    * webhook answer 200. Processing is queued per session at once, so arrival order is kept.
    */
-  async function accept(messages: WebhookMessage[]): Promise<{ stored: number; duplicates: number }> {
+  async function accept(messages: WebhookMessage[]): Promise<{ stored: number; duplicates: number; writeMs: number }> {
     const started = performance.now();
     const results = messages.map((message) => {
       const key = KEY_OF[message.provider](message.messageId);
@@ -100,14 +100,15 @@ export function createInbox(deps: {
       return stored;
     });
     const outcomes = await Promise.all(results);
-    scheduler.observeAck(performance.now() - started);
+    const writeMs = performance.now() - started;
+    scheduler.observeAck(writeMs);
     messages.forEach(({ provider, media }, i) => {
       if (outcomes[i] === 'duplicate') return metrics.duplicatesDropped.inc({ provider });
       metrics.messagesIn.inc({ provider });
       if (media) metrics.mediaIn.inc({ provider, kind: media.kind });
     });
     const duplicates = outcomes.filter((o) => o === 'duplicate').length;
-    return { stored: outcomes.length - duplicates, duplicates };
+    return { stored: outcomes.length - duplicates, duplicates, writeMs };
   }
 
   /** Claims and processes stored messages whose owner is gone; returns how many it took. */

@@ -10,7 +10,7 @@ import { parseTwilioWebhook } from '../channels/twilio/normalise.js';
 import { OUTBOX_PARAM } from '../channels/twilio/payload.js';
 import { verifyTwilioSignature, type FormParams } from '../channels/twilio/signature.js';
 import { handle, rawBody, requestLogger } from './http.js';
-import { logItems } from './webhook-items.js';
+import { logItems, timeInboxWrite } from './webhook-items.js';
 
 export interface TwilioRouteOptions {
   inbox: Inbox;
@@ -67,8 +67,9 @@ export function twilioRoutes(options: TwilioRouteOptions) {
       ...(callback.success && { callbackData: callback.data[OUTBOX_PARAM] }),
     });
     logItems('twilio', parsed, requestLogger(res, options.logger), options.metrics);
-    await options.inbox.accept(parsed.messages);
+    const accepted = await options.inbox.accept(parsed.messages);
     void options.statuses.apply(parsed.statuses);
+    timeInboxWrite(res, accepted.writeMs);
     res.type('text/xml').send(EMPTY_TWIML);
   });
 

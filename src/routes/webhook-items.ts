@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import type { WebhookProvider } from '../contracts/inbound.js';
 import type { ParsedWebhook } from '../channels/webhook-items.js';
 import type { Logger } from '../kernel/logger.js';
@@ -16,3 +17,9 @@ export function logItems(provider: WebhookProvider, parsed: Pick<ParsedWebhook, 
   if (parsed.rejected.length > MAX_REJECT_LINES)
     log.warn(`${provider} webhook items not readable (more)`, { count: parsed.rejected.length - MAX_REJECT_LINES });
 }
+
+/**
+ * The inbox's durable write as a `Server-Timing` entry: the part of an acknowledgement that waited
+ * for DynamoDB, so a caller (the benchmark) can tell it from the rest of the ack's time.
+ */
+export const timeInboxWrite = (res: Response, writeMs: number) => res.setHeader('Server-Timing', `inbox;dur=${writeMs.toFixed(1)}`);

@@ -9,7 +9,7 @@ import { parseMetaWebhook } from '../channels/meta/normalise.js';
 import { verifyMetaSignature } from '../channels/meta/signature.js';
 import { verifyToken } from '../kernel/token.js';
 import { handle, rawBody, requestLogger } from './http.js';
-import { logItems } from './webhook-items.js';
+import { logItems, timeInboxWrite } from './webhook-items.js';
 
 export interface WhatsAppRouteOptions {
   inbox: Inbox;
@@ -60,6 +60,7 @@ export function whatsappRoutes(options: WhatsAppRouteOptions) {
       logItems('meta', parsed, requestLogger(res, options.logger), options.metrics);
       const accepted = await options.inbox.accept(parsed.messages);
       void options.statuses.apply(parsed.statuses);
+      timeInboxWrite(res, accepted.writeMs);
       res.json({
         status: 'ok',
         received: parsed.messages.length,

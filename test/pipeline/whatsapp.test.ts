@@ -93,6 +93,15 @@ describe('Meta webhook', () => {
     expect(after.body.messages[3].meta).toMatchObject({ delivery_status: 'failed', delivery_error: { code: 131047 } });
   });
 
+  it('when a delivery is acknowledged, then Server-Timing names the inbox write it waited for', async () => {
+    const res = await signedPost(metaWebhookOf({ messages: [metaText('quanto tempo?', { from: '5511988880009' })] }));
+    expect(res.status).toBe(200);
+    const timing = /^inbox;dur=(\d+\.\d)$/.exec(res.headers.get('server-timing') ?? '');
+    expect(timing).not.toBeNull();
+    expect(Number(timing![1])).toBeGreaterThan(0);
+    await t.service.queue.idle();
+  });
+
   it('when Meta redelivers the same message ids, then they are acknowledged but processed once', async () => {
     const msg = metaText('duplicada', { from: '5511988880004', id: newWamid() });
     const body = metaWebhookOf({ messages: [msg] });

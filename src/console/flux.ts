@@ -15,6 +15,11 @@ const PATH = '/console/flux';
 const SHOWN = 50;
 const listQuery = z.object({ status: z.enum(SCHEDULE_STATUSES).optional().catch(undefined) });
 const approvalId = z.string().trim().min(1).max(64);
+/** The confirmation of a destructive decision is a box ticked in the form itself, so it holds without JavaScript too. */
+const decisionForm = {
+  approve: z.object({}),
+  reject: z.object({ confirm: z.literal('on', { error: 'tick "final for these partitions" to reject: a rejection cannot be undone' }) }),
+};
 
 const partitionsOf = (values: Record<string, string> | undefined) =>
   Object.entries(values ?? {})
@@ -46,12 +51,12 @@ function approvalsPart(approvals: StoredApproval[], waiting: Map<string, StoredS
         <td>
           <div class="decision">
             <form method="post" action="${action}/approve">${csrfField(csrf)}<button type="submit">Approve</button></form>
-            <form
-              method="post"
-              action="${action}/reject"
-              hx-confirm="Reject ${a.table} / ${a.task}? This is final: a later trigger for the same partitions opens no new approval."
-            >
-              ${csrfField(csrf)}<button type="submit" class="danger">Reject</button>
+            <form method="post" action="${action}/reject">
+              ${csrfField(csrf)}
+              <label class="check" title="A later trigger for the same partitions opens no new approval"
+                ><input type="checkbox" name="confirm" required /> final for these partitions</label
+              >
+              <button type="submit" class="danger">Reject ${a.table} / ${a.task}</button>
             </form>
           </div>
         </td>
@@ -144,6 +149,8 @@ export const fluxSection: Section = {
         handle(async (req, res) => {
           const id = approvalId.parse(req.params.id);
           const actor = consoleActorOf(res);
+          const form = decisionForm[decision].safeParse(req.body ?? {});
+          if (!form.success) return backTo(req, res, PATH, { error: form.error.issues.map((i) => i.message).join('; ') });
           try {
             // The approver recorded on the approval is the console session, as the audit names it.
             const answer = await flux[decision](id, actor.id);

@@ -94,7 +94,9 @@ describe('ops console: flux control and health', () => {
     const { c, page } = await signedIn();
     expect(page.status).toBe(200);
     expect(page.text).toContain(`data-approval-id="${approval.id}"`);
-    expect(page.text).toMatch(new RegExp(`action="/console/flux/approvals/${approval.id}/reject"\\s+hx-confirm="Reject tb_destino / carga\\? This is final`));
+    expect(page.text).toMatch(
+      new RegExp(`action="/console/flux/approvals/${approval.id}/reject">[^]*?name="confirm" required[^]*?Reject tb_destino / carga</button>`),
+    );
     expect(page.text).toContain('ano_mes_referencia=202403');
     for (const table of ['tb_origem', 'tb_lateral', 'tb_destino', 'tb_relatorio']) expect(page.text).toContain(`data-table="${table}"`);
     expect(page.text.match(/class="edge required"/g)).toHaveLength(2);
@@ -130,10 +132,21 @@ describe('ops console: flux control and health', () => {
     expect((await c.get('/console/flux?status=pending')).text).toContain(`data-schedule-id="${schedule.id}"`);
   });
 
+  it('when Reject is posted without its confirmation box ticked, then the page says why and the approval stays pending', async () => {
+    const { approval, schedule } = await waitingApproval('202407');
+    const { c, csrf } = await signedIn();
+    const res = await c.post(`/console/flux/approvals/${approval.id}/reject`, { _csrf: csrf });
+    expect(res.status).toBe(303);
+    const page = await c.get(res.headers.get('location')!);
+    expect(page.text).toContain('tick &quot;final for these partitions&quot; to reject');
+    expect((await approvalOf(approval.id)).status).toBe('pending');
+    expect((await scheduleOf(schedule.id)).status).toBe('waiting_approval');
+  });
+
   it('when Reject is posted, then the schedule is rejected for good: a later report of the same month opens no new approval', async () => {
     const { approval, schedule } = await waitingApproval('202405');
     const { c, csrf } = await signedIn();
-    expect((await c.post(`/console/flux/approvals/${approval.id}/reject`, { _csrf: csrf })).status).toBe(303);
+    expect((await c.post(`/console/flux/approvals/${approval.id}/reject`, { _csrf: csrf, confirm: 'on' })).status).toBe(303);
     expect((await scheduleOf(schedule.id)).status).toBe('rejected');
     expect((await approvalOf(approval.id)).status).toBe('rejected');
     await t.post('/flux/register_execution', { data: [{ table_name: 'tb_origem', partitions: month('202405'), source: 'glue' }], user: 'ana' }, auth);
@@ -145,7 +158,7 @@ describe('ops console: flux control and health', () => {
     const { approval, schedule } = await waitingApproval('202406');
     expect((await t.post('/flux/approve', { approval_status_id: approval.id, user: 'bruno' }, auth)).status).toBe(200);
     const { c, csrf } = await signedIn();
-    const res = await c.post(`/console/flux/approvals/${approval.id}/reject`, { _csrf: csrf });
+    const res = await c.post(`/console/flux/approvals/${approval.id}/reject`, { _csrf: csrf, confirm: 'on' });
     expect(res.status).toBe(303);
     const page = await c.get(res.headers.get('location')!);
     expect(page.status).toBe(200);

@@ -57,6 +57,8 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Application {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: Express hashes every body for it (SHA-1 per answer), and nothing here is cached by clients.
+  app.set('etag', false);
   app.set('query parser', 'simple');
   app.use((req, res, next) => {
     const requestId = req.header('x-request-id')?.slice(0, 64) || randomUUID();

@@ -9,6 +9,7 @@ import { applyCallResult, runTask } from './router.js';
 import { createInitialState, stateSchema, type State } from './state.js';
 import { applyTemplate } from './templates.js';
 import { scratchOf, type TurnContext } from './turn-context.js';
+import { cloneData } from './clone-data.js';
 
 /** A turn never needs this many tasks; reaching it means a routing loop (a bug), so fail loudly. */
 const MAX_TASKS_PER_STEP = 64;
@@ -30,7 +31,7 @@ export function createEngine(): ConversationEngine<State> {
 
 /** Given a state and an event, returns the next state, replies and effects. Pure: the input state is not mutated. */
 function decide(state: State, event: EngineEvent, ctx: EngineContext): Decision<State> {
-  const turn: TurnContext = { state: structuredClone(state), env: ctx, effects: [] };
+  const turn: TurnContext = { state: cloneData(state), env: ctx, effects: [] };
   switch (event.type) {
     case 'template':
       applyTemplate(turn.state, event.template, event.metadata, event.at);

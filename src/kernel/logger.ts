@@ -83,12 +83,25 @@ export interface LoggerOptions {
   silent?: boolean;
 }
 
+/**
+ * Drops an entry above the logger's level before anything else: winston runs the formats first and
+ * lets the transports filter by level, so every debug line cost its scrub and JSON at info.
+ */
+const levelGate = winston.format((info, opts) => ((winston.config.npm.levels[info.level] ?? 0) <= (opts as { max: number }).max ? info : false));
+
 /** Builds a JSON-lines logger; use `logger.child({ requestId })` for correlation. */
 export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? 'info';
   return winston.createLogger({
-    level: options.level ?? 'info',
+    level,
     silent: options.silent,
-    format: winston.format.combine(winston.format.errors({ stack: true }), privacy(), winston.format.timestamp(), winston.format.json()),
+    format: winston.format.combine(
+      levelGate({ max: winston.config.npm.levels[level] ?? winston.config.npm.levels.info }),
+      winston.format.errors({ stack: true }),
+      privacy(),
+      winston.format.timestamp(),
+      winston.format.json(),
+    ),
     transports: options.transports ?? [new BatchedStdout()],
   });
 }

@@ -21,6 +21,23 @@ describe('logger', () => {
     expect(lines[1].text).toBe('paciente com dor');
   });
 
+  it('when the level is info, then a debug entry is dropped before it is formatted; warn and error pass', () => {
+    const { logger, lines } = captureLogger('info');
+    let serialised = 0;
+    const detail = {
+      toJSON() {
+        serialised++;
+        return 'x';
+      },
+    };
+    logger.warn('kept', { detail });
+    expect(serialised).toBe(1);
+    logger.child({ requestId: 'req-2' }).debug('noisy', { detail });
+    logger.error('also kept');
+    expect(serialised).toBe(1);
+    expect(lines.map((l) => l.message)).toEqual(['kept', 'also kept']);
+  });
+
   it('when a child logger carries a request id, then every line has it', () => {
     const { logger, lines } = captureLogger();
     logger.child({ requestId: 'req-1' }).warn('slow');

@@ -120,12 +120,14 @@ export function createBackends(options: BackendsOptions): HttpBackends {
       if (!parsedRequest.success) throw new BackendInvalidRequestError(operation, issuesOf(parsedRequest.error));
       const body = JSON.stringify(parsedRequest.data);
       const breaker = breakerFor(operation);
-      const log = options.logger.child({ backend: operation, idempotencyKey: callOptions.idempotencyKey });
+      // Fields of every line about this call (not a child logger: one per call costs more than the lines).
+      const about = { backend: operation, idempotencyKey: callOptions.idempotencyKey };
+      const log = options.logger;
 
       for (let attempt = 1; ; attempt++) {
         const permit = breaker.tryAcquire();
         if (!permit) {
-          log.warn('backend circuit open; failing fast', { attempt });
+          log.warn('backend circuit open; failing fast', { ...about, attempt });
           throw new CircuitOpenError(operation, breaker.retryInMs(), attempt - 1);
         }
         const startedAt = clock.now();
@@ -136,16 +138,17 @@ export function createBackends(options: BackendsOptions): HttpBackends {
         else permit.success();
 
         if (outcome.ok) {
-          log.debug('backend call succeeded', { attempt, durationMs });
+          log.debug('backend call succeeded', { ...about, attempt, durationMs });
           return outcome.value;
         }
         const { error } = outcome;
         if (!outcome.transient || attempt >= policy.maxAttempts) {
-          log.warn('backend call failed', { attempt, durationMs, code: error.code, status: error.details?.status });
+          log.warn('backend call failed', { ...about, attempt, durationMs, code: error.code, status: error.details?.status });
           throw error;
         }
         const delayMs = backoffDelay(policy, attempt, random);
         log.warn('backend call failed; retrying', {
+          ...about,
           attempt,
           durationMs,
           code: error.code,

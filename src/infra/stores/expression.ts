@@ -34,52 +34,59 @@ export type ExpressionInput<T extends ExpressionText = ExpressionText> = { [K in
 const NAME = /#([A-Za-z_][A-Za-z0-9_]*)/g;
 const VALUE = /:([A-Za-z_][A-Za-z0-9_]*)/g;
 
-/** The placeholders one expression text uses, without repeats. */
-interface Placeholders {
-  names: string[];
+const PARTS = Object.entries(FIELDS) as [keyof ExpressionText, (typeof FIELDS)[keyof ExpressionText]][];
+
+/** What one set of expression texts needs, read once: its request fields, its names (aliased) and the values it uses. */
+interface Parsed {
+  fields: [string, string][];
+  names: Record<string, string> | null;
   values: string[];
 }
-/** Expression texts are a handful of constants per store, so their placeholders are read once per text. */
-const PARSED = new Map<string, Placeholders>();
-const PARSED_MAX = 2_000;
 
-function placeholdersOf(expression: string): Placeholders {
-  let parsed = PARSED.get(expression);
-  if (!parsed) {
-    parsed = {
-      names: [...new Set(Array.from(expression.matchAll(NAME), (m) => m[1]))],
-      values: [...new Set(Array.from(expression.matchAll(VALUE), (m) => m[1]))],
-    };
-    // Texts built from data (IN lists) could grow the map without end; start over instead.
-    if (PARSED.size >= PARSED_MAX) PARSED.clear();
-    PARSED.set(expression, parsed);
+/** Pure: the fields, names (with the table's aliases) and values of a set of texts. */
+function parse(text: ExpressionText, aliases: Record<string, string>): Parsed {
+  const fields: [string, string][] = [];
+  const names: Record<string, string> = {};
+  const values = new Set<string>();
+  for (const [part, field] of PARTS) {
+    const expression = text[part];
+    if (!expression) continue;
+    fields.push([field, expression]);
+    for (const m of expression.matchAll(NAME)) names[`#${m[1]}`] = aliases[m[1]] ?? m[1];
+    for (const m of expression.matchAll(VALUE)) values.add(m[1]);
   }
-  return parsed;
+  return { fields, names: Object.keys(names).length ? names : null, values: [...values] };
 }
+
+/** Texts are a handful of constants per store, so each set is parsed once; built ones (IN lists) are bounded by starting over. */
+const PARSED_MAX = 2_000;
 
 /** Pure: the expression builder for one table (its key and TTL aliases). */
 export function expressionsFor(def: TableDef) {
   const aliases: Record<string, string> = { pk: def.partitionKey.name };
   if (def.sortKey) aliases.sk = def.sortKey.name;
   if (def.ttlAttribute) aliases.ttl = def.ttlAttribute;
+  const parsedTexts = new Map<string, Parsed>();
 
   return function expression<T extends ExpressionText>(text: T, values: Record<string, unknown> = {}): ExpressionInput<T> {
+    const key = `${text.condition ?? ''}\n${text.update ?? ''}\n${text.keyCondition ?? ''}\n${text.filter ?? ''}\n${text.projection ?? ''}`;
+    let parsed = parsedTexts.get(key);
+    if (!parsed) {
+      parsed = parse(text, aliases);
+      if (parsedTexts.size >= PARSED_MAX) parsedTexts.clear();
+      parsedTexts.set(key, parsed);
+    }
     const input: Record<string, unknown> = {};
-    const names: Record<string, string> = {};
-    const used: Record<string, unknown> = {};
-    for (const [part, field] of Object.entries(FIELDS) as [keyof ExpressionText, (typeof FIELDS)[keyof ExpressionText]][]) {
-      const expression = text[part];
-      if (!expression) continue;
-      input[field] = expression;
-      const placeholders = placeholdersOf(expression);
-      for (const name of placeholders.names) names[`#${name}`] = aliases[name] ?? name;
-      for (const value of placeholders.values) {
+    for (const [field, expression] of parsed.fields) input[field] = expression;
+    if (parsed.names) input.ExpressionAttributeNames = { ...parsed.names };
+    if (parsed.values.length) {
+      const used: Record<string, unknown> = {};
+      for (const value of parsed.values) {
         if (values[value] === undefined) throw new Error(`expression uses :${value} but no value was given`);
         used[`:${value}`] = values[value];
       }
+      input.ExpressionAttributeValues = used;
     }
-    if (Object.keys(names).length) input.ExpressionAttributeNames = names;
-    if (Object.keys(used).length) input.ExpressionAttributeValues = used;
     return input as ExpressionInput<T>;
   };
 }

@@ -19,6 +19,21 @@ describe('expression helper', () => {
     });
   });
 
+  it('when the same texts are built again, then each request gets its own values and maps (a parsed set is reused, never shared)', () => {
+    const text = { condition: '#status = :status', update: 'SET #owner = :owner' };
+    const first = expression(text, { status: 'a', owner: 'x' });
+    first.ExpressionAttributeNames!['#extra'] = 'extra';
+    const second = expression(text, { status: 'b', owner: 'y' });
+    expect(second.ExpressionAttributeValues).toEqual({ ':status': 'b', ':owner': 'y' });
+    expect(second.ExpressionAttributeNames).toEqual({ '#status': 'status', '#owner': 'owner' });
+    // The same text under another part is another set.
+    expect(expression({ update: '#status = :status' }, { status: 'c' })).toEqual({
+      UpdateExpression: '#status = :status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': 'c' },
+    });
+  });
+
   it('when #pk, #sk or #ttl is used, then it names the table key or TTL attribute from TABLE_DEFS', () => {
     const built = expressionsFor(TABLE_DEFS.locks)({ condition: absentOrExpired('pk') }, nowValues(5_000));
     expect(built.ExpressionAttributeNames).toEqual({ '#pk': 'resource', '#ttl': 'ttl' });

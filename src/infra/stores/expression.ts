@@ -69,7 +69,8 @@ export function expressionsFor(def: TableDef) {
   const parsedTexts = new Map<string, Parsed>();
 
   return function expression<T extends ExpressionText>(text: T, values: Record<string, unknown> = {}): ExpressionInput<T> {
-    const key = `${text.condition ?? ''}\n${text.update ?? ''}\n${text.keyCondition ?? ''}\n${text.filter ?? ''}\n${text.projection ?? ''}`;
+    // NUL never appears in an expression, so distinct sets never share a key.
+    const key = `${text.condition ?? ''}\0${text.update ?? ''}\0${text.keyCondition ?? ''}\0${text.filter ?? ''}\0${text.projection ?? ''}`;
     let parsed = parsedTexts.get(key);
     if (!parsed) {
       parsed = parse(text, aliases);

@@ -6,7 +6,9 @@
  *     committed the session last, as the service's session cache skips it),
  *  2. one TransactWriteItems: the session put (version condition), the inbound and outbound
  *     buffer entries, the claim's completion and the lock release (fenced),
- * with items of the service's sizes, the same tables (src/infra/tables.ts) and the same SDK client
+ * with the service's requests — items of its sizes and the conditions its guarantees need (a TTL-expired
+ * item counts as absent, a claim checks the payload hash, buffer entries are never overwritten, a
+ * refusal returns the item) — the same tables (src/infra/tables.ts) and the same SDK client
  * settings (src/infra/dynamo/client.ts). Nothing that keeps the turn's guarantees does less
  * DynamoDB work, so its CPU and throughput per message are the limit of the design here.
  * Env: DYNAMODB_ENDPOINT, TABLE_PREFIX, PORT; prints `{"ready":true,"port":N}`.
@@ -33,11 +35,12 @@ const REPLY = 'Olá! Posso ajudar com presença, sinais vitais, notas e finaliza
 /** Sessions this process committed last, with their version (the service's session cache). */
 const committed = new Map<string, number>();
 let seq = 0;
-const sortKey = (at: number) => `m#${String(at).padStart(13, '0')}#${(seq++).toString(36).padStart(10, '0')}${randomBytes(5).toString('hex')}`;
+/** Sort keys and owners of the service's lengths (its ids are 26-character ULIDs; an owner is `<instance>:<ULID>`). */
+const sortKey = (at: number) => `m#${String(at).padStart(13, '0')}#${(seq++).toString(36).padStart(10, '0')}${randomBytes(8).toString('hex')}`;
 
 async function turn(key: string, body: { message_id: string; phoneNumber: string; text: string }) {
   const sessionId = body.phoneNumber.replace(/\D/g, '');
-  const owner = `floor:${randomBytes(8).toString('hex')}`;
+  const owner = `floor:${randomBytes(15).toString('hex')}`;
   const now = Date.now();
   const ttl = Math.floor(now / 1000) + 7 * DAY_S;
   const cached = committed.get(sessionId);
@@ -48,8 +51,9 @@ async function turn(key: string, body: { message_id: string; phoneNumber: string
         Key: { idempotencyKey: `ingest:${key}` },
         UpdateExpression:
           'SET #status = :inProgress, #owner = :owner, leaseExpiresAt = :lease, payloadHash = :hash, #ttl = :ttl, attempt = if_not_exists(attempt, :zero) + :one, firstSeenAt = if_not_exists(firstSeenAt, :now) REMOVE #response',
-        ConditionExpression: 'attribute_not_exists(idempotencyKey) OR #ttl < :nowS OR #status = :received OR leaseExpiresAt < :now',
-        ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner', '#ttl': 'ttl', '#response': 'response' },
+        ConditionExpression:
+          '(attribute_not_exists(#idempotencyKey) OR #ttl < :nowSec) OR (#status = :received AND payloadHash = :hash) OR (#status = :inProgress AND leaseExpiresAt < :now AND payloadHash = :hash)',
+        ExpressionAttributeNames: { '#idempotencyKey': 'idempotencyKey', '#status': 'status', '#owner': 'owner', '#ttl': 'ttl', '#response': 'response' },
         ExpressionAttributeValues: {
           ':inProgress': 'in_progress',
           ':received': 'received',
@@ -57,12 +61,13 @@ async function turn(key: string, body: { message_id: string; phoneNumber: string
           ':lease': now + 30_000,
           ':hash': randomBytes(32).toString('hex'),
           ':ttl': Math.floor(now / 1000) + 600,
-          ':nowS': Math.floor(now / 1000),
+          ':nowSec': Math.floor(now / 1000),
           ':now': now,
           ':zero': 0,
           ':one': 1,
         },
         ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     ),
     dynamo.doc.send(
@@ -70,10 +75,11 @@ async function turn(key: string, body: { message_id: string; phoneNumber: string
         TableName: t.locks,
         Key: { resource: `session:${sessionId}` },
         UpdateExpression: 'SET #owner = :owner, #expiresAt = :exp, #ttl = :ttl, #fence = if_not_exists(#fence, :base) + :one',
-        ConditionExpression: 'attribute_not_exists(#resource) OR attribute_not_exists(#owner) OR #expiresAt < :now',
+        ConditionExpression: '(attribute_not_exists(#resource) OR attribute_not_exists(#owner) OR #expiresAt < :now)',
         ExpressionAttributeNames: { '#resource': 'resource', '#owner': 'owner', '#expiresAt': 'expiresAt', '#ttl': 'ttl', '#fence': 'fence' },
         ExpressionAttributeValues: { ':owner': owner, ':exp': now + LEASE_MS, ':ttl': ttl, ':now': now, ':base': now * 1000, ':one': 1 },
         ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     ),
     cached === undefined ? dynamo.doc.send(new GetCommand({ TableName: t.sessions, Key: { sessionId }, ConsistentRead: true })) : undefined,
@@ -99,8 +105,19 @@ async function turn(key: string, body: { message_id: string; phoneNumber: string
               activityShard: 'all',
               ttl,
             },
-            ConditionExpression: version === 0 ? 'attribute_not_exists(sessionId)' : '#version = :expected',
-            ...(version === 0 ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': version } }),
+            // Past its TTL counts as absent; a refusal returns the item as it is (no read to find out why).
+            ...(version === 0
+              ? {
+                  ConditionExpression: '(attribute_not_exists(#sessionId) OR #ttl < :nowSec)',
+                  ExpressionAttributeNames: { '#sessionId': 'sessionId', '#ttl': 'ttl' },
+                  ExpressionAttributeValues: { ':nowSec': Math.floor(at / 1000) },
+                }
+              : {
+                  ConditionExpression: '(attribute_exists(#sessionId) AND #ttl >= :nowSec) AND #version = :expected',
+                  ExpressionAttributeNames: { '#sessionId': 'sessionId', '#ttl': 'ttl', '#version': 'version' },
+                  ExpressionAttributeValues: { ':nowSec': Math.floor(at / 1000), ':expected': version },
+                }),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
         {
@@ -115,6 +132,8 @@ async function turn(key: string, body: { message_id: string; phoneNumber: string
               meta: { origin: 'ingest', messageId: body.message_id, type: 'text', sentAt: new Date(at).toISOString() },
               ttl,
             },
+            ConditionExpression: 'attribute_not_exists(#sk)',
+            ExpressionAttributeNames: { '#sk': 'sk' },
           },
         },
         {
@@ -129,6 +148,8 @@ async function turn(key: string, body: { message_id: string; phoneNumber: string
               meta: { channel: 'ingest', inReplyTo: body.message_id, delivery: 'returned' },
               ttl,
             },
+            ConditionExpression: 'attribute_not_exists(#sk)',
+            ExpressionAttributeNames: { '#sk': 'sk' },
           },
         },
         {
@@ -136,15 +157,17 @@ async function turn(key: string, body: { message_id: string; phoneNumber: string
             TableName: t.idempotency,
             Key: { idempotencyKey: `ingest:${key}` },
             UpdateExpression: 'SET #status = :completed, #response = :response, #ttl = :ttl, completedAt = :now REMOVE pendingShard, pendingSince',
-            ConditionExpression: '#owner = :owner',
+            ConditionExpression: '#owner = :owner AND #status = :inProgress',
             ExpressionAttributeNames: { '#status': 'status', '#response': 'response', '#ttl': 'ttl', '#owner': 'owner' },
             ExpressionAttributeValues: {
+              ':inProgress': 'in_progress',
               ':completed': 'completed',
               ':response': { session_id: sessionId, version: version + 1, replies: [reply] },
               ':ttl': claim.Attributes!.ttl as number,
               ':now': at,
               ':owner': owner,
             },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
         {

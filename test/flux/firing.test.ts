@@ -201,18 +201,21 @@ describe('flux firing: due times and the http executor', () => {
       tasks: [{ alias: 'load', executor: names.executor, params, debounce_seconds: debounce }],
     });
 
+    /** Lands a partition of `table` in `f`, lets its debounce pass, and sees exactly one firing. */
+    const landAndFire = async (f: FluxInstance, table: string, value: string) => {
+      await land(f, table, value);
+      clock.advance(5_000);
+      expect(await f.sweepOnce()).toBe(1);
+    };
+
     it("when another instance changes a task's params with PUT /tables after a firing cached them, then the next firing renders the new params", async () => {
       const peer = await target();
       const a = instance();
       const b = instance({}, anotherClient());
       const t = await pipeline(a, peer.url, { v: 'first {{ partitions.ano_mes_referencia }}' });
-      await land(a, t.s, '202401');
-      clock.advance(5_000);
-      expect(await a.sweepOnce()).toBe(1);
+      await landAndFire(a, t.s, '202401');
       await b.service.updateTable(t.t, dependent(t, t.t, { v: 'second {{ partitions.ano_mes_referencia }}' }, 5), USER);
-      await land(a, t.s, '202402');
-      clock.advance(5_000);
-      expect(await a.sweepOnce()).toBe(1);
+      await landAndFire(a, t.s, '202402');
       expect(peer.received.map((r) => r.body.payload)).toEqual([{ v: 'first 202401' }, { v: 'second 202402' }]);
     });
 
@@ -221,13 +224,9 @@ describe('flux firing: due times and the http executor', () => {
       const a = instance();
       const b = instance({}, anotherClient());
       const t = await pipeline(a, before.url, { v: '{{ partitions.ano_mes_referencia }}' });
-      await land(a, t.s, '202401');
-      clock.advance(5_000);
-      expect(await a.sweepOnce()).toBe(1);
+      await landAndFire(a, t.s, '202401');
       await b.service.registerExecutors([{ alias: t.executor, method: 'http', identification: after.url }], USER);
-      await land(a, t.s, '202402');
-      clock.advance(5_000);
-      expect(await a.sweepOnce()).toBe(1);
+      await landAndFire(a, t.s, '202402');
       expect([before.received.length, after.received.map((r) => r.body.payload)]).toEqual([1, [{ v: '202402' }]]);
     });
 

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import express, { type Application } from 'express';
-import { randomUUID } from 'node:crypto';
+import express, { Router } from 'express';
+import type { RequestListener } from 'node:http';
 import type { Clock } from './kernel/clock.js';
 import type { Logger } from './kernel/logger.js';
 import type { Stores } from './infra/stores/index.js';
@@ -12,12 +12,13 @@ import type { TurnHistory } from './pipeline/turn-history.js';
 import type { StatusHandler } from './pipeline/statuses.js';
 import { consoleRoutes } from './console/index.js';
 import { healthRoutes } from './routes/health.js';
-import { errorMiddleware, notFound } from './routes/http.js';
+import { errorMiddleware, notFound, requestContext } from './routes/http.js';
+import { createFront, mountPlain } from './routes/plain-routes.js';
 import { opsRoutes } from './routes/ops.js';
 import { createOpsViews } from './routes/ops-views.js';
-import { webhookRoutes } from './routes/webhooks.js';
+import { ingestRoute, templateRoutes } from './routes/webhooks.js';
 import { twilioOffRoutes, twilioRoutes } from './routes/twilio.js';
-import { whatsappRoutes } from './routes/whatsapp.js';
+import { metaWebhookRoute, whatsappRoutes } from './routes/whatsapp.js';
 import { fluxRoutes } from './routes/flux.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -53,22 +54,25 @@ export interface AppDeps {
   console: { sessionMinutes: number; signInMaxFailures: number; signInWindowSeconds: number };
 }
 
-/** Builds the Express app from its dependencies; no I/O happens here. */
-export function createApp(deps: AppDeps): Application {
+/**
+ * Builds the HTTP handler from its dependencies; no I/O happens here. The Express app serves every
+ * route; the deliveries that come with every message (plain routes) are also served from node:http
+ * directly when they have the common shape (routes/plain-routes.ts).
+ */
+export function createApp(deps: AppDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   // No ETag: Express hashes every body for it (SHA-1 per answer), and nothing here is cached by clients.
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use((req, res, next) => {
-    const requestId = req.header('x-request-id')?.slice(0, 64) || randomUUID();
-    res.setHeader('X-Request-Id', requestId);
-    res.locals.logger = deps.logger.child({ requestId });
-    next();
-  });
+  app.use(requestContext(deps.logger));
   app.use(healthRoutes({ client: deps.client, tablePrefix: deps.tablePrefix, warm: deps.warm }));
-  app.use(webhookRoutes(deps.entrypoints));
   const provider = { inbox: deps.inbox, statuses: deps.statuses, logger: deps.logger, metrics: deps.metrics, clock: deps.clock };
+  const plain = [ingestRoute(deps.entrypoints), metaWebhookRoute({ ...provider, ...deps.whatsapp })];
+  const plainRouter = Router();
+  for (const route of plain) mountPlain(plainRouter, route, deps.logger);
+  app.use(plainRouter);
+  app.use(templateRoutes(deps.entrypoints));
   app.use(whatsappRoutes({ ...provider, ...deps.whatsapp }));
   app.use(deps.twilio ? twilioRoutes({ ...provider, ...deps.twilio }) : twilioOffRoutes());
   // One set of ops use-cases, two doors: the JSON API (bearer token) and the console (cookie session).
@@ -91,5 +95,5 @@ export function createApp(deps: AppDeps): Application {
   app.use(opsRoutes({ views, metrics: deps.metrics, opsToken: deps.opsToken, audit: deps.privacy.audit }));
   app.use(notFound);
   app.use(errorMiddleware(deps.logger));
-  return app;
+  return createFront({ routes: plain, app, logger: deps.logger });
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { dynamoSettingsOf, privacySaltOf, twilioSettingsOf, type Config } from './config.js';
@@ -20,8 +19,9 @@ import { createLogSender } from './channels/log-sender.js';
 import { createMetaMediaFetcher } from './channels/meta/media.js';
 import { createMetaCloudSender } from './channels/meta/sender.js';
 import { parseMetaWebhook } from './channels/meta/normalise.js';
-import { verifyMetaSignature } from './channels/meta/signature.js';
-import { request as httpGet } from 'node:http';
+import { computeMetaSignature, verifyMetaSignature } from './channels/meta/signature.js';
+import { createJsonPoster } from './infra/http/post-json.js';
+import { createServer, request as httpGet, type Server } from 'node:http';
 import { createTwilioMediaFetcher } from './channels/twilio/media.js';
 import { createTwilioSender } from './channels/twilio/sender.js';
 import { TWILIO_STATUS_PATH } from './routes/twilio.js';
@@ -345,7 +345,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
             (error: Error) => logger.warn('warm-up incomplete', { error: error.message }),
           );
         server = await new Promise<Server>((resolve, reject) => {
-          const s = app.listen(port, '0.0.0.0', () => resolve(s));
+          const s = createServer(app).listen(port, '0.0.0.0', () => resolve(s));
           s.once('error', reject);
         });
         // Behind a load balancer an idle connection must stay open longer than the balancer keeps
@@ -369,8 +369,19 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         stops.push(() => flux.stop());
         stops.push(() => queue.idle());
         const actual = (server.address() as AddressInfo).port;
-        // The HTTP stack (node, Express, its routers) warmed on loopback; only then is /readyz 200.
-        for (let i = 0; i < Math.min(50, 2 * config.WARM_UP_ROUNDS); i++) await loopbackGet(actual, '/healthz');
+        // The HTTP stack warmed on loopback (node and Express; the front, undici and Meta's ack path
+        // with an empty signed delivery, which stores nothing); only then is /readyz 200.
+        const poster = createJsonPoster({ maxSockets: 1 });
+        const empty = JSON.stringify({ object: 'whatsapp_business_account', entry: [] });
+        const signed = {
+          'content-type': 'application/json',
+          ...(config.WHATSAPP_APP_SECRET && { 'x-hub-signature-256': computeMetaSignature(empty, config.WHATSAPP_APP_SECRET) }),
+        };
+        for (let i = 0; i < Math.min(50, 2 * config.WARM_UP_ROUNDS); i++) {
+          await loopbackGet(actual, '/healthz');
+          await poster.post(`http://127.0.0.1:${actual}/webhook/whatsapp`, signed, empty, AbortSignal.timeout(5_000)).catch(() => undefined);
+        }
+        poster.close();
         warm = true;
         return { url: `http://127.0.0.1:${actual}`, port: actual, server };
       },

@@ -10,7 +10,7 @@ import { parseTwilioWebhook } from '../channels/twilio/normalise.js';
 import { OUTBOX_PARAM } from '../channels/twilio/payload.js';
 import { verifyTwilioSignature, type FormParams } from '../channels/twilio/signature.js';
 import { handle, rawBody, requestLogger } from './http.js';
-import { logItems, timeInboxWrite } from './webhook-items.js';
+import { inboxTiming, logItems } from './webhook-items.js';
 
 export interface TwilioRouteOptions {
   inbox: Inbox;
@@ -69,7 +69,7 @@ export function twilioRoutes(options: TwilioRouteOptions) {
     logItems('twilio', parsed, requestLogger(res, options.logger), options.metrics);
     const accepted = await options.inbox.accept(parsed.messages);
     void options.statuses.apply(parsed.statuses);
-    timeInboxWrite(res, accepted.writeMs);
+    res.setHeader('Server-Timing', inboxTiming(accepted.writeMs));
     res.type('text/xml').send(EMPTY_TWIML);
   });
 

@@ -1,4 +1,3 @@
-import type { Response } from 'express';
 import type { WebhookProvider } from '../contracts/inbound.js';
 import type { ParsedWebhook } from '../channels/webhook-items.js';
 import type { Logger } from '../kernel/logger.js';
@@ -22,4 +21,4 @@ export function logItems(provider: WebhookProvider, parsed: Pick<ParsedWebhook, 
  * The inbox's durable write as a `Server-Timing` entry: the part of an acknowledgement that waited
  * for DynamoDB, so a caller (the benchmark) can tell it from the rest of the ack's time.
  */
-export const timeInboxWrite = (res: Response, writeMs: number) => res.setHeader('Server-Timing', `inbox;dur=${writeMs.toFixed(1)}`);
+export const inboxTiming = (writeMs: number) => `inbox;dur=${writeMs.toFixed(1)}`;

@@ -1,9 +1,10 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { IdempotencyInProgressError, IdempotencyMismatchError, ValidationError } from '../kernel/errors.js';
 import type { Entrypoints, IngestBody, TemplateBody } from '../pipeline/entrypoints.js';
 import type { TurnOutcome, TurnResponse } from '../pipeline/turn-types.js';
-import { handle, parseJsonBody, parseWith, rawBody } from './http.js';
+import { type Answer, handle, parseJson, parseJsonBody, parseWith, rawBody, sendAnswer } from './http.js';
+import type { PlainRoute } from './plain-routes.js';
 
 /** `POST /webhook/ingest` body. */
 const ingestBodySchema = z.object({
@@ -27,18 +28,15 @@ const headerKeySchema = z
   .max(255)
   .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 
-/** Maps a turn outcome to HTTP: processed/replayed → 200 (replays marked), in flight → 409, other body → 422. */
-function answer(res: Response, outcome: TurnOutcome, shape: (r: TurnResponse) => unknown, key: string) {
+/** Maps a turn outcome to HTTP: processed/replayed → 200 (replays marked), in flight → 409 (with Retry-After), other body → 422. */
+function answer(outcome: TurnOutcome, shape: (r: TurnResponse) => unknown, key: string): Answer {
   switch (outcome.status) {
     case 'processed':
-      return res.json(shape(outcome.response));
+      return { status: 200, json: shape(outcome.response) };
     case 'replayed':
-      return res.setHeader('Idempotent-Replayed', 'true').json(shape(outcome.response));
-    case 'in_progress': {
-      const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
-      res.setHeader('Retry-After', String(seconds));
-      throw new IdempotencyInProgressError(key, seconds);
-    }
+      return { status: 200, headers: { 'Idempotent-Replayed': 'true' }, json: shape(outcome.response) };
+    case 'in_progress':
+      throw new IdempotencyInProgressError(key, Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)));
     case 'mismatch':
       throw new IdempotencyMismatchError(key);
   }
@@ -52,20 +50,24 @@ const ingestShape = (r: TurnResponse) => ({
 });
 const templateShape = (r: TurnResponse) => ({ success: true, session_id: r.session_id, version: r.version });
 
-/** `POST /webhook/ingest` and `POST /hooks/template-fired`: synchronous turns with header idempotency. */
-export function webhookRoutes(entrypoints: Entrypoints) {
-  const router = Router();
-  router.post(
-    '/webhook/ingest',
-    rawBody('64kb'),
-    handle(async (req, res) => {
-      const header = req.header('x-idempotency-key');
+/** `POST /webhook/ingest`: a synchronous turn with header idempotency (a plain route: it comes with every message). */
+export function ingestRoute(entrypoints: Entrypoints): PlainRoute {
+  return {
+    path: '/webhook/ingest',
+    limit: 64 * 1024,
+    async handle(req) {
+      const header = req.headers['x-idempotency-key'];
       if (header === undefined) throw new ValidationError('the X-Idempotency-Key header is required');
       const key = parseWith(headerKeySchema, header, 'X-Idempotency-Key header');
-      const body = parseJsonBody(req, ingestBodySchema);
-      answer(res, await entrypoints.ingest(key, body), ingestShape, key);
-    }),
-  );
+      const body = parseJson(req.body, ingestBodySchema);
+      return answer(await entrypoints.ingest(key, body), ingestShape, key);
+    },
+  };
+}
+
+/** `POST /hooks/template-fired`: a synchronous turn, idempotent by its optional header. */
+export function templateRoutes(entrypoints: Entrypoints) {
+  const router = Router();
   router.post(
     '/hooks/template-fired',
     rawBody('64kb'),
@@ -73,7 +75,7 @@ export function webhookRoutes(entrypoints: Entrypoints) {
       const header = req.header('x-template-idempotency-key');
       const key = header === undefined ? undefined : parseWith(headerKeySchema, header, 'X-Template-Idempotency-Key header');
       const body = parseJsonBody(req, templateBodySchema);
-      answer(res, await entrypoints.templateFired(key, body), templateShape, key ?? '');
+      sendAnswer(res, answer(await entrypoints.templateFired(key, body), templateShape, key ?? ''));
     }),
   );
   return router;

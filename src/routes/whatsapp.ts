@@ -8,8 +8,8 @@ import type { StatusHandler } from '../pipeline/statuses.js';
 import { parseMetaWebhook } from '../channels/meta/normalise.js';
 import { verifyMetaSignature } from '../channels/meta/signature.js';
 import { verifyToken } from '../kernel/token.js';
-import { handle, rawBody, requestLogger } from './http.js';
-import { logItems, timeInboxWrite } from './webhook-items.js';
+import type { PlainRoute } from './plain-routes.js';
+import { inboxTiming, logItems } from './webhook-items.js';
 
 export interface WhatsAppRouteOptions {
   inbox: Inbox;
@@ -22,13 +22,7 @@ export interface WhatsAppRouteOptions {
   verifyToken?: string;
 }
 
-/**
- * Meta Cloud API webhook. The signature is checked on the raw bytes before parsing: only a
- * missing or wrong signature (401) or a body that is not JSON (400) is refused. Every item is
- * read on its own; one that cannot be read is logged, counted and recorded as unsupported, never
- * a reason to refuse the delivery (Meta would retry it for days, then disable the webhook). Every
- * message is stored durably before the 200; statuses are applied after it, never blocking.
- */
+/** Meta's subscription check (GET): echoes the challenge when the verify token matches. */
 export function whatsappRoutes(options: WhatsAppRouteOptions) {
   const router = Router();
   if (!options.appSecret) options.logger.warn('WHATSAPP_APP_SECRET not set: unsigned Meta webhooks are accepted (embedded mode only)');
@@ -41,34 +35,47 @@ export function whatsappRoutes(options: WhatsAppRouteOptions) {
     if (!ok) throw new AppError('auth.forbidden', 'verification failed');
     res.type('text/plain').send(challenge);
   });
+  return router;
+}
 
-  router.post(
-    '/webhook/whatsapp',
-    rawBody('3mb'),
-    handle(async (req, res) => {
-      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      if (options.appSecret && !verifyMetaSignature(raw, req.header('x-hub-signature-256'), options.appSecret)) {
+/**
+ * Meta Cloud API webhook (POST; a plain route: it comes with every message). The signature is
+ * checked on the raw bytes before parsing: only a missing or wrong signature (401) or a body that
+ * is not JSON (400) is refused. Every item is read on its own; one that cannot be read is logged,
+ * counted and recorded as unsupported, never a reason to refuse the delivery (Meta would retry it
+ * for days, then disable the webhook). Every message is stored durably before the 200; statuses
+ * are applied after it, never blocking.
+ */
+export function metaWebhookRoute(options: WhatsAppRouteOptions): PlainRoute {
+  return {
+    path: '/webhook/whatsapp',
+    limit: 3 * 1024 * 1024,
+    async handle(req) {
+      const signature = req.headers['x-hub-signature-256'];
+      if (options.appSecret && !verifyMetaSignature(req.body, typeof signature === 'string' ? signature : undefined, options.appSecret)) {
         throw new AppError('auth.unauthorized', 'missing or invalid X-Hub-Signature-256');
       }
       let body: unknown;
       try {
-        body = JSON.parse(raw.toString('utf8'));
+        body = JSON.parse(req.body.toString('utf8'));
       } catch {
         throw new ValidationError('the body is not valid JSON');
       }
       const parsed = parseMetaWebhook(body, { receivedAt: options.clock.now() });
-      logItems('meta', parsed, requestLogger(res, options.logger), options.metrics);
+      logItems('meta', parsed, req.logger, options.metrics);
       const accepted = await options.inbox.accept(parsed.messages);
       void options.statuses.apply(parsed.statuses);
-      timeInboxWrite(res, accepted.writeMs);
-      res.json({
-        status: 'ok',
-        received: parsed.messages.length,
-        duplicates: accepted.duplicates,
-        statuses: parsed.statuses.length,
-        unsupported: parsed.messages.filter((m) => m.type === 'unsupported').length,
-      });
-    }),
-  );
-  return router;
+      return {
+        status: 200,
+        headers: { 'Server-Timing': inboxTiming(accepted.writeMs) },
+        json: {
+          status: 'ok',
+          received: parsed.messages.length,
+          duplicates: accepted.duplicates,
+          statuses: parsed.statuses.length,
+          unsupported: parsed.messages.filter((m) => m.type === 'unsupported').length,
+        },
+      };
+    },
+  };
 }

@@ -40,7 +40,8 @@ const PARTS = Object.entries(FIELDS) as [keyof ExpressionText, (typeof FIELDS)[k
 interface Parsed {
   fields: [string, string][];
   names: Record<string, string> | null;
-  values: string[];
+  /** Each value's name and its placeholder (`now`, `:now`). */
+  values: [string, string][];
 }
 
 /** Pure: the fields, names (with the table's aliases) and values of a set of texts. */
@@ -55,7 +56,7 @@ function parse(text: ExpressionText, aliases: Record<string, string>): Parsed {
     for (const m of expression.matchAll(NAME)) names[`#${m[1]}`] = aliases[m[1]] ?? m[1];
     for (const m of expression.matchAll(VALUE)) values.add(m[1]);
   }
-  return { fields, names: Object.keys(names).length ? names : null, values: [...values] };
+  return { fields, names: Object.keys(names).length ? names : null, values: [...values].map((v): [string, string] => [v, `:${v}`]) };
 }
 
 /** Texts are a handful of constants per store, so each set is parsed once; built ones (IN lists) are bounded by starting over. */
@@ -82,9 +83,9 @@ export function expressionsFor(def: TableDef) {
     if (parsed.names) input.ExpressionAttributeNames = { ...parsed.names };
     if (parsed.values.length) {
       const used: Record<string, unknown> = {};
-      for (const value of parsed.values) {
-        if (values[value] === undefined) throw new Error(`expression uses :${value} but no value was given`);
-        used[`:${value}`] = values[value];
+      for (const [value, placeholder] of parsed.values) {
+        if (values[value] === undefined) throw new Error(`expression uses ${placeholder} but no value was given`);
+        used[placeholder] = values[value];
       }
       input.ExpressionAttributeValues = used;
     }

@@ -164,12 +164,19 @@ async function startBackend(): Promise<{ child: ChildProcess; env: Record<string
   return { child, env };
 }
 
-/** The service as `npm run start:prod` runs it (node dist/server.js), ready once /readyz answers 200. */
+/** The node arguments of `npm run start:prod` ("exec node --flag dist/server.js" → ["--flag", "dist/server.js"]). */
+function startProdArgs(): string[] {
+  const script = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod'];
+  const words = script.split(/\s+/).filter(Boolean);
+  return words.slice(words.indexOf('node') + 1);
+}
+
+/** The service as `npm run start:prod` runs it (its node flags, dist/server.js), ready once /readyz answers 200. */
 async function startService(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; readyAt: number; startMs: number }> {
   // BENCH_SERVER_NODE_ARGS: extra node flags for the service (e.g. --cpu-prof to profile it).
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const started = performance.now();
-  const child = spawnNode([...nodeArgs, 'dist/server.js'], env);
+  const child = spawnNode([...nodeArgs, ...startProdArgs()], env);
   child.stdout!.resume();
   let exited = false;
   child.once('exit', () => (exited = true));

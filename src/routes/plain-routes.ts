@@ -48,10 +48,10 @@ export function servesItself(req: Pick<IncomingMessage, 'method' | 'url' | 'head
 
 /**
  * node:http in front of Express. Express's per-request work (its request and response objects, the
- * routers' layers, body-parser) cost about as much CPU as a turn's rules and engine together, on the
- * two requests that come with every message. The front serves those itself, with the same request
- * id, answers and error mapping; anything else — another route, a chunked or encoded body, a body
- * over the limit — goes to Express, which answers it as before (the 413, the 404).
+ * routers' layers, body-parser) cost about 0.2 ms of CPU, more than a turn's rules and engine
+ * together, on the two requests that come with every message. The front serves those itself, with
+ * the same request id, answers and error mapping; anything else — another route, a chunked or
+ * encoded body, a body over the limit — goes to Express, which answers it as before (the 413, the 404).
  */
 export function createFront(deps: { routes: PlainRoute[]; app: RequestListener; logger: Logger }): RequestListener {
   const routes = new Map(deps.routes.map((r) => [r.path, r]));

@@ -1,7 +1,17 @@
-import winston from 'winston';
-import Transport from 'winston-transport';
+/** The levels, most severe first (npm's, as LOG_LEVEL names them). */
+const LEVELS = { error: 0, warn: 1, info: 2, debug: 3 } as const;
+export type LogLevel = keyof typeof LEVELS;
 
-export type Logger = winston.Logger;
+type Fields = Record<string, unknown>;
+
+/** JSON-lines logger; `child({ requestId })` adds fields to every line of its own. */
+export interface Logger {
+  error(message: string, fields?: Fields): void;
+  warn(message: string, fields?: Fields): void;
+  info(message: string, fields?: Fields): void;
+  debug(message: string, fields?: Fields): void;
+  child(fields: Fields): Logger;
+}
 
 /** Keys whose values are phone numbers or phone-derived ids: always masked. */
 const PHONE_KEYS = new Set(['phone', 'phoneNumber', 'sessionId', 'session_id', 'from', 'wa_id', 'to', 'recipient_id']);
@@ -9,6 +19,8 @@ const PHONE_KEYS = new Set(['phone', 'phoneNumber', 'sessionId', 'session_id', '
 const TEXT_KEYS = new Set(['text', 'body', 'reply', 'replies', 'caption', 'messageText']);
 /** 10–15 digit runs, optionally with "+": phone numbers embedded in free text. */
 const PHONE_IN_TEXT = /\+?\d{10,15}/g;
+/** Only a string with such a run needs the replace (most log strings have none). */
+const HAS_PHONE = /\d{10}/;
 /**
  * A UUID request id is random, never a phone, and must match the X-Request-Id the client got:
  * kept as is. (About 1 in 60 has a 10–12 digit run in its last group that PHONE_IN_TEXT would mask.)
@@ -22,7 +34,7 @@ export function maskPhone(value: string): string {
 }
 
 /** Pure: every phone number in a text (a log line, a Redis key) masked as `maskPhone` does. */
-export const maskPhonesIn = (text: string): string => text.replace(PHONE_IN_TEXT, (m) => maskPhone(m));
+export const maskPhonesIn = (text: string): string => (HAS_PHONE.test(text) ? text.replace(PHONE_IN_TEXT, (m) => maskPhone(m)) : text);
 
 function scrub(value: unknown, keepText: boolean, depth = 0): unknown {
   if (depth > 6) return '[depth]';
@@ -30,78 +42,96 @@ function scrub(value: unknown, keepText: boolean, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => scrub(v, keepText, depth + 1));
   if (value && typeof value === 'object' && !(value instanceof Error)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (TEXT_KEYS.has(k) && !keepText) out[k] = '[omitted]';
-      else if (PHONE_KEYS.has(k) && typeof v === 'string') out[k] = maskPhone(v);
-      else out[k] = scrub(v, keepText, depth + 1);
-    }
+    for (const [k, v] of Object.entries(value)) out[k] = scrubField(k, v, keepText, depth + 1);
     return out;
   }
   return value;
 }
 
-/** winston format: masks phones everywhere and omits message text unless the entry is debug. */
-const privacy = winston.format((info) => {
-  const keepText = info.level === 'debug';
-  for (const key of Object.keys(info)) {
-    if (key === 'level' || isUuidRequestId(key, info[key])) continue;
-    (info as Record<string, unknown>)[key] =
-      TEXT_KEYS.has(key) && !keepText ? '[omitted]' : PHONE_KEYS.has(key) && typeof info[key] === 'string' ? maskPhone(info[key]) : scrub(info[key], keepText);
-  }
-  return info;
-});
+/** One field: message text omitted unless at debug, phone fields masked, everything else scrubbed. */
+function scrubField(key: string, value: unknown, keepText: boolean, depth: number): unknown {
+  if (TEXT_KEYS.has(key) && !keepText) return '[omitted]';
+  if (PHONE_KEYS.has(key) && typeof value === 'string') return maskPhone(value);
+  return scrub(value, keepText, depth);
+}
 
-const MESSAGE = Symbol.for('message');
+/** JSON that never throws: a cycle becomes "[Circular]", a bigint its digits. */
+function safeJson(entry: Fields): string {
+  try {
+    return JSON.stringify(entry);
+  } catch {
+    const seen = new WeakSet<object>();
+    return JSON.stringify(entry, (_key, value: unknown) => {
+      if (typeof value === 'bigint') return value.toString();
+      if (value && typeof value === 'object') {
+        if (seen.has(value)) return '[Circular]';
+        seen.add(value);
+      }
+      return value;
+    });
+  }
+}
 
 /**
  * Writes the lines of one event-loop turn to stdout in one write: stdout to a pipe is a
  * synchronous syscall per write, and a busy turn logs several lines. Lines still waiting when the
  * process exits are written then.
  */
-class BatchedStdout extends Transport {
-  private lines: string[] = [];
-  private readonly flush = () => {
-    process.off('exit', this.flush);
-    const text = this.lines.join('');
-    this.lines = [];
+function batchedStdout(): (line: string) => void {
+  let lines: string[] = [];
+  const flush = () => {
+    process.off('exit', flush);
+    const text = lines.join('');
+    lines = [];
     if (text) process.stdout.write(text);
   };
-
-  override log(info: Record<PropertyKey, unknown>, callback: () => void) {
-    if (this.lines.push(`${String(info[MESSAGE])}\n`) === 1) {
-      setImmediate(this.flush);
-      process.once('exit', this.flush);
+  return (line) => {
+    if (lines.push(line) === 1) {
+      setImmediate(flush);
+      process.once('exit', flush);
     }
-    callback();
-  }
+  };
 }
 
 export interface LoggerOptions {
   level?: string;
-  /** Extra transports (tests capture the lines this way). */
-  transports?: Transport[];
+  /** Where each line goes (with its newline); default: stdout, batched per event-loop turn. Tests capture lines this way. */
+  write?: (line: string) => void;
   silent?: boolean;
 }
 
 /**
- * Drops an entry above the logger's level before anything else: winston runs the formats first and
- * lets the transports filter by level, so every debug line cost its scrub and JSON at info.
+ * Builds a JSON-lines logger: `{level, message, …fields, timestamp}`, phones masked everywhere,
+ * message text omitted unless the entry is debug. An entry above the level costs one comparison.
  */
-const levelGate = winston.format((info, opts) => ((winston.config.npm.levels[info.level] ?? 0) <= (opts as { max: number }).max ? info : false));
-
-/** Builds a JSON-lines logger; use `logger.child({ requestId })` for correlation. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = options.level ?? 'info';
-  return winston.createLogger({
-    level,
-    silent: options.silent,
-    format: winston.format.combine(
-      levelGate({ max: winston.config.npm.levels[level] ?? winston.config.npm.levels.info }),
-      winston.format.errors({ stack: true }),
-      privacy(),
-      winston.format.timestamp(),
-      winston.format.json(),
-    ),
-    transports: options.transports ?? [new BatchedStdout()],
-  });
+  const max = LEVELS[(options.level ?? 'info') as LogLevel] ?? LEVELS.info;
+  const write = options.silent ? null : (options.write ?? batchedStdout());
+
+  function emit(level: LogLevel, message: string, bound: Fields | null, fields: Fields | undefined) {
+    if (write === null || LEVELS[level] > max) return;
+    const keepText = level === 'debug';
+    const entry: Fields = { level, message: scrub(message, keepText) };
+    for (const source of [bound, fields]) {
+      if (!source) continue;
+      for (const key of Object.keys(source)) {
+        if (key === 'level' || key === 'message') continue;
+        const value = source[key];
+        entry[key] = isUuidRequestId(key, value) ? value : scrubField(key, value, keepText, 0);
+      }
+    }
+    entry.timestamp = new Date().toISOString();
+    write(`${safeJson(entry)}\n`);
+  }
+
+  function make(bound: Fields | null): Logger {
+    return {
+      error: (message, fields) => emit('error', message, bound, fields),
+      warn: (message, fields) => emit('warn', message, bound, fields),
+      info: (message, fields) => emit('info', message, bound, fields),
+      debug: (message, fields) => emit('debug', message, bound, fields),
+      child: (fields) => make({ ...bound, ...fields }),
+    };
+  }
+  return make(null);
 }

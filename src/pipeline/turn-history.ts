@@ -42,10 +42,9 @@ export function createTurnHistory(deps: { metrics: Pick<Metrics, 'turnLatency' |
 
   async function sample(): Promise<void> {
     const minute = Math.floor(deps.clock.now() / MINUTE);
-    const [{ values }, failed, q] = await Promise.all([deps.metrics.turnLatency.get(), total(deps.metrics.turnsFailed), quantiles(deps.metrics.turnLatency)]);
-    const value = (suffix: string) => values.find((v) => v.metricName?.endsWith(suffix))?.value ?? 0;
+    const [latency, failed, q] = await Promise.all([deps.metrics.turnLatency.read(), total(deps.metrics.turnsFailed), quantiles(deps.metrics.turnLatency)]);
     firstMinute ??= minute;
-    ring[minute % ring.length] = { minute, turns: value('_count'), latencySumMs: value('_sum'), failed, p95: q.p95 };
+    ring[minute % ring.length] = { minute, turns: latency.count, latencySumMs: latency.sum, failed, p95: q.p95 };
   }
 
   return {

@@ -1,5 +1,3 @@
-import { PassThrough } from 'node:stream';
-import winston from 'winston';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBackends } from '../../src/infra/backends/index.js';
 import { createFakeClock } from '../../src/kernel/clock.js';
@@ -18,9 +16,7 @@ afterEach(async () => {
 async function setup(options: { timeoutMs?: number; maxRetries?: number } = {}) {
   const clock = createFakeClock(Date.UTC(2026, 10, 23, 12, 0, 0));
   const lines: string[] = [];
-  const stream = new PassThrough();
-  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const logger = createLogger({ transports: [new winston.transports.Stream({ stream })] });
+  const logger = createLogger({ write: (line) => lines.push(line.trimEnd()) });
   // An injected late answer (`delayMs`) outlasts the client's timeout: holding it expires that timeout, no real wait.
   const timeouts = manualTimeouts();
   const demo = await createDemoBackend({ clock, logger, sleep: async () => timeouts.expire() });

@@ -1,5 +1,5 @@
 import type { Intent } from '../../contracts/understanding.js';
-import type { Span } from './text.js';
+import { matchesOf, type Span } from './text.js';
 
 /** Phrases that name an intent by themselves (folded). Each also marks text as "explained". */
 const CUES: { intent: Intent; kind: string; re: RegExp }[] = [
@@ -35,7 +35,7 @@ export interface IntentCue {
 export function findIntentCues(folded: string): IntentCue[] {
   const out: IntentCue[] = [];
   for (const cue of CUES) {
-    for (const m of folded.matchAll(cue.re)) {
+    for (const m of matchesOf(cue.re, folded)) {
       if (m[0].trim().length === 0) continue;
       out.push({ intent: cue.intent, kind: cue.kind, span: { start: m.index, end: m.index + m[0].length } });
     }

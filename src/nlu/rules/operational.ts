@@ -8,6 +8,9 @@ import { clauseSpans, trimSpan, type Span } from './text.js';
 const SUPPLY_OBJECT_EXCLUDED =
   /^(?:\s*(?:o|a|os|as|de|do|da|so)?\s*)(?:plantao|turno|expediente|horario|afericao|almoco|jantar|banho|ar|apetite|memoria|sono|pa|fc|fr|sat|temp\w*|pressao|saturacao|frequencia|nota|informac\w*)\b/;
 
+/** Where a clause splits again: " e ", " mas ", " porém ", " também ". */
+const CONNECTOR = /\s+(?:e|mas|porem|tambem)\s+/g;
+
 const CUES: { kind: string; re: RegExp }[] = [
   { kind: 'supplies', re: /\b(?:acab(?:ou|aram|ando)|esgot(?:ou|aram|ado|ada)|falt(?:ou|aram|ando|a|am)|sem estoque)\b/ },
   {
@@ -63,12 +66,12 @@ export function findOperational(text: string, folded: string, blocked: readonly 
   const spans: Span[] = [];
   const kinds: string[] = [];
   for (const clause of clauseSpans(folded)) {
-    const sub = clauseSpans(folded.slice(clause.start, clause.end), /\s+(?:e|mas|porem|tambem)\s+/g).map((s) => ({
-      start: clause.start + s.start,
-      end: clause.start + s.end,
-    }));
+    const pieces: Span[] = [];
+    for (const s of clauseSpans(folded.slice(clause.start, clause.end), CONNECTOR)) {
+      pieces.push(...subtract({ start: clause.start + s.start, end: clause.start + s.end }, blocked));
+    }
     let previousWasCue = false;
-    for (const piece of sub.flatMap((part) => subtract(part, blocked))) {
+    for (const piece of pieces) {
       const pieceText = folded.slice(piece.start, piece.end);
       const kind = cueIn(pieceText, options);
       if (kind) {
@@ -105,13 +108,16 @@ function mergeAdjacent(folded: string, spans: Span[]): Span[] {
 function subtract(span: Span, blocked: readonly Span[]): Span[] {
   let pieces: Span[] = [span];
   for (const b of blocked) {
-    pieces = pieces.flatMap((p) => {
-      if (b.end <= p.start || b.start >= p.end) return [p];
-      const out: Span[] = [];
-      if (b.start > p.start) out.push({ start: p.start, end: b.start });
-      if (b.end < p.end) out.push({ start: b.end, end: p.end });
-      return out;
-    });
+    const next: Span[] = [];
+    for (const p of pieces) {
+      if (b.end <= p.start || b.start >= p.end) {
+        next.push(p);
+        continue;
+      }
+      if (b.start > p.start) next.push({ start: p.start, end: b.start });
+      if (b.end < p.end) next.push({ start: b.end, end: p.end });
+    }
+    pieces = next;
   }
   return pieces.filter((p) => p.end > p.start);
 }

@@ -1,5 +1,5 @@
 import type { RESPIRATORY_CONDITIONS } from '../../contracts/understanding.js';
-import type { Span } from './text.js';
+import { matchesOf, type Span } from './text.js';
 
 export type RespiratoryCondition = (typeof RESPIRATORY_CONDITIONS)[number];
 
@@ -39,7 +39,7 @@ const NEGATED_BEFORE =
 export function findRespiratoryConditions(folded: string): FoundCondition[] {
   const found: FoundCondition[] = [];
   for (const cue of CUES) {
-    for (const m of folded.matchAll(cue.re)) {
+    for (const m of matchesOf(cue.re, folded)) {
       const before = folded.slice(Math.max(0, m.index - 30), m.index);
       if (NEGATED_BEFORE.test(before)) continue;
       found.push({ condition: cue.condition, span: { start: m.index, end: m.index + m[0].length } });

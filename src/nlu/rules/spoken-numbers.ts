@@ -1,4 +1,4 @@
-import type { Span } from './text.js';
+import { matchesOf, type Span } from './text.js';
 
 /**
  * Numbers as people say them, the way voice-note transcripts (and some caregivers) write them:
@@ -60,6 +60,16 @@ const HUNDREDS: Record<string, number> = {
   oitocentos: 800,
   novecentos: 900,
 };
+
+/** The words and digit runs of a folded text. */
+const TOKEN = /[a-z]+|\d+(?:[.,]\d+)?/g;
+/**
+ * A word that can start or continue a spoken number (every word of the tables above, and the
+ * decimal words): a text without one has nothing to rewrite.
+ */
+const NUMBER_WORD = new RegExp(
+  `(?<![a-z])(?:${[...Object.keys(UNITS), ...Object.keys(TEENS), ...Object.keys(TENS), ...Object.keys(HUNDREDS), 'virgula', 'ponto', 'meio', 'meia'].join('|')})(?![a-z])`,
+);
 
 interface Token {
   word: string;
@@ -142,7 +152,8 @@ export interface SpokenDigits {
  * is a span of the original text. Digit tokens are rewritten only when words follow them ("36 e meio").
  */
 export function spokenToDigits(folded: string): SpokenDigits {
-  const tokens: Token[] = [...folded.matchAll(/[a-z]+|\d+(?:[.,]\d+)?/g)].map((m) => ({ word: m[0], start: m.index, end: m.index + m[0].length }));
+  if (!NUMBER_WORD.test(folded)) return { text: folded, regions: [] };
+  const tokens: Token[] = matchesOf(TOKEN, folded).map((m) => ({ word: m[0], start: m.index, end: m.index + m[0].length }));
   const chars = folded.split('');
   const regions: Span[] = [];
   const write = (start: number, end: number, replacement: string) => {

@@ -14,13 +14,32 @@ function foldChar(ch: string): string {
   return stripped.length === 1 ? stripped : lower;
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+/** foldChar of each non-ASCII code unit met so far (a few dozen in Portuguese; at most 65,408). */
+const FOLDED = new Map<string, string>();
+
 /**
  * Lower-cases and strips accents code unit by code unit, so the result has exactly the same
  * length as the input: a regex match on the folded text slices the original text at the same offsets.
  */
 export function foldKeepLength(text: string): string {
+  // ASCII has no accents, and lower-casing it keeps every length.
+  if (ASCII.test(text)) return text.toLowerCase();
   let out = '';
-  for (let i = 0; i < text.length; i++) out += foldChar(text[i]);
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    const code = ch.charCodeAt(0);
+    if (code < 0x80) {
+      out += code >= 65 && code <= 90 ? String.fromCharCode(code + 32) : ch;
+      continue;
+    }
+    let folded = FOLDED.get(ch);
+    if (folded === undefined) {
+      folded = foldChar(ch);
+      FOLDED.set(ch, folded);
+    }
+    out += folded;
+  }
   return out;
 }
 
@@ -43,9 +62,17 @@ export const overlaps = (a: Span, b: Span) => a.start < b.end && b.start < a.end
 
 /** The original text with the given spans blanked out (replaced by spaces, offsets kept). */
 export function blankOut(text: string, spans: readonly Span[]): string {
-  const chars = text.split('');
-  for (const s of spans) for (let i = s.start; i < s.end && i < chars.length; i++) chars[i] = ' ';
-  return chars.join('');
+  if (spans.length === 0) return text;
+  const blank = new Uint8Array(text.length);
+  for (const s of spans) blank.fill(1, Math.max(0, s.start), Math.min(s.end, text.length));
+  let out = '';
+  for (let i = 0; i < text.length;) {
+    let j = i + 1;
+    while (j < text.length && blank[j] === blank[i]) j++;
+    out += blank[i] ? ' '.repeat(j - i) : text.slice(i, j);
+    i = j;
+  }
+  return out;
 }
 
 /**
@@ -76,12 +103,30 @@ export function tidy(text: string): string {
   return out;
 }
 
+/**
+ * Every match of a global regex, as `text.matchAll(re)` gives them, without the copy of the regex
+ * matchAll makes per call (most of the rules' cost on a short message). The regex's lastIndex is
+ * left at 0.
+ */
+export function matchesOf(re: RegExp, text: string): RegExpExecArray[] {
+  if (!re.global) throw new TypeError('matchesOf needs a global regex');
+  const out: RegExpExecArray[] = [];
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    out.push(m);
+    // An empty match moves on by one character, as matchAll does.
+    if (m[0] === '') re.lastIndex += re.unicode && (text.codePointAt(re.lastIndex) ?? 0) > 0xffff ? 2 : 1;
+  }
+  re.lastIndex = 0;
+  return out;
+}
+
 /** Splits a text into clause spans at sentence punctuation, commas and line breaks. */
 export function clauseSpans(text: string, separators = /[,;.!?\n]+/g): Span[] {
   const spans: Span[] = [];
   let start = 0;
-  const re = new RegExp(separators.source, 'g');
-  for (const m of text.matchAll(re)) {
+  const re = separators.flags === 'g' ? separators : new RegExp(separators.source, 'g');
+  for (const m of matchesOf(re, text)) {
     // A decimal comma/point ("36,5") is not a separator.
     const before = text[m.index - 1];
     const after = text[m.index + m[0].length];

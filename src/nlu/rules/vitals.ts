@@ -1,6 +1,6 @@
 import { VITAL_RANGES, type VitalCandidate, type VitalField } from './vital-ranges.js';
 import { spokenToDigits } from './spoken-numbers.js';
-import { overlaps, type Span } from './text.js';
+import { matchesOf, overlaps, type Span } from './text.js';
 
 /**
  * Finds vital-sign mentions in PT-BR text (labels, synonyms and units), without judging ranges:
@@ -85,13 +85,15 @@ export function findVitals(folded: string, options: ExtractVitalsOptions = {}): 
 }
 
 function readVitals(folded: string, options: ExtractVitalsOptions): FoundVital[] {
+  // Every pattern (and a bare number) needs a digit.
+  if (!/\d/.test(folded)) return [];
   if (options.expectingVitals) {
     const bare = bareNumberForMissing(folded, options.missingVitals ?? []);
     if (bare) return [bare];
   }
   const found: FoundVital[] = [];
   for (const p of PATTERNS) {
-    for (const m of folded.matchAll(p.re)) {
+    for (const m of matchesOf(p.re, folded)) {
       const span = { start: m.index, end: m.index + m[0].length };
       const raw = p.field === 'PA' ? `${m[1]}x${m[2]}` : m[1];
       // An unlabelled "dd/dd" may be a date ("12/08"); only read it as PA when it looks like mmHg.

@@ -1,4 +1,4 @@
-import { foldKeepLength, normaliseAnswer, tokens, type Span } from './text.js';
+import { foldKeepLength, matchesOf, normaliseAnswer, tokens, type Span } from './text.js';
 
 /**
  * Deterministic yes/no: exact answers, then yes/no words on word boundaries. Hedges ("não sei",
@@ -127,9 +127,11 @@ const YES_WORDS =
   /\b(?:sim|ok|okay|confirm[oa]|confirmado|certo|perfeito|correto|positivo|afirmativo|concordo|aceito|pode|manda|envia|enviar|salva|salvar|beleza|claro)\b|👍|✅|✓/g;
 // "para" is only a no-word at the start ("para tudo"); elsewhere it is the preposition "for".
 const NO_WORDS = /\b(?:nao|nunca|jamais|negativo|errado|incorreto|falso|pare|cancel\w*|desist\w*|recuso|rejeito|discordo|nem)\b|^para\b|👎|❌|✗/g;
+/** A first word that is a yes or a no word. */
+const STARTS_WITH_WORD = new RegExp(`^(?:${YES_WORDS.source}|${NO_WORDS.source})`);
 
 function spansOf(folded: string, re: RegExp, offset: number): Span[] {
-  return [...folded.matchAll(re)].map((m) => ({ start: offset + m.index, end: offset + m.index + m[0].length }));
+  return matchesOf(re, folded).map((m) => ({ start: offset + m.index, end: offset + m.index + m[0].length }));
 }
 
 export interface YesNoOptions {
@@ -159,7 +161,7 @@ export function classifyYesNo(text: string, options: YesNoOptions): YesNoResult 
     const end = folded.slice(lead).search(/[,;.!?\n]/);
     const clause = end < 0 ? folded.slice(lead) : folded.slice(lead, lead + end);
     const first = tokens(clause)[0] ?? '';
-    const startsWithWord = new RegExp(`^(?:${YES_WORDS.source}|${NO_WORDS.source})`).test(first) || /^[👍✅✓👎❌✗]/u.test(clause);
+    const startsWithWord = STARTS_WITH_WORD.test(first) || /^[👍✅✓👎❌✗]/u.test(clause);
     if (!startsWithWord) return { value: null, how: 'none', spans: [] };
     region = clause;
     offset = lead;

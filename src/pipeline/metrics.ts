@@ -47,7 +47,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 export type Metrics = ReturnType<typeof createMetrics>;
 
 /** A summary's quantiles as `{p50, p95, p99, count}`, rounded to 0.01. */
-export async function quantiles(summary: WindowSummary): Promise<{ p50: number | null; p95: number | null; p99: number | null; count: number }> {
+export function quantiles(summary: WindowSummary): { p50: number | null; p95: number | null; p99: number | null; count: number } {
   const { p50, p95, p99, count } = summary.read();
   const rounded = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
   return { p50: rounded(p50), p95: rounded(p95), p99: rounded(p99), count };

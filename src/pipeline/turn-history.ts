@@ -42,7 +42,9 @@ export function createTurnHistory(deps: { metrics: Pick<Metrics, 'turnLatency' |
 
   async function sample(): Promise<void> {
     const minute = Math.floor(deps.clock.now() / MINUTE);
-    const [latency, failed, q] = await Promise.all([deps.metrics.turnLatency.read(), total(deps.metrics.turnsFailed), quantiles(deps.metrics.turnLatency)]);
+    const failed = await total(deps.metrics.turnsFailed);
+    const latency = deps.metrics.turnLatency.read();
+    const q = quantiles(deps.metrics.turnLatency);
     firstMinute ??= minute;
     ring[minute % ring.length] = { minute, turns: latency.count, latencySumMs: latency.sum, failed, p95: q.p95 };
   }

@@ -77,10 +77,10 @@ export class WindowSummary {
   }
 
   /** prom-client's metric object, for the registry's exposition and JSON. */
-  async get() {
+  get() {
     const read = this.read();
     const byQuantile = { 0.5: read.p50, 0.95: read.p95, 0.99: read.p99 };
-    return {
+    return Promise.resolve({
       name: this.name,
       help: this.help,
       type: this.type,
@@ -90,7 +90,7 @@ export class WindowSummary {
         { metricName: `${this.name}_sum`, labels: {}, value: read.sum },
         { metricName: `${this.name}_count`, labels: {}, value: read.count },
       ],
-    };
+    });
   }
 
   reset(): void {

@@ -140,22 +140,20 @@ export function createOpsViews(deps: OpsViewsDeps) {
 
     /** The turn figures since start (counters, latency quantiles, open pending actions, DynamoDB requests). */
     async sessionMetrics() {
-      const [messagesIn, repliesOut, duplicates, conflicts, lockWaits, failed, latency, lockWait, requests, roundTrips, sessionReads, open, redactions] =
-        await Promise.all([
-          total(metrics.messagesIn),
-          total(metrics.repliesOut),
-          total(metrics.duplicatesDropped),
-          total(metrics.conflicts),
-          total(metrics.lockWaits),
-          total(metrics.turnsFailed),
-          quantiles(metrics.turnLatency),
-          quantiles(metrics.lockWaitLatency),
-          quantiles(metrics.turnRequests),
-          quantiles(metrics.turnRoundTrips),
-          byLabel(metrics.sessionReads, 'source'),
-          stores.pendingActions.countByStatus(),
-          byLabel(metrics.llmPiiRedactions, 'kind'),
-        ]);
+      const [latency, lockWait, requests, roundTrips] = [metrics.turnLatency, metrics.lockWaitLatency, metrics.turnRequests, metrics.turnRoundTrips].map(
+        quantiles,
+      );
+      const [messagesIn, repliesOut, duplicates, conflicts, lockWaits, failed, sessionReads, open, redactions] = await Promise.all([
+        total(metrics.messagesIn),
+        total(metrics.repliesOut),
+        total(metrics.duplicatesDropped),
+        total(metrics.conflicts),
+        total(metrics.lockWaits),
+        total(metrics.turnsFailed),
+        byLabel(metrics.sessionReads, 'source'),
+        stores.pendingActions.countByStatus(),
+        byLabel(metrics.llmPiiRedactions, 'kind'),
+      ]);
       return {
         messages_in: messagesIn,
         replies_out: repliesOut,

@@ -14,7 +14,7 @@ function foldChar(ch: string): string {
   return stripped.length === 1 ? stripped : lower;
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+const NON_ASCII = /[^\p{ASCII}]/u;
 /** foldChar of each non-ASCII code unit met so far (a few dozen in Portuguese; at most 65,408). */
 const FOLDED = new Map<string, string>();
 
@@ -24,7 +24,7 @@ const FOLDED = new Map<string, string>();
  */
 export function foldKeepLength(text: string): string {
   // ASCII has no accents, and lower-casing it keeps every length.
-  if (ASCII.test(text)) return text.toLowerCase();
+  if (!NON_ASCII.test(text)) return text.toLowerCase();
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { WindowSummary } from './window-summary.js';
+import { WindowSummary, type WindowQuantiles } from './window-summary.js';
 
 /**
  * The service's figures, in one prom-client registry per app (no global default registry, so
@@ -46,9 +46,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** A summary's quantiles as `{p50, p95, p99, count}`, rounded to 0.01. */
-export function quantiles(summary: WindowSummary): { p50: number | null; p95: number | null; p99: number | null; count: number } {
-  const { p50, p95, p99, count } = summary.read();
+/** A summary's read as `{p50, p95, p99, count}`, rounded to 0.01. */
+export function quantiles({ p50, p95, p99, count }: WindowQuantiles): { p50: number | null; p95: number | null; p99: number | null; count: number } {
   const rounded = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
   return { p50: rounded(p50), p95: rounded(p95), p99: rounded(p99), count };
 }

@@ -43,8 +43,9 @@ export function createTurnHistory(deps: { metrics: Pick<Metrics, 'turnLatency' |
   async function sample(): Promise<void> {
     const minute = Math.floor(deps.clock.now() / MINUTE);
     const failed = await total(deps.metrics.turnsFailed);
+    // One read: the window is sorted once.
     const latency = deps.metrics.turnLatency.read();
-    const q = quantiles(deps.metrics.turnLatency);
+    const q = quantiles(latency);
     firstMinute ??= minute;
     ring[minute % ring.length] = { minute, turns: latency.count, latencySumMs: latency.sum, failed, p95: q.p95 };
   }

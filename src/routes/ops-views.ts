@@ -141,7 +141,7 @@ export function createOpsViews(deps: OpsViewsDeps) {
     /** The turn figures since start (counters, latency quantiles, open pending actions, DynamoDB requests). */
     async sessionMetrics() {
       const [latency, lockWait, requests, roundTrips] = [metrics.turnLatency, metrics.lockWaitLatency, metrics.turnRequests, metrics.turnRoundTrips].map(
-        quantiles,
+        (summary) => quantiles(summary.read()),
       );
       const [messagesIn, repliesOut, duplicates, conflicts, lockWaits, failed, sessionReads, open, redactions] = await Promise.all([
         total(metrics.messagesIn),

@@ -64,7 +64,7 @@ export interface HttpSenderOptions {
   retry?: RetryPolicyInput;
   /** Per attempt, milliseconds. */
   timeoutMs?: number;
-  /** Makes the per-attempt timeout signal; tests inject one they expire by hand. Default: AbortSignal.timeout. */
+  /** Makes the per-attempt timeout signal; tests inject one they expire by hand. Default: the poster's own timer. */
   timeoutSignal?: (ms: number) => AbortSignal;
   /** Injected for tests; defaults to a real timer. */
   sleep?: (ms: number) => Promise<void>;
@@ -98,14 +98,14 @@ export function createHttpSender(spec: HttpSendSpec, options: HttpSenderOptions)
   const random = options.random ?? Math.random;
   const poster = createJsonPoster();
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const timeoutSignal = options.timeoutSignal ?? ((ms: number) => AbortSignal.timeout(ms));
+  const timeoutSignal = options.timeoutSignal;
   const log = options.logger.child({ component: `${spec.name}-sender` });
 
   /** One HTTP attempt → outcome; a network error is 'retry' only when the request surely did not leave. */
   async function attempt(request: { url: string; headers: Record<string, string>; body: string }): Promise<SendOutcome & { unknownOutcome?: boolean }> {
     let response: PostAnswer;
     try {
-      response = await poster.post(request.url, request.headers, request.body, timeoutSignal(timeoutMs));
+      response = await poster.post(request.url, request.headers, request.body, timeoutSignal ? { signal: timeoutSignal(timeoutMs) } : { timeoutMs });
     } catch (error) {
       const net = classifyNetworkError(error);
       return net.notSent

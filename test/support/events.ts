@@ -69,7 +69,7 @@ export function watchCalls<T extends object>(object: T, method: AsyncMethod<T> &
 
 /**
  * Per-request timeouts that run out when the test says so, not after real time. Pass `signal`
- * where the client takes its timeout signal (`timeoutSignal`, by default `AbortSignal.timeout`),
+ * where the client takes its timeout signal (`timeoutSignal`; by default the poster's own timer),
  * then call `expire()` once the peer holds the request (an event: it arrived, the effect happened).
  */
 export function manualTimeouts() {

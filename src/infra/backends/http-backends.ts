@@ -20,7 +20,7 @@ export interface BackendsOptions {
   urls: Record<BackendOperation, string>;
   /** Per attempt (`BACKEND_TIMEOUT_MS`). */
   timeoutMs: number;
-  /** Makes the per-attempt timeout signal; tests inject one they expire by hand. Default: AbortSignal.timeout. */
+  /** Makes the per-attempt timeout signal; tests inject one they expire by hand. Default: the poster's own timer. */
   timeoutSignal?: (ms: number) => AbortSignal;
   /** Retries after the first attempt (`BACKEND_MAX_RETRIES`); only 5xx, timeouts and network errors. */
   maxRetries: number;
@@ -50,7 +50,7 @@ const issuesOf = (error: z.ZodError) => error.issues.slice(0, 10).map((i) => ({ 
 export function createBackends(options: BackendsOptions): HttpBackends {
   const clock = options.clock ?? systemClock;
   const wait = options.sleep ?? sleep;
-  const timeoutSignal = options.timeoutSignal ?? ((ms: number) => AbortSignal.timeout(ms));
+  const timeoutSignal = options.timeoutSignal;
   const random = options.random ?? Math.random;
   const policy = retryPolicySchema.parse({ ...BACKEND_RETRY, ...options.retry, maxAttempts: options.maxRetries + 1 });
   const breakerOptions = options.breaker ?? DEFAULT_BREAKER;
@@ -79,7 +79,7 @@ export function createBackends(options: BackendsOptions): HttpBackends {
         { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': idempotencyKey, 'user-agent': 'whatsapp-orchestrator/0.1' },
         body,
         // Per attempt, and it also bounds reading the body.
-        timeoutSignal(options.timeoutMs),
+        timeoutSignal ? { signal: timeoutSignal(options.timeoutMs) } : { timeoutMs: options.timeoutMs },
       );
       status = answer.status;
       text = answer.text;

@@ -17,12 +17,23 @@ interface Target {
 const TARGETS_MAX = 256;
 
 /**
+ * How long a call may take: `timeoutMs` is the poster's own timer, cleared when the answer has
+ * been read (an `AbortSignal.timeout` stays armed after the call and, when it fires, builds an
+ * error with its stack and dispatches an event: per call, more CPU than the call's own parsing);
+ * `signal` is a caller's (a test's hand-expired timeout, a shutdown).
+ */
+export type Deadline = { timeoutMs: number } | { signal: AbortSignal };
+
+/** The error a timed-out call rejects with: what `fetch` gives for `AbortSignal.timeout`. */
+const timeoutError = () => new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+
+/**
  * POSTs a body over a keep-alive pool of its own, with undici's dispatcher and a handler that
  * collects the answer. Used for the backend calls and the providers' send APIs: per call it costs
  * about half the client CPU of node:http's ClientRequest (a third of `fetch`), and less than
  * undici's `request`, whose answer is a stream, for what is one small JSON request and answer.
- * Aborting `signal` ends the request (or the reading of its answer) with the signal's reason, as
- * fetch does, so a timeout stays a TimeoutError.
+ * When the deadline passes, the request (or the reading of its answer) ends with a `TimeoutError`,
+ * as with fetch; a caller's signal ends it with the signal's reason.
  */
 export function createJsonPoster(options: { maxSockets?: number } = {}) {
   const agent = new Agent({ connections: options.maxSockets ?? 64 });
@@ -39,23 +50,35 @@ export function createJsonPoster(options: { maxSockets?: number } = {}) {
     return target;
   }
 
-  function post(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<PostAnswer> {
+  function post(url: string, headers: Record<string, string>, body: string, deadline: Deadline): Promise<PostAnswer> {
     return new Promise<PostAnswer>((resolve, reject) => {
-      if (signal.aborted) {
+      const signal = 'signal' in deadline ? deadline.signal : null;
+      if (signal?.aborted) {
         reject(signal.reason as Error);
         return;
       }
       const { origin, path } = targetOf(url);
       let controller: Dispatcher.DispatchController | null = null;
+      /** Why the call was ended early (the deadline, the caller's signal); null while it runs. */
+      let ended: Error | null = null;
       let status = 0;
       let answerHeaders: Record<string, string | string[] | undefined> = {};
       let chunks: Buffer[] = [];
-      const onAbort = () => controller?.abort(signal.reason as Error);
-      signal.addEventListener('abort', onAbort, { once: true });
+      const end = (reason: Error) => {
+        ended = reason;
+        controller?.abort(reason);
+      };
+      const onAbort = () => end(signal!.reason as Error);
+      const timer = signal ? null : setTimeout(() => end(timeoutError()), (deadline as { timeoutMs: number }).timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = () => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(started) {
           controller = started;
-          if (signal.aborted) started.abort(signal.reason as Error);
+          if (ended) started.abort(ended);
         },
         onResponseStart(_c, statusCode, responseHeaders) {
           // 1xx answers are informational: the final one follows.
@@ -68,7 +91,7 @@ export function createJsonPoster(options: { maxSockets?: number } = {}) {
           chunks.push(chunk);
         },
         onResponseEnd() {
-          signal.removeEventListener('abort', onAbort);
+          settle();
           const header = (name: string) => {
             const value = answerHeaders[name];
             return (Array.isArray(value) ? value[0] : value) ?? null;
@@ -76,8 +99,8 @@ export function createJsonPoster(options: { maxSockets?: number } = {}) {
           resolve({ status, text: Buffer.concat(chunks).toString('utf8'), header });
         },
         onResponseError(_c, error) {
-          signal.removeEventListener('abort', onAbort);
-          reject(signal.aborted ? (signal.reason as Error) : error);
+          settle();
+          reject(ended ?? error);
         },
       };
       agent.dispatch({ origin, path, method: 'POST', headers, body }, handler);

@@ -62,22 +62,48 @@ function parse(text: ExpressionText, aliases: Record<string, string>): Parsed {
 /** Texts are a handful of constants per store, so each set is parsed once; built ones (IN lists) are bounded by starting over. */
 const PARSED_MAX = 2_000;
 
+/**
+ * The parsed sets, found by their texts one part at a time: no key string is built per call (a
+ * joined key was copied and hashed whole on every lookup; a constant text keeps its hash).
+ */
+interface Level {
+  next: Map<string, Level>;
+  parsed?: Parsed;
+}
+
 /** Pure: the expression builder for one table (its key and TTL aliases). */
 export function expressionsFor(def: TableDef) {
   const aliases: Record<string, string> = { pk: def.partitionKey.name };
   if (def.sortKey) aliases.sk = def.sortKey.name;
   if (def.ttlAttribute) aliases.ttl = def.ttlAttribute;
-  const parsedTexts = new Map<string, Parsed>();
+  let root: Level = { next: new Map() };
+  let count = 0;
+
+  function parsedOf(text: ExpressionText): Parsed {
+    let level = root;
+    for (const [part] of PARTS) {
+      const value = text[part] ?? '';
+      let next = level.next.get(value);
+      if (!next) {
+        next = { next: new Map() };
+        level.next.set(value, next);
+      }
+      level = next;
+    }
+    if (!level.parsed) {
+      if (count >= PARSED_MAX) {
+        root = { next: new Map() };
+        count = 0;
+        return parsedOf(text);
+      }
+      level.parsed = parse(text, aliases);
+      count++;
+    }
+    return level.parsed;
+  }
 
   return function expression<T extends ExpressionText>(text: T, values: Record<string, unknown> = {}): ExpressionInput<T> {
-    // NUL never appears in an expression, so distinct sets never share a key.
-    const key = `${text.condition ?? ''}\0${text.update ?? ''}\0${text.keyCondition ?? ''}\0${text.filter ?? ''}\0${text.projection ?? ''}`;
-    let parsed = parsedTexts.get(key);
-    if (!parsed) {
-      parsed = parse(text, aliases);
-      if (parsedTexts.size >= PARSED_MAX) parsedTexts.clear();
-      parsedTexts.set(key, parsed);
-    }
+    const parsed = parsedOf(text);
     const input: Record<string, unknown> = {};
     for (const [field, expression] of parsed.fields) input[field] = expression;
     if (parsed.names) input.ExpressionAttributeNames = { ...parsed.names };

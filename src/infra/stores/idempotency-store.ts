@@ -62,39 +62,34 @@ export function claimedValues(owner: string, hash: string, now: number, options:
   return { ...statusValues, ...nowValues(now), owner, hash, lease: now + options.inProgressMs, ttl: epochSeconds(now + options.ttlMs) };
 }
 
+/** The claim's texts (built once: a constant keeps its hash, so finding its parsed form is cheap). */
+const CLAIM = {
+  update: update({
+    set: [...CLAIMED, 'attempt = if_not_exists(attempt, :zero) + :one', 'firstSeenAt = if_not_exists(firstSeenAt, :now)'],
+    remove: ['#response'],
+  }),
+  condition: or(absentOrExpired(KEY), RECEIVED, LEASE_PASSED),
+};
+
 /** Pure: the claim of `key` for `owner` (absent/expired, received, or a passed lease), returning the record either way. */
 export function claimParams(tableName: string, key: string, hash: string, owner: string, options: ClaimOptions, now: number): UpdateCommandInput {
   return {
     TableName: tableName,
     Key: { [KEY]: key },
-    ...expression(
-      {
-        update: update({
-          set: [...CLAIMED, 'attempt = if_not_exists(attempt, :zero) + :one', 'firstSeenAt = if_not_exists(firstSeenAt, :now)'],
-          remove: ['#response'],
-        }),
-        condition: or(absentOrExpired(KEY), RECEIVED, LEASE_PASSED),
-      },
-      { ...claimedValues(owner, hash, now, options), zero: 0, one: 1 },
-    ),
+    ...expression(CLAIM, { ...claimedValues(owner, hash, now, options), zero: 0, one: 1 }),
     ReturnValues: 'ALL_NEW',
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
 }
 
+const COMPLETE = update({
+  set: ['#status = :completed', '#response = :response', '#ttl = :ttl', 'completedAt = :now'],
+  remove: [PENDING.partitionKey.name, PENDING.sortKey.name],
+});
+
 /** Pure: marks the claim completed with its response (leaving the inbox's pending index); conditional on the claiming owner. */
 function completeOp(tableName: string, key: string, owner: string, response: unknown, ttlMs: number, now: number): TxOp {
-  return heldOp(
-    tableName,
-    'idempotency.complete',
-    key,
-    owner,
-    update({
-      set: ['#status = :completed', '#response = :response', '#ttl = :ttl', 'completedAt = :now'],
-      remove: [PENDING.partitionKey.name, PENDING.sortKey.name],
-    }),
-    { response: response ?? null, ttl: epochSeconds(now + ttlMs), now },
-  );
+  return heldOp(tableName, 'idempotency.complete', key, owner, COMPLETE, { response: response ?? null, ttl: epochSeconds(now + ttlMs), now });
 }
 
 /** Pure: extends the in-progress lease of a claim the owner still holds. */

@@ -44,6 +44,12 @@ const FREE = `(${or(`attribute_not_exists(#${KEY})`, 'attribute_not_exists(#owne
 /** The caller still holds it: same owner and fence, lease not over. */
 const HELD_BY_CALLER = '#owner = :owner AND #fence = :fence AND #expiresAt >= :now';
 
+/** What an acquisition sets (the fence: see acquireParams). */
+const ACQUIRE = { update: 'SET #owner = :owner, #expiresAt = :exp, #ttl = :ttl, #fence = if_not_exists(#fence, :base) + :one', condition: FREE };
+/** A release, without and with the version its holder committed. */
+const RELEASE = update({ set: ['#expiresAt = :zero'], remove: ['#owner'] });
+const RELEASE_COMMITTED = update({ set: ['#expiresAt = :zero', 'committedVersion = :cv'], remove: ['#owner'] });
+
 /** The lease's item TTL: a day past the lease's end. */
 const ttlAfter = (leaseEnd: number) => epochSeconds(leaseEnd) + RETENTION_SECONDS;
 
@@ -56,10 +62,7 @@ export function acquireParams(tableName: string, resource: string, owner: string
   return {
     TableName: tableName,
     Key: { [KEY]: resource },
-    ...expression(
-      { update: 'SET #owner = :owner, #expiresAt = :exp, #ttl = :ttl, #fence = if_not_exists(#fence, :base) + :one', condition: FREE },
-      { owner, exp: now + leaseMs, now, ttl: ttlAfter(now + leaseMs), base: now * 1000, one: 1 },
-    ),
+    ...expression(ACQUIRE, { owner, exp: now + leaseMs, now, ttl: ttlAfter(now + leaseMs), base: now * 1000, one: 1 }),
     ReturnValues: 'ALL_NEW',
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
@@ -76,8 +79,8 @@ export function renewOp(tableName: string, lease: LockLease, leaseMs: number, no
  * holder, which loads the session in parallel with acquiring, can tell whether its read is stale.
  */
 function releaseOp(tableName: string, lease: LockLease, now: number, committedVersion?: number): TxOp {
-  const set = ['#expiresAt = :zero', ...(committedVersion === undefined ? [] : ['committedVersion = :cv'])];
-  return heldOp(tableName, lease, 'lock.release', update({ set, remove: ['#owner'] }), { zero: 0, cv: committedVersion }, now);
+  const text = committedVersion === undefined ? RELEASE : RELEASE_COMMITTED;
+  return heldOp(tableName, lease, 'lock.release', text, { zero: 0, cv: committedVersion }, now);
 }
 
 function heldOp(tableName: string, lease: LockLease, label: string, updateExpression: string, values: Record<string, unknown>, now: number): TxOp {

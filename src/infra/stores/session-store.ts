@@ -20,6 +20,9 @@ const ACTIVITY_SHARD = 'all';
 const DAY_MS = 86_400_000;
 /** DynamoDB's item limit is 400 KB; keep headroom for attribute names and the other attributes. */
 const MAX_STATE_BYTES = 350 * 1024;
+/** A save's condition: a new session must be absent (or expired); another must still be the version read. */
+const CREATE = { condition: absentOrExpired(KEY) };
+const REPLACE = { condition: and(presentAndLive(KEY), '#version = :expected') };
 
 export interface StoredSession<S> {
   state: S;
@@ -134,7 +137,7 @@ export function createSessionStore<S>(options: SessionStoreOptions<S>): SessionS
       const now = clock.now();
       const version = expectedVersion + 1;
       // Version 0 means "new": the item must be absent (or expired); otherwise it must still be the version read.
-      const condition = expectedVersion === 0 ? absentOrExpired(KEY) : and(presentAndLive(KEY), '#version = :expected');
+      const text = expectedVersion === 0 ? CREATE : REPLACE;
       return {
         version,
         state: valid,
@@ -151,7 +154,7 @@ export function createSessionStore<S>(options: SessionStoreOptions<S>): SessionS
                 [TTL]: epochSeconds(now + ttlDays * DAY_MS),
                 [BY_ACTIVITY.partitionKey.name]: ACTIVITY_SHARD,
               },
-              ...expression({ condition }, { ...nowValues(now), expected: expectedVersion }),
+              ...expression(text, { ...nowValues(now), expected: expectedVersion }),
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             },
           },

@@ -25,12 +25,20 @@ export function wrap(error: unknown): unknown {
   return isUnavailable(error) ? new StoreUnavailableError(error) : error;
 }
 
-/** Runs one DynamoDB call, turning "unreachable" into StoreUnavailableError (→ 503). */
-export async function guard<T>(fn: () => Promise<T>): Promise<T> {
+const rethrowWrapped = (error: unknown): never => {
+  throw wrap(error);
+};
+
+/**
+ * Runs one DynamoDB call, turning "unreachable" into StoreUnavailableError (→ 503). A `then` on
+ * the call's promise rather than an async function: every request of every turn goes through here.
+ */
+export function guard<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    return fn().then(undefined, rethrowWrapped);
   } catch (error) {
-    throw wrap(error);
+    // A call that throws before it starts (a bad input) is a rejection too, as from an async function.
+    return Promise.resolve().then(() => rethrowWrapped(error));
   }
 }
 
@@ -55,13 +63,14 @@ export type Written<T> = { written: true; output: T } | { written: false; curren
  * Sends one conditional write through `guard`. A failed condition is an expected outcome, so it is
  * returned (with the item as it was, when the request asked for ALL_OLD); anything else is thrown.
  */
-export async function writeIf<T>(send: () => Promise<T>): Promise<Written<T>> {
-  try {
-    return { written: true, output: await guard(send) };
-  } catch (error) {
-    if (isConditionFailed(error)) return { written: false, current: conditionFailedItem(error) };
-    throw error;
-  }
+export function writeIf<T>(send: () => Promise<T>): Promise<Written<T>> {
+  return guard(send).then(
+    (output): Written<T> => ({ written: true, output }),
+    (error: unknown): Written<T> => {
+      if (isConditionFailed(error)) return { written: false, current: conditionFailedItem(error) };
+      throw error;
+    },
+  );
 }
 
 /**

@@ -3,7 +3,8 @@ import { StoreUnavailableError } from '../../src/kernel/errors.js';
 import { guard, writeIf } from '../../src/infra/stores/store-deps.js';
 
 const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
-const conditionFailed = (item?: Record<string, unknown>) => Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', Item: item });
+const conditionFailed = (item?: Record<string, unknown>) =>
+  Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', Item: item });
 
 describe('guard and writeIf', () => {
   it('when the call answers, then guard gives its answer and writeIf says written', async () => {

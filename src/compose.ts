@@ -379,7 +379,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         };
         for (let i = 0; i < Math.min(50, 2 * config.WARM_UP_ROUNDS); i++) {
           await loopbackGet(actual, '/healthz');
-          await poster.post(`http://127.0.0.1:${actual}/webhook/whatsapp`, signed, empty, { timeoutMs: 5_000 }).catch(() => undefined);
+          await poster.post(`http://127.0.0.1:${actual}/webhook/whatsapp`, signed, empty, 5_000).catch(() => undefined);
         }
         poster.close();
         warm = true;

@@ -96,16 +96,15 @@ export function createHttpSender(spec: HttpSendSpec, options: HttpSenderOptions)
   const policy = retryPolicySchema.parse({ ...spec.defaults, ...options.retry });
   const wait = options.sleep ?? sleep;
   const random = options.random ?? Math.random;
-  const poster = createJsonPoster();
+  const poster = createJsonPoster({ timeoutSignal: options.timeoutSignal });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const timeoutSignal = options.timeoutSignal;
   const log = options.logger.child({ component: `${spec.name}-sender` });
 
   /** One HTTP attempt → outcome; a network error is 'retry' only when the request surely did not leave. */
   async function attempt(request: { url: string; headers: Record<string, string>; body: string }): Promise<SendOutcome & { unknownOutcome?: boolean }> {
     let response: PostAnswer;
     try {
-      response = await poster.post(request.url, request.headers, request.body, timeoutSignal ? { signal: timeoutSignal(timeoutMs) } : { timeoutMs });
+      response = await poster.post(request.url, request.headers, request.body, timeoutMs);
     } catch (error) {
       const net = classifyNetworkError(error);
       return net.notSent

@@ -34,7 +34,7 @@ describe('the JSON poster', () => {
   it('posts the body and gives the status, the text and the headers of the answer', async () => {
     const { url, arrived } = await peer((req, body) => ({ status: 201, body: JSON.stringify({ path: req.url, echo: JSON.parse(body) as unknown }) }));
     const poster = createJsonPoster();
-    const answer = await poster.post(url, { 'content-type': 'application/json' }, '{"a":1}', { timeoutMs: 5_000 });
+    const answer = await poster.post(url, { 'content-type': 'application/json' }, '{"a":1}', 5_000);
     poster.close();
     expect(arrived).toEqual(['{"a":1}']);
     expect(answer.status).toBe(201);
@@ -52,7 +52,7 @@ describe('the JSON poster', () => {
       set.mockRestore();
       clear.mockRestore();
     });
-    for (let i = 0; i < 3; i++) await poster.post(url, {}, '{}', { timeoutMs: 31_337 });
+    for (let i = 0; i < 3; i++) await poster.post(url, {}, '{}', 31_337);
     // The poster's own timers are the ones armed for the deadline; undici keeps timers of its own.
     const deadlines = set.mock.calls.flatMap((call, i) => (call[1] === 31_337 ? [set.mock.results[i].value as unknown] : []));
     expect(deadlines).toHaveLength(3);
@@ -64,20 +64,20 @@ describe('the JSON poster', () => {
   it('ends a call that outlives its deadline with a TimeoutError, as fetch does', async () => {
     const { url, arrived } = await peer(() => null);
     const poster = createJsonPoster();
-    await expect(poster.post(url, {}, '{"slow":true}', { timeoutMs: 50 })).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(poster.post(url, {}, '{"slow":true}', 50)).rejects.toMatchObject({ name: 'TimeoutError' });
     expect(arrived).toEqual(['{"slow":true}']);
     poster.close();
   });
 
-  it("ends a call with the reason of the caller's signal", async () => {
+  it('ends a call with the reason of the given timeout signal', async () => {
     const { url, arrived } = await peer(() => null);
-    const poster = createJsonPoster();
     const controller = new AbortController();
-    const call = poster.post(url, {}, '{}', { signal: controller.signal });
+    const poster = createJsonPoster({ timeoutSignal: () => controller.signal });
+    const call = poster.post(url, {}, '{}', 5_000);
     await expect.poll(() => arrived.length).toBe(1);
     controller.abort(new Error('shutting down'));
     await expect(call).rejects.toThrow('shutting down');
-    await expect(poster.post(url, {}, '{}', { signal: controller.signal })).rejects.toThrow('shutting down');
+    await expect(poster.post(url, {}, '{}', 5_000)).rejects.toThrow('shutting down');
     poster.close();
   });
 });

@@ -50,11 +50,10 @@ const issuesOf = (error: z.ZodError) => error.issues.slice(0, 10).map((i) => ({ 
 export function createBackends(options: BackendsOptions): HttpBackends {
   const clock = options.clock ?? systemClock;
   const wait = options.sleep ?? sleep;
-  const timeoutSignal = options.timeoutSignal;
   const random = options.random ?? Math.random;
   const policy = retryPolicySchema.parse({ ...BACKEND_RETRY, ...options.retry, maxAttempts: options.maxRetries + 1 });
   const breakerOptions = options.breaker ?? DEFAULT_BREAKER;
-  const poster = createJsonPoster();
+  const poster = createJsonPoster({ timeoutSignal: options.timeoutSignal });
   const breakers = new Map<BackendOperation, CircuitBreaker>();
   const breakerFor = (operation: BackendOperation) => {
     let breaker = breakers.get(operation);
@@ -79,7 +78,7 @@ export function createBackends(options: BackendsOptions): HttpBackends {
         { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': idempotencyKey, 'user-agent': 'whatsapp-orchestrator/0.1' },
         body,
         // Per attempt, and it also bounds reading the body.
-        timeoutSignal ? { signal: timeoutSignal(options.timeoutMs) } : { timeoutMs: options.timeoutMs },
+        options.timeoutMs,
       );
       status = answer.status;
       text = answer.text;

@@ -16,14 +16,6 @@ interface Target {
 /** The configured URLs are a handful; parsed once each (bounded, in case a caller builds them). */
 const TARGETS_MAX = 256;
 
-/**
- * How long a call may take: `timeoutMs` is the poster's own timer, cleared when the answer has
- * been read (an `AbortSignal.timeout` stays armed after the call and, when it fires, builds an
- * error with its stack and dispatches an event: ~1 % of the service's CPU); `signal` is a
- * caller's (a test's hand-expired timeout, a shutdown).
- */
-export type Deadline = { timeoutMs: number } | { signal: AbortSignal };
-
 /** The error a timed-out call rejects with: what `fetch` gives for `AbortSignal.timeout`. */
 const timeoutError = () => new DOMException('The operation was aborted due to timeout', 'TimeoutError');
 
@@ -32,10 +24,13 @@ const timeoutError = () => new DOMException('The operation was aborted due to ti
  * collects the answer. Used for the backend calls and the providers' send APIs: per call it costs
  * about half the client CPU of node:http's ClientRequest (a third of `fetch`), and less than
  * undici's `request`, whose answer is a stream, for what is one small JSON request and answer.
- * When the deadline passes, the request (or the reading of its answer) ends with a `TimeoutError`,
- * as with fetch; a caller's signal ends it with the signal's reason.
+ * After `timeoutMs` the request (or the reading of its answer) ends with a `TimeoutError`, as with
+ * fetch. The timer is the poster's own, cleared once the answer has been read: an
+ * `AbortSignal.timeout` stays armed after the call and, when it fires, builds an error with its
+ * stack and dispatches an event (~1 % of the service's CPU). A `timeoutSignal` given instead (tests
+ * expire it by hand) ends the call with the signal's reason.
  */
-export function createJsonPoster(options: { maxSockets?: number } = {}) {
+export function createJsonPoster(options: { maxSockets?: number; timeoutSignal?: (ms: number) => AbortSignal } = {}) {
   const agent = new Agent({ connections: options.maxSockets ?? 64 });
   const targets = new Map<string, Target>();
 
@@ -50,9 +45,9 @@ export function createJsonPoster(options: { maxSockets?: number } = {}) {
     return target;
   }
 
-  function post(url: string, headers: Record<string, string>, body: string, deadline: Deadline): Promise<PostAnswer> {
+  function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostAnswer> {
     return new Promise<PostAnswer>((resolve, reject) => {
-      const signal = 'signal' in deadline ? deadline.signal : null;
+      const signal = options.timeoutSignal?.(timeoutMs) ?? null;
       if (signal?.aborted) {
         reject(signal.reason as Error);
         return;
@@ -69,7 +64,7 @@ export function createJsonPoster(options: { maxSockets?: number } = {}) {
         controller?.abort(reason);
       };
       const onAbort = () => end(signal?.reason as Error);
-      const timer = 'timeoutMs' in deadline ? setTimeout(() => end(timeoutError()), deadline.timeoutMs) : null;
+      const timer = signal ? null : setTimeout(() => end(timeoutError()), timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       const settle = () => {
         if (timer) clearTimeout(timer);

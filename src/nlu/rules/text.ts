@@ -121,8 +121,10 @@ export function matchesOf(re: RegExp, text: string): RegExpExecArray[] {
   return out;
 }
 
+const CLAUSE_SEPARATORS = /[,;.!?\n]+/g;
+
 /** Splits a text into clause spans at sentence punctuation, commas and line breaks. */
-export function clauseSpans(text: string, separators = /[,;.!?\n]+/g): Span[] {
+export function clauseSpans(text: string, separators = CLAUSE_SEPARATORS): Span[] {
   const spans: Span[] = [];
   let start = 0;
   const re = separators.flags === 'g' ? separators : new RegExp(separators.source, 'g');
